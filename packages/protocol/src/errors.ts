@@ -1,0 +1,27 @@
+/** Every error the server can report; the UI maps each to a message a person can act on. */
+export const ERROR_CODES = [
+  'bad-message',
+  'message-too-large',
+  'unsupported-version',
+  'out-of-order',
+  'room-not-found',
+  'room-full',
+  'peer-not-found',
+  'too-many-candidates',
+  'rate-limited',
+  'session-expired',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** A failure as a value: a code to branch on and a sentence for logs and developers. */
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}

@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './limits.ts';
+export * from './messages.ts';
+export * from './room-id.ts';
+export { parse, type Infer, type ParseResult, type Schema } from './schema.ts';

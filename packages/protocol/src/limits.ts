@@ -1,0 +1,35 @@
+/**
+ * Every limit the protocol enforces, in one place. Both ends import these: the
+ * server to refuse, the client to avoid sending what would be refused.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Largest WebSocket frame the server accepts; bigger frames close the socket. */
+export const MAX_MESSAGE_BYTES = 48 * 1024;
+/** Largest SDP in one description (a Firefox offer with audio, video and data is ~6 KB). */
+export const MAX_SDP_CHARS = 40 * 1024;
+/** Largest single ICE candidate line. */
+export const MAX_CANDIDATE_CHARS = 1024;
+/** Candidates one peer may send another between two descriptions. */
+export const MAX_CANDIDATES_PER_PEER = 256;
+export const MAX_NAME_CHARS = 64;
+export const MAX_CHAT_CHARS = 2000;
+
+/** People in one room. Two for a 1:1 call. */
+export const MAX_ROOM_PEERS = 2;
+
+/** How often each end sends a heartbeat, and how long silence may last before the socket counts as dead. */
+export const HEARTBEAT_INTERVAL_MS = 2_000;
+export const HEARTBEAT_TIMEOUT_MS = 6_000;
+/** How long a session whose socket dropped keeps its place in the room, awaiting a resume. */
+export const RESUME_GRACE_MS = 20_000;
+/** How long a room with nobody in it lives before it expires. */
+export const EMPTY_ROOM_TTL_MS = 10 * 60_000;
+
+/** Token bucket per socket: sustained rate and burst (a trickle of ICE candidates arrives in bursts). */
+export const MESSAGES_PER_SECOND_PER_SOCKET = 50;
+export const MESSAGE_BURST_PER_SOCKET = 200;
+export const ROOMS_CREATED_PER_MINUTE_PER_ADDRESS = 30;
+export const JOINS_PER_MINUTE_PER_ADDRESS = 60;
+export const SOCKETS_PER_ADDRESS = 64;

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ClientMessage, MAX_SDP_CHARS, parse, ServerMessage } from './index.ts';
+
+test('a well-formed join parses to the typed message', () => {
+  const result = parse(ClientMessage, { type: 'join', roomId: 'k7dq-3mzp-xw9a-fh2e', name: 'Ada' });
+  assert.deepEqual(result, { ok: true, value: { type: 'join', roomId: 'k7dq-3mzp-xw9a-fh2e', name: 'Ada' } });
+});
+
+test('an unknown type is named in the problem', () => {
+  const result = parse(ClientMessage, { type: 'explode' });
+  assert.equal(result.ok, false);
+  assert.match(!result.ok ? result.problem : '', /unknown type "explode"/);
+});
+
+test('unexpected fields are refused, so nothing unvalidated is relayed', () => {
+  const result = parse(ClientMessage, { type: 'leave', extra: 1 });
+  assert.equal(result.ok, false);
+  assert.match(!result.ok ? result.problem : '', /\$\.extra: unexpected field/);
+});
+
+test('an oversized SDP is refused with its path', () => {
+  const sdp = 'v'.repeat(MAX_SDP_CHARS + 1);
+  const result = parse(ClientMessage, { type: 'description', to: 'abc', description: { type: 'offer', sdp } });
+  assert.equal(result.ok, false);
+  assert.match(!result.ok ? result.problem : '', /\$\.description\.sdp: longer than/);
+});
+
+test('optional fields accept absence and null, but not the wrong type', () => {
+  const base = { type: 'candidate', to: 'abc', candidate: { candidate: 'candidate:1 1 udp 1 1.2.3.4 5 typ host' } };
+  assert.equal(parse(ClientMessage, base).ok, true);
+  assert.equal(parse(ClientMessage, { ...base, candidate: { ...base.candidate, sdpMid: null } }).ok, true);
+  assert.equal(parse(ClientMessage, { ...base, candidate: { ...base.candidate, sdpMid: 3 } }).ok, false);
+});
+
+test('non-objects and arrays are refused', () => {
+  for (const value of [null, 3, 'join', [], [{ type: 'leave' }]]) {
+    assert.equal(parse(ClientMessage, value).ok, false, JSON.stringify(value));
+  }
+});
+
+test('server errors carry only known codes', () => {
+  assert.equal(parse(ServerMessage, { type: 'error', code: 'room-full', message: 'full' }).ok, true);
+  assert.equal(parse(ServerMessage, { type: 'error', code: 'nope', message: 'x' }).ok, false);
+});

@@ -1,0 +1,121 @@
+/**
+ * The signaling protocol: JSON over one WebSocket per tab. Each message is one
+ * member of a union told apart by `type`; the TypeScript types below are
+ * inferred from these schemas, which both ends use to validate.
+ */
+import { ERROR_CODES } from './errors.ts';
+import {
+  MAX_CANDIDATE_CHARS,
+  MAX_NAME_CHARS,
+  MAX_ROOM_PEERS,
+  MAX_SDP_CHARS,
+} from './limits.ts';
+import { ROOM_ID_PATTERN } from './room-id.ts';
+import {
+  array,
+  boolean,
+  integer,
+
+  object,
+  oneOf,
+  optional,
+  string,
+  tagged,
+  union,
+  type Infer,
+} from './schema.ts';
+
+const peerId = string({ min: 1, max: 32, pattern: /^[0-9a-z]+$/ });
+const roomId = string({ max: 19, pattern: ROOM_ID_PATTERN });
+const resumeToken = string({ min: 16, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+const displayName = string({ max: MAX_NAME_CHARS });
+
+const sessionDescription = object({
+  type: oneOf(['offer', 'answer']),
+  sdp: string({ max: MAX_SDP_CHARS }),
+});
+
+/** An ICE candidate as `RTCIceCandidateInit`; an empty `candidate` string marks the end of candidates. */
+const iceCandidate = object({
+  candidate: string({ max: MAX_CANDIDATE_CHARS }),
+  sdpMid: optional(string({ max: 32 })),
+  sdpMLineIndex: optional(integer(0, 1024)),
+  usernameFragment: optional(string({ max: 256 })),
+});
+
+const peerInfo = object({ id: peerId, name: displayName });
+
+const iceServer = object({
+  urls: array(string({ max: 512 }), 8),
+  username: optional(string({ max: 256 })),
+  credential: optional(string({ max: 256 })),
+});
+
+/** Media a peer is sending, so the other side can say "camera off" rather than show a black frame. */
+const mediaState = object({ audio: boolean(), video: boolean() });
+
+// ---- client → server -------------------------------------------------------
+
+export const ClientMessage = union([
+  /** First message on every socket; `resume` reclaims a session whose socket dropped. */
+  tagged('hello', { version: integer(0, 1_000_000), resume: optional(resumeToken) }),
+  tagged('join', { roomId, name: displayName }),
+  tagged('description', { to: peerId, description: sessionDescription }),
+  tagged('candidate', { to: peerId, candidate: iceCandidate }),
+  tagged('media', { media: mediaState }),
+  tagged('leave', {}),
+  tagged('pong', {}),
+]);
+export type ClientMessage = Infer<typeof ClientMessage>;
+
+// ---- server → client -------------------------------------------------------
+
+export const ServerMessage = union([
+  tagged('welcome', { version: integer(0, 1_000_000), heartbeatMs: integer(100, 600_000) }),
+  tagged('joined', {
+    roomId,
+    selfId: peerId,
+    peers: array(peerInfo, MAX_ROOM_PEERS),
+    resumeToken,
+    iceServers: array(iceServer, 8),
+  }),
+  /** The session survived a dropped socket; `peers` is who is in the room now. */
+  tagged('resumed', { roomId, selfId: peerId, peers: array(peerInfo, MAX_ROOM_PEERS) }),
+  tagged('peer-joined', { peer: peerInfo }),
+  /** `left`: said goodbye; `lost`: its connection died and the grace period ran out. */
+  tagged('peer-left', { peerId, reason: oneOf(['left', 'lost']) }),
+  /** The peer's signaling socket dropped (`away`) or came back (`back`); it has not left yet. */
+  tagged('peer-presence', { peerId, presence: oneOf(['away', 'back']) }),
+  tagged('peer-media', { peerId, media: mediaState }),
+  tagged('description', { from: peerId, description: sessionDescription }),
+  tagged('candidate', { from: peerId, candidate: iceCandidate }),
+  tagged('error', {
+    code: oneOf(ERROR_CODES),
+    message: string({ max: 512 }),
+    /** The `type` of the message that caused it, when known. */
+    about: optional(string({ max: 32 })),
+  }),
+  tagged('ping', {}),
+  /** The server is going away (shutdown, redeploy): reconnect after `retryMs`. */
+  tagged('goodbye', { retryMs: integer(0, 600_000) }),
+]);
+export type ServerMessage = Infer<typeof ServerMessage>;
+
+export type MessageOf<U, T> = Extract<U, { type: T }>;
+export type PeerInfo = Infer<typeof peerInfo>;
+export type SessionDescription = Infer<typeof sessionDescription>;
+export type IceCandidate = Infer<typeof iceCandidate>;
+export type IceServer = Infer<typeof iceServer>;
+export type MediaState = Infer<typeof mediaState>;
+
+// ---- HTTP API --------------------------------------------------------------
+
+export const CreateRoomResponse = object({ roomId });
+export type CreateRoomResponse = Infer<typeof CreateRoomResponse>;
+
+export const RoomStatusResponse = object({ roomId, peers: integer(0, 1000), capacity: integer(1, 1000) });
+export type RoomStatusResponse = Infer<typeof RoomStatusResponse>;
+
+export const ApiErrorResponse = object({ error: object({ code: oneOf(ERROR_CODES), message: string({ max: 512 }) }) });
+export type ApiErrorResponse = Infer<typeof ApiErrorResponse>;
+
