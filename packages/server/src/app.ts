@@ -1,0 +1,76 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ServerConfig } from './config.ts';
+import { createHttpApp } from './http/http-app.ts';
+import { createLogger, type Logger } from './log.ts';
+import { MemoryRoomRegistry } from './registry/memory-registry.ts';
+import type { RoomRegistry } from './registry/room-registry.ts';
+import { SignalingHub } from './signaling/hub.ts';
+
+/** How long clients told to reconnect on shutdown wait before trying. */
+export const SHUTDOWN_RETRY_MS = 500;
+/** Longest a graceful shutdown waits for sockets before exiting anyway. */
+export const SHUTDOWN_DEADLINE_MS = 5_000;
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  hub: SignalingHub;
+  close(): Promise<void>;
+}
+
+/** Starts HTTP and signaling on one port. Port 0 picks a free one (tests). */
+export async function startServer(config: ServerConfig, options: { registry?: RoomRegistry; log?: Logger } = {}): Promise<RunningServer> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const registry = options.registry ?? new MemoryRoomRegistry({ capacity: config.roomCapacity, emptyRoomTtlMs: config.emptyRoomTtlMs });
+  const hub = new SignalingHub(config, registry, log);
+  let draining = false;
+  const handle = createHttpApp({
+    registry,
+    metrics: hub.metrics,
+    webRoot: config.webRoot,
+    roomsPerMinutePerAddress: config.roomsPerMinutePerAddress,
+    joinLimit: hub.joinLimit,
+    isReady: () => !draining,
+  });
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res, req.socket.remoteAddress ?? 'unknown').catch((err: unknown) => {
+      log.error('http-failed', { message: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/ws') return socket.destroy();
+    hub.handleUpgrade(req, socket, head, req.socket.remoteAddress ?? 'unknown');
+  });
+  // A handshake must finish promptly; a slow-loris upgrade is dropped.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  log.info('listening', { port, host: config.host });
+
+  return {
+    url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
+    port,
+    hub,
+    async close() {
+      draining = true;
+      await hub.shutdown(SHUTDOWN_RETRY_MS);
+      server.closeIdleConnections();
+      await Promise.race([
+        new Promise<void>((resolve) => server.close(() => resolve())),
+        new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS).unref()),
+      ]);
+      server.closeAllConnections();
+      await registry.close();
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { fileURLToPath } from 'node:url';
+import {
+  EMPTY_ROOM_TTL_MS,
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_TIMEOUT_MS,
+  JOINS_PER_MINUTE_PER_ADDRESS,
+  MAX_ROOM_PEERS,
+  RESUME_GRACE_MS,
+  ROOMS_CREATED_PER_MINUTE_PER_ADDRESS,
+  SOCKETS_PER_ADDRESS,
+} from '@videoapp/protocol';
+import type { LogLevel } from './log.ts';
+import type { TurnSettings } from './turn-credentials.ts';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Folder holding the built web app. */
+  webRoot: string;
+  /** Origins allowed to open the WebSocket besides the server's own. */
+  allowedOrigins: string[];
+  stunUrls: string[];
+  turn: TurnSettings | undefined;
+  logLevel: LogLevel | 'silent';
+  roomCapacity: number;
+  emptyRoomTtlMs: number;
+  resumeGraceMs: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  roomsPerMinutePerAddress: number;
+  joinsPerMinutePerAddress: number;
+  socketsPerAddress: number;
+}
+
+export function defaultConfig(): ServerConfig {
+  return {
+    port: 8080,
+    host: '0.0.0.0',
+    webRoot: fileURLToPath(new URL('../../web/dist', import.meta.url)),
+    allowedOrigins: [],
+    stunUrls: [],
+    turn: undefined,
+    logLevel: 'info',
+    roomCapacity: MAX_ROOM_PEERS,
+    emptyRoomTtlMs: EMPTY_ROOM_TTL_MS,
+    resumeGraceMs: RESUME_GRACE_MS,
+    heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+    heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+    roomsPerMinutePerAddress: ROOMS_CREATED_PER_MINUTE_PER_ADDRESS,
+    joinsPerMinutePerAddress: JOINS_PER_MINUTE_PER_ADDRESS,
+    socketsPerAddress: SOCKETS_PER_ADDRESS,
+  };
+}
+
+/** Each setting: its environment variable, its flag, and how to read it. Documented in the README's table. */
+const SETTINGS: { env: string; flag: string; apply: (c: ServerConfig, v: string) => void }[] = [
+  { env: 'PORT', flag: '--port', apply: (c, v) => (c.port = toInt(v, 'PORT')) },
+  { env: 'HOST', flag: '--host', apply: (c, v) => (c.host = v) },
+  { env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', apply: (c, v) => (c.allowedOrigins = list(v)) },
+  { env: 'STUN_URLS', flag: '--stun-urls', apply: (c, v) => (c.stunUrls = list(v)) },
+  { env: 'TURN_URLS', flag: '--turn-urls', apply: (c, v) => (c.turn = { ...turnOf(c), urls: list(v) }) },
+  { env: 'TURN_SECRET', flag: '--turn-secret', apply: (c, v) => (c.turn = { ...turnOf(c), secret: v }) },
+  { env: 'TURN_TTL_SECONDS', flag: '--turn-ttl', apply: (c, v) => (c.turn = { ...turnOf(c), ttlSeconds: toInt(v, 'TURN_TTL_SECONDS') }) },
+  { env: 'LOG_LEVEL', flag: '--log-level', apply: (c, v) => (c.logLevel = v as ServerConfig['logLevel']) },
+  { env: 'EMPTY_ROOM_TTL_MS', flag: '--empty-room-ttl', apply: (c, v) => (c.emptyRoomTtlMs = toInt(v, 'EMPTY_ROOM_TTL_MS')) },
+];
+
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const turnOf = (c: ServerConfig): TurnSettings => c.turn ?? { urls: [], secret: '', ttlSeconds: 3600 };
+
+function toInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
+  return n;
+}
+
+/** Reads the configuration: defaults, then environment variables, then command-line flags. */
+export function readConfig(env: NodeJS.ProcessEnv, argv: string[]): ServerConfig {
+  const config = defaultConfig();
+  for (const s of SETTINGS) {
+    const value = env[s.env];
+    if (value !== undefined && value !== '') s.apply(config, value);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2);
+    const setting = SETTINGS.find((s) => s.flag === flag);
+    if (!setting) throw new Error(`unknown option ${flag}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    setting.apply(config, value);
+  }
+  if (config.turn && (!config.turn.secret || config.turn.urls.length === 0)) {
+    throw new Error('TURN needs both TURN_URLS and TURN_SECRET');
+  }
+  return config;
+}

@@ -1,0 +1,104 @@
+import { generateRoomId, type PeerInfo } from '@videoapp/protocol';
+import type { Deliver, JoinOutcome, RoomRegistry, RoomStatus } from './room-registry.ts';
+
+interface Member {
+  info: PeerInfo;
+  deliver: Deliver;
+}
+
+interface Room {
+  members: Map<string, Member>;
+  /** When the last member left (or the room was created); undefined while occupied. */
+  emptySince: number | undefined;
+}
+
+export interface MemoryRegistryOptions {
+  capacity: number;
+  emptyRoomTtlMs: number;
+  now?: () => number;
+}
+
+/** Rooms in this process's memory: the default, needing no other service. */
+export class MemoryRoomRegistry implements RoomRegistry {
+  private readonly rooms = new Map<string, Room>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly now: () => number;
+
+  constructor(private readonly options: MemoryRegistryOptions) {
+    this.now = options.now ?? Date.now;
+    this.sweeper = setInterval(() => this.expireEmptyRooms(), Math.min(30_000, options.emptyRoomTtlMs));
+    this.sweeper.unref();
+  }
+
+  async createRoom(): Promise<string> {
+    let id = generateRoomId();
+    while (this.rooms.has(id)) id = generateRoomId();
+    this.rooms.set(id, { members: new Map(), emptySince: this.now() });
+    return id;
+  }
+
+  async status(roomId: string): Promise<RoomStatus | undefined> {
+    const room = this.liveRoom(roomId);
+    return room && { peers: room.members.size, capacity: this.options.capacity };
+  }
+
+  async join(roomId: string, member: PeerInfo, deliver: Deliver): Promise<JoinOutcome> {
+    const room = this.liveRoom(roomId);
+    if (!room) return { ok: false, code: 'room-not-found' };
+    if (room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };
+    const others = [...room.members.values()].map((m) => m.info);
+    room.members.set(member.id, { info: member, deliver });
+    room.emptySince = undefined;
+    return { ok: true, others };
+  }
+
+  async leave(roomId: string, peerId: string): Promise<void> {
+    const room = this.rooms.get(roomId);
+    if (!room?.members.delete(peerId)) return;
+    if (room.members.size === 0) room.emptySince = this.now();
+  }
+
+  async members(roomId: string): Promise<PeerInfo[]> {
+    return [...(this.rooms.get(roomId)?.members.values() ?? [])].map((m) => m.info);
+  }
+
+  sendTo(roomId: string, peerId: string, frame: string): boolean {
+    const member = this.rooms.get(roomId)?.members.get(peerId);
+    if (!member) return false;
+    member.deliver(frame);
+    return true;
+  }
+
+  broadcast(roomId: string, exceptPeerId: string, frame: string): void {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    for (const [id, member] of room.members) if (id !== exceptPeerId) member.deliver(frame);
+  }
+
+  roomCount(): number {
+    return this.rooms.size;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.rooms.clear();
+  }
+
+  /** The room, unless it has been empty past its time to live (checked here too, not only by the sweep). */
+  private liveRoom(roomId: string): Room | undefined {
+    const room = this.rooms.get(roomId);
+    if (room && this.isExpired(room)) {
+      this.rooms.delete(roomId);
+      return undefined;
+    }
+    return room;
+  }
+
+  private isExpired(room: Room): boolean {
+    return room.emptySince !== undefined && this.now() - room.emptySince >= this.options.emptyRoomTtlMs;
+  }
+
+  private expireEmptyRooms(): void {
+    for (const [id, room] of this.rooms) if (this.isExpired(room)) this.rooms.delete(id);
+  }
+}

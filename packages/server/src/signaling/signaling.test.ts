@@ -1,0 +1,181 @@
+// Integration tests: the real server on an ephemeral port, driven over real WebSockets.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '@videoapp/protocol';
+import type { RunningServer } from '../app.ts';
+import { startTestServer } from '../../../../tests/support/test-server.ts';
+import { createRoom, pairInRoom, WsTestClient } from '../../../../tests/support/ws-client.ts';
+
+const offer = { type: 'offer' as const, sdp: 'v=0\r\n' };
+
+describe('signaling', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startTestServer({ heartbeatIntervalMs: 200, heartbeatTimeoutMs: 700, resumeGraceMs: 800, joinsPerMinutePerAddress: 10_000, roomsPerMinutePerAddress: 10_000 });
+  });
+  after(() => server.close());
+
+  test('two people join a room and their offers, answers and candidates are relayed', async () => {
+    const { a, b, aId, bId, aJoined } = await pairInRoom(server.url);
+    assert.deepEqual(aJoined.peers, []);
+    a.send({ type: 'description', to: bId, description: offer });
+    assert.deepEqual(await b.next('description'), { type: 'description', from: aId, description: offer });
+    const candidate = { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 };
+    b.send({ type: 'candidate', to: aId, candidate });
+    assert.deepEqual(await a.next('candidate'), { type: 'candidate', from: bId, candidate });
+    a.close();
+    b.close();
+  });
+
+  test('the joiner learns who is already there', async () => {
+    const { bJoined, aId } = await pairInRoom(server.url);
+    assert.deepEqual(bJoined.peers, [{ id: aId, name: 'Ada' }]);
+  });
+
+  test('a third person gets room-full and the two inside are untouched', async () => {
+    const { roomId, a, b, bId } = await pairInRoom(server.url);
+    const c = await WsTestClient.greeted(server.url);
+    c.send({ type: 'join', roomId, name: 'Cy' });
+    assert.equal((await c.next('error')).code, 'room-full');
+    a.send({ type: 'description', to: bId, description: offer });
+    await b.next('description');
+    assert.deepEqual(a.pending(), []);
+  });
+
+  test('an unknown room gets room-not-found', async () => {
+    const c = await WsTestClient.greeted(server.url);
+    c.send({ type: 'join', roomId: '0000-0000-0000-0000', name: 'Cy' });
+    const error = await c.next('error');
+    assert.equal(error.code, 'room-not-found');
+    assert.equal(error.about, 'join');
+  });
+
+  test('hanging up tells the other side at once with reason left', async () => {
+    const { a, b, aId } = await pairInRoom(server.url);
+    const started = Date.now();
+    a.send({ type: 'leave' });
+    assert.deepEqual(await b.next('peer-left'), { type: 'peer-left', peerId: aId, reason: 'left' });
+    assert.ok(Date.now() - started < 500);
+  });
+
+  test('a peer cannot address someone outside its room', async () => {
+    const first = await pairInRoom(server.url);
+    const second = await pairInRoom(server.url);
+    first.a.send({ type: 'description', to: second.bId, description: offer });
+    assert.equal((await first.a.next('error')).code, 'peer-not-found');
+    first.a.send({ type: 'description', to: first.aId, description: offer });
+    assert.equal((await first.a.next('error')).code, 'peer-not-found');
+    assert.deepEqual(second.b.pending(), []);
+  });
+
+  test('malformed input gets a typed error and the socket stays usable', async () => {
+    const c = await WsTestClient.greeted(server.url);
+    c.sendRaw('{not json');
+    assert.equal((await c.next('error')).code, 'bad-message');
+    c.send({ type: 'join', roomId: 'nope', name: 'x' });
+    assert.match((await c.next('error')).message, /roomId: malformed/);
+    c.send({ type: 'teleport' });
+    assert.equal((await c.next('error')).code, 'bad-message');
+    c.send({ type: 'join', roomId: await createRoom(server.url), name: 'Cy' });
+    await c.next('joined');
+  });
+
+  test('messages out of order get out-of-order', async () => {
+    const c = await WsTestClient.open(server.url);
+    c.send({ type: 'join', roomId: '0000-0000-0000-0000', name: 'x' });
+    assert.equal((await c.next('error')).code, 'out-of-order');
+    c.send({ type: 'hello', version: PROTOCOL_VERSION });
+    await c.next('welcome');
+    c.send({ type: 'description', to: 'abc', description: offer });
+    assert.equal((await c.next('error')).code, 'out-of-order');
+    c.send({ type: 'hello', version: PROTOCOL_VERSION });
+    assert.equal((await c.next('error')).code, 'out-of-order');
+  });
+
+  test('an unknown protocol version is refused and the socket closed', async () => {
+    const c = await WsTestClient.open(server.url);
+    c.send({ type: 'hello', version: 999 });
+    assert.equal((await c.next('error')).code, 'unsupported-version');
+    assert.equal((await c.waitClosed()).code, 4001);
+  });
+
+  test('an oversized frame closes only that socket', async () => {
+    const { a, b, bId } = await pairInRoom(server.url);
+    const c = await WsTestClient.greeted(server.url);
+    c.sendRaw('x'.repeat(MAX_MESSAGE_BYTES + 1));
+    assert.equal((await c.waitClosed()).code, 1009);
+    a.send({ type: 'description', to: bId, description: offer });
+    await b.next('description');
+  });
+
+  test('a socket from another site is refused; our own origin is accepted', async () => {
+    await assert.rejects(WsTestClient.open(server.url, { Origin: 'https://evil.example' }), /403/);
+    const own = await WsTestClient.open(server.url, { Origin: server.url });
+    own.close();
+  });
+
+  test('a silent socket is noticed: the other side hears away, then left with reason lost', async () => {
+    const { a, b, aId } = await pairInRoom(server.url);
+    // Stop answering heartbeats without closing, as a dead network would.
+    a.ws.removeAllListeners('message');
+    a.ws.pause();
+    const started = Date.now();
+    assert.deepEqual(await b.next('peer-presence'), { type: 'peer-presence', peerId: aId, presence: 'away' });
+    const away = Date.now() - started;
+    assert.ok(away < 1500, `away after ${away} ms`);
+    assert.deepEqual(await b.next('peer-left'), { type: 'peer-left', peerId: aId, reason: 'lost' });
+  });
+
+  test('a dropped socket that resumes within the grace period keeps its place and its queued messages', async () => {
+    const { a, b, aId, bId, aJoined } = await pairInRoom(server.url);
+    a.ws.terminate();
+    await b.next('peer-presence');
+    b.send({ type: 'description', to: aId, description: offer });
+    const back = await WsTestClient.open(server.url);
+    back.send({ type: 'hello', version: PROTOCOL_VERSION, resume: aJoined.resumeToken });
+    await back.next('welcome');
+    const resumed = await back.next('resumed');
+    assert.equal(resumed.selfId, aId);
+    assert.deepEqual(resumed.peers.map((p) => p.id), [bId]);
+    assert.deepEqual(await back.next('description'), { type: 'description', from: bId, description: offer });
+    assert.equal((await b.next('peer-presence')).presence, 'back');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(!b.pending().some((m) => m.type === 'peer-left'), 'no peer-left after a resume');
+  });
+
+  test('a resume token past its grace period gets session-expired', async () => {
+    const { a, aJoined } = await pairInRoom(server.url);
+    a.ws.terminate();
+    await new Promise((r) => setTimeout(r, 1000));
+    const back = await WsTestClient.open(server.url);
+    back.send({ type: 'hello', version: PROTOCOL_VERSION, resume: aJoined.resumeToken });
+    assert.equal((await back.next('error')).code, 'session-expired');
+  });
+
+  test('the room status API answers for a live room and 404s a wrong code', async () => {
+    const roomId = await createRoom(server.url);
+    const ok = await fetch(`${server.url}/api/rooms/${roomId.toUpperCase().replaceAll('-', '')}`);
+    assert.deepEqual(await ok.json(), { roomId, peers: 0, capacity: 2 });
+    const missing = await fetch(`${server.url}/api/rooms/0000-0000-0000-0000`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'room-not-found');
+  });
+});
+
+describe('room expiry', () => {
+  test('a room that stays empty expires', async () => {
+    const server = await startTestServer({ emptyRoomTtlMs: 300 });
+    try {
+      const roomId = await createRoom(server.url);
+      const { a } = { a: await WsTestClient.greeted(server.url) };
+      a.send({ type: 'join', roomId, name: 'Ada' });
+      await a.next('joined');
+      a.send({ type: 'leave' });
+      await new Promise((r) => setTimeout(r, 500));
+      a.send({ type: 'join', roomId, name: 'Ada' });
+      assert.equal((await a.next('error')).code, 'room-not-found');
+    } finally {
+      await server.close();
+    }
+  });
+});
