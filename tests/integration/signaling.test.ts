@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '@videoapp/protocol';
-import type { RunningServer } from '../app.ts';
-import { startTestServer } from '../../../../tests/support/test-server.ts';
-import { createRoom, pairInRoom, WsTestClient } from '../../../../tests/support/ws-client.ts';
+import type { RunningServer } from '@videoapp/server';
+import { startTestServer } from '../support/test-server.ts';
+import { createRoom, pairInRoom, WsTestClient } from '../support/ws-client.ts';
 
 const offer = { type: 'offer' as const, sdp: 'v=0\r\n' };
 

@@ -1,0 +1,189 @@
+import type { IceCandidate, IceServer, SessionDescription } from '@videoapp/protocol';
+import { Emitter } from './emitter.ts';
+
+/** How long the connection may stay `disconnected` before the leading side restarts ICE. */
+export const DISCONNECTED_RESTART_MS = 2_000;
+
+export type MediaKind = 'audio' | 'video';
+export type LocalTracks = Partial<Record<MediaKind, MediaStreamTrack | null>>;
+
+/** What the link shows the call: connecting, flowing, briefly interrupted, or given up. */
+export type LinkState = 'connecting' | 'connected' | 'unstable' | 'failed' | 'closed';
+
+export type OutgoingSignal = { description: SessionDescription } | { candidate: IceCandidate };
+
+interface PeerLinkEvents extends Record<string, unknown> {
+  track: MediaStreamTrack;
+  state: LinkState;
+  signal: OutgoingSignal;
+}
+
+export type PeerConnectionFactory = (config: RTCConfiguration) => RTCPeerConnection;
+
+export interface PeerLinkOptions {
+  createPeerConnection: PeerConnectionFactory;
+  iceServers: IceServer[];
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** In a collision of offers the polite side yields. Decided by comparing peer ids, so both ends agree. */
+  polite: boolean;
+  /** The initiator opens the negotiation; the other side attaches its media when the first offer arrives. */
+  initiator: boolean;
+  localTracks: LocalTracks;
+}
+
+/**
+ * The WebRTC connection to one remote peer, negotiated with the "perfect
+ * negotiation" pattern of the WebRTC spec: either side may start a
+ * negotiation at any time, and a collision of offers is settled by the
+ * polite side rolling back its own.
+ */
+export class PeerLink extends Emitter<PeerLinkEvents> {
+  readonly pc: RTCPeerConnection;
+  private readonly transceivers: Partial<Record<MediaKind, RTCRtpTransceiver>> = {};
+  private localTracks: LocalTracks;
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private settingRemoteAnswer = false;
+  private state: LinkState = 'connecting';
+  private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly options: PeerLinkOptions) {
+    super();
+    this.localTracks = { ...options.localTracks };
+    this.pc = options.createPeerConnection({ iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy ?? 'all' });
+    this.pc.onnegotiationneeded = () => void this.makeOffer();
+    this.pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this.emit('signal', { candidate: toCandidateInit(candidate) });
+    };
+    this.pc.ontrack = ({ track }) => this.emit('track', track);
+    this.pc.onconnectionstatechange = () => this.onConnectionState();
+    if (options.initiator) for (const kind of ['audio', 'video'] as const) this.openTransceiver(kind);
+  }
+
+  get linkState(): LinkState {
+    return this.state;
+  }
+
+  /** Applies a description from the other side, answering offers and settling collisions. */
+  async handleDescription(description: SessionDescription): Promise<void> {
+    const readyForOffer = !this.makingOffer && (this.pc.signalingState === 'stable' || this.settingRemoteAnswer);
+    const collision = description.type === 'offer' && !readyForOffer;
+    this.ignoreOffer = !this.options.polite && collision;
+    if (this.ignoreOffer) return;
+    this.settingRemoteAnswer = description.type === 'answer';
+    try {
+      await this.pc.setRemoteDescription(description);
+    } finally {
+      this.settingRemoteAnswer = false;
+    }
+    if (description.type !== 'offer') return;
+    this.adoptOfferedTransceivers();
+    await this.pc.setLocalDescription();
+    this.sendLocalDescription();
+  }
+
+  async handleCandidate(candidate: IceCandidate): Promise<void> {
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch (err) {
+      // Candidates for an offer we chose to ignore are expected to fail.
+      if (!this.ignoreOffer) throw err;
+    }
+  }
+
+  /** Sends `track` (or nothing, for null) in place of what was sent before, without renegotiating. */
+  async setLocalTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
+    this.localTracks[kind] = track;
+    const transceiver = this.transceivers[kind];
+    if (transceiver) await transceiver.sender.replaceTrack(track);
+  }
+
+  /** Starts an ICE restart; perfect negotiation carries it through even if the other side does the same. */
+  restartIce(): void {
+    this.pc.restartIce();
+  }
+
+  close(): void {
+    clearTimeout(this.disconnectedTimer);
+    this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = this.pc.onconnectionstatechange = null;
+    this.pc.close();
+    this.setState('closed');
+    this.removeAllListeners();
+  }
+
+  /** A send-and-receive transceiver per kind, carrying our track if we have one (or sending nothing until we do). */
+  private openTransceiver(kind: MediaKind): void {
+    const transceiver = this.pc.addTransceiver(kind, { direction: 'sendrecv' });
+    this.transceivers[kind] = transceiver;
+    const track = this.localTracks[kind];
+    if (track) void transceiver.sender.replaceTrack(track);
+  }
+
+  /** On the first offer, take the transceivers it created and send our media on them, so the answer needs no second round. */
+  private adoptOfferedTransceivers(): void {
+    for (const transceiver of this.pc.getTransceivers()) {
+      const kind = transceiver.receiver.track.kind as MediaKind;
+      if (this.transceivers[kind] || (kind !== 'audio' && kind !== 'video')) continue;
+      this.transceivers[kind] = transceiver;
+      transceiver.direction = 'sendrecv';
+      const track = this.localTracks[kind];
+      if (track) void transceiver.sender.replaceTrack(track);
+    }
+  }
+
+  private async makeOffer(): Promise<void> {
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      this.sendLocalDescription();
+    } catch (err) {
+      console.warn('videoapp: could not make an offer', err);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  private sendLocalDescription(): void {
+    const local = this.pc.localDescription;
+    if (local && (local.type === 'offer' || local.type === 'answer')) this.emit('signal', { description: { type: local.type, sdp: local.sdp } });
+  }
+
+  private onConnectionState(): void {
+    clearTimeout(this.disconnectedTimer);
+    switch (this.pc.connectionState) {
+      case 'connected':
+        return this.setState('connected');
+      case 'disconnected':
+        this.setState('unstable');
+        // A brief outage often heals by itself; if not, the impolite side leads an ICE restart.
+        this.disconnectedTimer = setTimeout(() => this.restartIfLeading(), DISCONNECTED_RESTART_MS);
+        return;
+      case 'failed':
+        this.setState('failed');
+        return this.restartIfLeading();
+      case 'closed':
+        return this.setState('closed');
+      default:
+        if (this.state !== 'unstable' && this.state !== 'failed') this.setState('connecting');
+    }
+  }
+
+  private restartIfLeading(): void {
+    if (!this.options.polite && this.pc.connectionState !== 'connected' && this.pc.connectionState !== 'closed') this.restartIce();
+  }
+
+  private setState(state: LinkState): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+}
+
+function toCandidateInit(candidate: RTCIceCandidate): IceCandidate {
+  return {
+    candidate: candidate.candidate,
+    sdpMid: candidate.sdpMid ?? undefined,
+    sdpMLineIndex: candidate.sdpMLineIndex ?? undefined,
+    usernameFragment: candidate.usernameFragment ?? undefined,
+  };
+}

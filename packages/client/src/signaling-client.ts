@@ -1,0 +1,178 @@
+import { parse, PROTOCOL_VERSION, ServerMessage, type ClientMessage } from '@videoapp/protocol';
+import { Emitter } from './emitter.ts';
+
+/** Waits between reconnect attempts: quick at first, then capped so a restarted server is found within seconds. */
+export const RECONNECT_DELAYS_MS = [0, 250, 500, 1000, 2000] as const;
+/** Messages kept while the socket is down; a call needs far fewer. */
+export const MAX_QUEUED_MESSAGES = 256;
+/** Silence, in heartbeats, after which the server is taken for gone. */
+export const MISSED_HEARTBEATS_BEFORE_RECONNECT = 3;
+
+export type SignalingState =
+  | { kind: 'connecting'; attempt: number }
+  | { kind: 'open' }
+  | { kind: 'closed' };
+
+/** Messages the call handles; heartbeats and the greeting are dealt with here. */
+export type CallMessage = Exclude<ServerMessage, { type: 'ping' | 'welcome' | 'goodbye' }>;
+
+interface SignalingEvents extends Record<string, unknown> {
+  message: CallMessage;
+  state: SignalingState;
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocket;
+
+export interface SignalingOptions {
+  url: string;
+  WebSocket: WebSocketConstructor;
+  /** Set by the call once joined, so a new socket can reclaim the same place. */
+  resumeToken?: string;
+}
+
+/**
+ * One WebSocket to the signaling server, kept alive: it greets, answers
+ * heartbeats, notices a silent server, reconnects with a resume token, and
+ * queues what is sent while the socket is down.
+ */
+export class SignalingClient extends Emitter<SignalingEvents> {
+  private socket: WebSocket | undefined;
+  private state: SignalingState = { kind: 'connecting', attempt: 0 };
+  private queue: string[] = [];
+  private heartbeatMs = 2000;
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** True between `welcome` and `resumed` when a resume was asked for: queued messages wait for the outcome. */
+  private awaitingResume = false;
+  resumeToken: string | undefined;
+
+  constructor(private readonly options: SignalingOptions) {
+    super();
+    this.resumeToken = options.resumeToken;
+  }
+
+  get current(): SignalingState {
+    return this.state;
+  }
+
+  connect(): void {
+    this.open(0);
+  }
+
+  send(message: ClientMessage): void {
+    const frame = JSON.stringify(message);
+    if (this.state.kind === 'open' && !this.awaitingResume && this.socket?.readyState === 1) this.socket.send(frame);
+    else if (this.queue.length < MAX_QUEUED_MESSAGES) this.queue.push(frame);
+  }
+
+  /** Sends at once if the socket is open, never queued: for goodbyes on page exit. */
+  sendNow(message: ClientMessage): void {
+    if (this.socket?.readyState === 1) this.socket.send(JSON.stringify(message));
+  }
+
+  /** Drops the current socket and tries again now (e.g. the browser came back online). */
+  reconnectNow(): void {
+    if (this.state.kind === 'closed') return;
+    if (this.state.kind === 'open' && this.socket?.readyState === 1) return;
+    this.dropSocket();
+    this.open(this.state.kind === 'connecting' ? this.state.attempt : 0);
+  }
+
+  close(): void {
+    this.setState({ kind: 'closed' });
+    clearTimeout(this.retryTimer);
+    this.dropSocket();
+    this.queue = [];
+    this.removeAllListeners();
+  }
+
+  private open(attempt: number): void {
+    this.setState({ kind: 'connecting', attempt });
+    const socket = new this.options.WebSocket(this.options.url);
+    this.socket = socket;
+    socket.onopen = () => {
+      socket.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, resume: this.resumeToken } satisfies ClientMessage));
+      this.armWatchdog();
+    };
+    socket.onmessage = (event) => this.receive(String(event.data));
+    socket.onclose = () => {
+      if (this.socket === socket) this.scheduleReconnect(attempt + 1);
+    };
+  }
+
+  private receive(frame: string): void {
+    this.armWatchdog();
+    let data: unknown;
+    try {
+      data = JSON.parse(frame);
+    } catch {
+      return;
+    }
+    const result = parse(ServerMessage, data);
+    if (!result.ok) return console.warn('videoapp: ignoring a malformed server message', result.problem);
+    const msg = result.value;
+    switch (msg.type) {
+      case 'ping':
+        return this.sendNow({ type: 'pong' });
+      case 'welcome':
+        this.heartbeatMs = msg.heartbeatMs;
+        this.awaitingResume = this.resumeToken !== undefined;
+        if (!this.awaitingResume) this.becomeOpen();
+        return;
+      case 'goodbye':
+        this.dropSocket();
+        return this.scheduleReconnect(0, msg.retryMs);
+      case 'resumed':
+        this.awaitingResume = false;
+        this.becomeOpen();
+        return this.emit('message', msg);
+      case 'error':
+        if (msg.code === 'session-expired') {
+          // The old place is gone: what was queued for it is meaningless now.
+          this.resumeToken = undefined;
+          this.awaitingResume = false;
+          this.queue = [];
+          this.becomeOpen();
+        }
+        return this.emit('message', msg);
+      default:
+        return this.emit('message', msg);
+    }
+  }
+
+  private becomeOpen(): void {
+    this.setState({ kind: 'open' });
+    const queued = this.queue;
+    this.queue = [];
+    for (const frame of queued) this.socket?.send(frame);
+  }
+
+  private scheduleReconnect(attempt: number, delayMs?: number): void {
+    if (this.state.kind === 'closed') return;
+    this.dropSocket();
+    this.setState({ kind: 'connecting', attempt });
+    const base = delayMs ?? RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)]!;
+    // Jitter spreads a crowd of clients reconnecting to a restarted server.
+    this.retryTimer = setTimeout(() => this.open(attempt), base + Math.random() * base * 0.2);
+  }
+
+  private armWatchdog(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => this.scheduleReconnect(1), this.heartbeatMs * MISSED_HEARTBEATS_BEFORE_RECONNECT);
+  }
+
+  private dropSocket(): void {
+    clearTimeout(this.watchdog);
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    if (socket.readyState <= 1) socket.close();
+  }
+
+  private setState(state: SignalingState): void {
+    const changed = state.kind !== this.state.kind || (state.kind === 'connecting' && this.state.kind === 'connecting' && state.attempt !== this.state.attempt);
+    this.state = state;
+    if (changed) this.emit('state', state);
+  }
+}

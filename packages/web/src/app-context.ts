@@ -1,0 +1,37 @@
+import type { Route } from './routes.ts';
+
+/** What the lobby hands the room: the media already open, so joining needs no second camera prompt. */
+export interface JoinHandoff {
+  roomId: string;
+  name: string;
+  stream: MediaStream;
+  /** The camera could not be had: the call is audio-only. */
+  audioOnly: boolean;
+}
+
+export interface AppContext {
+  navigate(route: Route, options?: { replace?: boolean }): void;
+  /** Set by the lobby just before it opens the room; taken (and thereby owned) by the room. */
+  handoff: JoinHandoff | undefined;
+}
+
+/** A screen draws itself into `root` and returns what undoes it: stops media, closes the call, removes listeners. */
+export type Screen<R extends Route = Route> = (root: HTMLElement, ctx: AppContext, route: R) => () => void;
+
+const NAME_KEY = 'videoapp:name';
+
+export function savedName(): string {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+export function saveName(name: string): void {
+  try {
+    localStorage.setItem(NAME_KEY, name);
+  } catch {
+    // Private browsing may refuse storage; the name is then asked again next time.
+  }
+}

@@ -1,0 +1,61 @@
+import { openUserMedia, type MediaOutcome } from '@videoapp/client';
+
+export interface DeviceChoice {
+  audioDeviceId?: string;
+  videoDeviceId?: string;
+}
+
+const VIDEO_CONSTRAINTS: MediaTrackConstraints = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+
+/** Opens camera and microphone for this page, honouring the devices the person picked. */
+export function openLocalMedia(choice: DeviceChoice = {}, wantVideo = true): Promise<MediaOutcome> {
+  return openUserMedia(
+    { mediaDevices: navigator.mediaDevices, isSecureContext: window.isSecureContext },
+    {
+      audio: choice.audioDeviceId ? { deviceId: { exact: choice.audioDeviceId } } : true,
+      video: wantVideo && (choice.videoDeviceId ? { ...VIDEO_CONSTRAINTS, deviceId: { exact: choice.videoDeviceId } } : VIDEO_CONSTRAINTS),
+    },
+  );
+}
+
+/** Opens one camera track alone (turning the camera back on, or switching cameras). */
+export async function openCamera(deviceId?: string): Promise<MediaStreamTrack | undefined> {
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: deviceId ? { ...VIDEO_CONSTRAINTS, deviceId: { exact: deviceId } } : VIDEO_CONSTRAINTS });
+    return stream.getVideoTracks()[0];
+  } catch {
+    return undefined;
+  }
+}
+
+export async function listDevices(kind: MediaDeviceKind): Promise<MediaDeviceInfo[]> {
+  try {
+    return (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === kind);
+  } catch {
+    return [];
+  }
+}
+
+/** Drives a level meter from a microphone track; returns what stops it. */
+export function meterLevel(track: MediaStreamTrack, onLevel: (level: number) => void): () => void {
+  const Ctx = window.AudioContext ?? (window as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
+  if (!Ctx) return () => {};
+  const audio = new Ctx();
+  const analyser = audio.createAnalyser();
+  analyser.fftSize = 512;
+  audio.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  let frame = 0;
+  const tick = () => {
+    analyser.getFloatTimeDomainData(samples);
+    let sum = 0;
+    for (const s of samples) sum += s * s;
+    onLevel(Math.min(1, Math.sqrt(sum / samples.length) * 4));
+    frame = requestAnimationFrame(tick);
+  };
+  tick();
+  return () => {
+    cancelAnimationFrame(frame);
+    void audio.close();
+  };
+}

@@ -1,0 +1,121 @@
+import { stopStream } from '@videoapp/client';
+import type { Route } from '../routes.ts';
+import { roomStatus } from '../api.ts';
+import { saveName, savedName, type Screen } from '../app-context.ts';
+import { h } from '../dom.ts';
+import { listDevices, meterLevel, openLocalMedia, type DeviceChoice } from '../local-media.ts';
+import type { ProblemCode } from '../problems.ts';
+import { showProblem } from './problem.ts';
+import { shareBox } from './share-box.ts';
+
+/**
+ * Before joining: check the room exists, open camera and microphone for a
+ * preview, let the person pick devices and a name. Leaving the lobby any way
+ * but "Join" releases the camera.
+ */
+export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx, { roomId }) => {
+  let stream: MediaStream | undefined;
+  let stopMeter = () => {};
+  let handedOff = false;
+  let gone = false;
+  let peersInside = 0;
+  const choice: DeviceChoice = {};
+
+  const retry = () => ctx.navigate({ screen: 'lobby', roomId }, { replace: true });
+  const home = () => ctx.navigate({ screen: 'home' });
+  const fail = (code: ProblemCode) => {
+    const actions = code === 'room-not-found' || code === 'room-full' ? [{ label: 'Start a new call', run: home }] : [{ label: 'Try again', run: retry }, { label: 'Go to start', run: home }];
+    showProblem(root, code, actions);
+  };
+
+  root.append(h('section', { class: 'screen lobby' }, h('h1', { tabindex: -1 }, 'Getting ready…')));
+
+  (async () => {
+    if (typeof RTCPeerConnection === 'undefined') return fail('no-webrtc');
+    const status = await roomStatus(roomId);
+    if (gone) return;
+    if (!status.ok) return fail(status.code);
+    if (status.value.peers >= status.value.capacity) return fail('room-full');
+    const media = await openLocalMedia(choice);
+    if (gone) {
+      if (media.ok) stopStream(media.stream);
+      return;
+    }
+    if (!media.ok) return fail(media.code);
+    stream = media.stream;
+    peersInside = status.value.peers;
+    render(media.missing === 'camera');
+  })();
+
+  function render(audioOnly: boolean): void {
+    const current = stream!;
+    const preview = h('video', { class: 'preview mirrored', autoplay: true, playsinline: true, 'aria-label': 'Your camera preview' });
+    preview.muted = true;
+    preview.srcObject = current;
+    const meter = h('meter', { class: 'mic-level', min: 0, max: 1, value: 0, 'aria-label': 'Microphone level' });
+    const audioTrack = current.getAudioTracks()[0];
+    if (audioTrack) stopMeter = meterLevel(audioTrack, (level) => (meter.value = level));
+
+    const nameInput = h('input', { id: 'display-name', name: 'name', maxlength: 64, autocomplete: 'nickname', value: savedName(), placeholder: 'Your name' });
+    const joinButton = h('button', { class: 'primary big', type: 'submit' }, 'Join');
+    const form = h(
+      'form',
+      { class: 'join' },
+      h('label', { for: 'display-name' }, 'Your name'),
+      nameInput,
+      h('div', { class: 'pickers' }, devicePicker('videoinput', 'Camera'), devicePicker('audioinput', 'Microphone')),
+      joinButton,
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const name = nameInput.value.trim().slice(0, 64) || 'Guest';
+      saveName(name);
+      performance.mark('videoapp:join');
+      handedOff = true;
+      ctx.handoff = { roomId, name, stream: current, audioOnly };
+      ctx.navigate({ screen: 'room', roomId });
+    });
+
+    root.replaceChildren(
+      h(
+        'section',
+        { class: 'screen lobby' },
+        h('h1', { tabindex: -1 }, peersInside > 0 ? 'Ready to join?' : 'Your call is ready'),
+        h('div', { class: 'lobby-grid' }, h('div', { class: 'preview-box' }, preview, meter), h('div', { class: 'lobby-side' }, audioOnly ? h('p', { class: 'notice', role: 'status' }, 'No camera found: you will join with audio only.') : null, form, shareBox(roomId))),
+        h('p', { class: 'hint' }, peersInside > 0 ? 'Someone is already waiting in this call.' : 'Nobody is here yet. Share the link, then join.'),
+      ),
+    );
+  }
+
+  function devicePicker(kind: 'videoinput' | 'audioinput', label: string): HTMLElement {
+    const id = `pick-${kind}`;
+    const select = h('select', { id, name: kind });
+    const current = (kind === 'videoinput' ? stream?.getVideoTracks() : stream?.getAudioTracks())?.[0]?.getSettings().deviceId;
+    void listDevices(kind).then((devices) => {
+      devices.forEach((d, i) => select.append(h('option', { value: d.deviceId, selected: d.deviceId === current }, d.label || `${label} ${i + 1}`)));
+    });
+    select.addEventListener('change', () => void switchDevice(kind, select.value));
+    return h('div', { class: 'picker' }, h('label', { for: id }, label), select);
+  }
+
+  async function switchDevice(kind: 'videoinput' | 'audioinput', deviceId: string): Promise<void> {
+    if (kind === 'videoinput') choice.videoDeviceId = deviceId;
+    else choice.audioDeviceId = deviceId;
+    const next = await openLocalMedia(choice);
+    if (gone || handedOff) {
+      if (next.ok) stopStream(next.stream);
+      return;
+    }
+    if (!next.ok) return fail(next.code);
+    stopMeter();
+    stopStream(stream);
+    stream = next.stream;
+    render(next.missing === 'camera');
+  }
+
+  return () => {
+    gone = true;
+    stopMeter();
+    if (!handedOff) stopStream(stream);
+  };
+};

@@ -1,0 +1,124 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags for Debian's Chromium run as root in a sandbox with no internet, with fake camera and microphone. */
+export function chromiumArgs(options: { fakeMediaUi?: boolean; extra?: string[] } = {}): string[] {
+  return [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+    '--use-fake-device-for-media-stream',
+    ...(options.fakeMediaUi === false ? [] : ['--use-fake-ui-for-media-stream']),
+    // Keep background tabs (the other party) decoding at full rate.
+    '--disable-background-timer-throttling',
+    '--disable-renderer-backgrounding',
+    '--disable-backgrounding-occluded-windows',
+    '--autoplay-policy=no-user-gesture-required',
+    ...(options.extra ?? []),
+  ];
+}
+
+export function launchChromium(options: { fakeMediaUi?: boolean; extra?: string[]; executablePath?: string } = {}): Promise<Browser> {
+  return chromium.launch({ executablePath: options.executablePath ?? CHROMIUM_PATH, headless: true, args: chromiumArgs(options) });
+}
+
+/**
+ * Instruments a page without changing the app: remembers every RTCPeerConnection
+ * and every track getUserMedia returns, and, when the page is left, writes
+ * the tracks' states to sessionStorage so a test can read them after navigation.
+ */
+export const INSTRUMENT = () => {
+  const w = window as unknown as { __pcs: RTCPeerConnection[]; __tracks: MediaStreamTrack[] };
+  w.__pcs = [];
+  w.__tracks = [];
+  const Original = window.RTCPeerConnection;
+  if (Original) {
+    window.RTCPeerConnection = class extends Original {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        w.__pcs.push(this);
+      }
+    } as typeof RTCPeerConnection;
+  }
+  const md = navigator.mediaDevices;
+  if (md?.getUserMedia) {
+    const getUserMedia = md.getUserMedia.bind(md);
+    md.getUserMedia = async (constraints?: MediaStreamConstraints) => {
+      const stream = await getUserMedia(constraints);
+      w.__tracks.push(...stream.getTracks());
+      return stream;
+    };
+  }
+  // Registered after the app's own pagehide listener (module scripts run before DOMContentLoaded), so it sees the result.
+  document.addEventListener('DOMContentLoaded', () => {
+    window.addEventListener('pagehide', () => {
+      sessionStorage.setItem('__tracksAtPagehide', JSON.stringify(w.__tracks.map((t) => t.readyState)));
+    });
+  });
+};
+
+export async function instrumentedContext(browser: Browser, options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone', 'clipboard-read', 'clipboard-write'], ...options });
+  await context.addInitScript(INSTRUMENT);
+  return context;
+}
+
+export interface RemoteMediaCounts {
+  framesDecoded: number;
+  audioPacketsReceived: number;
+  frameWidth: number;
+  frameHeight: number;
+  candidateType: string | undefined;
+}
+
+/** Sums inbound media over every peer connection the page made, from getStats. */
+export function remoteMedia(page: Page): Promise<RemoteMediaCounts> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed');
+    const counts = { framesDecoded: 0, audioPacketsReceived: 0, frameWidth: 0, frameHeight: 0, candidateType: undefined as string | undefined };
+    for (const pc of pcs) {
+      const report = await pc.getStats();
+      const byId = new Map<string, Record<string, unknown>>();
+      report.forEach((s: Record<string, unknown>) => byId.set(s.id as string, s));
+      report.forEach((s: Record<string, unknown>) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') {
+          counts.framesDecoded += (s.framesDecoded as number) ?? 0;
+          counts.frameWidth = Math.max(counts.frameWidth, (s.frameWidth as number) ?? 0);
+          counts.frameHeight = Math.max(counts.frameHeight, (s.frameHeight as number) ?? 0);
+        }
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') counts.audioPacketsReceived += (s.packetsReceived as number) ?? 0;
+        if (s.type === 'candidate-pair' && (s.nominated || s.selected) && s.state === 'succeeded') {
+          counts.candidateType = byId.get(s.localCandidateId as string)?.candidateType as string | undefined;
+        }
+      });
+    }
+    return counts;
+  });
+}
+
+/** Asserts that remote video frames are decoded and audio packets received, and that both keep rising over `windowMs`. */
+export async function expectMediaFlowing(page: Page, label: string, windowMs = 2000): Promise<RemoteMediaCounts> {
+  const deadline = Date.now() + 15_000;
+  let first = await remoteMedia(page);
+  while (first.framesDecoded === 0 || first.audioPacketsReceived === 0) {
+    if (Date.now() > deadline) throw new Error(`${label}: no remote media after 15 s: ${JSON.stringify(first)}`);
+    await page.waitForTimeout(200);
+    first = await remoteMedia(page);
+  }
+  await page.waitForTimeout(windowMs);
+  const second = await remoteMedia(page);
+  if (second.framesDecoded <= first.framesDecoded) throw new Error(`${label}: frames stopped at ${second.framesDecoded}`);
+  if (second.audioPacketsReceived <= first.audioPacketsReceived) throw new Error(`${label}: audio packets stopped at ${second.audioPacketsReceived}`);
+  return second;
+}
+
+/** readyState of every track the page got from getUserMedia. */
+export function trackStates(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks.map((t) => t.readyState));
+}
