@@ -50,12 +50,18 @@ describe('signaling', () => {
     assert.equal(error.about, 'join');
   });
 
-  test('hanging up tells the other side at once with reason left', async () => {
+  test('hanging up tells the other side at once with reason hung-up', async () => {
     const { a, b, aId } = await pairInRoom(server.url);
     const started = Date.now();
-    a.send({ type: 'leave' });
-    assert.deepEqual(await b.next('peer-left'), { type: 'peer-left', peerId: aId, reason: 'left' });
+    a.send({ type: 'leave', reason: 'hang-up' });
+    assert.deepEqual(await b.next('peer-left'), { type: 'peer-left', peerId: aId, reason: 'hung-up' });
     assert.ok(Date.now() - started < 500);
+  });
+
+  test('leaving the page tells the other side at once with reason left', async () => {
+    const { a, b, aId } = await pairInRoom(server.url);
+    a.send({ type: 'leave', reason: 'page-exit' });
+    assert.deepEqual(await b.next('peer-left'), { type: 'peer-left', peerId: aId, reason: 'left' });
   });
 
   test('a peer cannot address someone outside its room', async () => {
@@ -170,7 +176,7 @@ describe('room expiry', () => {
       const { a } = { a: await WsTestClient.greeted(server.url) };
       a.send({ type: 'join', roomId, name: 'Ada' });
       await a.next('joined');
-      a.send({ type: 'leave' });
+      a.send({ type: 'leave', reason: 'hang-up' });
       await new Promise((r) => setTimeout(r, 500));
       a.send({ type: 'join', roomId, name: 'Ada' });
       assert.equal((await a.next('error')).code, 'room-not-found');

@@ -1,4 +1,4 @@
-import type { ErrorCode, IceServer, MediaState, MessageOf, PeerInfo } from '@videoapp/protocol';
+import type { DepartureReason, ErrorCode, IceServer, MediaState, MessageOf, PeerInfo } from '@videoapp/protocol';
 import { Emitter } from './emitter.ts';
 import { PeerLink, type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory } from './peer-link.ts';
 import { SignalingClient, type CallMessage, type SignalingState, type WebSocketConstructor } from './signaling-client.ts';
@@ -13,7 +13,8 @@ export interface PeerView {
   media: MediaState | undefined;
 }
 
-export type CallEndReason = 'hung-up' | Extract<ErrorCode, 'room-not-found' | 'room-full' | 'rate-limited' | 'unsupported-version'>;
+/** `hung-up`: we did; `peer-hung-up`: the other person ended the call; the rest are join failures. */
+export type CallEndReason = 'hung-up' | 'peer-hung-up' | Extract<ErrorCode, 'room-not-found' | 'room-full' | 'rate-limited' | 'unsupported-version'>;
 
 /** The one state the UI renders, derived from the socket, the peers and how the call began or ended. */
 export type CallState =
@@ -24,13 +25,13 @@ export type CallState =
   | { kind: 'connected'; peer: PeerView; serverLost: boolean }
   | { kind: 'reconnecting'; who: 'us' | 'peer'; peer?: PeerView }
   | { kind: 'peer-left'; name: string; reason: 'left' | 'lost' }
-  | { kind: 'ended'; reason: CallEndReason };
+  | { kind: 'ended'; reason: CallEndReason; by?: string };
 
 interface CallEvents extends Record<string, unknown> {
   state: CallState;
   'peer-joined': PeerView;
   'peer-updated': PeerView;
-  'peer-left': { peer: PeerView; reason: 'left' | 'lost' };
+  'peer-left': { peer: PeerView; reason: DepartureReason };
   track: { peerId: string; track: MediaStreamTrack };
   error: { code: ErrorCode; message: string };
 }
@@ -45,7 +46,7 @@ export interface CallOptions {
   resumeToken?: string;
 }
 
-type Phase = { kind: 'joining' } | { kind: 'in-room'; selfId: string } | { kind: 'ended'; reason: CallEndReason };
+type Phase = { kind: 'joining' } | { kind: 'in-room'; selfId: string } | { kind: 'ended'; reason: CallEndReason; by?: string };
 
 /**
  * A call in one room: joins through the signaling server, keeps one PeerLink
@@ -124,15 +125,19 @@ export class Call extends Emitter<CallEvents> {
     this.signaling.reconnectNow();
   }
 
-  /** Hangs up: says goodbye to the server at once (so the other side knows within a second) and closes every link. */
-  leave(): void {
+  /**
+   * Leaves the room, telling the server at once so the others know within a
+   * second. `hang-up` ends the call for them too; `page-exit` (the page is
+   * going away, perhaps to reload) leaves them waiting for a return.
+   */
+  leave(reason: 'hang-up' | 'page-exit' = 'hang-up'): void {
     if (this.phase.kind === 'ended') return;
-    this.signaling.sendNow({ type: 'leave' });
+    this.signaling.sendNow({ type: 'leave', reason });
     this.end('hung-up');
   }
 
-  private end(reason: CallEndReason): void {
-    this.phase = { kind: 'ended', reason };
+  private end(reason: CallEndReason, by?: string): void {
+    this.phase = { kind: 'ended', reason, by };
     for (const { link } of this.peers.values()) link.close();
     this.peers.clear();
     this.publishState();
@@ -150,7 +155,7 @@ export class Call extends Emitter<CallEvents> {
         this.addPeer(msg.peer, false);
         return this.publishState();
       case 'peer-left':
-        return this.removePeer(msg.peerId, msg.reason);
+        return this.onPeerLeft(msg);
       case 'peer-presence':
         return this.updatePeer(msg.peerId, { presence: msg.presence === 'away' ? 'away' : 'here' });
       case 'peer-media':
@@ -183,6 +188,17 @@ export class Call extends Emitter<CallEvents> {
     for (const peer of msg.peers) if (!this.peers.has(peer.id)) this.addPeer(peer, true);
     this.announceMedia();
     this.publishState();
+  }
+
+  /** A peer who hung up ends a 1:1 call for us too; one who closed the page or was lost may come back. */
+  private onPeerLeft(msg: MessageOf<CallMessage, 'peer-left'>): void {
+    const name = this.peers.get(msg.peerId)?.view.name;
+    if (msg.reason === 'hung-up' && this.peers.size === 1 && name !== undefined) {
+      this.signaling.sendNow({ type: 'leave', reason: 'hang-up' });
+      this.removePeer(msg.peerId, msg.reason, false);
+      return this.end('peer-hung-up', name);
+    }
+    this.removePeer(msg.peerId, msg.reason === 'lost' ? 'lost' : 'left');
   }
 
   private onError(msg: MessageOf<CallMessage, 'error'>): void {
@@ -225,12 +241,12 @@ export class Call extends Emitter<CallEvents> {
     return link;
   }
 
-  private removePeer(peerId: string, reason: 'left' | 'lost', remember = true): void {
+  private removePeer(peerId: string, reason: DepartureReason, remember = true): void {
     const entry = this.peers.get(peerId);
     if (!entry) return;
     entry.link.close();
     this.peers.delete(peerId);
-    if (remember) this.lastDeparture = { name: entry.view.name, reason };
+    if (remember) this.lastDeparture = { name: entry.view.name, reason: reason === 'lost' ? 'lost' : 'left' };
     this.emit('peer-left', { peer: entry.view, reason });
     this.publishState();
   }
@@ -259,7 +275,7 @@ export class Call extends Emitter<CallEvents> {
 
   private deriveState(): CallState {
     const phase = this.phase;
-    if (phase.kind === 'ended') return { kind: 'ended', reason: phase.reason };
+    if (phase.kind === 'ended') return { kind: 'ended', reason: phase.reason, by: phase.by };
     const signalingDown = this.signaling.current.kind !== 'open';
     if (phase.kind === 'joining') return { kind: 'joining', offline: this.signaling.current.kind === 'connecting' && this.signaling.current.attempt > 0 };
     const peer = this.peerList()[0];

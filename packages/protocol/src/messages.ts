@@ -63,7 +63,8 @@ export const ClientMessage = union([
   tagged('description', { to: peerId, description: sessionDescription }),
   tagged('candidate', { to: peerId, candidate: iceCandidate }),
   tagged('media', { media: mediaState }),
-  tagged('leave', {}),
+  /** `hang-up` ends the call for everyone; `page-exit` (tab closed, reload) leaves the others waiting for a return. */
+  tagged('leave', { reason: oneOf(['hang-up', 'page-exit']) }),
   tagged('pong', {}),
 ]);
 export type ClientMessage = Infer<typeof ClientMessage>;
@@ -82,8 +83,8 @@ export const ServerMessage = union([
   /** The session survived a dropped socket; `peers` is who is in the room now. */
   tagged('resumed', { roomId, selfId: peerId, peers: array(peerInfo, MAX_ROOM_PEERS) }),
   tagged('peer-joined', { peer: peerInfo }),
-  /** `left`: said goodbye; `lost`: its connection died and the grace period ran out. */
-  tagged('peer-left', { peerId, reason: oneOf(['left', 'lost']) }),
+  /** `hung-up`: ended the call; `left`: closed or reloaded the page; `lost`: its connection died and the grace period ran out. */
+  tagged('peer-left', { peerId, reason: oneOf(['hung-up', 'left', 'lost']) }),
   /** The peer's signaling socket dropped (`away`) or came back (`back`); it has not left yet. */
   tagged('peer-presence', { peerId, presence: oneOf(['away', 'back']) }),
   tagged('peer-media', { peerId, media: mediaState }),
@@ -102,6 +103,7 @@ export const ServerMessage = union([
 export type ServerMessage = Infer<typeof ServerMessage>;
 
 export type MessageOf<U, T> = Extract<U, { type: T }>;
+export type DepartureReason = MessageOf<ServerMessage, 'peer-left'>['reason'];
 export type PeerInfo = Infer<typeof peerInfo>;
 export type SessionDescription = Infer<typeof sessionDescription>;
 export type IceCandidate = Infer<typeof iceCandidate>;

@@ -105,7 +105,7 @@ export class Connection {
       case 'media':
         return this.onMedia(msg);
       case 'leave':
-        return this.onLeave();
+        return this.onLeave(msg);
       case 'pong':
         return;
       default:
@@ -174,11 +174,11 @@ export class Connection {
     if (session) this.hub.broadcast(session, { type: 'peer-media', peerId: session.peerId, media: msg.media });
   };
 
-  private onLeave = async (): Promise<void> => {
+  private onLeave: Handler<'leave'> = async (msg) => {
     const session = this.sessionFor('leave');
     if (!session) return;
     this.state = { kind: 'ready' };
-    await this.hub.endSession(session, 'left');
+    await this.hub.endSession(session, msg.reason === 'hang-up' ? 'hung-up' : 'left');
   };
 
   /** The socket closed: a member keeps its place for the grace period. */

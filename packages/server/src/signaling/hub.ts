@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { MAX_MESSAGE_BYTES, type IceServer, type ServerMessage } from '@videoapp/protocol';
+import { MAX_MESSAGE_BYTES, type DepartureReason, type IceServer, type ServerMessage } from '@videoapp/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -109,7 +109,7 @@ export class SignalingHub {
     this.log.debug('session-away', { room: session.roomId, peer: session.peerId, address: connection.address });
   }
 
-  async endSession(session: Session, reason: 'left' | 'lost'): Promise<void> {
+  async endSession(session: Session, reason: DepartureReason): Promise<void> {
     if (!this.sessionsByToken.delete(session.resumeToken)) return;
     session.end();
     await this.registry.leave(session.roomId, session.peerId);

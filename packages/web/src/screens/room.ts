@@ -86,11 +86,15 @@ class RoomSession {
     this.renderControls();
   }
 
-  /** Leaves the call and releases everything: the single exit every path goes through. */
-  end(): void {
+  /**
+   * Leaves the call and releases everything: the single exit every path goes
+   * through. Any exit but the hang-up button is a page exit, which leaves the
+   * other person waiting in case we come back (a reload).
+   */
+  end(reason: 'hang-up' | 'page-exit' = 'page-exit'): void {
     if (this.ended) return;
     this.ended = true;
-    this.call.leave();
+    this.call.leave(reason);
     stopStream(this.stream);
     this.remoteVideo.srcObject = null;
     this.remoteAudio.srcObject = null;
@@ -159,7 +163,7 @@ class RoomSession {
     this.section.dataset.callState = state.kind;
     const text = this.describe(state);
     this.stage.classList.toggle('has-remote', state.kind === 'connected' || state.kind === 'reconnecting');
-    if (state.kind === 'ended') return this.showEnded(state.reason);
+    if (state.kind === 'ended') return this.showEnded(state);
     replaceChildren(this.banner, text, state.kind === 'waiting' || state.kind === 'peer-left' ? shareBox(this.join.roomId) : null);
     this.banner.hidden = text === '';
   }
@@ -186,17 +190,17 @@ class RoomSession {
     }
   }
 
-  private showEnded(reason: Extract<CallState, { kind: 'ended' }>['reason']): void {
-    this.end();
-    if (reason !== 'hung-up') {
+  private showEnded({ reason, by }: Extract<CallState, { kind: 'ended' }>): void {
+    this.end('hang-up');
+    if (reason !== 'hung-up' && reason !== 'peer-hung-up') {
       showProblem(this.root, reason, [{ label: 'Start a new call', run: () => this.ctx.navigate({ screen: 'home' }) }]);
       return;
     }
     this.root.replaceChildren(
       h(
         'section',
-        { class: 'screen ended', 'data-call-state': 'ended' },
-        h('h1', { tabindex: -1 }, 'You left the call'),
+        { class: 'screen ended', 'data-call-state': 'ended', 'data-end-reason': reason },
+        h('h1', { tabindex: -1 }, reason === 'peer-hung-up' ? `${by || 'The other person'} ended the call` : 'You left the call'),
         h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'button', onclick: () => this.ctx.navigate({ screen: 'lobby', roomId: this.join.roomId }) }, 'Rejoin'), h('button', { type: 'button', onclick: () => this.ctx.navigate({ screen: 'home' }) }, 'Home')),
       ),
     );
@@ -207,7 +211,7 @@ class RoomSession {
     this.micButton.addEventListener('click', () => this.toggleMic());
     this.cameraButton.addEventListener('click', () => void this.toggleCamera());
     const hangUp = h('button', { type: 'button', class: 'control hang-up', 'aria-label': 'Hang up', 'aria-keyshortcuts': 'Shift+H' }, 'Hang up');
-    hangUp.addEventListener('click', () => this.call.leave());
+    hangUp.addEventListener('click', () => this.end('hang-up'));
     const copy = h('button', { type: 'button', class: 'control', 'aria-label': 'Copy the call link' }, 'Copy link');
     copy.addEventListener('click', () => void navigator.clipboard?.writeText(`${location.origin}/r/${this.join.roomId}`).then(() => (copy.textContent = 'Copied'), () => {}));
     return h('nav', { class: 'controls', 'aria-label': 'Call controls' }, this.micButton, this.cameraButton, copy, hangUp);
@@ -257,6 +261,6 @@ class RoomSession {
     if (event.ctrlKey || event.metaKey || event.altKey || target?.closest('input, textarea, select')) return;
     if (event.key === 'm' || event.key === 'M') this.toggleMic();
     else if (event.key === 'v' || event.key === 'V') void this.toggleCamera();
-    else if (event.key === 'H' && event.shiftKey) this.call.leave();
+    else if (event.key === 'H' && event.shiftKey) this.end('hang-up');
   }
 }

@@ -1,0 +1,207 @@
+// The old app's four defects, each driven through the UI in real Chromium and shown fixed.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { RunningServer } from '@videoapp/server';
+import { expectMediaFlowing, instrumentedContext, launchChromium, trackStates } from '../support/browsers.ts';
+import { canCreateNamespaces, createIsolatedHost } from '../support/netns.ts';
+import { startTestServer } from '../support/test-server.ts';
+import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
+
+/** The other side must show a hang-up or a closed tab within this. */
+const LEFT_NOTICE_BOUND_MS = 1_000;
+/** ...and a peer whose network silently vanished within this. */
+const LOST_NOTICE_BOUND_MS = 10_000;
+
+const allEnded = (states: string[]) => states.length > 0 && states.every((s) => s === 'ended');
+
+describe('the old app defects, fixed', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const page = async (b: Browser = browser) => {
+    const context = await instrumentedContext(b);
+    contexts.push(context);
+    return context.newPage();
+  };
+
+  /** Alice starts a call and Bob joins by the link; both are connected with media flowing. */
+  async function connectedPair(): Promise<{ alice: Page; bob: Page; link: string }> {
+    const alice = await page();
+    const bob = await page();
+    const link = await startNewCall(alice, server.url, 'Alice');
+    await pressJoin(alice);
+    await openLobby(bob, link, 'Bob');
+    await pressJoin(bob);
+    await Promise.all([waitForCallState(alice, 'connected'), waitForCallState(bob, 'connected')]);
+    await expectMediaFlowing(bob, 'Bob', 500);
+    return { alice, bob, link };
+  }
+
+  before(async () => {
+    server = await startTestServer({ host: '0.0.0.0' });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await server?.close();
+  });
+
+  describe('2 and 3: hanging up releases media on both sides and tells the other at once', () => {
+    test('hang up', async () => {
+      const { alice, bob } = await connectedPair();
+      const started = Date.now();
+      await alice.getByRole('button', { name: 'Hang up' }).click();
+      await bob.getByRole('heading', { name: 'Alice ended the call' }).waitFor({ timeout: LEFT_NOTICE_BOUND_MS });
+      const noticedAfter = Date.now() - started;
+      assert.ok(noticedAfter <= LEFT_NOTICE_BOUND_MS, `Bob saw the hang-up after ${noticedAfter} ms`);
+      await alice.getByRole('heading', { name: 'You left the call' }).waitFor();
+      assert.ok(allEnded(await trackStates(alice)), 'the one who hung up released camera and microphone');
+      assert.ok(allEnded(await trackStates(bob)), 'the other person leaving released our camera and microphone');
+    });
+  });
+
+  describe('2: every other way out releases camera and microphone', () => {
+    test('going back from the lobby', async () => {
+      const p = await page();
+      await startNewCall(p, server.url);
+      assert.deepEqual(await trackStates(p), ['live', 'live']);
+      await p.goBack();
+      await p.getByRole('button', { name: 'New call' }).waitFor();
+      assert.deepEqual(await trackStates(p), ['ended', 'ended']);
+    });
+
+    test('going back from the room; the other side sees "left" within a second and keeps waiting', async () => {
+      const { alice, bob } = await connectedPair();
+      const inCall = (await trackStates(alice)).length;
+      const started = Date.now();
+      await alice.goBack();
+      await waitForCallState(bob, 'peer-left', LEFT_NOTICE_BOUND_MS);
+      assert.ok(Date.now() - started <= LEFT_NOTICE_BOUND_MS + 100);
+      assert.match(await bob.locator('.banner').innerText(), /Alice left the call/);
+      await alice.getByRole('button', { name: 'Join', exact: true }).waitFor();
+      const states = await trackStates(alice);
+      assert.ok(allEnded(states.slice(0, inCall)), `tracks used in the call: ${states.slice(0, inCall)}`);
+    });
+
+    test('closing the room by navigating elsewhere', async () => {
+      const { alice, bob } = await connectedPair();
+      const started = Date.now();
+      await alice.goto(`${server.url}/healthz`);
+      await waitForCallState(bob, 'peer-left', LEFT_NOTICE_BOUND_MS);
+      assert.ok(Date.now() - started <= LEFT_NOTICE_BOUND_MS + 500);
+      const atExit = JSON.parse((await alice.evaluate(() => sessionStorage.getItem('__tracksAtPagehide'))) ?? '[]') as string[];
+      assert.ok(allEnded(atExit), `track states when the page was left: ${atExit}`);
+    });
+
+    test('closing the tab tells the other side within a second', async () => {
+      const { alice, bob } = await connectedPair();
+      const started = Date.now();
+      await alice.close({ runBeforeUnload: true });
+      await waitForCallState(bob, 'peer-left', LEFT_NOTICE_BOUND_MS);
+      assert.ok(Date.now() - started <= LEFT_NOTICE_BOUND_MS + 100);
+    });
+  });
+
+  describe('3: a peer whose network silently vanishes', () => {
+    test('is shown as lost within 10 seconds', { skip: !canCreateNamespaces() && 'needs root and iproute2 for a network namespace' }, async () => {
+      const host = createIsolatedHost('vadef', 1);
+      const isolated = await launchChromium({ executablePath: host.chromium, extra: [`--unsafely-treat-insecure-origin-as-secure=http://${host.gateway}:${server.port}`] });
+      try {
+        const base = `http://${host.gateway}:${server.port}`;
+        const alice = await page(isolated);
+        const bob = await page();
+        const link = await startNewCall(alice, base, 'Alice');
+        await pressJoin(alice);
+        // Bob opens the same room at loopback, which his browser counts as a secure origin.
+        await openLobby(bob, link.replace(base, server.url), 'Bob');
+        await pressJoin(bob);
+        await waitForCallState(bob, 'connected');
+        await expectMediaFlowing(bob, 'Bob', 500);
+        const started = Date.now();
+        host.cut();
+        await waitForCallState(bob, 'reconnecting', LOST_NOTICE_BOUND_MS);
+        const shownAfter = Date.now() - started;
+        assert.match(await bob.locator('.banner').innerText(), /Alice's connection was lost/);
+        console.log(`# silent network loss shown after ${shownAfter} ms`);
+        assert.ok(shownAfter <= LOST_NOTICE_BOUND_MS);
+      } finally {
+        await isolated.close();
+        host.destroy();
+      }
+    });
+  });
+
+  describe('4: each failure says what happened and what to do', () => {
+    test('a wrong room code', async () => {
+      const p = await page();
+      await p.goto(server.url);
+      await p.getByLabel('Join with a code or link').fill('zzzz zzzz zzzz zzzz');
+      await p.getByRole('button', { name: 'Join', exact: true }).click();
+      await p.getByRole('heading', { name: 'No call with that code' }).waitFor();
+      assert.match(await p.locator('[data-problem]').innerText(), /Check the code or link/);
+      assert.deepEqual(await trackStates(p), [], 'no camera is opened for a room that does not exist');
+    });
+
+    test('a code that cannot be a room', async () => {
+      const p = await page();
+      await p.goto(server.url);
+      await p.getByLabel('Join with a code or link').fill('hello');
+      await p.getByRole('button', { name: 'Join', exact: true }).click();
+      await p.getByText('That is not a room code').waitFor();
+    });
+
+    test('a full room', async () => {
+      const { link } = await connectedPair();
+      const carol = await page();
+      await carol.goto(link);
+      await carol.getByRole('heading', { name: 'This call is full' }).waitFor();
+      assert.deepEqual(await trackStates(carol), []);
+    });
+
+    test('being offline', async () => {
+      const p = await page();
+      await p.goto(server.url);
+      await p.context().setOffline(true);
+      await p.getByRole('button', { name: 'New call' }).click();
+      await p.getByText('You are offline').waitFor();
+      await p.context().setOffline(false);
+      await p.getByRole('button', { name: 'New call' }).click();
+      await p.getByRole('button', { name: 'Join', exact: true }).waitFor();
+    });
+
+    test('camera and microphone permission refused', async () => {
+      const refusing = await launchChromium({ fakeMediaUi: false });
+      try {
+        const context = await refusing.newContext();
+        await context.addInitScript(() => undefined);
+        const p = await context.newPage();
+        await p.goto(server.url);
+        await p.getByRole('button', { name: 'New call' }).click();
+        await p.getByRole('heading', { name: 'Camera and microphone are blocked' }).waitFor();
+        assert.match(await p.locator('[data-problem]').innerText(), /address bar/);
+        await p.getByRole('button', { name: 'Try again' }).waitFor();
+      } finally {
+        await refusing.close();
+      }
+    });
+
+    test('no camera: join with audio only, and the call still connects', async () => {
+      const noCamera = await launchChromium({ extra: ['--use-fake-device-for-media-stream=device-count=0'] });
+      try {
+        const alice = await (await instrumentedContext(noCamera)).newPage();
+        const link = await startNewCall(alice, server.url, 'Alice');
+        await alice.getByText('No camera found: you will join with audio only.').waitFor();
+        await pressJoin(alice);
+        const bob = await page();
+        await openLobby(bob, link, 'Bob');
+        await pressJoin(bob);
+        await waitForCallState(alice, 'connected');
+        await expectMediaFlowing(alice, 'Alice hears and sees Bob', 1000);
+      } finally {
+        await noCamera.close();
+      }
+    });
+  });
+});

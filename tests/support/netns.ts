@@ -1,0 +1,87 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM_PATH } from './browsers.ts';
+
+/**
+ * A test host of our own: a network namespace joined to this machine by one
+ * veth pair, with addresses from 198.19.0.0/16 (part of the range set aside for
+ * network tests). It has no default route, so nothing it sends can reach any
+ * address but the host side of its own link.
+ */
+export interface IsolatedHost {
+  name: string;
+  /** The namespace's address. */
+  address: string;
+  /** This machine's address on the link, where servers the test starts can be reached. */
+  gateway: string;
+  /** An executable that runs Chromium inside the namespace (Playwright drives it over a pipe). */
+  chromium: string;
+  /** Takes the link down: packets vanish, no connection is closed. */
+  cut(): void;
+  restore(): void;
+  destroy(): void;
+}
+
+function run(...args: string[]): void {
+  execFileSync(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** `index` (0–63) picks the /30 subnet, so hosts made at once do not overlap. */
+export function createIsolatedHost(tag: string, index: number): IsolatedHost {
+  const name = `${tag}${index}`;
+  const hostSide = `${tag}${index}h`;
+  const nsSide = `${tag}${index}n`;
+  const gateway = `198.19.${index}.1`;
+  const address = `198.19.${index}.2`;
+  removeQuietly(name, hostSide);
+  run('ip', 'netns', 'add', name);
+  run('ip', 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', nsSide);
+  run('ip', 'link', 'set', nsSide, 'netns', name);
+  run('ip', 'addr', 'add', `${gateway}/30`, 'dev', hostSide);
+  run('ip', 'link', 'set', hostSide, 'up');
+  run('ip', 'netns', 'exec', name, 'ip', 'addr', 'add', `${address}/30`, 'dev', nsSide);
+  run('ip', 'netns', 'exec', name, 'ip', 'link', 'set', nsSide, 'up');
+  run('ip', 'netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
+
+  const chromium = join(tmpdir(), `${name}-chromium.sh`);
+  writeFileSync(chromium, `#!/bin/sh\nexec ip netns exec ${name} ${CHROMIUM_PATH} "$@"\n`);
+  chmodSync(chromium, 0o755);
+
+  return {
+    name,
+    address,
+    gateway,
+    chromium,
+    cut: () => run('ip', 'link', 'set', hostSide, 'down'),
+    restore: () => run('ip', 'link', 'set', hostSide, 'up'),
+    destroy: () => {
+      removeQuietly(name, hostSide);
+      rmSync(chromium, { force: true });
+    },
+  };
+}
+
+function removeQuietly(name: string, hostSide: string): void {
+  try {
+    run('ip', 'link', 'del', hostSide);
+  } catch {
+    // Not there: nothing to remove.
+  }
+  try {
+    run('ip', 'netns', 'del', name);
+  } catch {
+    // Not there: nothing to remove.
+  }
+}
+
+/** Whether this process may create namespaces (root with iproute2); tests that need them say why they skip. */
+export function canCreateNamespaces(): boolean {
+  try {
+    run('ip', 'netns', 'list');
+    return process.getuid?.() === 0;
+  } catch {
+    return false;
+  }
+}
