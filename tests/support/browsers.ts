@@ -65,6 +65,8 @@ export const INSTRUMENT = () => {
 
 export async function instrumentedContext(browser: Browser, options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
   const context = await browser.newContext({ permissions: ['camera', 'microphone', 'clipboard-read', 'clipboard-write'], ...options });
+  // tsx compiles test files with esbuild's keepNames, which wraps functions handed to page.evaluate in a `__name` helper.
+  await context.addInitScript('globalThis.__name = (f) => f;');
   await context.addInitScript(INSTRUMENT);
   return context;
 }
@@ -77,8 +79,14 @@ export interface RemoteMediaCounts {
   candidateType: string | undefined;
 }
 
+/** What both Playwright's and Puppeteer's pages offer: running a function in the page. */
+export interface Evaluator {
+  evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
+  waitForTimeout?(ms: number): Promise<void>;
+}
+
 /** Sums inbound media over every peer connection the page made, from getStats. */
-export function remoteMedia(page: Page): Promise<RemoteMediaCounts> {
+export function remoteMedia(page: Evaluator): Promise<RemoteMediaCounts> {
   return page.evaluate(async () => {
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed');
     const counts = { framesDecoded: 0, audioPacketsReceived: 0, frameWidth: 0, frameHeight: 0, candidateType: undefined as string | undefined };
@@ -103,22 +111,24 @@ export function remoteMedia(page: Page): Promise<RemoteMediaCounts> {
 }
 
 /** Asserts that remote video frames are decoded and audio packets received, and that both keep rising over `windowMs`. */
-export async function expectMediaFlowing(page: Page, label: string, windowMs = 2000): Promise<RemoteMediaCounts> {
+export async function expectMediaFlowing(page: Evaluator, label: string, windowMs = 2000): Promise<RemoteMediaCounts> {
   const deadline = Date.now() + 15_000;
   let first = await remoteMedia(page);
   while (first.framesDecoded === 0 || first.audioPacketsReceived === 0) {
     if (Date.now() > deadline) throw new Error(`${label}: no remote media after 15 s: ${JSON.stringify(first)}`);
-    await page.waitForTimeout(200);
+    await sleep(200);
     first = await remoteMedia(page);
   }
-  await page.waitForTimeout(windowMs);
+  await sleep(windowMs);
   const second = await remoteMedia(page);
   if (second.framesDecoded <= first.framesDecoded) throw new Error(`${label}: frames stopped at ${second.framesDecoded}`);
   if (second.audioPacketsReceived <= first.audioPacketsReceived) throw new Error(`${label}: audio packets stopped at ${second.audioPacketsReceived}`);
   return second;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** readyState of every track the page got from getUserMedia. */
-export function trackStates(page: Page): Promise<string[]> {
+export function trackStates(page: Evaluator): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks.map((t) => t.readyState));
 }

@@ -115,6 +115,11 @@ export class Call extends Emitter<CallEvents> {
     return this.peers.get(peerId)?.link.pc.getStats();
   }
 
+  /** How many offer collisions the link to a peer has settled (diagnostics). */
+  collisions(peerId: string): number {
+    return this.peers.get(peerId)?.link.collisions ?? 0;
+  }
+
   /** Restarts ICE towards one peer (or all): used when the device's network changes. */
   restartIce(peerId?: string): void {
     for (const [id, { link }] of this.peers) if (!peerId || id === peerId) link.restartIce();

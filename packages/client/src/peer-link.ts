@@ -45,6 +45,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   private ignoreOffer = false;
   private settingRemoteAnswer = false;
   private state: LinkState = 'connecting';
+  /** Offers that crossed one of ours (glare), for diagnostics: settled by the polite side yielding. */
+  collisions = 0;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -68,6 +70,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   async handleDescription(description: SessionDescription): Promise<void> {
     const readyForOffer = !this.makingOffer && (this.pc.signalingState === 'stable' || this.settingRemoteAnswer);
     const collision = description.type === 'offer' && !readyForOffer;
+    if (collision) this.collisions++;
     this.ignoreOffer = !this.options.polite && collision;
     if (this.ignoreOffer) return;
     this.settingRemoteAnswer = description.type === 'answer';
