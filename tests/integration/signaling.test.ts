@@ -142,6 +142,7 @@ describe('signaling', () => {
     await back.next('welcome');
     const resumed = await back.next('resumed');
     assert.equal(resumed.selfId, aId);
+    assert.equal(resumed.resendFrom, 1, 'nothing was acknowledged by the old socket, so everything numbered is re-sent');
     assert.deepEqual(resumed.peers.map((p) => p.id), [bId]);
     assert.deepEqual(await back.next('description'), { type: 'description', from: bId, description: offer });
     assert.equal((await b.next('peer-presence')).presence, 'back');
@@ -165,6 +166,80 @@ describe('signaling', () => {
     const missing = await fetch(`${server.url}/api/rooms/0000-0000-0000-0000`);
     assert.equal(missing.status, 404);
     assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'room-not-found');
+  });
+});
+
+describe('resuming', () => {
+  test('a frame lost on a dying socket is re-sent on resume, and a re-sent client message is taken once', async () => {
+    const server = await startTestServer({ heartbeatIntervalMs: 60_000, heartbeatTimeoutMs: 120_000 });
+    try {
+      const { a, b, aId, bId, aJoined } = await pairInRoom(server.url);
+      // Messages a receives before the drop are acknowledged by what it last saw.
+      b.send({ type: 'description', to: aId, description: offer, seq: 1 });
+      await a.next('description');
+      const seenBeforeDrop = a.lastSeq;
+      // a's socket dies without the server noticing; b's next message goes into the void.
+      a.ws.pause();
+      b.send({ type: 'candidate', to: aId, candidate: { candidate: 'lost-in-flight' }, seq: 2 });
+      await new Promise((r) => setTimeout(r, 100));
+      const back = await WsTestClient.open(server.url);
+      back.send({ type: 'hello', version: PROTOCOL_VERSION, resume: aJoined.resumeToken, lastSeq: seenBeforeDrop });
+      const resumed = await back.next('resumed');
+      assert.equal(resumed.resendFrom, seenBeforeDrop + 1);
+      assert.equal((await back.next('candidate')).candidate.candidate, 'lost-in-flight');
+      a.ws.resume();
+      assert.equal((await a.waitClosed()).code, 4004, 'the old socket is closed as superseded');
+      // The resumed client re-sends its last message; the peer gets it once.
+      back.send({ type: 'description', to: bId, description: offer, seq: 7 });
+      back.send({ type: 'description', to: bId, description: offer, seq: 7 });
+      await b.next('description');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(b.pending().filter((m) => m.type === 'description'), []);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('after a server restart a signed resume token rebuilds the session under the same peer id', async () => {
+    const resumeSecret = 'integration-test-secret';
+    const first = await startTestServer({ resumeSecret });
+    const { aJoined, bJoined, aId, bId } = await pairInRoom(first.url);
+    const port = first.port;
+    await first.close();
+    const second = await startTestServer({ resumeSecret, port });
+    try {
+      const a = await WsTestClient.open(second.url);
+      a.send({ type: 'hello', version: PROTOCOL_VERSION, resume: aJoined.resumeToken, lastSeq: 5 });
+      const aResumed = await a.next('resumed');
+      assert.deepEqual({ selfId: aResumed.selfId, peers: aResumed.peers, resendFrom: aResumed.resendFrom }, { selfId: aId, peers: [], resendFrom: 1 });
+      const b = await WsTestClient.open(second.url);
+      b.send({ type: 'hello', version: PROTOCOL_VERSION, resume: bJoined.resumeToken });
+      assert.deepEqual((await b.next('resumed')).peers, [{ id: aId, name: 'Ada' }]);
+      assert.deepEqual(await a.next('peer-presence'), { type: 'peer-presence', peerId: bId, presence: 'back' });
+      a.send({ type: 'description', to: bId, description: offer, seq: 1 });
+      assert.equal((await b.next('description')).from, aId);
+      // A token signed with another secret is not ours.
+      const stranger = await WsTestClient.open(second.url);
+      const [payload] = aJoined.resumeToken.split('.');
+      stranger.send({ type: 'hello', version: PROTOCOL_VERSION, resume: `${payload}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA` });
+      assert.equal((await stranger.next('error')).code, 'session-expired');
+    } finally {
+      await second.close();
+    }
+  });
+
+  test('a session that ended cannot be brought back with its token', async () => {
+    const server = await startTestServer();
+    try {
+      const { a, aJoined } = await pairInRoom(server.url);
+      a.send({ type: 'leave', reason: 'hang-up' });
+      await new Promise((r) => setTimeout(r, 100));
+      const back = await WsTestClient.open(server.url);
+      back.send({ type: 'hello', version: PROTOCOL_VERSION, resume: aJoined.resumeToken });
+      assert.equal((await back.next('error')).code, 'session-expired');
+    } finally {
+      await server.close();
+    }
   });
 });
 

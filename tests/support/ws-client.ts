@@ -9,12 +9,15 @@ export class WsTestClient {
   private readonly inbox: ServerMessage[] = [];
   private waiters: (() => void)[] = [];
   closed: { code: number; reason: string } | undefined;
+  /** The highest `seq` received; tests compare messages without it. */
+  lastSeq = 0;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString()) as ServerMessage;
-      if (msg.type === 'ping') return void this.send({ type: 'pong' });
-      this.inbox.push(msg);
+      const { seq, ...msg } = JSON.parse(data.toString()) as ServerMessage & { seq?: number };
+      if (msg.type === 'ping') return void this.send({ type: 'pong', ack: this.lastSeq });
+      if (seq !== undefined) this.lastSeq = Math.max(this.lastSeq, seq);
+      this.inbox.push(msg as ServerMessage);
       this.wake();
     });
     ws.on('close', (code, reason) => {

@@ -1,9 +1,12 @@
-import type { DepartureReason, ErrorCode, IceServer, MediaState, MessageOf, PeerInfo } from '@videoapp/protocol';
+import { RESUME_GRACE_MS, type DepartureReason, type ErrorCode, type IceServer, type MediaState, type MessageOf, type PeerInfo } from '@videoapp/protocol';
 import { Emitter } from './emitter.ts';
 import { PeerLink, type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory } from './peer-link.ts';
 import { SignalingClient, type CallMessage, type SignalingState, type WebSocketConstructor } from './signaling-client.ts';
 
 /** What the call knows about one other person. */
+/** How long media may stay interrupted before the UI says the other person's connection was lost. */
+export const PEER_LOST_AFTER_MS = 8_000;
+
 export interface PeerView {
   id: string;
   name: string;
@@ -11,6 +14,8 @@ export interface PeerView {
   presence: 'here' | 'away';
   link: LinkState;
   media: MediaState | undefined;
+  /** When media to this peer stopped (link unstable or failed); undefined while connected. */
+  interruptedAt: number | undefined;
 }
 
 /** `hung-up`: we did; `peer-hung-up`: the other person ended the call; the rest are join failures. */
@@ -23,7 +28,12 @@ export type CallState =
   | { kind: 'connecting'; peer: PeerView }
   /** Media flows; `serverLost` when our signaling socket is down meanwhile (the call goes on peer to peer). */
   | { kind: 'connected'; peer: PeerView; serverLost: boolean }
-  | { kind: 'reconnecting'; who: 'us' | 'peer'; peer?: PeerView }
+  /**
+   * Media stopped and recovery is under way. `lost`: for a peer, the server
+   * has lost them too, or recovery has taken longer than PEER_LOST_AFTER_MS —
+   * say plainly that their connection was lost.
+   */
+  | { kind: 'reconnecting'; who: 'us' | 'peer'; peer?: PeerView; lost: boolean }
   | { kind: 'peer-left'; name: string; reason: 'left' | 'lost' }
   | { kind: 'ended'; reason: CallEndReason; by?: string };
 
@@ -56,6 +66,7 @@ type Phase = { kind: 'joining' } | { kind: 'in-room'; selfId: string } | { kind:
 export class Call extends Emitter<CallEvents> {
   private readonly signaling: SignalingClient;
   private readonly peers = new Map<string, { view: PeerView; link: PeerLink }>();
+  private readonly absenceTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private phase: Phase = { kind: 'joining' };
   private iceServers: IceServer[] = [];
   private localTracks: LocalTracks = {};
@@ -125,9 +136,14 @@ export class Call extends Emitter<CallEvents> {
     for (const [id, { link }] of this.peers) if (!peerId || id === peerId) link.restartIce();
   }
 
-  /** The browser says the network is back: retry signaling at once rather than at the next backoff step. */
+  /**
+   * The device's network changed or came back: retry signaling at once rather
+   * than at the next backoff step, and restart ICE on every link that is not
+   * flowing, since its candidates may name addresses we no longer have.
+   */
   networkChanged(): void {
     this.signaling.reconnectNow();
+    for (const { link } of this.peers.values()) if (link.linkState !== 'connected') link.restartIce();
   }
 
   /**
@@ -143,6 +159,7 @@ export class Call extends Emitter<CallEvents> {
 
   private end(reason: CallEndReason, by?: string): void {
     this.phase = { kind: 'ended', reason, by };
+    for (const timer of this.absenceTimers.values()) clearTimeout(timer);
     for (const { link } of this.peers.values()) link.close();
     this.peers.clear();
     this.publishState();
@@ -186,10 +203,15 @@ export class Call extends Emitter<CallEvents> {
     this.publishState();
   }
 
+  /**
+   * Back on the server. A peer it does not list may still be on its way back
+   * (after a server restart everyone reconnects at once): keep their link,
+   * mark them away, and give up on them only after the grace period.
+   */
   private onResumed(msg: MessageOf<CallMessage, 'resumed'>): void {
     this.phase = { kind: 'in-room', selfId: msg.selfId };
     const present = new Set(msg.peers.map((p) => p.id));
-    for (const id of this.peers.keys()) if (!present.has(id)) this.removePeer(id, 'lost');
+    for (const [id, { view }] of this.peers) if (!present.has(id) && view.presence === 'here') this.updatePeer(id, { presence: 'away' });
     for (const peer of msg.peers) if (!this.peers.has(peer.id)) this.addPeer(peer, true);
     this.announceMedia();
     this.publishState();
@@ -234,14 +256,14 @@ export class Call extends Emitter<CallEvents> {
       initiator,
       localTracks: this.localTracks,
     });
-    const view: PeerView = { id: info.id, name: info.name, presence: 'here', link: link.linkState, media: undefined };
+    const view: PeerView = { id: info.id, name: info.name, presence: 'here', link: link.linkState, media: undefined, interruptedAt: undefined };
     this.peers.set(info.id, { view, link });
     link.on('signal', (signal) => {
       if ('description' in signal) this.signaling.send({ type: 'description', to: info.id, description: signal.description });
       else this.signaling.send({ type: 'candidate', to: info.id, candidate: signal.candidate });
     });
     link.on('track', (track) => this.emit('track', { peerId: info.id, track }));
-    link.on('state', (state) => this.updatePeer(info.id, { link: state }));
+    link.on('state', (state) => this.onLinkState(info.id, state));
     this.emit('peer-joined', view);
     return link;
   }
@@ -249,6 +271,7 @@ export class Call extends Emitter<CallEvents> {
   private removePeer(peerId: string, reason: DepartureReason, remember = true): void {
     const entry = this.peers.get(peerId);
     if (!entry) return;
+    this.watchAbsence(peerId, 'here');
     entry.link.close();
     this.peers.delete(peerId);
     if (remember) this.lastDeparture = { name: entry.view.name, reason: reason === 'lost' ? 'lost' : 'left' };
@@ -259,9 +282,26 @@ export class Call extends Emitter<CallEvents> {
   private updatePeer(peerId: string, change: Partial<PeerView>): void {
     const entry = this.peers.get(peerId);
     if (!entry) return;
+    if (change.presence) this.watchAbsence(peerId, change.presence);
     Object.assign(entry.view, change);
     this.emit('peer-updated', entry.view);
     this.publishState();
+  }
+
+  private onLinkState(peerId: string, link: LinkState): void {
+    const view = this.peers.get(peerId)?.view;
+    if (!view) return;
+    const interrupted = link === 'unstable' || link === 'failed';
+    const interruptedAt = interrupted ? (view.interruptedAt ?? Date.now()) : undefined;
+    if (interrupted && view.interruptedAt === undefined) setTimeout(() => this.publishState(), PEER_LOST_AFTER_MS + 10);
+    this.updatePeer(peerId, { link, interruptedAt });
+  }
+
+  /** A peer away for longer than the server's grace period is gone, even if no server said so (it restarted meanwhile). */
+  private watchAbsence(peerId: string, presence: PeerView['presence']): void {
+    clearTimeout(this.absenceTimers.get(peerId));
+    this.absenceTimers.delete(peerId);
+    if (presence === 'away') this.absenceTimers.set(peerId, setTimeout(() => this.removePeer(peerId, 'lost'), RESUME_GRACE_MS));
   }
 
   /** Runs `action` on the link to `peerId`, creating it if the first word from them is an offer. */
@@ -274,7 +314,7 @@ export class Call extends Emitter<CallEvents> {
     this.publishState();
     if (state.kind === 'open') {
       // After a signaling outage, links that broke meanwhile can renegotiate now.
-      for (const { link } of this.peers.values()) if (link.linkState === 'failed') link.restartIce();
+      for (const { link } of this.peers.values()) if (link.linkState === 'failed' || link.linkState === 'unstable') link.restartIce();
     }
   }
 
@@ -285,9 +325,12 @@ export class Call extends Emitter<CallEvents> {
     if (phase.kind === 'joining') return { kind: 'joining', offline: this.signaling.current.kind === 'connecting' && this.signaling.current.attempt > 0 };
     const peer = this.peerList()[0];
     if (peer?.link === 'connected') return { kind: 'connected', peer, serverLost: signalingDown };
-    if (signalingDown) return { kind: 'reconnecting', who: 'us', peer };
+    if (signalingDown) return { kind: 'reconnecting', who: 'us', peer, lost: false };
     if (!peer) return this.lastDeparture ? { kind: 'peer-left', ...this.lastDeparture } : { kind: 'waiting' };
-    if (peer.presence === 'away' || peer.link === 'unstable' || peer.link === 'failed') return { kind: 'reconnecting', who: 'peer', peer };
+    if (peer.presence === 'away' || peer.interruptedAt !== undefined) {
+      const lost = peer.presence === 'away' || peer.link === 'failed' || Date.now() - peer.interruptedAt! >= PEER_LOST_AFTER_MS;
+      return { kind: 'reconnecting', who: 'peer', peer, lost };
+    }
     return { kind: 'connecting', peer };
   }
 

@@ -159,11 +159,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       case 'disconnected':
         this.setState('unstable');
         // A brief outage often heals by itself; if not, the impolite side leads an ICE restart.
-        this.disconnectedTimer = setTimeout(() => this.restartIfLeading(), DISCONNECTED_RESTART_MS);
-        return;
+        return this.scheduleRestart(this.options.polite ? 2 * DISCONNECTED_RESTART_MS : DISCONNECTED_RESTART_MS);
       case 'failed':
         this.setState('failed');
-        return this.restartIfLeading();
+        return this.scheduleRestart(this.options.polite ? DISCONNECTED_RESTART_MS : 0);
       case 'closed':
         return this.setState('closed');
       default:
@@ -171,8 +170,15 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     }
   }
 
-  private restartIfLeading(): void {
-    if (!this.options.polite && this.pc.connectionState !== 'connected' && this.pc.connectionState !== 'closed') this.restartIce();
+  /**
+   * Restarts ICE after `delayMs` unless the connection recovers first. The
+   * impolite side leads; the polite side waits longer and restarts only if
+   * the other did not (it may be the one whose network changed).
+   */
+  private scheduleRestart(delayMs: number): void {
+    this.disconnectedTimer = setTimeout(() => {
+      if (this.pc.connectionState !== 'connected' && this.pc.connectionState !== 'closed') this.restartIce();
+    }, delayMs);
   }
 
   private setState(state: LinkState): void {

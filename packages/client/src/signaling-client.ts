@@ -3,8 +3,10 @@ import { Emitter } from './emitter.ts';
 
 /** Waits between reconnect attempts: quick at first, then capped so a restarted server is found within seconds. */
 export const RECONNECT_DELAYS_MS = [0, 250, 500, 1000, 2000] as const;
-/** Messages kept while the socket is down; a call needs far fewer. */
+/** Messages kept while the socket is down, and numbered messages kept for re-sending; a call needs far fewer. */
 export const MAX_QUEUED_MESSAGES = 256;
+/** Room messages that must not be lost or doubled across a reconnect: numbered, kept, re-sent on resume. */
+const NUMBERED: ReadonlySet<ClientMessage['type']> = new Set(['description', 'candidate', 'media', 'leave']);
 /** Silence, in heartbeats, after which the server is taken for gone. */
 export const MISSED_HEARTBEATS_BEFORE_RECONNECT = 3;
 
@@ -38,7 +40,13 @@ export interface SignalingOptions {
 export class SignalingClient extends Emitter<SignalingEvents> {
   private socket: WebSocket | undefined;
   private state: SignalingState = { kind: 'connecting', attempt: 0 };
+  /** Unnumbered messages (join) waiting for an open socket. */
   private queue: string[] = [];
+  /** Numbered messages not yet known to have reached the server. */
+  private unacked: { seq: number; frame: string }[] = [];
+  private sentSeq = 0;
+  /** The last numbered server message taken; repeats are dropped. */
+  private receivedSeq = 0;
   private heartbeatMs = 2000;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -60,14 +68,29 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   send(message: ClientMessage): void {
+    const canSend = this.state.kind === 'open' && !this.awaitingResume && this.socket?.readyState === 1;
+    if (NUMBERED.has(message.type)) {
+      const frame = this.number(message);
+      if (canSend) this.socket!.send(frame);
+      return;
+    }
     const frame = JSON.stringify(message);
-    if (this.state.kind === 'open' && !this.awaitingResume && this.socket?.readyState === 1) this.socket.send(frame);
+    if (canSend) this.socket!.send(frame);
     else if (this.queue.length < MAX_QUEUED_MESSAGES) this.queue.push(frame);
   }
 
   /** Sends at once if the socket is open, never queued: for goodbyes on page exit. */
   sendNow(message: ClientMessage): void {
-    if (this.socket?.readyState === 1) this.socket.send(JSON.stringify(message));
+    if (this.socket?.readyState !== 1) return;
+    this.socket.send(NUMBERED.has(message.type) ? this.number(message) : JSON.stringify(message));
+  }
+
+  private number(message: ClientMessage): string {
+    const seq = ++this.sentSeq;
+    const frame = JSON.stringify({ ...message, seq });
+    this.unacked.push({ seq, frame });
+    if (this.unacked.length > MAX_QUEUED_MESSAGES) this.unacked.shift();
+    return frame;
   }
 
   /** Drops the current socket and tries again now (e.g. the browser came back online). */
@@ -91,7 +114,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     const socket = new this.options.WebSocket(this.options.url);
     this.socket = socket;
     socket.onopen = () => {
-      socket.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, resume: this.resumeToken } satisfies ClientMessage));
+      const resume = this.resumeToken;
+      socket.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, resume, lastSeq: resume ? this.receivedSeq : undefined } satisfies ClientMessage));
       this.armWatchdog();
     };
     socket.onmessage = (event) => this.receive(String(event.data));
@@ -111,9 +135,13 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     const result = parse(ServerMessage, data);
     if (!result.ok) return console.warn('videoapp: ignoring a malformed server message', result.problem);
     const msg = result.value;
+    if ('seq' in msg && msg.seq !== undefined) {
+      if (msg.seq <= this.receivedSeq) return;
+      this.receivedSeq = msg.seq;
+    }
     switch (msg.type) {
       case 'ping':
-        return this.sendNow({ type: 'pong' });
+        return this.sendNow({ type: 'pong', ack: this.receivedSeq || undefined });
       case 'welcome':
         this.heartbeatMs = msg.heartbeatMs;
         this.awaitingResume = this.resumeToken !== undefined;
@@ -123,21 +151,36 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         this.dropSocket();
         return this.scheduleReconnect(0, msg.retryMs);
       case 'resumed':
+        // What follows from the server is numbered from resendFrom; what the server lacks from us, we send again.
+        this.receivedSeq = msg.resendFrom - 1;
+        this.unacked = this.unacked.filter((m) => m.seq > msg.received);
+        for (const { frame } of this.unacked) this.socket?.send(frame);
         this.awaitingResume = false;
         this.becomeOpen();
         return this.emit('message', msg);
+      case 'joined':
+        this.startSession();
+        return this.emit('message', msg);
       case 'error':
         if (msg.code === 'session-expired') {
-          // The old place is gone: what was queued for it is meaningless now.
+          // The old place is gone: what was queued or kept for it is meaningless now.
           this.resumeToken = undefined;
           this.awaitingResume = false;
           this.queue = [];
+          this.startSession();
           this.becomeOpen();
         }
         return this.emit('message', msg);
       default:
         return this.emit('message', msg);
     }
+  }
+
+  /** A new session numbers from the start in both directions. */
+  private startSession(): void {
+    this.unacked = [];
+    this.sentSeq = 0;
+    this.receivedSeq = 0;
   }
 
   private becomeOpen(): void {

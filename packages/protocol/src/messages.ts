@@ -27,7 +27,15 @@ import {
 
 const peerId = string({ min: 1, max: 32, pattern: /^[0-9a-z]+$/ });
 const roomId = string({ max: 19, pattern: ROOM_ID_PATTERN });
-const resumeToken = string({ min: 16, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+/** Signed by the server (payload.signature, base64url), so a restarted server can still honour it. */
+const resumeToken = string({ min: 16, max: 512, pattern: /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/ });
+/**
+ * Messages that must survive a dropped socket carry a sequence number per
+ * direction and session: the receiver drops what it has seen, and on resume
+ * each side re-sends what the other has not.
+ */
+const seq = optional(integer(1, Number.MAX_SAFE_INTEGER));
+const seqCount = integer(0, Number.MAX_SAFE_INTEGER);
 const displayName = string({ max: MAX_NAME_CHARS });
 
 const sessionDescription = object({
@@ -58,14 +66,16 @@ const mediaState = object({ audio: boolean(), video: boolean() });
 
 export const ClientMessage = union([
   /** First message on every socket; `resume` reclaims a session whose socket dropped. */
-  tagged('hello', { version: integer(0, 1_000_000), resume: optional(resumeToken) }),
+  /** First message on every socket; `resume` reclaims a session whose socket dropped, `lastSeq` is the last numbered message received in it. */
+  tagged('hello', { version: integer(0, 1_000_000), resume: optional(resumeToken), lastSeq: optional(seqCount) }),
   tagged('join', { roomId, name: displayName }),
-  tagged('description', { to: peerId, description: sessionDescription }),
-  tagged('candidate', { to: peerId, candidate: iceCandidate }),
-  tagged('media', { media: mediaState }),
+  tagged('description', { to: peerId, description: sessionDescription, seq }),
+  tagged('candidate', { to: peerId, candidate: iceCandidate, seq }),
+  tagged('media', { media: mediaState, seq }),
   /** `hang-up` ends the call for everyone; `page-exit` (tab closed, reload) leaves the others waiting for a return. */
-  tagged('leave', { reason: oneOf(['hang-up', 'page-exit']) }),
-  tagged('pong', {}),
+  tagged('leave', { reason: oneOf(['hang-up', 'page-exit']), seq }),
+  /** Answers `ping`; `ack` is the last numbered message received, so the server can forget what came before. */
+  tagged('pong', { ack: optional(seqCount) }),
 ]);
 export type ClientMessage = Infer<typeof ClientMessage>;
 
@@ -80,16 +90,21 @@ export const ServerMessage = union([
     resumeToken,
     iceServers: array(iceServer, 8),
   }),
-  /** The session survived a dropped socket; `peers` is who is in the room now. */
-  tagged('resumed', { roomId, selfId: peerId, peers: array(peerInfo, MAX_ROOM_PEERS) }),
-  tagged('peer-joined', { peer: peerInfo }),
+  /**
+   * The session survived a dropped socket; `peers` is who is in the room now.
+   * `received`: the last numbered client message the server has; the client
+   * re-sends what follows. `resendFrom`: the server re-sends its numbered
+   * messages from this one on (1 after a server restart: numbering starts over).
+   */
+  tagged('resumed', { roomId, selfId: peerId, peers: array(peerInfo, MAX_ROOM_PEERS), received: seqCount, resendFrom: integer(1, Number.MAX_SAFE_INTEGER) }),
+  tagged('peer-joined', { peer: peerInfo, seq }),
   /** `hung-up`: ended the call; `left`: closed or reloaded the page; `lost`: its connection died and the grace period ran out. */
-  tagged('peer-left', { peerId, reason: oneOf(['hung-up', 'left', 'lost']) }),
+  tagged('peer-left', { peerId, reason: oneOf(['hung-up', 'left', 'lost']), seq }),
   /** The peer's signaling socket dropped (`away`) or came back (`back`); it has not left yet. */
-  tagged('peer-presence', { peerId, presence: oneOf(['away', 'back']) }),
-  tagged('peer-media', { peerId, media: mediaState }),
-  tagged('description', { from: peerId, description: sessionDescription }),
-  tagged('candidate', { from: peerId, candidate: iceCandidate }),
+  tagged('peer-presence', { peerId, presence: oneOf(['away', 'back']), seq }),
+  tagged('peer-media', { peerId, media: mediaState, seq }),
+  tagged('description', { from: peerId, description: sessionDescription, seq }),
+  tagged('candidate', { from: peerId, candidate: iceCandidate, seq }),
   tagged('error', {
     code: oneOf(ERROR_CODES),
     message: string({ max: 512 }),

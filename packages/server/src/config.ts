@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
   EMPTY_ROOM_TTL_MS,
@@ -30,6 +31,8 @@ export interface ServerConfig {
   roomsPerMinutePerAddress: number;
   joinsPerMinutePerAddress: number;
   socketsPerAddress: number;
+  /** Signs resume tokens. Shared by every process of one deployment, and kept across restarts, so clients can resume anywhere. */
+  resumeSecret: string;
 }
 
 export function defaultConfig(): ServerConfig {
@@ -49,6 +52,7 @@ export function defaultConfig(): ServerConfig {
     roomsPerMinutePerAddress: ROOMS_CREATED_PER_MINUTE_PER_ADDRESS,
     joinsPerMinutePerAddress: JOINS_PER_MINUTE_PER_ADDRESS,
     socketsPerAddress: SOCKETS_PER_ADDRESS,
+    resumeSecret: randomBytes(32).toString('base64url'),
   };
 }
 
@@ -61,6 +65,7 @@ const SETTINGS: { env: string; flag: string; apply: (c: ServerConfig, v: string)
   { env: 'TURN_URLS', flag: '--turn-urls', apply: (c, v) => (c.turn = { ...turnOf(c), urls: list(v) }) },
   { env: 'TURN_SECRET', flag: '--turn-secret', apply: (c, v) => (c.turn = { ...turnOf(c), secret: v }) },
   { env: 'TURN_TTL_SECONDS', flag: '--turn-ttl', apply: (c, v) => (c.turn = { ...turnOf(c), ttlSeconds: toInt(v, 'TURN_TTL_SECONDS') }) },
+  { env: 'RESUME_SECRET', flag: '--resume-secret', apply: (c, v) => (c.resumeSecret = v) },
   { env: 'LOG_LEVEL', flag: '--log-level', apply: (c, v) => (c.logLevel = v as ServerConfig['logLevel']) },
   { env: 'EMPTY_ROOM_TTL_MS', flag: '--empty-room-ttl', apply: (c, v) => (c.emptyRoomTtlMs = toInt(v, 'EMPTY_ROOM_TTL_MS')) },
 ];

@@ -52,6 +52,17 @@ export class MemoryRoomRegistry implements RoomRegistry {
     return { ok: true, others };
   }
 
+  async restore(roomId: string, member: PeerInfo, deliver: Deliver): Promise<JoinOutcome> {
+    let room = this.liveRoom(roomId);
+    if (!room) this.rooms.set(roomId, (room = { members: new Map(), emptySince: undefined }));
+    room.members.delete(member.id);
+    if (room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };
+    const others = [...room.members.values()].map((m) => m.info);
+    room.members.set(member.id, { info: member, deliver });
+    room.emptySince = undefined;
+    return { ok: true, others };
+  }
+
   async leave(roomId: string, peerId: string): Promise<void> {
     const room = this.rooms.get(roomId);
     if (!room?.members.delete(peerId)) return;

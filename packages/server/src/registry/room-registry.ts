@@ -18,6 +18,11 @@ export interface RoomRegistry {
   createRoom(): Promise<string>;
   status(roomId: string): Promise<RoomStatus | undefined>;
   join(roomId: string, member: PeerInfo, deliver: Deliver): Promise<JoinOutcome>;
+  /**
+   * Puts a returning member back under its old id, re-creating the room if it
+   * is gone (the server restarted). Fails only if the room has filled since.
+   */
+  restore(roomId: string, member: PeerInfo, deliver: Deliver): Promise<JoinOutcome>;
   leave(roomId: string, peerId: string): Promise<void>;
   members(roomId: string): Promise<PeerInfo[]>;
   /** Sends to one member; false when that peer is not in the room. */

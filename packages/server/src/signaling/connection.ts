@@ -22,6 +22,7 @@ export const CLOSE = {
   unsupportedVersion: 4001,
   flood: 4002,
   handshakeTimeout: 4003,
+  superseded: 4004,
 } as const;
 
 /** The narrow view of a WebSocket a connection needs, so it can be tested without one. */
@@ -107,7 +108,7 @@ export class Connection {
       case 'leave':
         return this.onLeave(msg);
       case 'pong':
-        return;
+        return this.onPong(msg);
       default:
         return assertNever(msg);
     }
@@ -121,15 +122,27 @@ export class Connection {
     }
     this.state = { kind: 'ready' };
     this.send({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: this.hub.config.heartbeatIntervalMs });
-    if (msg.resume !== undefined) await this.resume(msg.resume);
+    if (msg.resume !== undefined) await this.resume(msg.resume, msg.lastSeq ?? 0);
   };
 
-  private async resume(token: string): Promise<void> {
-    const session = this.hub.takeOverSession(token, this);
-    if (!session) return this.fail('session-expired', 'that session has ended; join again', 'hello');
+  private async resume(token: string, lastSeq: number): Promise<void> {
+    this.state = { kind: 'joining' };
+    const reclaimed = await this.hub.reclaimSession(token, this);
+    if (this.state.kind !== 'joining') {
+      // This socket closed while the session was being reclaimed: it is away again.
+      if (reclaimed) this.hub.sessionAway(reclaimed.session, this);
+      return;
+    }
+    if (!reclaimed) {
+      this.state = { kind: 'ready' };
+      return this.fail('session-expired', 'that session has ended; join again', 'hello');
+    }
+    const { session } = reclaimed;
     this.state = { kind: 'in-room', session };
+    const resendFrom = session.resume(this, lastSeq);
     const peers = (await this.hub.registry.members(session.roomId)).filter((p) => p.id !== session.peerId);
-    this.send({ type: 'resumed', roomId: session.roomId, selfId: session.peerId, peers });
+    this.send({ type: 'resumed', roomId: session.roomId, selfId: session.peerId, peers, received: session.receivedSeq, resendFrom });
+    session.resend(resendFrom);
     this.hub.broadcast(session, { type: 'peer-presence', peerId: session.peerId, presence: 'back' });
   }
 
@@ -138,7 +151,7 @@ export class Connection {
     if (!this.hub.joinLimit.take(this.address)) return this.fail('rate-limited', 'too many join attempts; wait a minute', 'join');
     this.state = { kind: 'joining' };
     const peerId = randomBytes(8).toString('hex');
-    const session = new Session(peerId, msg.name, msg.roomId, randomBytes(18).toString('base64url'), this);
+    const session = new Session(peerId, msg.name, msg.roomId, this.hub.newResumeToken(msg.roomId, peerId, msg.name), this);
     const outcome = await this.hub.registry.join(msg.roomId, { id: peerId, name: msg.name }, session.deliver);
     if (this.state.kind !== 'joining') {
       // The socket closed while the registry answered: undo the join.
@@ -155,37 +168,47 @@ export class Connection {
     this.hub.broadcast(session, { type: 'peer-joined', peer: { id: peerId, name: msg.name } });
   };
 
+  private onPong: Handler<'pong'> = (msg) => {
+    if (this.state.kind === 'in-room' && msg.ack !== undefined) this.state.session.acknowledge(msg.ack);
+  };
+
   private onDescription: Handler<'description'> = (msg) => {
-    const session = this.sessionFor('description');
+    const session = this.sessionFor('description', msg.seq);
     if (!session) return;
     session.resetCandidates(msg.to);
     this.relay(session, msg.to, { type: 'description', from: session.peerId, description: msg.description });
   };
 
   private onCandidate: Handler<'candidate'> = (msg) => {
-    const session = this.sessionFor('candidate');
+    const session = this.sessionFor('candidate', msg.seq);
     if (!session) return;
     if (!session.countCandidate(msg.to)) return this.fail('too-many-candidates', 'candidate limit reached for this negotiation', 'candidate');
     this.relay(session, msg.to, { type: 'candidate', from: session.peerId, candidate: msg.candidate });
   };
 
   private onMedia: Handler<'media'> = (msg) => {
-    const session = this.sessionFor('media');
+    const session = this.sessionFor('media', msg.seq);
     if (session) this.hub.broadcast(session, { type: 'peer-media', peerId: session.peerId, media: msg.media });
   };
 
   private onLeave: Handler<'leave'> = async (msg) => {
-    const session = this.sessionFor('leave');
+    const session = this.sessionFor('leave', msg.seq);
     if (!session) return;
     this.state = { kind: 'ready' };
     await this.hub.endSession(session, msg.reason === 'hang-up' ? 'hung-up' : 'left');
   };
 
-  /** The socket closed: a member keeps its place for the grace period. */
+  /** The socket closed: a member keeps its place for the grace period (unless a newer socket already took it). */
   onClosed(): void {
     const previous = this.state;
     this.state = { kind: 'closed' };
-    if (previous.kind === 'in-room') this.hub.sessionAway(previous.session, this);
+    if (previous.kind === 'in-room' && previous.session.isAttachedTo(this)) this.hub.sessionAway(previous.session, this);
+  }
+
+  /** A newer socket resumed this connection's session (the client reconnected before this one was seen dead). */
+  supersede(): void {
+    this.state = { kind: 'ready' };
+    this.close(CLOSE.superseded, 'session resumed on another socket');
   }
 
   private relay(session: Session, to: string, message: ServerMessage): void {
@@ -195,10 +218,13 @@ export class Connection {
     this.hub.metrics.relayed();
   }
 
-  private sessionFor(about: ClientMessage['type']): Session | undefined {
-    if (this.state.kind === 'in-room') return this.state.session;
-    this.fail('out-of-order', 'join a room first', about);
-    return undefined;
+  /** The session a room message acts on; undefined (after an error) outside a room, or silently for a re-sent duplicate. */
+  private sessionFor(about: ClientMessage['type'], seq: number | undefined): Session | undefined {
+    if (this.state.kind !== 'in-room') {
+      this.fail('out-of-order', 'join a room first', about);
+      return undefined;
+    }
+    return this.state.session.accept(seq) ? this.state.session : undefined;
   }
 
   private refuseFlood(): void {

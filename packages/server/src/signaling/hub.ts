@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MAX_MESSAGE_BYTES, type DepartureReason, type IceServer, type ServerMessage } from '@videoapp/protocol';
@@ -7,12 +8,15 @@ import type { Logger } from '../log.ts';
 import { Metrics } from '../metrics.ts';
 import { PerMinuteLimit } from '../rate-limit.ts';
 import type { RoomRegistry } from '../registry/room-registry.ts';
+import { readResumeToken, signResumeToken } from '../resume-token.ts';
 import { issueTurnCredentials } from '../turn-credentials.ts';
 import { CLOSE, Connection } from './connection.ts';
-import type { Session } from './session.ts';
+import { Session } from './session.ts';
 
 /** How long a socket may stay open without sending `hello`. */
 export const HELLO_TIMEOUT_MS = 5_000;
+/** Ended sessions whose tokens are refused; older ones are forgotten (their tokens could then rebuild an empty seat, never take a live one). */
+export const MAX_REMEMBERED_ENDED_SESSIONS = 100_000;
 
 /**
  * Everything the connections share: the registry, the sessions awaiting a
@@ -25,6 +29,7 @@ export class SignalingHub {
   private readonly connections = new Set<Connection>();
   private readonly sessionsByToken = new Map<string, Session>();
   private readonly socketsPerAddress = new Map<string, number>();
+  private readonly endedTokens = new Set<string>();
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
@@ -95,12 +100,30 @@ export class SignalingHub {
     this.sessionsByToken.set(session.resumeToken, session);
   }
 
-  /** A new socket presents a resume token: hand it the session if it is still held. */
-  takeOverSession(token: string, connection: Connection): Session | undefined {
-    const session = this.sessionsByToken.get(token);
-    if (!session) return undefined;
-    session.resume(connection);
-    return session;
+  /**
+   * A new socket presents a resume token: the session if this process still
+   * holds it, or else (after a restart, or from another process) one rebuilt
+   * from the token's signed claims under the same peer id. Undefined when the
+   * session ended for good or the token is not ours.
+   */
+  async reclaimSession(token: string, connection: Connection): Promise<{ session: Session; rebuilt: boolean } | undefined> {
+    const held = this.sessionsByToken.get(token);
+    if (held) {
+      for (const other of this.connections) if (other !== connection && held.isAttachedTo(other)) other.supersede();
+      return { session: held, rebuilt: false };
+    }
+    if (this.endedTokens.has(token)) return undefined;
+    const claims = readResumeToken(this.config.resumeSecret, token);
+    if (!claims) return undefined;
+    const session = new Session(claims.peerId, claims.name, claims.roomId, token, connection);
+    const outcome = await this.registry.restore(claims.roomId, { id: claims.peerId, name: claims.name }, session.deliver);
+    if (!outcome.ok) return undefined;
+    this.addSession(session);
+    return { session, rebuilt: true };
+  }
+
+  newResumeToken(roomId: string, peerId: string, name: string): string {
+    return signResumeToken(this.config.resumeSecret, { roomId, peerId, name }, randomBytes(9).toString('base64url'));
   }
 
   sessionAway(session: Session, connection: Connection): void {
@@ -111,9 +134,16 @@ export class SignalingHub {
 
   async endSession(session: Session, reason: DepartureReason): Promise<void> {
     if (!this.sessionsByToken.delete(session.resumeToken)) return;
+    this.rememberEnded(session.resumeToken);
     session.end();
     await this.registry.leave(session.roomId, session.peerId);
     this.broadcast(session, { type: 'peer-left', peerId: session.peerId, reason });
+  }
+
+  /** A token whose session ended must not bring it back; the memory is bounded, oldest forgotten first. */
+  private rememberEnded(token: string): void {
+    this.endedTokens.add(token);
+    if (this.endedTokens.size > MAX_REMEMBERED_ENDED_SESSIONS) this.endedTokens.delete(this.endedTokens.values().next().value!);
   }
 
   broadcast(from: Session, message: ServerMessage): void {

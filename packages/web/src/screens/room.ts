@@ -112,10 +112,14 @@ class RoomSession {
     this.call.on('peer-updated', () => this.renderState(this.call.state));
     const onNetwork = () => this.call.networkChanged();
     const onKey = (event: KeyboardEvent) => this.onShortcut(event);
+    // Where the browser reports network changes (Chromium's Network Information API), react before ICE notices.
+    const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
     window.addEventListener('online', onNetwork);
+    connection?.addEventListener('change', onNetwork);
     window.addEventListener('keydown', onKey);
     this.cleanups.push(() => {
       window.removeEventListener('online', onNetwork);
+      connection?.removeEventListener('change', onNetwork);
       window.removeEventListener('keydown', onKey);
     });
   }
@@ -163,6 +167,9 @@ class RoomSession {
     this.section.dataset.callState = state.kind;
     const text = this.describe(state);
     this.stage.classList.toggle('has-remote', state.kind === 'connected' || state.kind === 'reconnecting');
+    // A frozen last frame must not pass for a live call: dim it while recovering, hide it once the peer is lost.
+    this.stage.classList.toggle('stale', state.kind === 'reconnecting' && !state.lost);
+    this.stage.classList.toggle('remote-lost', state.kind === 'reconnecting' && state.lost);
     if (state.kind === 'ended') return this.showEnded(state);
     replaceChildren(this.banner, text, state.kind === 'waiting' || state.kind === 'peer-left' ? shareBox(this.join.roomId) : null);
     this.banner.hidden = text === '';
@@ -182,7 +189,8 @@ class RoomSession {
         return cameraOff + (state.serverLost ? 'Reconnecting to the server; your call goes on.' : '');
       }
       case 'reconnecting':
-        return state.who === 'us' ? 'Connection lost. Reconnecting…' : `${name}'s connection was lost. Waiting for them to come back…`;
+        if (state.who === 'us') return 'Connection lost. Reconnecting…';
+        return state.lost ? `${name}'s connection was lost. Waiting for them to come back…` : `Connection to ${name} interrupted. Reconnecting…`;
       case 'peer-left':
         return state.reason === 'left' ? `${state.name || 'The other person'} left the call.` : `${state.name || 'The other person'}'s connection was lost.`;
       case 'ended':
