@@ -132,3 +132,39 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function trackStates(page: Evaluator): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks.map((t) => t.readyState));
 }
+
+/** A fingerprint of the remote video's current picture, to tell a moving picture from a frozen one. */
+export function remotePictureHash(page: Evaluator): Promise<string> {
+  return page.evaluate(() => {
+    const video = document.querySelector<HTMLVideoElement>('video.remote');
+    if (!video || video.videoWidth === 0) return '';
+    const canvas = document.createElement('canvas');
+    canvas.width = 64;
+    canvas.height = 36;
+    const g = canvas.getContext('2d')!;
+    g.drawImage(video, 0, 0, canvas.width, canvas.height);
+    const data = g.getImageData(0, 0, canvas.width, canvas.height).data;
+    let hash = 0;
+    for (let i = 0; i < data.length; i += 4) hash = (Math.imul(hash, 31) + data[i]! + data[i + 1]! * 3 + data[i + 2]! * 7) | 0;
+    return String(hash);
+  });
+}
+
+/**
+ * Resolves with the time (ms from now) at which the remote video is moving:
+ * framesDecoded rising and two picture samples differing.
+ */
+export async function timeUntilMoving(page: Evaluator, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  let before = await remoteMedia(page);
+  let picture = await remotePictureHash(page);
+  while (Date.now() - started < timeoutMs) {
+    await sleep(150);
+    const now = await remoteMedia(page);
+    const nextPicture = await remotePictureHash(page);
+    if (now.framesDecoded > before.framesDecoded && nextPicture !== '' && nextPicture !== picture) return Date.now() - started;
+    before = now;
+    picture = nextPicture;
+  }
+  throw new Error(`remote video not moving within ${timeoutMs} ms`);
+}

@@ -21,6 +21,10 @@ export interface IsolatedHost {
   /** Takes the link down: packets vanish, no connection is closed. */
   cut(): void;
   restore(): void;
+  /** Replaces the namespace's address, as when a phone moves to another network. Returns the new one. */
+  changeAddress(): string;
+  /** Drops this share (0..1) of packets in each direction, at random (iptables statistic). */
+  dropShare(share: number): void;
   destroy(): void;
 }
 
@@ -28,20 +32,20 @@ function run(...args: string[]): void {
   execFileSync(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** `index` (0–63) picks the /30 subnet, so hosts made at once do not overlap. */
+/** `index` (0–255) picks the /24 subnet, so hosts made at once do not overlap. */
 export function createIsolatedHost(tag: string, index: number): IsolatedHost {
   const name = `${tag}${index}`;
   const hostSide = `${tag}${index}h`;
   const nsSide = `${tag}${index}n`;
   const gateway = `198.19.${index}.1`;
-  const address = `198.19.${index}.2`;
+  let address = `198.19.${index}.2`;
   removeQuietly(name, hostSide);
   run('ip', 'netns', 'add', name);
   run('ip', 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', nsSide);
   run('ip', 'link', 'set', nsSide, 'netns', name);
-  run('ip', 'addr', 'add', `${gateway}/30`, 'dev', hostSide);
+  run('ip', 'addr', 'add', `${gateway}/24`, 'dev', hostSide);
   run('ip', 'link', 'set', hostSide, 'up');
-  run('ip', 'netns', 'exec', name, 'ip', 'addr', 'add', `${address}/30`, 'dev', nsSide);
+  run('ip', 'netns', 'exec', name, 'ip', 'addr', 'add', `${address}/24`, 'dev', nsSide);
   run('ip', 'netns', 'exec', name, 'ip', 'link', 'set', nsSide, 'up');
   run('ip', 'netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
 
@@ -49,13 +53,29 @@ export function createIsolatedHost(tag: string, index: number): IsolatedHost {
   writeFileSync(chromium, `#!/bin/sh\nexec ip netns exec ${name} ${CHROMIUM_PATH} "$@"\n`);
   chmodSync(chromium, 0o755);
 
+  const inNs = (...args: string[]) => run('ip', 'netns', 'exec', name, ...args);
   return {
     name,
-    address,
+    get address() {
+      return address;
+    },
     gateway,
     chromium,
     cut: () => run('ip', 'link', 'set', hostSide, 'down'),
     restore: () => run('ip', 'link', 'set', hostSide, 'up'),
+    changeAddress: () => {
+      const next = `198.19.${index}.${Number(address.split('.')[3]) + 1}`;
+      // Delete first: removing a primary address would take a secondary in the same subnet with it.
+      inNs('ip', 'addr', 'del', `${address}/24`, 'dev', nsSide);
+      inNs('ip', 'addr', 'add', `${next}/24`, 'dev', nsSide);
+      address = next;
+      return next;
+    },
+    dropShare: (share) => {
+      for (const chain of ['INPUT', 'OUTPUT']) {
+        inNs('iptables', '-A', chain, '-m', 'statistic', '--mode', 'random', '--probability', String(share), '-j', 'DROP');
+      }
+    },
     destroy: () => {
       removeQuietly(name, hostSide);
       rmSync(chromium, { force: true });

@@ -165,6 +165,8 @@ class RoomSession {
 
   private renderState(state: CallState): void {
     this.section.dataset.callState = state.kind;
+    const serverLost = (state.kind === 'connected' && state.serverLost) || (state.kind === 'reconnecting' && state.who === 'us');
+    this.section.dataset.serverLink = serverLost ? 'lost' : 'ok';
     const text = this.describe(state);
     this.stage.classList.toggle('has-remote', state.kind === 'connected' || state.kind === 'reconnecting');
     // A frozen last frame must not pass for a live call: dim it while recovering, hide it once the peer is lost.
