@@ -62,22 +62,11 @@ describe('a call under real network faults', { skip }, () => {
 
   test('a link cut for 3 seconds: video moves again within 5 s of the restore, with no user action', async () => {
     const { alice, bob } = await call();
-    const trace = (p: Page) => p.evaluate(() => {
-      const t0 = performance.now();
-      const log: string[] = ((window as unknown as { __log: string[] }).__log = []);
-      for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-        pc.addEventListener('connectionstatechange', () => log.push(`${Math.round(performance.now() - t0)} ${pc.connectionState}`));
-        pc.addEventListener('signalingstatechange', () => log.push(`${Math.round(performance.now() - t0)} sig ${pc.signalingState}`));
-      }
-    });
-    await Promise.all([trace(alice), trace(bob)]);
     host.cut();
     await bob.waitForTimeout(SHORT_CUT_MS);
     host.restore();
     const [bobMoving, aliceMoving] = await Promise.all([timeUntilMoving(bob, RESUME_AFTER_RESTORE_MS), timeUntilMoving(alice, RESUME_AFTER_RESTORE_MS)]);
     console.log(`# after a 3 s cut, video moving again ${bobMoving} ms (Bob) and ${aliceMoving} ms (Alice) after the restore`);
-    console.log('# alice', await alice.evaluate(() => (window as unknown as { __log: string[] }).__log.join(', ')));
-    console.log('# bob', await bob.evaluate(() => (window as unknown as { __log: string[] }).__log.join(', ')));
     await Promise.all([waitForCallState(alice, 'connected'), waitForCallState(bob, 'connected')]);
     await hangUp(alice, bob);
   });
