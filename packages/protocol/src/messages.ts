@@ -96,6 +96,8 @@ export const ServerMessage = union([
     about: optional(string({ max: 32 })),
   }),
   tagged('ping', {}),
+  /** Fresh TURN credentials, sent before the previous ones expire: for new connections and ICE restarts in long calls. */
+  tagged('ice-servers', { iceServers: array(iceServer, 8) }),
   /** The server is going away (shutdown, redeploy): reconnect after `retryMs`. */
   tagged('goodbye', { retryMs: integer(0, 600_000) }),
 ]);

@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import { Metrics } from '../metrics.ts';
 import { PerMinuteLimit } from '../rate-limit.ts';
 import type { RoomRegistry } from '../registry/room-registry.ts';
-import { issueTurnCredentials } from '../turn-credentials.ts';
+import { issueTurnCredentials, turnRefreshIntervalMs } from '../turn-credentials.ts';
 import { CLOSE, Connection } from './connection.ts';
 import type { Session } from './session.ts';
 
@@ -93,6 +93,9 @@ export class SignalingHub {
 
   addSession(session: Session): void {
     this.sessionsByToken.set(session.resumeToken, session);
+    // Credentials issued at join expire; a long call still needs valid ones for ICE restarts and late joiners.
+    const turn = this.config.turn;
+    if (turn) session.repeatDelivery(turnRefreshIntervalMs(turn), () => JSON.stringify({ type: 'ice-servers', iceServers: this.iceServersFor(session.peerId) } satisfies ServerMessage));
   }
 
   /** A new socket presents a resume token: hand it the session if it is still held. */

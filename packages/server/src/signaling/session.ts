@@ -16,6 +16,7 @@ export class Session {
   private socket: FrameSink | undefined;
   private outbox: string[] = [];
   private graceTimer: NodeJS.Timeout | undefined;
+  private repeatTimer: NodeJS.Timeout | undefined;
   private readonly candidatesSent = new Map<string, number>();
 
   constructor(
@@ -52,8 +53,16 @@ export class Session {
     for (const frame of queued) socket.sendFrame(frame);
   }
 
+  /** Delivers `frame()` every `intervalMs` while the session lives; queued like any frame while the socket is away. */
+  repeatDelivery(intervalMs: number, frame: () => string): void {
+    clearInterval(this.repeatTimer);
+    this.repeatTimer = setInterval(() => this.deliver(frame()), intervalMs);
+    this.repeatTimer.unref();
+  }
+
   end(): void {
     clearTimeout(this.graceTimer);
+    clearInterval(this.repeatTimer);
     this.socket = undefined;
     this.outbox = [];
   }
