@@ -9,7 +9,7 @@
 // giving them a direct path (to show that relay-only really avoids it).
 // Addresses are in the benchmark range 198.18.0.0/15; nothing leaves the namespaces.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCoturn, type RunningCoturn } from '../../scripts/coturn.ts';
@@ -129,6 +129,7 @@ export class TurnLab {
   /** Starts the built signaling server inside core with these extra environment variables, replacing any running one. */
   async startServer(env: Record<string, string>): Promise<void> {
     await this.stopServer();
+    if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run npm run build first`);
     const child = spawn('ip', ['netns', 'exec', this.core, process.execPath, SERVER_MAIN], {
       env: { ...process.env, PORT: String(SIGNALING_PORT), HOST: '0.0.0.0', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
