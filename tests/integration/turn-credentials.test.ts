@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { IceServer } from '@videoapp/protocol';
+import { PROTOCOL_VERSION, type IceServer } from '@videoapp/protocol';
 import { turnRefreshIntervalMs, type RunningServer, type TurnSettings } from '@videoapp/server';
 import { startTestServer } from '../support/test-server.ts';
-import { pairInRoom } from '../support/ws-client.ts';
+import { pairInRoom, WsTestClient } from '../support/ws-client.ts';
 
 const turn: TurnSettings = { urls: ['turn:turn.test:3478?transport=udp', 'turn:turn.test:3478?transport=tcp'], secret: 'shared-with-coturn', ttlSeconds: 2 };
 const expiryOf = (server: IceServer | undefined) => Number(server?.username?.split(':')[0]);
@@ -29,6 +29,18 @@ describe('TURN credentials from the signaling server', () => {
     assert.equal(relay?.credential, createHmac('sha1', turn.secret).update(relay!.username!).digest('base64'));
     assert.ok(!JSON.stringify(aJoined).includes(turn.secret));
     a.close();
+    b.close();
+  });
+
+  test('a resumed session (a reloaded page) gets fresh credentials with its place back', async () => {
+    const { a, b, aJoined } = await pairInRoom(server.url);
+    a.ws.terminate();
+    const back = await WsTestClient.open(server.url);
+    back.send({ type: 'hello', version: PROTOCOL_VERSION, resume: aJoined.resumeToken });
+    const resumed = await back.next('resumed');
+    assert.deepEqual(resumed.iceServers[1]?.urls, turn.urls);
+    assert.ok(expiryOf(resumed.iceServers[1]) >= expiryOf(aJoined.iceServers[1]));
+    back.close();
     b.close();
   });
 

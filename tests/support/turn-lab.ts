@@ -54,7 +54,7 @@ export class TurnLab {
     try {
       lab.wire();
     } catch (err) {
-      lab.destroy();
+      lab.removeNamespaces();
       throw err;
     }
     return lab;
@@ -172,6 +172,10 @@ export class TurnLab {
   async destroy(): Promise<void> {
     await this.stopServer().catch(() => {});
     await this.coturn?.stop().catch(() => {});
+    this.removeNamespaces();
+  }
+
+  private removeNamespaces(): void {
     for (const ns of [this.sides.a.ns, this.sides.b.ns, this.core]) {
       try {
         ip('netns', 'del', ns);

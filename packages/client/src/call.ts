@@ -185,6 +185,7 @@ export class Call extends Emitter<CallEvents> {
 
   private onResumed(msg: MessageOf<CallMessage, 'resumed'>): void {
     this.phase = { kind: 'in-room', selfId: msg.selfId };
+    this.onIceServers(msg.iceServers);
     const present = new Set(msg.peers.map((p) => p.id));
     for (const id of this.peers.keys()) if (!present.has(id)) this.removePeer(id, 'lost');
     for (const peer of msg.peers) if (!this.peers.has(peer.id)) this.addPeer(peer, true);

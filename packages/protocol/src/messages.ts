@@ -79,8 +79,8 @@ export const ServerMessage = union([
     resumeToken,
     iceServers: array(iceServer, 8),
   }),
-  /** The session survived a dropped socket; `peers` is who is in the room now. */
-  tagged('resumed', { roomId, selfId: peerId, peers: array(peerInfo, MAX_ROOM_PEERS) }),
+  /** The session survived a dropped socket; `peers` is who is in the room now, `iceServers` fresh credentials (a reloaded page has none). */
+  tagged('resumed', { roomId, selfId: peerId, peers: array(peerInfo, MAX_ROOM_PEERS), iceServers: array(iceServer, 8) }),
   tagged('peer-joined', { peer: peerInfo }),
   /** `left`: said goodbye; `lost`: its connection died and the grace period ran out. */
   tagged('peer-left', { peerId, reason: oneOf(['left', 'lost']) }),

@@ -129,7 +129,7 @@ export class Connection {
     if (!session) return this.fail('session-expired', 'that session has ended; join again', 'hello');
     this.state = { kind: 'in-room', session };
     const peers = (await this.hub.registry.members(session.roomId)).filter((p) => p.id !== session.peerId);
-    this.send({ type: 'resumed', roomId: session.roomId, selfId: session.peerId, peers });
+    this.send({ type: 'resumed', roomId: session.roomId, selfId: session.peerId, peers, iceServers: this.hub.iceServersFor(session.peerId) });
     this.hub.broadcast(session, { type: 'peer-presence', peerId: session.peerId, presence: 'back' });
   }
 
