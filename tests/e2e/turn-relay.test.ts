@@ -102,6 +102,17 @@ describe('calls through coturn between networks that cannot reach each other', (
     }
   });
 
+  test('"Hide my IP address" on a server without TURN says why the call cannot connect', async () => {
+    await lab.startServer({});
+    const { alice, bob } = await dial(['a']);
+    try {
+      await waitForCallState(alice, 'connecting');
+      await alice.getByRole('status').filter({ hasText: 'has no relay' }).waitFor({ timeout: 5_000 });
+    } finally {
+      await hangUp(alice, bob);
+    }
+  });
+
   test('TURN over TCP when a firewall drops every UDP datagram the peers send', async () => {
     await lab.startServer(withTurn(['udp', 'tcp']));
     lab.setUdpBlocked('a', true);
