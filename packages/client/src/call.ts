@@ -131,6 +131,11 @@ export class Call extends Emitter<CallEvents> {
     return this.peers.get(peerId)?.link.collisions ?? 0;
   }
 
+  /** Whether the server handed out a TURN relay: without one a relay-only call cannot connect. */
+  get relayAvailable(): boolean {
+    return this.iceServers.some((server) => server.urls.some((url) => /^turns?:/.test(url)));
+  }
+
   /** Restarts ICE towards one peer (or all): used when the device's network changes. */
   restartIce(peerId?: string): void {
     for (const [id, { link }] of this.peers) if (!peerId || id === peerId) link.restartIce();
@@ -186,6 +191,8 @@ export class Call extends Emitter<CallEvents> {
         return this.withLink(msg.from, (link) => link.handleDescription(msg.description));
       case 'candidate':
         return this.withLink(msg.from, (link) => link.handleCandidate(msg.candidate));
+      case 'ice-servers':
+        return this.onIceServers(msg.iceServers);
       case 'error':
         return this.onError(msg);
       default:
@@ -210,6 +217,7 @@ export class Call extends Emitter<CallEvents> {
    */
   private onResumed(msg: MessageOf<CallMessage, 'resumed'>): void {
     this.phase = { kind: 'in-room', selfId: msg.selfId };
+    this.onIceServers(msg.iceServers);
     const present = new Set(msg.peers.map((p) => p.id));
     for (const [id, { view }] of this.peers) if (!present.has(id) && view.presence === 'here') this.updatePeer(id, { presence: 'away' });
     for (const peer of msg.peers) if (!this.peers.has(peer.id)) this.addPeer(peer, true);
@@ -226,6 +234,12 @@ export class Call extends Emitter<CallEvents> {
       return this.end('peer-hung-up', name);
     }
     this.removePeer(msg.peerId, msg.reason === 'lost' ? 'lost' : 'left');
+  }
+
+  /** Fresh TURN credentials: existing relays keep working, new gatherings (ICE restarts, new peers) need these. */
+  private onIceServers(iceServers: IceServer[]): void {
+    this.iceServers = iceServers;
+    for (const { link } of this.peers.values()) link.setIceServers(iceServers);
   }
 
   private onError(msg: MessageOf<CallMessage, 'error'>): void {

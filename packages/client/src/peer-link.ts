@@ -101,6 +101,12 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     if (transceiver) await transceiver.sender.replaceTrack(track);
   }
 
+  /** Uses `iceServers` (fresh TURN credentials) for every later gathering, such as the next ICE restart. */
+  setIceServers(iceServers: IceServer[]): void {
+    if (this.pc.signalingState === 'closed') return;
+    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+  }
+
   /** Starts an ICE restart; perfect negotiation carries it through even if the other side does the same. */
   restartIce(): void {
     this.pc.restartIce();

@@ -91,12 +91,20 @@ export const ServerMessage = union([
     iceServers: array(iceServer, 8),
   }),
   /**
-   * The session survived a dropped socket; `peers` is who is in the room now.
+   * The session survived a dropped socket; `peers` is who is in the room now,
+   * `iceServers` fresh credentials (a reloaded page has none).
    * `received`: the last numbered client message the server has; the client
    * re-sends what follows. `resendFrom`: the server re-sends its numbered
    * messages from this one on (1 after a server restart: numbering starts over).
    */
-  tagged('resumed', { roomId, selfId: peerId, peers: array(peerInfo, MAX_ROOM_PEERS), received: seqCount, resendFrom: integer(1, Number.MAX_SAFE_INTEGER) }),
+  tagged('resumed', {
+    roomId,
+    selfId: peerId,
+    peers: array(peerInfo, MAX_ROOM_PEERS),
+    iceServers: array(iceServer, 8),
+    received: seqCount,
+    resendFrom: integer(1, Number.MAX_SAFE_INTEGER),
+  }),
   tagged('peer-joined', { peer: peerInfo, seq }),
   /** `hung-up`: ended the call; `left`: closed or reloaded the page; `lost`: its connection died and the grace period ran out. */
   tagged('peer-left', { peerId, reason: oneOf(['hung-up', 'left', 'lost']), seq }),
@@ -112,6 +120,8 @@ export const ServerMessage = union([
     about: optional(string({ max: 32 })),
   }),
   tagged('ping', {}),
+  /** Fresh TURN credentials, sent before the previous ones expire: for new connections and ICE restarts in long calls. */
+  tagged('ice-servers', { iceServers: array(iceServer, 8), seq }),
   /** The server is going away (shutdown, redeploy): reconnect after `retryMs`. */
   tagged('goodbye', { retryMs: integer(0, 600_000) }),
 ]);

@@ -1,5 +1,5 @@
 export { startServer, type RunningServer } from './app.ts';
 export { defaultConfig, readConfig, type ServerConfig } from './config.ts';
-export { issueTurnCredentials } from './turn-credentials.ts';
+export { issueTurnCredentials, turnRefreshIntervalMs, type TurnSettings } from './turn-credentials.ts';
 export { MemoryRoomRegistry } from './registry/memory-registry.ts';
 export type { RoomRegistry } from './registry/room-registry.ts';

@@ -7,6 +7,8 @@ export interface JoinHandoff {
   stream: MediaStream;
   /** The camera could not be had: the call is audio-only. */
   audioOnly: boolean;
+  /** "Hide my IP address": media only through the TURN relay, so the other side never learns our address. */
+  relayOnly: boolean;
 }
 
 export interface AppContext {
@@ -33,5 +35,24 @@ export function saveName(name: string): void {
     localStorage.setItem(NAME_KEY, name);
   } catch {
     // Private browsing may refuse storage; the name is then asked again next time.
+  }
+}
+
+const HIDE_IP_KEY = 'videoapp:hide-ip';
+
+/** Whether this person last chose to hide their IP address; remembered like the name. */
+export function savedHideIp(): boolean {
+  try {
+    return localStorage.getItem(HIDE_IP_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+export function saveHideIp(hide: boolean): void {
+  try {
+    localStorage.setItem(HIDE_IP_KEY, hide ? '1' : '0');
+  } catch {
+    // Without storage the box simply starts unticked next time.
   }
 }

@@ -141,7 +141,7 @@ export class Connection {
     this.state = { kind: 'in-room', session };
     const resendFrom = session.resume(this, lastSeq);
     const peers = (await this.hub.registry.members(session.roomId)).filter((p) => p.id !== session.peerId);
-    this.send({ type: 'resumed', roomId: session.roomId, selfId: session.peerId, peers, received: session.receivedSeq, resendFrom });
+    this.send({ type: 'resumed', roomId: session.roomId, selfId: session.peerId, peers, iceServers: this.hub.iceServersFor(session.peerId), received: session.receivedSeq, resendFrom });
     session.resend(resendFrom);
     this.hub.broadcast(session, { type: 'peer-presence', peerId: session.peerId, presence: 'back' });
   }

@@ -9,7 +9,7 @@ import { Metrics } from '../metrics.ts';
 import { PerMinuteLimit } from '../rate-limit.ts';
 import type { RoomRegistry } from '../registry/room-registry.ts';
 import { readResumeToken, signResumeToken } from '../resume-token.ts';
-import { issueTurnCredentials } from '../turn-credentials.ts';
+import { issueTurnCredentials, turnRefreshIntervalMs } from '../turn-credentials.ts';
 import { CLOSE, Connection } from './connection.ts';
 import { Session } from './session.ts';
 
@@ -98,6 +98,9 @@ export class SignalingHub {
 
   addSession(session: Session): void {
     this.sessionsByToken.set(session.resumeToken, session);
+    // Credentials issued at join expire; a long call still needs valid ones for ICE restarts and late joiners.
+    const turn = this.config.turn;
+    if (turn) session.repeatDelivery(turnRefreshIntervalMs(turn), () => JSON.stringify({ type: 'ice-servers', iceServers: this.iceServersFor(session.peerId) } satisfies ServerMessage));
   }
 
   /**

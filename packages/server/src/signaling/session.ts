@@ -21,6 +21,7 @@ export interface FrameSink {
 export class Session {
   private socket: FrameSink | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
+  private repeatTimer: NodeJS.Timeout | undefined;
   private readonly candidatesSent = new Map<string, number>();
   private sentSeq = 0;
   private unacked: { seq: number; frame: string }[] = [];
@@ -93,8 +94,16 @@ export class Session {
     for (const { seq, frame } of this.unacked) if (seq >= fromSeq) this.socket?.sendFrame(frame);
   }
 
+  /** Delivers `frame()` every `intervalMs` while the session lives; queued like any frame while the socket is away. */
+  repeatDelivery(intervalMs: number, frame: () => string): void {
+    clearInterval(this.repeatTimer);
+    this.repeatTimer = setInterval(() => this.deliver(frame()), intervalMs);
+    this.repeatTimer.unref();
+  }
+
   end(): void {
     clearTimeout(this.graceTimer);
+    clearInterval(this.repeatTimer);
     this.socket = undefined;
     this.unacked = [];
   }

@@ -1,7 +1,7 @@
 import { stopStream } from '@videoapp/client';
 import type { Route } from '../routes.ts';
 import { roomStatus } from '../api.ts';
-import { saveName, savedName, type Screen } from '../app-context.ts';
+import { saveHideIp, saveName, savedHideIp, savedName, type Screen } from '../app-context.ts';
 import { h } from '../dom.ts';
 import { listDevices, meterLevel, openLocalMedia, type DeviceChoice } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
@@ -57,6 +57,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     if (audioTrack) stopMeter = meterLevel(audioTrack, (level) => (meter.value = level));
 
     const nameInput = h('input', { id: 'display-name', name: 'name', maxlength: 64, autocomplete: 'nickname', value: savedName(), placeholder: 'Your name' });
+    const hideIp = h('input', { id: 'hide-ip', name: 'hide-ip', type: 'checkbox', checked: savedHideIp(), 'aria-describedby': 'hide-ip-hint' });
     const joinButton = h('button', { class: 'primary big', type: 'submit' }, 'Join');
     const form = h(
       'form',
@@ -64,15 +65,18 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
       h('label', { for: 'display-name' }, 'Your name'),
       nameInput,
       h('div', { class: 'pickers' }, devicePicker('videoinput', 'Camera'), devicePicker('audioinput', 'Microphone')),
+      h('div', { class: 'check' }, hideIp, h('label', { for: 'hide-ip' }, 'Hide my IP address')),
+      h('p', { id: 'hide-ip-hint', class: 'hint' }, 'Your audio and video go through the relay server, so the other person never sees your network address. The call may be a little slower.'),
       joinButton,
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const name = nameInput.value.trim().slice(0, 64) || 'Guest';
       saveName(name);
+      saveHideIp(hideIp.checked);
       performance.mark('videoapp:join');
       handedOff = true;
-      ctx.handoff = { roomId, name, stream: current, audioOnly };
+      ctx.handoff = { roomId, name, stream: current, audioOnly, relayOnly: hideIp.checked };
       ctx.navigate({ screen: 'room', roomId });
     });
 

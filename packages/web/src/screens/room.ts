@@ -1,6 +1,6 @@
 import { Call, stopStream, type CallState } from '@videoapp/client';
 import type { Route } from '../routes.ts';
-import { savedName, type JoinHandoff, type Screen } from '../app-context.ts';
+import { savedHideIp, savedName, type JoinHandoff, type Screen } from '../app-context.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { openCamera, openLocalMedia } from '../local-media.ts';
 import { describeProblem } from '../problems.ts';
@@ -27,7 +27,7 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
     void openLocalMedia().then((media) => {
       if (gone) return media.ok && stopStream(media.stream);
       if (!media.ok) return showProblem(root, media.code, [{ label: 'Try again', run: () => ctx.navigate({ screen: 'room', roomId }, { replace: true }) }]);
-      session = new RoomSession(root, ctx, { roomId, name: savedName() || 'Guest', stream: media.stream, audioOnly: media.missing === 'camera' });
+      session = new RoomSession(root, ctx, { roomId, name: savedName() || 'Guest', stream: media.stream, audioOnly: media.missing === 'camera', relayOnly: savedHideIp() });
     });
   }
   return () => {
@@ -63,6 +63,7 @@ class RoomSession {
       signalingUrl: `${scheme}://${location.host}/ws`,
       WebSocket,
       createPeerConnection: (config) => new RTCPeerConnection(config),
+      relayOnly: join.relayOnly,
     });
     this.remoteVideo.muted = true; // sound plays through the audio element, so the video may always autoplay
     this.localVideo.muted = true;
@@ -185,6 +186,7 @@ class RoomSession {
       case 'waiting':
         return 'Waiting for the other person to join.';
       case 'connecting':
+        if (this.join.relayOnly && !this.call.relayAvailable) return 'This server has no relay, so your IP address cannot be hidden and the call cannot connect. Rejoin with "Hide my IP address" unticked.';
         return `Connecting to ${name}…`;
       case 'connected': {
         const cameraOff = state.peer.media && !state.peer.media.video ? `${name} turned the camera off. ` : '';

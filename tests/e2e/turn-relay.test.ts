@@ -1,0 +1,196 @@
+// Calls through a real coturn between two network namespaces that cannot reach
+// each other (see tests/support/turn-lab.ts for the network). Each side runs its
+// own Chromium inside its namespace; the app, unchanged, gets TURN credentials
+// from the signaling server and must relay through coturn to connect at all.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia } from '../support/browsers.ts';
+import { icePath } from '../support/ice-path.ts';
+import { TurnLab, type Side } from '../support/turn-lab.ts';
+import { callState, openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
+
+/** How long a call with no possible path is watched to show it stays unconnected (a relayed one connects in ~1 s). */
+const NO_PATH_WATCH_MS = 8_000;
+/** Credential lifetime in the refresh test: short enough to expire mid-test. */
+const SHORT_TTL_SECONDS = 4;
+const CONNECT_TIMEOUT_MS = 20_000;
+
+describe('calls through coturn between networks that cannot reach each other', () => {
+  const secret = randomBytes(24).toString('base64url');
+  const figures: string[] = [];
+  let lab: TurnLab;
+  const browsers: Partial<Record<Side, Browser>> = {};
+
+  before(async () => {
+    lab = TurnLab.build();
+    await lab.startCoturn(secret);
+    // The camera needs a secure context; the lab's plain-HTTP address stands in for an HTTPS one.
+    const extra = [`--unsafely-treat-insecure-origin-as-secure=${lab.appUrl}`];
+    for (const side of ['a', 'b'] as const) browsers[side] = await launchChromium({ executablePath: lab.chromiumIn(side), extra });
+  });
+  after(async () => {
+    for (const browser of Object.values(browsers)) await browser?.close().catch(() => {});
+    await lab?.destroy();
+    if (figures.length) console.log(`TURN figures:\n  ${figures.join('\n  ')}`);
+  });
+
+  const withTurn = (transports: ('udp' | 'tcp')[], ttlSeconds = 3600) => ({ TURN_URLS: lab.turnUrls(transports).join(','), TURN_SECRET: secret, TURN_TTL_SECONDS: String(ttlSeconds) });
+
+  /** Alice (side a) opens a new call and waits; Bob (side b) joins by its link. Returns once both are past "Join". */
+  async function dial(hideIp: Side[] = []): Promise<{ alice: Page; bob: Page; bobJoinedAt: number }> {
+    const alice = await (await instrumentedContext(browsers.a!)).newPage();
+    const bob = await (await instrumentedContext(browsers.b!)).newPage();
+    const link = await startNewCall(alice, lab.appUrl, 'Alice');
+    if (hideIp.includes('a')) await alice.getByLabel('Hide my IP address').check();
+    await pressJoin(alice);
+    await waitForCallState(alice, 'waiting');
+    await openLobby(bob, link, 'Bob');
+    if (hideIp.includes('b')) await bob.getByLabel('Hide my IP address').check();
+    const bobJoinedAt = Date.now();
+    await pressJoin(bob);
+    return { alice, bob, bobJoinedAt };
+  }
+
+  async function connect(hideIp: Side[] = []): Promise<{ alice: Page; bob: Page; connectMs: number }> {
+    const { alice, bob, bobJoinedAt } = await dial(hideIp);
+    await waitForCallState(bob, 'connected', CONNECT_TIMEOUT_MS);
+    const connectMs = Date.now() - bobJoinedAt;
+    await waitForCallState(alice, 'connected', CONNECT_TIMEOUT_MS);
+    return { alice, bob, connectMs };
+  }
+
+  async function hangUp(...pages: Page[]): Promise<void> {
+    for (const page of pages) await page.context().close();
+  }
+
+  test('relayed over UDP: both sides select a relay candidate pair and decode frames', async () => {
+    await lab.startServer(withTurn(['udp']));
+    const { alice, bob, connectMs } = await connect();
+    try {
+      const [a, b] = await Promise.all([expectMediaFlowing(alice, 'Alice'), expectMediaFlowing(bob, 'Bob')]);
+      const [pathA, pathB] = await Promise.all([icePath(alice), icePath(bob)]);
+      assert.equal(pathA.local?.type, 'relay');
+      assert.equal(pathB.local?.type, 'relay');
+      assert.equal(pathA.local?.relayProtocol, 'udp');
+      assert.ok(a.framesDecoded > 0 && b.framesDecoded > 0);
+      figures.push(`UDP relay: Bob's Join to connected ${connectMs} ms; frames decoded after the 2 s window: Alice ${a.framesDecoded}, Bob ${b.framesDecoded}`);
+    } finally {
+      await hangUp(alice, bob);
+    }
+  });
+
+  test('with TURN switched off the same call never connects', async () => {
+    await lab.startServer({});
+    const { alice, bob } = await dial();
+    try {
+      const deadline = Date.now() + NO_PATH_WATCH_MS;
+      const seen = new Set<string | null>();
+      while (Date.now() < deadline) {
+        seen.add(await callState(bob));
+        seen.add(await callState(alice));
+        await bob.waitForTimeout(250);
+      }
+      assert.ok(!seen.has('connected'), `states seen: ${[...seen].join(', ')}`);
+      assert.ok(seen.has('connecting'), 'the peers did find each other through signaling');
+      const [a, b] = await Promise.all([remoteMedia(alice), remoteMedia(bob)]);
+      assert.deepEqual([a.framesDecoded, b.framesDecoded], [0, 0]);
+      figures.push(`no TURN: still not connected after ${NO_PATH_WATCH_MS} ms (states seen: ${[...seen].join(', ')})`);
+    } finally {
+      await hangUp(alice, bob);
+    }
+  });
+
+  test('"Hide my IP address" on a server without TURN says why the call cannot connect', async () => {
+    await lab.startServer({});
+    const { alice, bob } = await dial(['a']);
+    try {
+      await waitForCallState(alice, 'connecting');
+      await alice.getByRole('status').filter({ hasText: 'has no relay' }).waitFor({ timeout: 5_000 });
+    } finally {
+      await hangUp(alice, bob);
+    }
+  });
+
+  test('TURN over TCP when a firewall drops every UDP datagram the peers send', async () => {
+    await lab.startServer(withTurn(['udp', 'tcp']));
+    lab.setUdpBlocked('a', true);
+    lab.setUdpBlocked('b', true);
+    try {
+      const { alice, bob, connectMs } = await connect();
+      try {
+        await Promise.all([expectMediaFlowing(alice, 'Alice'), expectMediaFlowing(bob, 'Bob')]);
+        const [pathA, pathB] = await Promise.all([icePath(alice), icePath(bob)]);
+        assert.deepEqual([pathA.local?.type, pathA.local?.relayProtocol], ['relay', 'tcp']);
+        assert.deepEqual([pathB.local?.type, pathB.local?.relayProtocol], ['relay', 'tcp']);
+        figures.push(`TCP relay (UDP dropped): Bob's Join to connected ${connectMs} ms`);
+      } finally {
+        await hangUp(alice, bob);
+      }
+    } finally {
+      lab.setUdpBlocked('a', false);
+      lab.setUdpBlocked('b', false);
+    }
+  });
+
+  test('"Hide my IP address" relays even where a direct path exists, and the other side never learns the address', async () => {
+    await lab.startServer(withTurn(['udp']));
+    lab.setPeersRoutable(true);
+    try {
+      // Without the option the peers take the direct path: the lab really offers one.
+      const direct = await connect();
+      try {
+        await expectMediaFlowing(direct.bob, 'Bob (direct)');
+        assert.equal((await icePath(direct.alice)).local?.type, 'host');
+        assert.ok((await icePath(direct.bob)).remoteAddresses.includes(lab.sides.a.ip));
+      } finally {
+        await hangUp(direct.alice, direct.bob);
+      }
+
+      const hidden = await connect(['a']);
+      try {
+        await Promise.all([expectMediaFlowing(hidden.alice, 'Alice'), expectMediaFlowing(hidden.bob, 'Bob')]);
+        const [pathA, pathB] = await Promise.all([icePath(hidden.alice), icePath(hidden.bob)]);
+        assert.equal(pathA.local?.type, 'relay');
+        assert.equal(pathB.remote?.type, 'relay');
+        assert.ok(!pathB.remoteAddresses.includes(lab.sides.a.ip), `Bob saw ${pathB.remoteAddresses.join(', ')}`);
+        figures.push(`relay-only ("Hide my IP address") with a direct path available: Bob's Join to connected ${hidden.connectMs} ms (direct: ${direct.connectMs} ms)`);
+      } finally {
+        await hangUp(hidden.alice, hidden.bob);
+      }
+    } finally {
+      lab.setPeersRoutable(false);
+    }
+  });
+
+  test('credentials are refreshed before they expire: an ICE restart after the first ones expired relays again', async () => {
+    await lab.startServer(withTurn(['udp'], SHORT_TTL_SECONDS));
+    const { alice, bob } = await connect();
+    try {
+      const before = await icePath(alice);
+      assert.equal(before.local?.type, 'relay');
+      // Past the lifetime of the credentials given at join: coturn now refuses those.
+      await alice.waitForTimeout(SHORT_TTL_SECONDS * 1000 + 1500);
+      const now = await icePath(alice);
+      const expiry = Number(now.iceServerUsernames[0]?.split(':')[0]);
+      assert.notDeepEqual(now.iceServerUsernames, before.iceServerUsernames);
+      assert.ok(expiry * 1000 > Date.now(), `the peer connection holds unexpired credentials (expiry ${expiry})`);
+
+      const restartedAt = Date.now();
+      await alice.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((p) => p.connectionState !== 'closed')!.restartIce());
+      let after = now;
+      for (let i = 0; i < 60 && (after.local?.id === before.local?.id || after.local === undefined); i++) {
+        await alice.waitForTimeout(250);
+        after = await icePath(alice);
+      }
+      assert.notEqual(after.local?.id, before.local?.id, 'a new candidate pair was selected after the ICE restart');
+      assert.equal(after.local?.type, 'relay');
+      assert.notEqual(after.local?.port, before.local?.port, 'through a new allocation');
+      await Promise.all([expectMediaFlowing(alice, 'Alice'), expectMediaFlowing(bob, 'Bob')]);
+      figures.push(`ICE restart with refreshed credentials (TTL ${SHORT_TTL_SECONDS} s, restarted after expiry): new relay pair in ${Date.now() - restartedAt} ms`);
+    } finally {
+      await hangUp(alice, bob);
+    }
+  });
+});
