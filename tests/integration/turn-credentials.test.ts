@@ -55,7 +55,7 @@ describe('TURN credentials from the signaling server', () => {
     assert.ok(expiryOf(refreshed.iceServers[1]) > first, 'with a later expiry');
     assert.deepEqual(refreshed.iceServers[0], { urls: ['stun:stun.test:3478'] });
 
-    a.send({ type: 'leave' });
+    a.send({ type: 'leave', reason: 'hang-up' });
     await b.next('peer-left');
     await new Promise((r) => setTimeout(r, refreshMs + 300));
     assert.deepEqual(a.pending().filter((m) => m.type === 'ice-servers'), []);
