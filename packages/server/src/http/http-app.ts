@@ -80,7 +80,7 @@ export function createHttpApp(deps: HttpAppDeps) {
   };
 }
 
-/** Paths the single-page app draws itself: home and room links. */
+/** Paths the single-page app draws itself: home, room links (the lobby) and the room itself. */
 function isAppRoute(path: string): boolean {
-  return path === '/' || path === '/index.html' || /^\/r\/[^/]+\/?$/.test(path);
+  return path === '/' || path === '/index.html' || /^\/r\/[^/]+(\/call)?\/?$/.test(path);
 }

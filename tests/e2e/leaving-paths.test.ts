@@ -1,0 +1,67 @@
+// The remaining ways a person leaves a call: reloading the page (which rejoins) and the browser crashing.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningServer } from '@videoapp/server';
+import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
+import { startTestServer } from '../support/test-server.ts';
+import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
+
+/** A tab going away is shown within a second; a crash (no goodbye) within the silent-loss bound. */
+const LEFT_NOTICE_BOUND_MS = 1_000;
+const CRASH_NOTICE_BOUND_MS = 10_000;
+
+let server: RunningServer;
+let browser: Browser;
+before(async () => {
+  server = await startTestServer();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function connectedPair(aliceBrowser: Browser): Promise<{ alice: Page; bob: Page }> {
+  const alice = await (await instrumentedContext(aliceBrowser)).newPage();
+  const bob = await (await instrumentedContext(browser)).newPage();
+  const link = await startNewCall(alice, server.url, 'Alice');
+  await pressJoin(alice);
+  await openLobby(bob, link, 'Bob');
+  await pressJoin(bob);
+  await Promise.all([waitForCallState(alice, 'connected'), waitForCallState(bob, 'connected')]);
+  return { alice, bob };
+}
+
+test('reloading the room page rejoins the same call; the tracks of the old page are released', async () => {
+  const { alice, bob } = await connectedPair(browser);
+  const roomUrl = alice.url();
+  const started = Date.now();
+  await alice.reload();
+  await waitForCallState(bob, 'peer-left', LEFT_NOTICE_BOUND_MS);
+  assert.ok(Date.now() - started <= LEFT_NOTICE_BOUND_MS + 500);
+  const atExit = JSON.parse((await alice.evaluate(() => sessionStorage.getItem('__tracksAtPagehide'))) ?? '[]') as string[];
+  assert.ok(atExit.length > 0 && atExit.every((s) => s === 'ended'), `old page's tracks at exit: ${atExit}`);
+  await Promise.all([waitForCallState(alice, 'connected'), waitForCallState(bob, 'connected')]);
+  assert.equal(alice.url(), roomUrl);
+  await Promise.all([expectMediaFlowing(alice, 'Alice after reload', 1000), expectMediaFlowing(bob, 'Bob after reload', 1000)]);
+  await alice.context().close();
+  await bob.context().close();
+});
+
+test('a browser that crashes is shown as lost', async () => {
+  const marker = `vacrash-${randomBytes(4).toString('hex')}`;
+  const doomed = await launchChromium({ extra: [`--class=${marker}`] });
+  try {
+    const { bob } = await connectedPair(doomed);
+    const started = Date.now();
+    execFileSync('pkill', ['-KILL', '-f', marker]);
+    await bob.getByText("Alice's connection was lost").waitFor({ timeout: CRASH_NOTICE_BOUND_MS });
+    console.log(`# a crashed browser shown as lost after ${Date.now() - started} ms`);
+    await bob.context().close();
+  } finally {
+    await doomed.close().catch(() => {});
+  }
+});
