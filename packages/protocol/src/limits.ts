@@ -33,3 +33,12 @@ export const MESSAGE_BURST_PER_SOCKET = 200;
 export const ROOMS_CREATED_PER_MINUTE_PER_ADDRESS = 30;
 export const JOINS_PER_MINUTE_PER_ADDRESS = 60;
 export const SOCKETS_PER_ADDRESS = 64;
+/** A room passcode: short enough to say aloud, long enough for a phrase. */
+export const MIN_PASSCODE_CHARS = 4;
+export const MAX_PASSCODE_CHARS = 128;
+/**
+ * Passcode tries per client address, and per room from all addresses together
+ * (so many addresses cannot share out a brute force). Each try also spends a join.
+ */
+export const PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS = 10;
+export const PASSCODE_ATTEMPTS_PER_MINUTE_PER_ROOM = 30;

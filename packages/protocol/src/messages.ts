@@ -7,6 +7,8 @@ import { ERROR_CODES } from './errors.ts';
 import {
   MAX_CANDIDATE_CHARS,
   MAX_NAME_CHARS,
+  MAX_PASSCODE_CHARS,
+  MIN_PASSCODE_CHARS,
   MAX_ROOM_PEERS,
   MAX_SDP_CHARS,
 } from './limits.ts';
@@ -29,6 +31,10 @@ const peerId = string({ min: 1, max: 32, pattern: /^[0-9a-z]+$/ });
 const roomId = string({ max: 19, pattern: ROOM_ID_PATTERN });
 const resumeToken = string({ min: 16, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 const displayName = string({ max: MAX_NAME_CHARS });
+/** What a joiner types to enter a room its creator protected; the server keeps only a salted hash. */
+const passcode = string({ min: MIN_PASSCODE_CHARS, max: MAX_PASSCODE_CHARS });
+/** Handed to whoever created the room; presenting it on join makes that person the room's host. */
+const hostKey = string({ min: 16, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 
 const sessionDescription = object({
   type: oneOf(['offer', 'answer']),
@@ -59,12 +65,14 @@ const mediaState = object({ audio: boolean(), video: boolean() });
 export const ClientMessage = union([
   /** First message on every socket; `resume` reclaims a session whose socket dropped. */
   tagged('hello', { version: integer(0, 1_000_000), resume: optional(resumeToken) }),
-  tagged('join', { roomId, name: displayName }),
+  tagged('join', { roomId, name: displayName, passcode: optional(passcode), hostKey: optional(hostKey) }),
   tagged('description', { to: peerId, description: sessionDescription }),
   tagged('candidate', { to: peerId, candidate: iceCandidate }),
   tagged('media', { media: mediaState }),
   tagged('leave', {}),
   tagged('pong', {}),
+  /** The host closes the room to newcomers (or opens it again); people inside stay. */
+  tagged('lock', { locked: boolean() }),
 ]);
 export type ClientMessage = Infer<typeof ClientMessage>;
 
@@ -78,6 +86,9 @@ export const ServerMessage = union([
     peers: array(peerInfo, MAX_ROOM_PEERS),
     resumeToken,
     iceServers: array(iceServer, 8),
+    /** This person created the room and may lock it. */
+    host: optional(boolean()),
+    locked: optional(boolean()),
   }),
   /** The session survived a dropped socket; `peers` is who is in the room now. */
   tagged('resumed', { roomId, selfId: peerId, peers: array(peerInfo, MAX_ROOM_PEERS) }),
@@ -95,6 +106,8 @@ export const ServerMessage = union([
     /** The `type` of the message that caused it, when known. */
     about: optional(string({ max: 32 })),
   }),
+  /** The host locked or unlocked the room; sent to everyone in it. */
+  tagged('room-lock', { locked: boolean() }),
   tagged('ping', {}),
   /** The server is going away (shutdown, redeploy): reconnect after `retryMs`. */
   tagged('goodbye', { retryMs: integer(0, 600_000) }),
@@ -110,10 +123,15 @@ export type MediaState = Infer<typeof mediaState>;
 
 // ---- HTTP API --------------------------------------------------------------
 
-export const CreateRoomResponse = object({ roomId });
+/** The body of `POST /api/rooms`; it may be empty. */
+export const CreateRoomRequest = object({ passcode: optional(passcode) });
+export type CreateRoomRequest = Infer<typeof CreateRoomRequest>;
+
+export const CreateRoomResponse = object({ roomId, hostKey });
 export type CreateRoomResponse = Infer<typeof CreateRoomResponse>;
 
-export const RoomStatusResponse = object({ roomId, peers: integer(0, 1000), capacity: integer(1, 1000) });
+/** `passcode`: joining needs one; `locked`: the host closed the room to newcomers. */
+export const RoomStatusResponse = object({ roomId, peers: integer(0, 1000), capacity: integer(1, 1000), passcode: boolean(), locked: boolean() });
 export type RoomStatusResponse = Infer<typeof RoomStatusResponse>;
 
 export const ApiErrorResponse = object({ error: object({ code: oneOf(ERROR_CODES), message: string({ max: 512 }) }) });

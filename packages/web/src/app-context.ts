@@ -1,3 +1,4 @@
+import type { RoomCredentials } from '@videoapp/client';
 import type { Route } from './routes.ts';
 
 /** What the lobby hands the room: the media already open, so joining needs no second camera prompt. */
@@ -7,6 +8,8 @@ export interface JoinHandoff {
   stream: MediaStream;
   /** The camera could not be had: the call is audio-only. */
   audioOnly: boolean;
+  /** What the lobby gathered to enter a protected room. */
+  credentials: RoomCredentials;
 }
 
 export interface AppContext {
@@ -19,6 +22,24 @@ export interface AppContext {
 export type Screen<R extends Route = Route> = (root: HTMLElement, ctx: AppContext, route: R) => () => void;
 
 const NAME_KEY = 'videoapp:name';
+const HOST_KEY_PREFIX = 'videoapp:host:';
+
+/** The creator's proof of ownership, kept for this tab only: never in a link, never sent anywhere but the server. */
+export function saveHostKey(roomId: string, hostKey: string): void {
+  try {
+    sessionStorage.setItem(HOST_KEY_PREFIX + roomId, hostKey);
+  } catch {
+    // Without storage the creator joins as a guest: the call works, only locking is lost.
+  }
+}
+
+export function savedHostKey(roomId: string): string | undefined {
+  try {
+    return sessionStorage.getItem(HOST_KEY_PREFIX + roomId) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function savedName(): string {
   try {

@@ -24,6 +24,12 @@ export const CLOSE = {
   handshakeTimeout: 4003,
 } as const;
 
+const JOIN_REFUSALS: Record<'room-not-found' | 'room-full' | 'room-locked', string> = {
+  'room-not-found': 'no such room, or it has expired',
+  'room-full': 'this room already has its two people',
+  'room-locked': 'the host has locked this room',
+};
+
 /** The narrow view of a WebSocket a connection needs, so it can be tested without one. */
 export interface Socket {
   send(frame: string): void;
@@ -106,6 +112,8 @@ export class Connection {
         return this.onMedia(msg);
       case 'leave':
         return this.onLeave();
+      case 'lock':
+        return this.onLock(msg);
       case 'pong':
         return;
       default:
@@ -136,10 +144,17 @@ export class Connection {
   private onJoin: Handler<'join'> = async (msg) => {
     if (this.state.kind !== 'ready') return this.fail('out-of-order', this.state.kind === 'greeting' ? 'send hello first' : 'already in a room', 'join');
     if (!this.hub.joinLimit.take(this.address)) return this.fail('rate-limited', 'too many join attempts; wait a minute', 'join');
+    const startedAt = performance.now();
     this.state = { kind: 'joining' };
+    const admission = await this.hub.admission.admit(msg.roomId, msg, this.address);
+    if (this.state.kind !== 'joining') return;
+    if (!admission.ok) {
+      this.state = { kind: 'ready' };
+      return this.fail(admission.code, admission.message, 'join');
+    }
     const peerId = randomBytes(8).toString('hex');
-    const session = new Session(peerId, msg.name, msg.roomId, randomBytes(18).toString('base64url'), this);
-    const outcome = await this.hub.registry.join(msg.roomId, { id: peerId, name: msg.name }, session.deliver);
+    const session = new Session(peerId, msg.name, msg.roomId, randomBytes(18).toString('base64url'), this, admission.host);
+    const outcome = await this.hub.registry.join(msg.roomId, { id: peerId, name: msg.name }, session.deliver, { host: admission.host });
     if (this.state.kind !== 'joining') {
       // The socket closed while the registry answered: undo the join.
       if (outcome.ok) await this.hub.registry.leave(msg.roomId, peerId);
@@ -147,11 +162,13 @@ export class Connection {
     }
     if (!outcome.ok) {
       this.state = { kind: 'ready' };
-      return this.fail(outcome.code, outcome.code === 'room-full' ? 'this room already has its two people' : 'no such room, or it has expired', 'join');
+      return this.fail(outcome.code, JOIN_REFUSALS[outcome.code], 'join');
     }
     this.state = { kind: 'in-room', session };
     this.hub.addSession(session);
-    this.send({ type: 'joined', roomId: msg.roomId, selfId: peerId, peers: outcome.others, resumeToken: session.resumeToken, iceServers: this.hub.iceServersFor(peerId) });
+    const locked = (await this.hub.registry.status(msg.roomId))?.locked ?? false;
+    this.send({ type: 'joined', roomId: msg.roomId, selfId: peerId, peers: outcome.others, resumeToken: session.resumeToken, iceServers: this.hub.iceServersFor(peerId), host: admission.host, locked });
+    this.hub.metrics.joined((performance.now() - startedAt) / 1000);
     this.hub.broadcast(session, { type: 'peer-joined', peer: { id: peerId, name: msg.name } });
   };
 
@@ -171,7 +188,19 @@ export class Connection {
 
   private onMedia: Handler<'media'> = (msg) => {
     const session = this.sessionFor('media');
-    if (session) this.hub.broadcast(session, { type: 'peer-media', peerId: session.peerId, media: msg.media });
+    if (!session) return;
+    this.hub.broadcast(session, { type: 'peer-media', peerId: session.peerId, media: msg.media });
+    this.hub.metrics.relayed('peer-media');
+  };
+
+  private onLock: Handler<'lock'> = async (msg) => {
+    const session = this.sessionFor('lock');
+    if (!session) return;
+    if (!session.host) return this.fail('not-room-host', 'only the person who created the room can lock it', 'lock');
+    await this.hub.registry.setLocked(session.roomId, msg.locked);
+    const notice: ServerMessage = { type: 'room-lock', locked: msg.locked };
+    this.send(notice);
+    this.hub.broadcast(session, notice);
   };
 
   private onLeave = async (): Promise<void> => {
@@ -192,7 +221,7 @@ export class Connection {
     if (to === session.peerId || !this.hub.registry.sendTo(session.roomId, to, JSON.stringify(message))) {
       return this.fail('peer-not-found', 'that peer is not in your room', message.type);
     }
-    this.hub.metrics.relayed();
+    this.hub.metrics.relayed(message.type);
   }
 
   private sessionFor(about: ClientMessage['type']): Session | undefined {

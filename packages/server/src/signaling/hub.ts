@@ -8,11 +8,9 @@ import { Metrics } from '../metrics.ts';
 import { PerMinuteLimit } from '../rate-limit.ts';
 import type { RoomRegistry } from '../registry/room-registry.ts';
 import { issueTurnCredentials } from '../turn-credentials.ts';
+import { RoomAdmission } from './admission.ts';
 import { CLOSE, Connection } from './connection.ts';
 import type { Session } from './session.ts';
-
-/** How long a socket may stay open without sending `hello`. */
-export const HELLO_TIMEOUT_MS = 5_000;
 
 /**
  * Everything the connections share: the registry, the sessions awaiting a
@@ -21,6 +19,7 @@ export const HELLO_TIMEOUT_MS = 5_000;
 export class SignalingHub {
   readonly metrics: Metrics;
   readonly joinLimit: PerMinuteLimit;
+  readonly admission: RoomAdmission;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   private readonly connections = new Set<Connection>();
   private readonly sessionsByToken = new Map<string, Session>();
@@ -34,6 +33,7 @@ export class SignalingHub {
   ) {
     this.metrics = new Metrics(() => ({ sockets: this.connections.size, rooms: registry.roomCount(), sessions: this.sessionsByToken.size }));
     this.joinLimit = new PerMinuteLimit(config.joinsPerMinutePerAddress);
+    this.admission = new RoomAdmission(registry, config);
     this.heartbeat = setInterval(() => this.beat(), config.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
@@ -71,7 +71,10 @@ export class SignalingHub {
     this.connections.add(connection);
     this.socketsPerAddress.set(address, (this.socketsPerAddress.get(address) ?? 0) + 1);
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return connection.close(CLOSE.policy, 'binary frames are not part of the protocol');
+      if (isBinary) {
+        this.metrics.rejected('binary-frame');
+        return connection.close(CLOSE.policy, 'binary frames are not part of the protocol');
+      }
       connection.receive(data.toString());
     });
     ws.on('close', () => {
@@ -81,7 +84,11 @@ export class SignalingHub {
       else this.socketsPerAddress.set(address, left);
       connection.onClosed();
     });
-    ws.on('error', (err) => this.log.debug('socket-error', { message: err.message }));
+    // ws closes the socket itself after a protocol error (1009 too large, 1007 bad UTF-8, 1002 bad frame).
+    ws.on('error', (err: Error & { code?: string }) => {
+      this.metrics.rejected(err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message-too-large' : 'bad-frame');
+      this.log.debug('socket-error', { code: err.code });
+    });
   }
 
   iceServersFor(peerId: string): IceServer[] {
@@ -136,7 +143,7 @@ export class SignalingHub {
     for (const connection of this.connections) {
       // A silent peer's network may be gone, so no closing handshake would complete: drop it at once.
       if (now - connection.lastHeardAt > this.config.heartbeatTimeoutMs) connection.terminate();
-      else if (!connection.greeted && now - connection.openedAt > HELLO_TIMEOUT_MS) connection.close(CLOSE.handshakeTimeout, 'no hello');
+      else if (!connection.greeted && now - connection.openedAt > this.config.helloTimeoutMs) connection.close(CLOSE.handshakeTimeout, 'no hello');
       else connection.sendFrame(ping);
     }
   }
