@@ -32,6 +32,7 @@ export function createHttpApp(deps: HttpAppDeps) {
   }
 
   function fail(res: ServerResponse, code: ErrorCode, message: string): void {
+    if (code === 'message-too-large') res.shouldKeepAlive = false;
     json(res, STATUS_FOR[code] ?? 400, { error: { code, message } });
   }
 
@@ -103,7 +104,8 @@ async function readJsonBody(req: IncomingMessage): Promise<{ ok: true; value: un
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_API_BODY_BYTES) {
-      req.destroy();
+      // Stop reading; the answer goes out with Connection: close so the rest is never read.
+      req.pause();
       return { ok: false, code: 'message-too-large', problem: `request body over ${MAX_API_BODY_BYTES} bytes` };
     }
     chunks.push(chunk);
