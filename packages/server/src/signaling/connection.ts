@@ -9,6 +9,7 @@ import {
   type MessageOf,
   type ServerMessage,
 } from '@videoapp/protocol';
+import { roomTag } from '../log.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import type { SignalingHub } from './hub.ts';
 import { Session } from './session.ts';
@@ -150,6 +151,7 @@ export class Connection {
     if (this.state.kind !== 'joining') return;
     if (!admission.ok) {
       this.state = { kind: 'ready' };
+      this.hub.log.info('join-refused', { room: roomTag(msg.roomId), code: admission.code, address: this.address });
       return this.fail(admission.code, admission.message, 'join');
     }
     const peerId = randomBytes(8).toString('hex');
@@ -162,13 +164,16 @@ export class Connection {
     }
     if (!outcome.ok) {
       this.state = { kind: 'ready' };
+      this.hub.log.info('join-refused', { room: roomTag(msg.roomId), code: outcome.code, address: this.address });
       return this.fail(outcome.code, JOIN_REFUSALS[outcome.code], 'join');
     }
     this.state = { kind: 'in-room', session };
     this.hub.addSession(session);
     const locked = (await this.hub.registry.status(msg.roomId))?.locked ?? false;
     this.send({ type: 'joined', roomId: msg.roomId, selfId: peerId, peers: outcome.others, resumeToken: session.resumeToken, iceServers: this.hub.iceServersFor(peerId), host: admission.host, locked });
-    this.hub.metrics.joined((performance.now() - startedAt) / 1000);
+    const seconds = (performance.now() - startedAt) / 1000;
+    this.hub.metrics.joined(seconds);
+    this.hub.log.info('joined', { room: roomTag(msg.roomId), peer: peerId, host: admission.host, ms: Math.round(seconds * 1000) });
     this.hub.broadcast(session, { type: 'peer-joined', peer: { id: peerId, name: msg.name } });
   };
 
@@ -198,6 +203,7 @@ export class Connection {
     if (!session) return;
     if (!session.host) return this.fail('not-room-host', 'only the person who created the room can lock it', 'lock');
     await this.hub.registry.setLocked(session.roomId, msg.locked);
+    this.hub.log.info('room-lock', { room: roomTag(session.roomId), locked: msg.locked });
     const notice: ServerMessage = { type: 'room-lock', locked: msg.locked };
     this.send(notice);
     this.hub.broadcast(session, notice);
@@ -232,7 +238,10 @@ export class Connection {
 
   private refuseFlood(): void {
     this.hub.metrics.rejected('rate-limited');
-    if (++this.floodStrikes >= FLOOD_STRIKES_BEFORE_CLOSE) return this.close(CLOSE.flood, 'message rate exceeded');
+    if (++this.floodStrikes >= FLOOD_STRIKES_BEFORE_CLOSE) {
+      this.hub.log.warn('flood-closed', { address: this.address });
+      return this.close(CLOSE.flood, 'message rate exceeded');
+    }
     this.send({ type: 'error', code: 'rate-limited', message: 'too many messages; slow down' });
   }
 

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { MAX_MESSAGE_BYTES, type IceServer, type ServerMessage } from '@videoapp/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerConfig } from '../config.ts';
-import type { Logger } from '../log.ts';
+import { roomTag, type Logger } from '../log.ts';
 import { Metrics } from '../metrics.ts';
 import { PerMinuteLimit } from '../rate-limit.ts';
 import type { RoomRegistry } from '../registry/room-registry.ts';
@@ -113,11 +113,12 @@ export class SignalingHub {
   sessionAway(session: Session, connection: Connection): void {
     session.awaitResume(this.config.resumeGraceMs, () => void this.endSession(session, 'lost'));
     this.broadcast(session, { type: 'peer-presence', peerId: session.peerId, presence: 'away' });
-    this.log.debug('session-away', { room: session.roomId, peer: session.peerId, address: connection.address });
+    this.log.debug('session-away', { room: roomTag(session.roomId), peer: session.peerId, address: connection.address });
   }
 
   async endSession(session: Session, reason: 'left' | 'lost'): Promise<void> {
     if (!this.sessionsByToken.delete(session.resumeToken)) return;
+    this.log.info('left', { room: roomTag(session.roomId), peer: session.peerId, reason });
     session.end();
     await this.registry.leave(session.roomId, session.peerId);
     this.broadcast(session, { type: 'peer-left', peerId: session.peerId, reason });
