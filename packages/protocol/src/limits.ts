@@ -14,6 +14,8 @@ export const MAX_CANDIDATE_CHARS = 1024;
 /** Candidates one peer may send another between two descriptions. */
 export const MAX_CANDIDATES_PER_PEER = 256;
 export const MAX_NAME_CHARS = 64;
+/** Longest human-readable sentence in an error; problems quote at most a short excerpt of what was sent. */
+export const MAX_ERROR_MESSAGE_CHARS = 512;
 export const MAX_CHAT_CHARS = 2000;
 
 /** People in one room. Two for a 1:1 call. */

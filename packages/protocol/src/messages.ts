@@ -6,6 +6,7 @@
 import { ERROR_CODES } from './errors.ts';
 import {
   MAX_CANDIDATE_CHARS,
+  MAX_ERROR_MESSAGE_CHARS,
   MAX_NAME_CHARS,
   MAX_PASSCODE_CHARS,
   MIN_PASSCODE_CHARS,
@@ -102,7 +103,7 @@ export const ServerMessage = union([
   tagged('candidate', { from: peerId, candidate: iceCandidate }),
   tagged('error', {
     code: oneOf(ERROR_CODES),
-    message: string({ max: 512 }),
+    message: string({ max: MAX_ERROR_MESSAGE_CHARS }),
     /** The `type` of the message that caused it, when known. */
     about: optional(string({ max: 32 })),
   }),
@@ -134,6 +135,6 @@ export type CreateRoomResponse = Infer<typeof CreateRoomResponse>;
 export const RoomStatusResponse = object({ roomId, peers: integer(0, 1000), capacity: integer(1, 1000), passcode: boolean(), locked: boolean() });
 export type RoomStatusResponse = Infer<typeof RoomStatusResponse>;
 
-export const ApiErrorResponse = object({ error: object({ code: oneOf(ERROR_CODES), message: string({ max: 512 }) }) });
+export const ApiErrorResponse = object({ error: object({ code: oneOf(ERROR_CODES), message: string({ max: MAX_ERROR_MESSAGE_CHARS }) }) });
 export type ApiErrorResponse = Infer<typeof ApiErrorResponse>;
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ClientMessage,
+  MAX_ERROR_MESSAGE_CHARS,
   MESSAGE_BURST_PER_SOCKET,
   MESSAGES_PER_SECOND_PER_SOCKET,
   parse,
@@ -93,7 +94,7 @@ export class Connection {
       return this.fail('bad-message', 'not valid JSON');
     }
     const result = parse(ClientMessage, data);
-    if (!result.ok) return this.fail('bad-message', result.problem, typeof (data as { type?: unknown })?.type === 'string' ? (data as { type: string }).type : undefined);
+    if (!result.ok) return this.fail('bad-message', result.problem, aboutOf(data));
     this.hub.metrics.received(result.value.type);
     const outcome = this.dispatch(result.value);
     if (outcome) outcome.catch((err: unknown) => this.hub.internalError(this, err));
@@ -247,8 +248,14 @@ export class Connection {
 
   private fail(code: ErrorCode, message: string, about?: string): void {
     this.hub.metrics.rejected(code);
-    this.send({ type: 'error', code, message, about });
+    this.send({ type: 'error', code, message: message.slice(0, MAX_ERROR_MESSAGE_CHARS), about });
   }
+}
+
+/** The `type` a bad message claimed, when it looks like one: echoed back as `about`, so it must stay short and plain. */
+function aboutOf(data: unknown): string | undefined {
+  const type = typeof data === 'object' && data !== null ? (data as { type?: unknown }).type : undefined;
+  return typeof type === 'string' && /^[a-z-]{1,32}$/.test(type) ? type : undefined;
 }
 
 function assertNever(value: never): never {
