@@ -13,7 +13,7 @@ const PASSCODE = 'violet otter 9';
 const NAMES = ['Ada Lovelace-7Q', 'Bo Diddley-3Z'];
 
 /** A whole call's worth of signaling (and some mistakes), with every log line the server writes at `level` captured. */
-async function callWithCapturedLogs(level: LogLevel) {
+async function callWithCapturedLogs(level: LogLevel | 'silent') {
   const lines: string[] = [];
   const server = await startServer({ ...defaultConfig(), port: 0, host: '127.0.0.1', logLevel: level }, { log: createLogger(level, (line) => lines.push(line)) });
   try {
