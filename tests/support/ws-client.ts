@@ -26,8 +26,9 @@ export class WsTestClient {
     });
   }
 
-  static async open(serverUrl: string, headers: Record<string, string> = {}): Promise<WsTestClient> {
-    const ws = new WebSocket(`${serverUrl.replace(/^http/, 'ws')}/ws`, { headers });
+  /** `localAddress` (e.g. 127.0.0.2: all of 127/8 is loopback) makes the socket come from another client address. */
+  static async open(serverUrl: string, headers: Record<string, string> = {}, localAddress?: string): Promise<WsTestClient> {
+    const ws = new WebSocket(`${serverUrl.replace(/^http/, 'ws')}/ws`, { headers, localAddress });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -36,8 +37,8 @@ export class WsTestClient {
   }
 
   /** Opens a socket and completes the hello/welcome exchange. */
-  static async greeted(serverUrl: string): Promise<WsTestClient> {
-    const client = await WsTestClient.open(serverUrl);
+  static async greeted(serverUrl: string, localAddress?: string): Promise<WsTestClient> {
+    const client = await WsTestClient.open(serverUrl, {}, localAddress);
     client.send({ type: 'hello', version: PROTOCOL_VERSION });
     await client.next('welcome');
     return client;
@@ -94,9 +95,14 @@ export class WsTestClient {
 }
 
 export async function createRoom(serverUrl: string): Promise<string> {
-  const res = await fetch(`${serverUrl}/api/rooms`, { method: 'POST' });
+  return (await createRoomAsHost(serverUrl)).roomId;
+}
+
+/** Creates a room (with a passcode if given) and keeps the host key that makes its creator the host. */
+export async function createRoomAsHost(serverUrl: string, passcode?: string): Promise<{ roomId: string; hostKey: string }> {
+  const res = await fetch(`${serverUrl}/api/rooms`, { method: 'POST', body: passcode === undefined ? undefined : JSON.stringify({ passcode }) });
   if (res.status !== 201) throw new Error(`create room: ${res.status}`);
-  return ((await res.json()) as { roomId: string }).roomId;
+  return (await res.json()) as { roomId: string; hostKey: string };
 }
 
 /** Two greeted clients in a fresh room, each knowing the other's id. */

@@ -19,7 +19,15 @@ export interface PeerView {
 }
 
 /** `hung-up`: we did; `peer-hung-up`: the other person ended the call; the rest are join failures. */
-export type CallEndReason = 'hung-up' | 'peer-hung-up' | Extract<ErrorCode, 'room-not-found' | 'room-full' | 'rate-limited' | 'unsupported-version'>;
+export type CallEndReason = 'hung-up' | 'peer-hung-up' | Extract<ErrorCode, 'room-not-found' | 'room-full' | 'room-locked' | 'wrong-passcode' | 'rate-limited' | 'unsupported-version'>;
+
+/** What proves a right to enter a protected room: its passcode, or (for its creator) its host key. */
+export interface RoomCredentials {
+  passcode?: string;
+  hostKey?: string;
+}
+
+const JOIN_REFUSALS = new Set<ErrorCode>(['room-not-found', 'room-full', 'room-locked', 'wrong-passcode', 'rate-limited']);
 
 /** The one state the UI renders, derived from the socket, the peers and how the call began or ended. */
 export type CallState =
@@ -44,6 +52,8 @@ interface CallEvents extends Record<string, unknown> {
   'peer-left': { peer: PeerView; reason: DepartureReason };
   track: { peerId: string; track: MediaStreamTrack };
   error: { code: ErrorCode; message: string };
+  /** The host locked or unlocked the room. */
+  'room-lock': { locked: boolean };
 }
 
 export interface CallOptions {
@@ -74,6 +84,9 @@ export class Call extends Emitter<CallEvents> {
   private lastState = '';
   private roomId = '';
   private name = '';
+  private credentials: RoomCredentials = {};
+  private host = false;
+  private roomLocked = false;
 
   constructor(private readonly options: CallOptions) {
     super();
@@ -95,13 +108,32 @@ export class Call extends Emitter<CallEvents> {
     return this.signaling.resumeToken;
   }
 
-  join(roomId: string, name: string, tracks: LocalTracks): void {
+  /** Whether we created this room (and so may lock it). */
+  get isHost(): boolean {
+    return this.host;
+  }
+
+  get locked(): boolean {
+    return this.roomLocked;
+  }
+
+  join(roomId: string, name: string, tracks: LocalTracks, credentials: RoomCredentials = {}): void {
     this.roomId = roomId;
     this.name = name;
+    this.credentials = { ...credentials };
     this.localTracks = { ...tracks };
     this.signaling.connect();
-    if (!this.signaling.resumeToken) this.signaling.send({ type: 'join', roomId, name });
+    if (!this.signaling.resumeToken) this.sendJoin();
     this.publishState();
+  }
+
+  /** The host closes the room to newcomers, or opens it again. */
+  lock(locked: boolean): void {
+    if (this.phase.kind === 'in-room' && this.host) this.signaling.send({ type: 'lock', locked });
+  }
+
+  private sendJoin(): void {
+    this.signaling.send({ type: 'join', roomId: this.roomId, name: this.name, ...this.credentials });
   }
 
   /** Sends `track` for `kind` to everyone (null sends nothing), and tells them what we now send. */
@@ -193,6 +225,9 @@ export class Call extends Emitter<CallEvents> {
         return this.withLink(msg.from, (link) => link.handleCandidate(msg.candidate));
       case 'ice-servers':
         return this.onIceServers(msg.iceServers);
+      case 'room-lock':
+        this.roomLocked = msg.locked;
+        return this.emit('room-lock', { locked: msg.locked });
       case 'error':
         return this.onError(msg);
       default:
@@ -204,6 +239,8 @@ export class Call extends Emitter<CallEvents> {
     this.phase = { kind: 'in-room', selfId: msg.selfId };
     this.signaling.resumeToken = msg.resumeToken;
     this.iceServers = msg.iceServers;
+    this.host = msg.host ?? false;
+    this.roomLocked = msg.locked ?? false;
     // The newcomer opens the negotiation with everyone already there.
     for (const peer of msg.peers) this.addPeer(peer, true);
     this.announceMedia();
@@ -245,7 +282,7 @@ export class Call extends Emitter<CallEvents> {
   private onError(msg: MessageOf<CallMessage, 'error'>): void {
     if (msg.code === 'session-expired') return this.rejoin();
     if (msg.about === 'join' && this.phase.kind === 'joining') {
-      if (msg.code === 'room-not-found' || msg.code === 'room-full' || msg.code === 'rate-limited') return this.end(msg.code);
+      if (JOIN_REFUSALS.has(msg.code)) return this.end(msg.code as Exclude<CallEndReason, 'hung-up'>);
     }
     if (msg.code === 'unsupported-version') return this.end('unsupported-version');
     this.emit('error', { code: msg.code, message: msg.message });
@@ -255,7 +292,7 @@ export class Call extends Emitter<CallEvents> {
   private rejoin(): void {
     for (const id of [...this.peers.keys()]) this.removePeer(id, 'lost', false);
     this.phase = { kind: 'joining' };
-    this.signaling.send({ type: 'join', roomId: this.roomId, name: this.name });
+    this.sendJoin();
     this.publishState();
   }
 

@@ -14,6 +14,8 @@ export const MAX_CANDIDATE_CHARS = 1024;
 /** Candidates one peer may send another between two descriptions. */
 export const MAX_CANDIDATES_PER_PEER = 256;
 export const MAX_NAME_CHARS = 64;
+/** Longest human-readable sentence in an error; problems quote at most a short excerpt of what was sent. */
+export const MAX_ERROR_MESSAGE_CHARS = 512;
 export const MAX_CHAT_CHARS = 2000;
 
 /** People in one room. Two for a 1:1 call. */
@@ -33,3 +35,12 @@ export const MESSAGE_BURST_PER_SOCKET = 200;
 export const ROOMS_CREATED_PER_MINUTE_PER_ADDRESS = 30;
 export const JOINS_PER_MINUTE_PER_ADDRESS = 60;
 export const SOCKETS_PER_ADDRESS = 64;
+/** A room passcode: short enough to say aloud, long enough for a phrase. */
+export const MIN_PASSCODE_CHARS = 4;
+export const MAX_PASSCODE_CHARS = 128;
+/**
+ * Passcode tries per client address, and per room from all addresses together
+ * (so many addresses cannot share out a brute force). Each try also spends a join.
+ */
+export const PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS = 10;
+export const PASSCODE_ATTEMPTS_PER_MINUTE_PER_ROOM = 30;

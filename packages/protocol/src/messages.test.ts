@@ -43,3 +43,19 @@ test('server errors carry only known codes', () => {
   assert.equal(parse(ServerMessage, { type: 'error', code: 'room-full', message: 'full' }).ok, true);
   assert.equal(parse(ServerMessage, { type: 'error', code: 'nope', message: 'x' }).ok, false);
 });
+
+test('a problem quotes only a short excerpt of sender-chosen text, so errors stay within their limit', () => {
+  const hugeType = parse(ClientMessage, { type: 'x'.repeat(40_000) });
+  const hugeKey = parse(ClientMessage, { type: 'leave', ['k'.repeat(40_000)]: 1 });
+  for (const result of [hugeType, hugeKey]) {
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok && result.problem.length < 100, !result.ok ? result.problem.slice(0, 200) : '');
+    assert.ok(!result.ok && parse(ServerMessage, { type: 'error', code: 'bad-message', message: result.problem }).ok);
+  }
+});
+
+test('prototype keys are unexpected fields, never inherited ones', () => {
+  const polluted = JSON.parse('{"type":"leave","__proto__":{"type":"join"}}') as unknown;
+  assert.match(!parse(ClientMessage, polluted).ok ? (parse(ClientMessage, polluted) as { problem: string }).problem : '', /__proto__: unexpected field/);
+  assert.equal(parse(ClientMessage, JSON.parse('{"type":"leave","constructor":{}}')).ok, false);
+});

@@ -6,7 +6,10 @@
 import { ERROR_CODES } from './errors.ts';
 import {
   MAX_CANDIDATE_CHARS,
+  MAX_ERROR_MESSAGE_CHARS,
   MAX_NAME_CHARS,
+  MAX_PASSCODE_CHARS,
+  MIN_PASSCODE_CHARS,
   MAX_ROOM_PEERS,
   MAX_SDP_CHARS,
 } from './limits.ts';
@@ -37,6 +40,10 @@ const resumeToken = string({ min: 16, max: 512, pattern: /^[A-Za-z0-9_-]+\.[A-Za
 const seq = optional(integer(1, Number.MAX_SAFE_INTEGER));
 const seqCount = integer(0, Number.MAX_SAFE_INTEGER);
 const displayName = string({ max: MAX_NAME_CHARS });
+/** What a joiner types to enter a room its creator protected; the server keeps only a salted hash. */
+const passcode = string({ min: MIN_PASSCODE_CHARS, max: MAX_PASSCODE_CHARS });
+/** Handed to whoever created the room; presenting it on join makes that person the room's host. */
+const hostKey = string({ min: 16, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 
 const sessionDescription = object({
   type: oneOf(['offer', 'answer']),
@@ -68,7 +75,7 @@ export const ClientMessage = union([
   /** First message on every socket; `resume` reclaims a session whose socket dropped. */
   /** First message on every socket; `resume` reclaims a session whose socket dropped, `lastSeq` is the last numbered message received in it. */
   tagged('hello', { version: integer(0, 1_000_000), resume: optional(resumeToken), lastSeq: optional(seqCount) }),
-  tagged('join', { roomId, name: displayName }),
+  tagged('join', { roomId, name: displayName, passcode: optional(passcode), hostKey: optional(hostKey) }),
   tagged('description', { to: peerId, description: sessionDescription, seq }),
   tagged('candidate', { to: peerId, candidate: iceCandidate, seq }),
   tagged('media', { media: mediaState, seq }),
@@ -76,6 +83,8 @@ export const ClientMessage = union([
   tagged('leave', { reason: oneOf(['hang-up', 'page-exit']), seq }),
   /** Answers `ping`; `ack` is the last numbered message received, so the server can forget what came before. */
   tagged('pong', { ack: optional(seqCount) }),
+  /** The host closes the room to newcomers (or opens it again); people inside stay. */
+  tagged('lock', { locked: boolean(), seq }),
 ]);
 export type ClientMessage = Infer<typeof ClientMessage>;
 
@@ -89,6 +98,9 @@ export const ServerMessage = union([
     peers: array(peerInfo, MAX_ROOM_PEERS),
     resumeToken,
     iceServers: array(iceServer, 8),
+    /** This person created the room and may lock it. */
+    host: optional(boolean()),
+    locked: optional(boolean()),
   }),
   /**
    * The session survived a dropped socket; `peers` is who is in the room now,
@@ -115,10 +127,12 @@ export const ServerMessage = union([
   tagged('candidate', { from: peerId, candidate: iceCandidate, seq }),
   tagged('error', {
     code: oneOf(ERROR_CODES),
-    message: string({ max: 512 }),
+    message: string({ max: MAX_ERROR_MESSAGE_CHARS }),
     /** The `type` of the message that caused it, when known. */
     about: optional(string({ max: 32 })),
   }),
+  /** The host locked or unlocked the room; sent to everyone in it. */
+  tagged('room-lock', { locked: boolean() }),
   tagged('ping', {}),
   /** Fresh TURN credentials, sent before the previous ones expire: for new connections and ICE restarts in long calls. */
   tagged('ice-servers', { iceServers: array(iceServer, 8), seq }),
@@ -137,12 +151,17 @@ export type MediaState = Infer<typeof mediaState>;
 
 // ---- HTTP API --------------------------------------------------------------
 
-export const CreateRoomResponse = object({ roomId });
+/** The body of `POST /api/rooms`; it may be empty. */
+export const CreateRoomRequest = object({ passcode: optional(passcode) });
+export type CreateRoomRequest = Infer<typeof CreateRoomRequest>;
+
+export const CreateRoomResponse = object({ roomId, hostKey });
 export type CreateRoomResponse = Infer<typeof CreateRoomResponse>;
 
-export const RoomStatusResponse = object({ roomId, peers: integer(0, 1000), capacity: integer(1, 1000) });
+/** `passcode`: joining needs one; `locked`: the host closed the room to newcomers. */
+export const RoomStatusResponse = object({ roomId, peers: integer(0, 1000), capacity: integer(1, 1000), passcode: boolean(), locked: boolean() });
 export type RoomStatusResponse = Infer<typeof RoomStatusResponse>;
 
-export const ApiErrorResponse = object({ error: object({ code: oneOf(ERROR_CODES), message: string({ max: 512 }) }) });
+export const ApiErrorResponse = object({ error: object({ code: oneOf(ERROR_CODES), message: string({ max: MAX_ERROR_MESSAGE_CHARS }) }) });
 export type ApiErrorResponse = Infer<typeof ApiErrorResponse>;
 

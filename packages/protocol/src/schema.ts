@@ -106,6 +106,13 @@ export type ObjectOf<S extends Shape> = Flatten<
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** Longest excerpt of sender-chosen text (a key, a type) quoted in a problem, so a problem stays short and never reflects a payload back. */
+const EXCERPT_CHARS = 32;
+
+function excerpt(text: string): string {
+  return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -118,7 +125,7 @@ export function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> & { shape
     check(value, path) {
       if (!isPlainObject(value)) return `${path}: expected an object`;
       for (const key in value) {
-        if (!hasOwn.call(shape, key)) return `${path}.${key}: unexpected field`;
+        if (!hasOwn.call(shape, key)) return `${path}.${excerpt(key)}: unexpected field`;
       }
       for (const [key, field] of entries) {
         const problem = field.check(value[key], `${path}.${key}`);
@@ -150,7 +157,7 @@ export function union<const M extends readonly (Schema<unknown> & { tag: string 
     check(value, path) {
       if (!isPlainObject(value)) return `${path}: expected an object`;
       const member = byTag.get(value.type);
-      if (member === undefined) return `${path}.type: unknown type ${JSON.stringify(value.type)}`;
+      if (member === undefined) return `${path}.type: unknown type ${typeof value.type === 'string' ? JSON.stringify(excerpt(value.type)) : typeof value.type}`;
       return member.check(value, path);
     },
   };

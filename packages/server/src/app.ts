@@ -35,7 +35,8 @@ export async function startServer(config: ServerConfig, options: { registry?: Ro
     isReady: () => !draining,
   });
 
-  const server: Server = createServer((req, res) => {
+  // Checked this often, a connection that never finishes its request headers is dropped within a second of its deadline.
+  const server: Server = createServer({ connectionsCheckingInterval: Math.min(1_000, config.handshakeTimeoutMs) }, (req, res) => {
     handle(req, res, req.socket.remoteAddress ?? 'unknown').catch((err: unknown) => {
       log.error('http-failed', { message: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) res.writeHead(500).end();
@@ -45,9 +46,9 @@ export async function startServer(config: ServerConfig, options: { registry?: Ro
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/ws') return socket.destroy();
     hub.handleUpgrade(req, socket, head, req.socket.remoteAddress ?? 'unknown');
   });
-  // A handshake must finish promptly; a slow-loris upgrade is dropped.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  // A handshake must finish promptly: a slow-loris request or upgrade (or a connection that sends nothing) is dropped.
+  server.headersTimeout = config.handshakeTimeoutMs;
+  server.requestTimeout = Math.max(30_000, config.handshakeTimeoutMs);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

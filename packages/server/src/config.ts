@@ -6,6 +6,8 @@ import {
   HEARTBEAT_TIMEOUT_MS,
   JOINS_PER_MINUTE_PER_ADDRESS,
   MAX_ROOM_PEERS,
+  PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS,
+  PASSCODE_ATTEMPTS_PER_MINUTE_PER_ROOM,
   RESUME_GRACE_MS,
   ROOMS_CREATED_PER_MINUTE_PER_ADDRESS,
   SOCKETS_PER_ADDRESS,
@@ -31,9 +33,19 @@ export interface ServerConfig {
   roomsPerMinutePerAddress: number;
   joinsPerMinutePerAddress: number;
   socketsPerAddress: number;
+  passcodeAttemptsPerMinutePerAddress: number;
+  passcodeAttemptsPerMinutePerRoom: number;
+  /** How long a WebSocket may stay open without sending `hello`. */
+  helloTimeoutMs: number;
+  /** How long a connection may take to send its HTTP request headers (a WebSocket upgrade included). */
+  handshakeTimeoutMs: number;
   /** Signs resume tokens. Shared by every process of one deployment, and kept across restarts, so clients can resume anywhere. */
   resumeSecret: string;
 }
+
+/** Defaults for the two timeouts that drop connections which never finish saying who they are. */
+export const HELLO_TIMEOUT_MS = 5_000;
+export const HANDSHAKE_TIMEOUT_MS = 5_000;
 
 export function defaultConfig(): ServerConfig {
   return {
@@ -52,6 +64,10 @@ export function defaultConfig(): ServerConfig {
     roomsPerMinutePerAddress: ROOMS_CREATED_PER_MINUTE_PER_ADDRESS,
     joinsPerMinutePerAddress: JOINS_PER_MINUTE_PER_ADDRESS,
     socketsPerAddress: SOCKETS_PER_ADDRESS,
+    passcodeAttemptsPerMinutePerAddress: PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS,
+    passcodeAttemptsPerMinutePerRoom: PASSCODE_ATTEMPTS_PER_MINUTE_PER_ROOM,
+    helloTimeoutMs: HELLO_TIMEOUT_MS,
+    handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
     resumeSecret: randomBytes(32).toString('base64url'),
   };
 }
@@ -68,6 +84,11 @@ const SETTINGS: { env: string; flag: string; apply: (c: ServerConfig, v: string)
   { env: 'RESUME_SECRET', flag: '--resume-secret', apply: (c, v) => (c.resumeSecret = v) },
   { env: 'LOG_LEVEL', flag: '--log-level', apply: (c, v) => (c.logLevel = v as ServerConfig['logLevel']) },
   { env: 'EMPTY_ROOM_TTL_MS', flag: '--empty-room-ttl', apply: (c, v) => (c.emptyRoomTtlMs = toInt(v, 'EMPTY_ROOM_TTL_MS')) },
+  { env: 'SOCKETS_PER_ADDRESS', flag: '--sockets-per-address', apply: (c, v) => (c.socketsPerAddress = toInt(v, 'SOCKETS_PER_ADDRESS')) },
+  { env: 'ROOMS_PER_MINUTE_PER_ADDRESS', flag: '--rooms-per-minute-per-address', apply: (c, v) => (c.roomsPerMinutePerAddress = toInt(v, 'ROOMS_PER_MINUTE_PER_ADDRESS')) },
+  { env: 'JOINS_PER_MINUTE_PER_ADDRESS', flag: '--joins-per-minute-per-address', apply: (c, v) => (c.joinsPerMinutePerAddress = toInt(v, 'JOINS_PER_MINUTE_PER_ADDRESS')) },
+  { env: 'PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS', flag: '--passcode-attempts-per-minute-per-address', apply: (c, v) => (c.passcodeAttemptsPerMinutePerAddress = toInt(v, 'PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS')) },
+  { env: 'HANDSHAKE_TIMEOUT_MS', flag: '--handshake-timeout', apply: (c, v) => (c.handshakeTimeoutMs = toInt(v, 'HANDSHAKE_TIMEOUT_MS')) },
 ];
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readResumeToken, signResumeToken } from './resume-token.ts';
 
-const claims = { roomId: 'k7dq-3mzp-xw9a-fh2e', peerId: 'abc123', name: 'Ada <b>' };
+const claims = { roomId: 'k7dq-3mzp-xw9a-fh2e', peerId: 'abc123', name: 'Ada <b>', host: true };
 
 test('a token signed with the secret reads back to its claims', () => {
   assert.deepEqual(readResumeToken('s3cret', signResumeToken('s3cret', claims, 'n1')), claims);

@@ -4,6 +4,8 @@ export interface ResumeClaims {
   roomId: string;
   peerId: string;
   name: string;
+  /** The room's creator, who may lock it. */
+  host: boolean;
 }
 
 /**
@@ -12,7 +14,7 @@ export interface ResumeClaims {
  * back and give them their old place.
  */
 export function signResumeToken(secret: string, claims: ResumeClaims, nonce: string): string {
-  const payload = Buffer.from(JSON.stringify({ r: claims.roomId, p: claims.peerId, n: claims.name, x: nonce })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ r: claims.roomId, p: claims.peerId, n: claims.name, h: claims.host, x: nonce })).toString('base64url');
   return `${payload}.${mac(secret, payload)}`;
 }
 
@@ -23,9 +25,9 @@ export function readResumeToken(secret: string, token: string): ResumeClaims | u
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
   try {
-    const data = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { r?: unknown; p?: unknown; n?: unknown };
+    const data = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { r?: unknown; p?: unknown; n?: unknown; h?: unknown };
     if (typeof data.r !== 'string' || typeof data.p !== 'string' || typeof data.n !== 'string') return undefined;
-    return { roomId: data.r, peerId: data.p, name: data.n };
+    return { roomId: data.r, peerId: data.p, name: data.n, host: data.h === true };
   } catch {
     return undefined;
   }

@@ -19,5 +19,7 @@ async function request<T>(path: string, init: RequestInit, schema: Parameters<ty
   return { ok: false, code: failure.ok ? failure.value.error.code : 'server-unreachable' };
 }
 
-export const createRoom = () => request('/api/rooms', { method: 'POST' }, CreateRoomResponse);
+/** Creates a room, protected by `passcode` when one is given. */
+export const createRoom = (passcode?: string) =>
+  request('/api/rooms', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(passcode ? { passcode } : {}) }, CreateRoomResponse);
 export const roomStatus = (roomId: string) => request(`/api/rooms/${encodeURIComponent(roomId)}`, {}, RoomStatusResponse);

@@ -1,3 +1,4 @@
+import type { RoomCredentials } from '@videoapp/client';
 import type { Route } from './routes.ts';
 
 /** What the lobby hands the room: the media already open, so joining needs no second camera prompt. */
@@ -9,6 +10,8 @@ export interface JoinHandoff {
   audioOnly: boolean;
   /** "Hide my IP address": media only through the TURN relay, so the other side never learns our address. */
   relayOnly: boolean;
+  /** What the lobby gathered to enter a protected room. */
+  credentials: RoomCredentials;
 }
 
 export interface AppContext {
@@ -21,6 +24,24 @@ export interface AppContext {
 export type Screen<R extends Route = Route> = (root: HTMLElement, ctx: AppContext, route: R) => () => void;
 
 const NAME_KEY = 'videoapp:name';
+const HOST_KEY_PREFIX = 'videoapp:host:';
+
+/** The creator's proof of ownership, kept for this tab only: never in a link, never sent anywhere but the server. */
+export function saveHostKey(roomId: string, hostKey: string): void {
+  try {
+    sessionStorage.setItem(HOST_KEY_PREFIX + roomId, hostKey);
+  } catch {
+    // Without storage the creator joins as a guest: the call works, only locking is lost.
+  }
+}
+
+export function savedHostKey(roomId: string): string | undefined {
+  try {
+    return sessionStorage.getItem(HOST_KEY_PREFIX + roomId) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function savedName(): string {
   try {

@@ -41,6 +41,10 @@ export function describeProblem(code: ProblemCode): Problem {
       return { title: 'No call with that code', advice: 'Check the code or link for typos, or ask for a new link: an unused room expires after a while.' };
     case 'room-full':
       return { title: 'This call is full', advice: 'Two people are already in it. Ask them for a new link.' };
+    case 'room-locked':
+      return { title: 'This call is locked', advice: 'The person who started it has closed it to newcomers. Ask them to unlock it, then try again.' };
+    case 'wrong-passcode':
+      return { title: 'That passcode is not right', advice: 'This call is protected by a passcode. Ask the person who started it for the passcode and type it again.' };
     case 'rate-limited':
       return { title: 'Too many attempts', advice: 'Wait a minute, then try again.' };
     case 'unsupported-version':
@@ -50,6 +54,7 @@ export function describeProblem(code: ProblemCode): Problem {
     case 'message-too-large':
     case 'out-of-order':
     case 'peer-not-found':
+    case 'not-room-host':
     case 'too-many-candidates':
     case 'internal':
       return { title: 'Something went wrong', advice: 'Reload the page and try again. If it keeps happening, tell whoever runs this server.' };

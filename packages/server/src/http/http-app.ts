@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { normalizeRoomId, type ApiErrorResponse, type CreateRoomResponse, type ErrorCode, type RoomStatusResponse } from '@videoapp/protocol';
+import { CreateRoomRequest, normalizeRoomId, parse, type ApiErrorResponse, type CreateRoomResponse, type ErrorCode, type RoomStatusResponse } from '@videoapp/protocol';
 import { PerMinuteLimit } from '../rate-limit.ts';
 import type { RoomRegistry } from '../registry/room-registry.ts';
 import type { Metrics } from '../metrics.ts';
+import { hashPasscode, newHostKey } from '../room-secrets.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { StaticFiles } from './static-files.ts';
 
@@ -15,7 +16,10 @@ export interface HttpAppDeps {
   isReady: () => boolean;
 }
 
-const STATUS_FOR: Partial<Record<ErrorCode, number>> = { 'room-not-found': 404, 'rate-limited': 429, 'bad-message': 400 };
+/** Largest request body the API reads (a create-room request with the longest passcode is ~200 bytes). */
+export const MAX_API_BODY_BYTES = 1024;
+
+const STATUS_FOR: Partial<Record<ErrorCode, number>> = { 'room-not-found': 404, 'rate-limited': 429, 'bad-message': 400, 'message-too-large': 413 };
 
 /** The HTTP side: the JSON API, health, metrics, and the web app (any unknown page path gets the app shell). */
 export function createHttpApp(deps: HttpAppDeps) {
@@ -28,12 +32,20 @@ export function createHttpApp(deps: HttpAppDeps) {
   }
 
   function fail(res: ServerResponse, code: ErrorCode, message: string): void {
+    if (code === 'message-too-large') res.shouldKeepAlive = false;
     json(res, STATUS_FOR[code] ?? 400, { error: { code, message } });
   }
 
-  async function createRoom(res: ServerResponse, address: string): Promise<void> {
+  async function createRoom(req: IncomingMessage, res: ServerResponse, address: string): Promise<void> {
     if (!createLimit.take(address)) return fail(res, 'rate-limited', 'too many rooms created; wait a minute');
-    json(res, 201, { roomId: await deps.registry.createRoom() });
+    const body = await readJsonBody(req);
+    if (!body.ok) return fail(res, body.code, body.problem);
+    const request = parse(CreateRoomRequest, body.value);
+    if (!request.ok) return fail(res, 'bad-message', request.problem);
+    const hostKey = newHostKey();
+    const passcode = request.value.passcode;
+    const roomId = await deps.registry.createRoom({ hostKeyHash: hostKey.hash, passcodeHash: passcode === undefined ? undefined : await hashPasscode(passcode) });
+    json(res, 201, { roomId, hostKey: hostKey.key });
   }
 
   async function roomStatus(res: ServerResponse, address: string, rawId: string): Promise<void> {
@@ -66,7 +78,7 @@ export function createHttpApp(deps: HttpAppDeps) {
   return async function handle(req: IncomingMessage, res: ServerResponse, address: string): Promise<void> {
     setSecurityHeaders(req, res);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/api/rooms' && req.method === 'POST') return createRoom(res, address);
+    if (path === '/api/rooms' && req.method === 'POST') return createRoom(req, res, address);
     const statusMatch = /^\/api\/rooms\/([^/]+)$/.exec(path);
     if (statusMatch && req.method === 'GET') return roomStatus(res, address, statusMatch[1]!);
     if (path.startsWith('/api/')) return fail(res, 'bad-message', 'unknown API path');
@@ -83,4 +95,26 @@ export function createHttpApp(deps: HttpAppDeps) {
 /** Paths the single-page app draws itself: home, room links (the lobby) and the room itself. */
 function isAppRoute(path: string): boolean {
   return path === '/' || path === '/index.html' || /^\/r\/[^/]+(\/call)?\/?$/.test(path);
+}
+
+/** Reads a small JSON body; an empty body reads as `{}`. */
+async function readJsonBody(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; code: ErrorCode; problem: string }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_API_BODY_BYTES) {
+      // Stop reading; the answer goes out with Connection: close so the rest is never read.
+      req.pause();
+      return { ok: false, code: 'message-too-large', problem: `request body over ${MAX_API_BODY_BYTES} bytes` };
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return { ok: true, value: {} };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, code: 'bad-message', problem: 'body is not valid JSON' };
+  }
 }

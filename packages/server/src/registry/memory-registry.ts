@@ -1,5 +1,5 @@
 import { generateRoomId, type PeerInfo } from '@videoapp/protocol';
-import type { Deliver, JoinOutcome, RoomRegistry, RoomStatus } from './room-registry.ts';
+import type { Deliver, JoinOutcome, RoomAccess, RoomRegistry, RoomSecrets, RoomStatus } from './room-registry.ts';
 
 interface Member {
   info: PeerInfo;
@@ -8,6 +8,8 @@ interface Member {
 
 interface Room {
   members: Map<string, Member>;
+  secrets: RoomSecrets;
+  locked: boolean;
   /** When the last member left (or the room was created); undefined while occupied. */
   emptySince: number | undefined;
 }
@@ -30,21 +32,32 @@ export class MemoryRoomRegistry implements RoomRegistry {
     this.sweeper.unref();
   }
 
-  async createRoom(): Promise<string> {
+  async createRoom(secrets: RoomSecrets): Promise<string> {
     let id = generateRoomId();
     while (this.rooms.has(id)) id = generateRoomId();
-    this.rooms.set(id, { members: new Map(), emptySince: this.now() });
+    this.rooms.set(id, { members: new Map(), secrets: { ...secrets }, locked: false, emptySince: this.now() });
     return id;
   }
 
   async status(roomId: string): Promise<RoomStatus | undefined> {
     const room = this.liveRoom(roomId);
-    return room && { peers: room.members.size, capacity: this.options.capacity };
+    return room && { peers: room.members.size, capacity: this.options.capacity, passcode: room.secrets.passcodeHash !== undefined, locked: room.locked };
   }
 
-  async join(roomId: string, member: PeerInfo, deliver: Deliver): Promise<JoinOutcome> {
+  async access(roomId: string): Promise<RoomAccess | undefined> {
+    const room = this.liveRoom(roomId);
+    return room && { ...room.secrets, locked: room.locked };
+  }
+
+  async setLocked(roomId: string, locked: boolean): Promise<void> {
+    const room = this.rooms.get(roomId);
+    if (room) room.locked = locked;
+  }
+
+  async join(roomId: string, member: PeerInfo, deliver: Deliver, options: { host: boolean }): Promise<JoinOutcome> {
     const room = this.liveRoom(roomId);
     if (!room) return { ok: false, code: 'room-not-found' };
+    if (room.locked && !options.host) return { ok: false, code: 'room-locked' };
     if (room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };
     const others = [...room.members.values()].map((m) => m.info);
     room.members.set(member.id, { info: member, deliver });
@@ -54,7 +67,12 @@ export class MemoryRoomRegistry implements RoomRegistry {
 
   async restore(roomId: string, member: PeerInfo, deliver: Deliver): Promise<JoinOutcome> {
     let room = this.liveRoom(roomId);
-    if (!room) this.rooms.set(roomId, (room = { members: new Map(), emptySince: undefined }));
+    if (!room) {
+      // Rebuilt after a restart, the room's secrets are gone with the old process: it comes back locked,
+      // so only people resuming their places (and the host, who may unlock it) get in — never a guesser.
+      room = { members: new Map(), secrets: { hostKeyHash: '' }, locked: true, emptySince: undefined };
+      this.rooms.set(roomId, room);
+    }
     room.members.delete(member.id);
     if (room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };
     const others = [...room.members.values()].map((m) => m.info);

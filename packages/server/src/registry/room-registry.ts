@@ -3,11 +3,24 @@ import type { ErrorCode, PeerInfo } from '@videoapp/protocol';
 /** Hands a serialized server message to one member's socket, wherever it lives. */
 export type Deliver = (frame: string) => void;
 
-export type JoinOutcome = { ok: true; others: PeerInfo[] } | { ok: false; code: Extract<ErrorCode, 'room-not-found' | 'room-full'> };
+export type JoinOutcome = { ok: true; others: PeerInfo[] } | { ok: false; code: Extract<ErrorCode, 'room-not-found' | 'room-full' | 'room-locked'> };
 
 export interface RoomStatus {
   peers: number;
   capacity: number;
+  /** Joining needs a passcode. */
+  passcode: boolean;
+  locked: boolean;
+}
+
+/** A room's secrets, only ever as hashes (see room-secrets.ts). */
+export interface RoomSecrets {
+  hostKeyHash: string;
+  passcodeHash?: string;
+}
+
+export interface RoomAccess extends RoomSecrets {
+  locked: boolean;
 }
 
 /**
@@ -15,9 +28,13 @@ export interface RoomStatus {
  * does not know whether it runs on one process (in memory) or several (Redis).
  */
 export interface RoomRegistry {
-  createRoom(): Promise<string>;
+  createRoom(secrets: RoomSecrets): Promise<string>;
   status(roomId: string): Promise<RoomStatus | undefined>;
-  join(roomId: string, member: PeerInfo, deliver: Deliver): Promise<JoinOutcome>;
+  /** What a join must satisfy: the hashes to check and whether the room is locked. */
+  access(roomId: string): Promise<RoomAccess | undefined>;
+  setLocked(roomId: string, locked: boolean): Promise<void>;
+  /** Adds a member; a locked room refuses everyone but its host (checked here, so it cannot race a lock). */
+  join(roomId: string, member: PeerInfo, deliver: Deliver, options: { host: boolean }): Promise<JoinOutcome>;
   /**
    * Puts a returning member back under its old id, re-creating the room if it
    * is gone (the server restarted). Fails only if the room has filled since.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ClientMessage,
+  MAX_ERROR_MESSAGE_CHARS,
   MESSAGE_BURST_PER_SOCKET,
   MESSAGES_PER_SECOND_PER_SOCKET,
   parse,
@@ -9,6 +10,7 @@ import {
   type MessageOf,
   type ServerMessage,
 } from '@videoapp/protocol';
+import { roomTag } from '../log.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import type { SignalingHub } from './hub.ts';
 import { Session } from './session.ts';
@@ -24,6 +26,12 @@ export const CLOSE = {
   handshakeTimeout: 4003,
   superseded: 4004,
 } as const;
+
+const JOIN_REFUSALS: Record<'room-not-found' | 'room-full' | 'room-locked', string> = {
+  'room-not-found': 'no such room, or it has expired',
+  'room-full': 'this room already has its two people',
+  'room-locked': 'the host has locked this room',
+};
 
 /** The narrow view of a WebSocket a connection needs, so it can be tested without one. */
 export interface Socket {
@@ -87,7 +95,7 @@ export class Connection {
       return this.fail('bad-message', 'not valid JSON');
     }
     const result = parse(ClientMessage, data);
-    if (!result.ok) return this.fail('bad-message', result.problem, typeof (data as { type?: unknown })?.type === 'string' ? (data as { type: string }).type : undefined);
+    if (!result.ok) return this.fail('bad-message', result.problem, aboutOf(data));
     this.hub.metrics.received(result.value.type);
     const outcome = this.dispatch(result.value);
     if (outcome) outcome.catch((err: unknown) => this.hub.internalError(this, err));
@@ -107,6 +115,8 @@ export class Connection {
         return this.onMedia(msg);
       case 'leave':
         return this.onLeave(msg);
+      case 'lock':
+        return this.onLock(msg);
       case 'pong':
         return this.onPong(msg);
       default:
@@ -149,10 +159,18 @@ export class Connection {
   private onJoin: Handler<'join'> = async (msg) => {
     if (this.state.kind !== 'ready') return this.fail('out-of-order', this.state.kind === 'greeting' ? 'send hello first' : 'already in a room', 'join');
     if (!this.hub.joinLimit.take(this.address)) return this.fail('rate-limited', 'too many join attempts; wait a minute', 'join');
+    const startedAt = performance.now();
     this.state = { kind: 'joining' };
+    const admission = await this.hub.admission.admit(msg.roomId, msg, this.address);
+    if (this.state.kind !== 'joining') return;
+    if (!admission.ok) {
+      this.state = { kind: 'ready' };
+      this.hub.log.info('join-refused', { room: roomTag(msg.roomId), code: admission.code, address: this.address });
+      return this.fail(admission.code, admission.message, 'join');
+    }
     const peerId = randomBytes(8).toString('hex');
-    const session = new Session(peerId, msg.name, msg.roomId, this.hub.newResumeToken(msg.roomId, peerId, msg.name), this);
-    const outcome = await this.hub.registry.join(msg.roomId, { id: peerId, name: msg.name }, session.deliver);
+    const session = new Session(peerId, msg.name, msg.roomId, this.hub.newResumeToken(msg.roomId, peerId, msg.name, admission.host), this, admission.host);
+    const outcome = await this.hub.registry.join(msg.roomId, { id: peerId, name: msg.name }, session.deliver, { host: admission.host });
     if (this.state.kind !== 'joining') {
       // The socket closed while the registry answered: undo the join.
       if (outcome.ok) await this.hub.registry.leave(msg.roomId, peerId);
@@ -160,11 +178,16 @@ export class Connection {
     }
     if (!outcome.ok) {
       this.state = { kind: 'ready' };
-      return this.fail(outcome.code, outcome.code === 'room-full' ? 'this room already has its two people' : 'no such room, or it has expired', 'join');
+      this.hub.log.info('join-refused', { room: roomTag(msg.roomId), code: outcome.code, address: this.address });
+      return this.fail(outcome.code, JOIN_REFUSALS[outcome.code], 'join');
     }
     this.state = { kind: 'in-room', session };
     this.hub.addSession(session);
-    this.send({ type: 'joined', roomId: msg.roomId, selfId: peerId, peers: outcome.others, resumeToken: session.resumeToken, iceServers: this.hub.iceServersFor(peerId) });
+    const locked = (await this.hub.registry.status(msg.roomId))?.locked ?? false;
+    this.send({ type: 'joined', roomId: msg.roomId, selfId: peerId, peers: outcome.others, resumeToken: session.resumeToken, iceServers: this.hub.iceServersFor(peerId), host: admission.host, locked });
+    const seconds = (performance.now() - startedAt) / 1000;
+    this.hub.metrics.joined(seconds);
+    this.hub.log.info('joined', { room: roomTag(msg.roomId), peer: peerId, host: admission.host, ms: Math.round(seconds * 1000) });
     this.hub.broadcast(session, { type: 'peer-joined', peer: { id: peerId, name: msg.name } });
   };
 
@@ -188,7 +211,20 @@ export class Connection {
 
   private onMedia: Handler<'media'> = (msg) => {
     const session = this.sessionFor('media', msg.seq);
-    if (session) this.hub.broadcast(session, { type: 'peer-media', peerId: session.peerId, media: msg.media });
+    if (!session) return;
+    this.hub.broadcast(session, { type: 'peer-media', peerId: session.peerId, media: msg.media });
+    this.hub.metrics.relayed('peer-media');
+  };
+
+  private onLock: Handler<'lock'> = async (msg) => {
+    const session = this.sessionFor('lock', msg.seq);
+    if (!session) return;
+    if (!session.host) return this.fail('not-room-host', 'only the person who created the room can lock it', 'lock');
+    await this.hub.registry.setLocked(session.roomId, msg.locked);
+    this.hub.log.info('room-lock', { room: roomTag(session.roomId), locked: msg.locked });
+    const notice: ServerMessage = { type: 'room-lock', locked: msg.locked };
+    this.send(notice);
+    this.hub.broadcast(session, notice);
   };
 
   private onLeave: Handler<'leave'> = async (msg) => {
@@ -215,7 +251,7 @@ export class Connection {
     if (to === session.peerId || !this.hub.registry.sendTo(session.roomId, to, JSON.stringify(message))) {
       return this.fail('peer-not-found', 'that peer is not in your room', message.type);
     }
-    this.hub.metrics.relayed();
+    this.hub.metrics.relayed(message.type);
   }
 
   /** The session a room message acts on; undefined (after an error) outside a room, or silently for a re-sent duplicate. */
@@ -229,14 +265,23 @@ export class Connection {
 
   private refuseFlood(): void {
     this.hub.metrics.rejected('rate-limited');
-    if (++this.floodStrikes >= FLOOD_STRIKES_BEFORE_CLOSE) return this.close(CLOSE.flood, 'message rate exceeded');
+    if (++this.floodStrikes >= FLOOD_STRIKES_BEFORE_CLOSE) {
+      this.hub.log.warn('flood-closed', { address: this.address });
+      return this.close(CLOSE.flood, 'message rate exceeded');
+    }
     this.send({ type: 'error', code: 'rate-limited', message: 'too many messages; slow down' });
   }
 
   private fail(code: ErrorCode, message: string, about?: string): void {
     this.hub.metrics.rejected(code);
-    this.send({ type: 'error', code, message, about });
+    this.send({ type: 'error', code, message: message.slice(0, MAX_ERROR_MESSAGE_CHARS), about });
   }
+}
+
+/** The `type` a bad message claimed, when it looks like one: echoed back as `about`, so it must stay short and plain. */
+function aboutOf(data: unknown): string | undefined {
+  const type = typeof data === 'object' && data !== null ? (data as { type?: unknown }).type : undefined;
+  return typeof type === 'string' && /^[a-z-]{1,32}$/.test(type) ? type : undefined;
 }
 
 function assertNever(value: never): never {

@@ -4,17 +4,16 @@ import type { Duplex } from 'node:stream';
 import { MAX_MESSAGE_BYTES, type DepartureReason, type IceServer, type ServerMessage } from '@videoapp/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerConfig } from '../config.ts';
-import type { Logger } from '../log.ts';
+import { roomTag, type Logger } from '../log.ts';
 import { Metrics } from '../metrics.ts';
 import { PerMinuteLimit } from '../rate-limit.ts';
 import type { RoomRegistry } from '../registry/room-registry.ts';
 import { readResumeToken, signResumeToken } from '../resume-token.ts';
 import { issueTurnCredentials, turnRefreshIntervalMs } from '../turn-credentials.ts';
+import { RoomAdmission } from './admission.ts';
 import { CLOSE, Connection } from './connection.ts';
 import { Session } from './session.ts';
 
-/** How long a socket may stay open without sending `hello`. */
-export const HELLO_TIMEOUT_MS = 5_000;
 /** Ended sessions whose tokens are refused; older ones are forgotten (their tokens could then rebuild an empty seat, never take a live one). */
 export const MAX_REMEMBERED_ENDED_SESSIONS = 100_000;
 
@@ -25,6 +24,7 @@ export const MAX_REMEMBERED_ENDED_SESSIONS = 100_000;
 export class SignalingHub {
   readonly metrics: Metrics;
   readonly joinLimit: PerMinuteLimit;
+  readonly admission: RoomAdmission;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   private readonly connections = new Set<Connection>();
   private readonly sessionsByToken = new Map<string, Session>();
@@ -39,6 +39,7 @@ export class SignalingHub {
   ) {
     this.metrics = new Metrics(() => ({ sockets: this.connections.size, rooms: registry.roomCount(), sessions: this.sessionsByToken.size }));
     this.joinLimit = new PerMinuteLimit(config.joinsPerMinutePerAddress);
+    this.admission = new RoomAdmission(registry, config);
     this.heartbeat = setInterval(() => this.beat(), config.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
@@ -76,7 +77,10 @@ export class SignalingHub {
     this.connections.add(connection);
     this.socketsPerAddress.set(address, (this.socketsPerAddress.get(address) ?? 0) + 1);
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return connection.close(CLOSE.policy, 'binary frames are not part of the protocol');
+      if (isBinary) {
+        this.metrics.rejected('binary-frame');
+        return connection.close(CLOSE.policy, 'binary frames are not part of the protocol');
+      }
       connection.receive(data.toString());
     });
     ws.on('close', () => {
@@ -86,7 +90,11 @@ export class SignalingHub {
       else this.socketsPerAddress.set(address, left);
       connection.onClosed();
     });
-    ws.on('error', (err) => this.log.debug('socket-error', { message: err.message }));
+    // ws closes the socket itself after a protocol error (1009 too large, 1007 bad UTF-8, 1002 bad frame).
+    ws.on('error', (err: Error & { code?: string }) => {
+      this.metrics.rejected(err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message-too-large' : 'bad-frame');
+      this.log.debug('socket-error', { code: err.code });
+    });
   }
 
   iceServersFor(peerId: string): IceServer[] {
@@ -118,26 +126,27 @@ export class SignalingHub {
     if (this.endedTokens.has(token)) return undefined;
     const claims = readResumeToken(this.config.resumeSecret, token);
     if (!claims) return undefined;
-    const session = new Session(claims.peerId, claims.name, claims.roomId, token, connection);
+    const session = new Session(claims.peerId, claims.name, claims.roomId, token, connection, claims.host);
     const outcome = await this.registry.restore(claims.roomId, { id: claims.peerId, name: claims.name }, session.deliver);
     if (!outcome.ok) return undefined;
     this.addSession(session);
     return { session, rebuilt: true };
   }
 
-  newResumeToken(roomId: string, peerId: string, name: string): string {
-    return signResumeToken(this.config.resumeSecret, { roomId, peerId, name }, randomBytes(9).toString('base64url'));
+  newResumeToken(roomId: string, peerId: string, name: string, host: boolean): string {
+    return signResumeToken(this.config.resumeSecret, { roomId, peerId, name, host }, randomBytes(9).toString('base64url'));
   }
 
   sessionAway(session: Session, connection: Connection): void {
     session.awaitResume(this.config.resumeGraceMs, () => void this.endSession(session, 'lost'));
     this.broadcast(session, { type: 'peer-presence', peerId: session.peerId, presence: 'away' });
-    this.log.debug('session-away', { room: session.roomId, peer: session.peerId, address: connection.address });
+    this.log.debug('session-away', { room: roomTag(session.roomId), peer: session.peerId, address: connection.address });
   }
 
   async endSession(session: Session, reason: DepartureReason): Promise<void> {
     if (!this.sessionsByToken.delete(session.resumeToken)) return;
     this.rememberEnded(session.resumeToken);
+    this.log.info('left', { room: roomTag(session.roomId), peer: session.peerId, reason });
     session.end();
     await this.registry.leave(session.roomId, session.peerId);
     this.broadcast(session, { type: 'peer-left', peerId: session.peerId, reason });
@@ -169,7 +178,7 @@ export class SignalingHub {
     for (const connection of this.connections) {
       // A silent peer's network may be gone, so no closing handshake would complete: drop it at once.
       if (now - connection.lastHeardAt > this.config.heartbeatTimeoutMs) connection.terminate();
-      else if (!connection.greeted && now - connection.openedAt > HELLO_TIMEOUT_MS) connection.close(CLOSE.handshakeTimeout, 'no hello');
+      else if (!connection.greeted && now - connection.openedAt > this.config.helloTimeoutMs) connection.close(CLOSE.handshakeTimeout, 'no hello');
       else connection.sendFrame(ping);
     }
   }

@@ -34,6 +34,8 @@ export class Session {
     readonly roomId: string,
     readonly resumeToken: string,
     socket: FrameSink,
+    /** Created the room (presented its host key), so may lock it. */
+    readonly host = false,
   ) {
     this.socket = socket;
   }

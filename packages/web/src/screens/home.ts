@@ -1,6 +1,6 @@
-import { normalizeRoomId } from '@videoapp/protocol';
+import { MAX_PASSCODE_CHARS, MIN_PASSCODE_CHARS, normalizeRoomId } from '@videoapp/protocol';
 import { createRoom } from '../api.ts';
-import type { Screen } from '../app-context.ts';
+import { saveHostKey, type Screen } from '../app-context.ts';
 import { h } from '../dom.ts';
 import { describeProblem } from '../problems.ts';
 
@@ -8,6 +8,7 @@ import { describeProblem } from '../problems.ts';
 export const showHome: Screen = (root, ctx) => {
   const status = h('p', { class: 'status', role: 'status' });
   const newCall = h('button', { class: 'primary big', type: 'button' }, 'New call');
+  const passcodeInput = h('input', { id: 'new-passcode', name: 'passcode', type: 'password', autocomplete: 'new-password', minlength: MIN_PASSCODE_CHARS, maxlength: MAX_PASSCODE_CHARS, 'aria-describedby': 'passcode-hint' });
   const codeInput = h('input', {
     id: 'join-code',
     name: 'code',
@@ -21,9 +22,18 @@ export const showHome: Screen = (root, ctx) => {
   newCall.addEventListener('click', async () => {
     newCall.disabled = true;
     status.textContent = 'Creating a room…';
-    const result = await createRoom();
+    const passcode = passcodeInput.value;
+    if (passcode !== '' && passcode.length < MIN_PASSCODE_CHARS) {
+      newCall.disabled = false;
+      status.textContent = `A passcode needs at least ${MIN_PASSCODE_CHARS} characters, or leave it empty.`;
+      return passcodeInput.focus();
+    }
+    const result = await createRoom(passcode || undefined);
     newCall.disabled = false;
-    if (result.ok) return ctx.navigate({ screen: 'lobby', roomId: result.value.roomId });
+    if (result.ok) {
+      saveHostKey(result.value.roomId, result.value.hostKey);
+      return ctx.navigate({ screen: 'lobby', roomId: result.value.roomId });
+    }
     const problem = describeProblem(result.code);
     status.textContent = `${problem.title}. ${problem.advice}`;
   });
@@ -50,6 +60,7 @@ export const showHome: Screen = (root, ctx) => {
       h('h1', { tabindex: -1 }, 'VideoApp'),
       h('p', { class: 'lead' }, 'Video calls straight between two browsers. No account, no install.'),
       newCall,
+      h('div', { class: 'passcode' }, h('label', { for: 'new-passcode' }, 'Passcode (optional)'), passcodeInput, h('p', { id: 'passcode-hint', class: 'hint' }, 'Whoever joins will have to type it. Tell it to them yourself; it is not part of the link.')),
       joinForm,
       status,
     ),

@@ -1,7 +1,8 @@
 import { stopStream } from '@videoapp/client';
+import { MAX_PASSCODE_CHARS } from '@videoapp/protocol';
 import type { Route } from '../routes.ts';
 import { roomStatus } from '../api.ts';
-import { saveHideIp, saveName, savedHideIp, savedName, type Screen } from '../app-context.ts';
+import { saveHideIp, saveName, savedHideIp, savedHostKey, savedName, type Screen } from '../app-context.ts';
 import { h } from '../dom.ts';
 import { listDevices, meterLevel, openLocalMedia, type DeviceChoice } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
@@ -19,6 +20,8 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   let handedOff = false;
   let gone = false;
   let peersInside = 0;
+  let needsPasscode = false;
+  const hostKey = savedHostKey(roomId);
   const choice: DeviceChoice = {};
 
   const retry = () => ctx.navigate({ screen: 'lobby', roomId }, { replace: true });
@@ -36,6 +39,8 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     if (gone) return;
     if (!status.ok) return fail(status.code);
     if (status.value.peers >= status.value.capacity) return fail('room-full');
+    if (status.value.locked && !hostKey) return fail('room-locked');
+    needsPasscode = status.value.passcode && !hostKey;
     const media = await openLocalMedia(choice);
     if (gone) {
       if (media.ok) stopStream(media.stream);
@@ -58,12 +63,15 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
 
     const nameInput = h('input', { id: 'display-name', name: 'name', maxlength: 64, autocomplete: 'nickname', value: savedName(), placeholder: 'Your name' });
     const hideIp = h('input', { id: 'hide-ip', name: 'hide-ip', type: 'checkbox', checked: savedHideIp(), 'aria-describedby': 'hide-ip-hint' });
+    const passcodeInput = needsPasscode ? h('input', { id: 'join-passcode', name: 'passcode', type: 'password', required: true, maxlength: MAX_PASSCODE_CHARS, autocomplete: 'off' }) : null;
     const joinButton = h('button', { class: 'primary big', type: 'submit' }, 'Join');
     const form = h(
       'form',
       { class: 'join' },
       h('label', { for: 'display-name' }, 'Your name'),
       nameInput,
+      passcodeInput && h('label', { for: 'join-passcode' }, 'Passcode'),
+      passcodeInput,
       h('div', { class: 'pickers' }, devicePicker('videoinput', 'Camera'), devicePicker('audioinput', 'Microphone')),
       h('div', { class: 'check' }, hideIp, h('label', { for: 'hide-ip' }, 'Hide my IP address')),
       h('p', { id: 'hide-ip-hint', class: 'hint' }, 'Your audio and video go through the relay server, so the other person never sees your network address. The call may be a little slower.'),
@@ -76,7 +84,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
       saveHideIp(hideIp.checked);
       performance.mark('videoapp:join');
       handedOff = true;
-      ctx.handoff = { roomId, name, stream: current, audioOnly, relayOnly: hideIp.checked };
+      ctx.handoff = { roomId, name, stream: current, audioOnly, relayOnly: hideIp.checked, credentials: { passcode: passcodeInput?.value || undefined, hostKey } };
       ctx.navigate({ screen: 'room', roomId });
     });
 

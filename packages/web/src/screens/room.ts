@@ -1,6 +1,6 @@
 import { Call, stopStream, type CallState } from '@videoapp/client';
 import type { Route } from '../routes.ts';
-import { savedHideIp, savedName, type JoinHandoff, type Screen } from '../app-context.ts';
+import { savedHideIp, savedHostKey, savedName, type JoinHandoff, type Screen } from '../app-context.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { openCamera, openLocalMedia } from '../local-media.ts';
 import { describeProblem } from '../problems.ts';
@@ -27,7 +27,7 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
     void openLocalMedia().then((media) => {
       if (gone) return media.ok && stopStream(media.stream);
       if (!media.ok) return showProblem(root, media.code, [{ label: 'Try again', run: () => ctx.navigate({ screen: 'room', roomId }, { replace: true }) }]);
-      session = new RoomSession(root, ctx, { roomId, name: savedName() || 'Guest', stream: media.stream, audioOnly: media.missing === 'camera', relayOnly: savedHideIp() });
+      session = new RoomSession(root, ctx, { roomId, name: savedName() || 'Guest', stream: media.stream, audioOnly: media.missing === 'camera', relayOnly: savedHideIp(), credentials: { hostKey: savedHostKey(roomId) } });
     });
   }
   return () => {
@@ -47,6 +47,8 @@ class RoomSession {
   private readonly stage = h('div', { class: 'stage' });
   private readonly micButton = h('button', { type: 'button', class: 'control', 'aria-pressed': 'false', 'aria-keyshortcuts': 'M' });
   private readonly cameraButton = h('button', { type: 'button', class: 'control', 'aria-pressed': 'false', 'aria-keyshortcuts': 'V' });
+  /** Shown only to the room's creator, once the server has confirmed it. */
+  private readonly lockButton = h('button', { type: 'button', class: 'control', 'aria-pressed': 'false', hidden: true });
   private readonly section: HTMLElement;
   private readonly cleanups: (() => void)[] = [];
   private stream: MediaStream;
@@ -83,7 +85,7 @@ class RoomSession {
 
     this.watchFirstFrame();
     this.listen();
-    this.call.join(join.roomId, join.name, { audio: this.track('audio') ?? null, video: this.track('video') ?? null });
+    this.call.join(join.roomId, join.name, { audio: this.track('audio') ?? null, video: this.track('video') ?? null }, join.credentials);
     this.renderControls();
   }
 
@@ -111,6 +113,7 @@ class RoomSession {
     this.call.on('track', ({ track }) => this.addRemoteTrack(track));
     this.call.on('peer-left', () => this.clearRemote());
     this.call.on('peer-updated', () => this.renderState(this.call.state));
+    this.call.on('room-lock', () => this.renderLock());
     const onNetwork = () => this.call.networkChanged();
     const onKey = (event: KeyboardEvent) => this.onShortcut(event);
     // Where the browser reports network changes (Chromium's Network Information API), react before ICE notices.
@@ -168,6 +171,7 @@ class RoomSession {
     this.section.dataset.callState = state.kind;
     const serverLost = (state.kind === 'connected' && state.serverLost) || (state.kind === 'reconnecting' && state.who === 'us');
     this.section.dataset.serverLink = serverLost ? 'lost' : 'ok';
+    this.renderLock();
     const text = this.describe(state);
     this.stage.classList.toggle('has-remote', state.kind === 'connected' || state.kind === 'reconnecting');
     // A frozen last frame must not pass for a live call: dim it while recovering, hide it once the peer is lost.
@@ -205,7 +209,9 @@ class RoomSession {
   private showEnded({ reason, by }: Extract<CallState, { kind: 'ended' }>): void {
     this.end('hang-up');
     if (reason !== 'hung-up' && reason !== 'peer-hung-up') {
-      showProblem(this.root, reason, [{ label: 'Start a new call', run: () => this.ctx.navigate({ screen: 'home' }) }]);
+      const home = { label: 'Start a new call', run: () => this.ctx.navigate({ screen: 'home' }) };
+      const lobby = { label: 'Try again', run: () => this.ctx.navigate({ screen: 'lobby', roomId: this.join.roomId }) };
+      showProblem(this.root, reason, reason === 'wrong-passcode' || reason === 'room-locked' ? [lobby, home] : [home]);
       return;
     }
     this.root.replaceChildren(
@@ -226,7 +232,8 @@ class RoomSession {
     hangUp.addEventListener('click', () => this.end('hang-up'));
     const copy = h('button', { type: 'button', class: 'control', 'aria-label': 'Copy the call link' }, 'Copy link');
     copy.addEventListener('click', () => void navigator.clipboard?.writeText(`${location.origin}/r/${this.join.roomId}`).then(() => (copy.textContent = 'Copied'), () => {}));
-    return h('nav', { class: 'controls', 'aria-label': 'Call controls' }, this.micButton, this.cameraButton, copy, hangUp);
+    this.lockButton.addEventListener('click', () => this.call.lock(!this.call.locked));
+    return h('nav', { class: 'controls', 'aria-label': 'Call controls' }, this.micButton, this.cameraButton, copy, this.lockButton, hangUp);
   }
 
   private renderControls(): void {
@@ -240,6 +247,14 @@ class RoomSession {
     this.cameraButton.textContent = cameraOn ? 'Camera off' : 'Camera on';
     this.cameraButton.setAttribute('aria-label', cameraOn ? 'Turn camera off' : 'Turn camera on');
     this.cameraButton.setAttribute('aria-pressed', String(!cameraOn));
+  }
+
+  private renderLock(): void {
+    const locked = this.call.locked;
+    this.lockButton.hidden = !this.call.isHost;
+    this.lockButton.textContent = locked ? 'Unlock room' : 'Lock room';
+    this.lockButton.setAttribute('aria-label', locked ? 'Unlock the room: let new people join' : 'Lock the room: nobody new can join');
+    this.lockButton.setAttribute('aria-pressed', String(locked));
   }
 
   private toggleMic(): void {

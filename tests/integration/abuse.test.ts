@@ -1,0 +1,193 @@
+// Each limit and abuse case, against the real server over real sockets: what is refused, how, and that nobody else notices.
+import assert from 'node:assert/strict';
+import { deflateRawSync } from 'node:zlib';
+import { after, before, describe, test } from 'node:test';
+import { generateRoomId, MAX_CANDIDATES_PER_PEER, MAX_MESSAGE_BYTES, MESSAGE_BURST_PER_SOCKET } from '@videoapp/protocol';
+import type { RunningServer } from '@videoapp/server';
+import WebSocket from 'ws';
+import { metricValue } from '../support/metrics.ts';
+import { clientFrame, closeCodeOf, closedWithin, rawConnect, rawUpgrade } from '../support/raw-socket.ts';
+import { startTestServer } from '../support/test-server.ts';
+import { pairInRoom, WsTestClient } from '../support/ws-client.ts';
+
+const offer = { type: 'offer' as const, sdp: 'v=0\r\n' };
+const candidate = { candidate: 'candidate:1 1 udp 2122260223 192.0.2.7 54400 typ host', sdpMid: '0', sdpMLineIndex: 0 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The bystanders: a call in another room that must keep working whatever the abuse. */
+async function expectStillRelaying(pair: Awaited<ReturnType<typeof pairInRoom>>): Promise<void> {
+  pair.a.send({ type: 'description', to: pair.bId, description: offer });
+  assert.equal((await pair.b.next('description')).from, pair.aId);
+}
+
+describe('limits and abuse', () => {
+  let server: RunningServer;
+  let bystanders: Awaited<ReturnType<typeof pairInRoom>>;
+  before(async () => {
+    server = await startTestServer({ handshakeTimeoutMs: 1000, helloTimeoutMs: 500, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 5000, joinsPerMinutePerAddress: 10_000, roomsPerMinutePerAddress: 10_000 });
+    bystanders = await pairInRoom(server.url);
+  });
+  after(async () => {
+    await expectStillRelaying(bystanders);
+    await server.close();
+  });
+
+  test('an oversized frame closes that socket with 1009 and is counted', async () => {
+    const before = await metricValue(server.url, 'videoapp_messages_rejected_total{reason="message-too-large"}');
+    const c = await WsTestClient.greeted(server.url);
+    c.sendRaw(JSON.stringify({ type: 'join', roomId: 'x'.repeat(MAX_MESSAGE_BYTES), name: 'big' }));
+    assert.equal((await c.waitClosed()).code, 1009);
+    assert.equal(await metricValue(server.url, 'videoapp_messages_rejected_total{reason="message-too-large"}'), before + 1);
+    await expectStillRelaying(bystanders);
+  });
+
+  test('compression is off: an offer of permessage-deflate is declined, and a compressed frame is a protocol error, never inflated', async () => {
+    const client = new WebSocket(`${server.url.replace('http', 'ws')}/ws`, { perMessageDeflate: true });
+    await new Promise((resolve, reject) => client.once('open', resolve).once('error', reject));
+    assert.equal(client.extensions, '');
+    client.close();
+
+    const { socket, head } = await rawUpgrade(server.port, ['Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits']);
+    assert.match(head, /^HTTP\/1\.1 101/);
+    assert.doesNotMatch(head, /sec-websocket-extensions/i);
+    // 16 MB of spaces deflate to ~16 KB: a bomb had the server inflated it.
+    const bomb = deflateRawSync(Buffer.alloc(16 * 1024 * 1024, 0x20));
+    assert.ok(bomb.length < MAX_MESSAGE_BYTES);
+    const closed = closeCodeOf(socket);
+    socket.write(clientFrame(0x1, bomb, { rsv1: true }));
+    assert.equal(await closed, 1002);
+    socket.destroy();
+    await expectStillRelaying(bystanders);
+  });
+
+  test('a TCP connection that never finishes its upgrade request is dropped within seconds', async () => {
+    const silent = await rawConnect(server.port);
+    const partial = await rawConnect(server.port);
+    partial.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n');
+    const [silentMs, partialMs] = await Promise.all([closedWithin(silent, 4000), closedWithin(partial, 4000)]);
+    assert.ok(silentMs >= 900 && partialMs >= 900, `dropped too early: ${silentMs} ${partialMs}`);
+  });
+
+  test('a WebSocket that never says hello is closed with 4003', async () => {
+    const c = await WsTestClient.open(server.url);
+    const started = Date.now();
+    const closed = await c.waitClosed(3000);
+    assert.deepEqual(closed, { code: 4003, reason: 'no hello' });
+    assert.ok(Date.now() - started < 2000);
+  });
+
+  test('a flood gets rate-limited errors, then a close with its reason', async () => {
+    const c = await WsTestClient.greeted(server.url);
+    for (let i = 0; i < MESSAGE_BURST_PER_SOCKET + 150; i++) c.send({ type: 'pong' });
+    assert.equal((await c.next('error')).code, 'rate-limited');
+    assert.deepEqual(await c.waitClosed(), { code: 4002, reason: 'message rate exceeded' });
+    await expectStillRelaying(bystanders);
+  });
+
+  test('candidates past the per-peer limit get too-many-candidates; a new description starts a new count', async () => {
+    const { a, b, bId } = await pairInRoom(server.url);
+    // Paced so the per-socket token bucket never runs dry: this test is about the candidate count alone.
+    for (let i = 0; i < MAX_CANDIDATES_PER_PEER; i++) {
+      a.send({ type: 'candidate', to: bId, candidate });
+      if (i >= MESSAGE_BURST_PER_SOCKET - 10) await sleep(25);
+    }
+    a.send({ type: 'candidate', to: bId, candidate });
+    const refused = await a.next('error');
+    assert.deepEqual([refused.code, refused.about], ['too-many-candidates', 'candidate']);
+    let relayed = 0;
+    while (relayed < MAX_CANDIDATES_PER_PEER) (await b.next('candidate'), relayed++);
+    assert.equal(b.pending().filter((m) => m.type === 'candidate').length, 0, 'the refused candidate was relayed');
+    a.send({ type: 'description', to: bId, description: offer });
+    a.send({ type: 'candidate', to: bId, candidate });
+    await b.next('candidate');
+    a.close();
+    b.close();
+  });
+
+  test('a socket from another site is refused before the upgrade, and counted', async () => {
+    const before = await metricValue(server.url, 'videoapp_messages_rejected_total{reason="bad-origin"}');
+    for (const origin of ['https://evil.example', `http://127.0.0.1:${server.port}.evil.example`, 'null', `https://127.0.0.1:${server.port + 1}`]) {
+      await assert.rejects(WsTestClient.open(server.url, { Origin: origin }), /403/, origin);
+    }
+    assert.equal(await metricValue(server.url, 'videoapp_messages_rejected_total{reason="bad-origin"}'), before + 4);
+  });
+
+  test('binary frames close the socket with 1008', async () => {
+    const c = await WsTestClient.greeted(server.url);
+    c.sendRaw(Buffer.from([1, 2, 3]));
+    assert.equal((await c.waitClosed()).code, 1008);
+  });
+});
+
+describe('an operator-allowed origin', () => {
+  test('is accepted alongside our own', async () => {
+    const server = await startTestServer({ allowedOrigins: ['https://app.example'] });
+    try {
+      (await WsTestClient.open(server.url, { Origin: 'https://app.example' })).close();
+      await assert.rejects(WsTestClient.open(server.url, { Origin: 'https://app.example.evil' }), /403/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('sockets per address', () => {
+  test('one address past its socket limit gets 429; closing one frees a place', async () => {
+    const server = await startTestServer({ socketsPerAddress: 5 });
+    try {
+      const open = await Promise.all(Array.from({ length: 5 }, () => WsTestClient.greeted(server.url)));
+      await assert.rejects(WsTestClient.open(server.url), /429/);
+      assert.equal(await metricValue(server.url, 'videoapp_messages_rejected_total{reason="too-many-sockets"}'), 1);
+      open[0]!.close();
+      await open[0]!.waitClosed();
+      await sleep(50);
+      const again = await WsTestClient.greeted(server.url);
+      again.send({ type: 'pong' });
+      for (const c of [...open.slice(1), again]) c.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('room-ID guessing', () => {
+  test('guesses find nothing and hit the join limit; lookups over HTTP share it', async () => {
+    const joinsPerMinute = 20;
+    const server = await startTestServer({ joinsPerMinutePerAddress: joinsPerMinute });
+    try {
+      const guesser = await WsTestClient.greeted(server.url);
+      const codes: string[] = [];
+      for (let i = 0; i < joinsPerMinute + 5; i++) {
+        guesser.send({ type: 'join', roomId: generateRoomId(), name: 'guesser' });
+        codes.push((await guesser.next('error')).code);
+      }
+      assert.deepEqual(codes.slice(0, joinsPerMinute), Array(joinsPerMinute).fill('room-not-found'));
+      assert.deepEqual(codes.slice(joinsPerMinute), Array(5).fill('rate-limited'));
+      const lookup = await fetch(`${server.url}/api/rooms/0000-0000-0000-0001`);
+      assert.equal(lookup.status, 429);
+      assert.equal(((await lookup.json()) as { error: { code: string } }).error.code, 'rate-limited');
+      guesser.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the HTTP API', () => {
+  test('a create-room body that is too big, not JSON, or has unknown fields is refused with a code', async () => {
+    const server = await startTestServer();
+    try {
+      const post = (body: string) => fetch(`${server.url}/api/rooms`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+      const big = await post(JSON.stringify({ passcode: 'x'.repeat(4096) }));
+      assert.deepEqual([big.status, ((await big.json()) as { error: { code: string } }).error.code], [413, 'message-too-large']);
+      const notJson = await post('{');
+      assert.deepEqual([notJson.status, ((await notJson.json()) as { error: { code: string } }).error.code], [400, 'bad-message']);
+      const polluted = await post('{"__proto__":{"admin":true}}');
+      assert.deepEqual([polluted.status, ((await polluted.json()) as { error: { code: string } }).error.code], [400, 'bad-message']);
+      assert.equal(({} as Record<string, unknown>).admin, undefined);
+      assert.equal(await metricValue(server.url, 'videoapp_rooms'), 0);
+    } finally {
+      await server.close();
+    }
+  });
+});
