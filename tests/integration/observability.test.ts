@@ -41,7 +41,7 @@ async function callWithCapturedLogs(level: LogLevel | 'silent') {
     await b.next('error');
     b.sendRaw(`{"type":"candidate","candidate":${JSON.stringify(CANDIDATE)}`);
     await b.next('error');
-    b.send({ type: 'leave' });
+    b.send({ type: 'leave', reason: 'hang-up' });
     await a.next('peer-left');
     a.close();
     await a.waitClosed();

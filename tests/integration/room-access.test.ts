@@ -72,11 +72,11 @@ describe('room passcode and lock', () => {
     assert.equal((await status(server.url, roomId)).locked, true);
 
     // The guest steps out and cannot come back while locked; the host always can.
-    guest.send({ type: 'leave' });
+    guest.send({ type: 'leave', reason: 'hang-up' });
     await host.next('peer-left');
     guest.send({ type: 'join', roomId, name: 'Guest' });
     assert.deepEqual([(await guest.next('error')).code], ['room-locked']);
-    host.send({ type: 'leave' });
+    host.send({ type: 'leave', reason: 'hang-up' });
     host.send({ type: 'join', roomId, name: 'Host', hostKey });
     const back = await host.next('joined');
     assert.deepEqual([back.host, back.locked], [true, true]);
