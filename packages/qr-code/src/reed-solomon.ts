@@ -19,7 +19,7 @@ export function generatorPolynomial(degree: number): number[] {
   for (let i = 0; i < degree; i++) {
     for (let j = 0; j < degree; j++) {
       coefficients[j] = multiply(coefficients[j]!, root);
-      if (j + 1 < degree) coefficients[j] ^= coefficients[j + 1]!;
+      if (j + 1 < degree) coefficients[j] = coefficients[j]! ^ coefficients[j + 1]!;
     }
     root = multiply(root, 0x02);
   }
@@ -32,7 +32,7 @@ export function errorCorrection(data: readonly number[], generator: readonly num
   for (const byte of data) {
     const factor = byte ^ remainder.shift()!;
     remainder.push(0);
-    generator.forEach((coefficient, i) => (remainder[i] ^= multiply(coefficient, factor)));
+    generator.forEach((coefficient, i) => (remainder[i] = remainder[i]! ^ multiply(coefficient, factor)));
   }
   return remainder;
 }
