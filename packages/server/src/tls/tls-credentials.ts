@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { hostname, networkInterfaces } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { lanAddresses } from '../lan.ts';
 import { createSelfSignedCertificate, type PemCredentials } from './self-signed-certificate.ts';
 
 /** A kept certificate this close to expiry is replaced at start. */
@@ -19,11 +20,7 @@ export interface TlsCredentials extends PemCredentials {
 /** The names a phone or laptop may use to reach this machine: loopback, the host name, and every LAN address. */
 export function localNames(): string[] {
   const host = hostname().toLowerCase();
-  const lan = Object.values(networkInterfaces())
-    .flat()
-    .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal)
-    .map((a) => a!.address);
-  const names = ['localhost', '127.0.0.1', '::1', ...lan];
+  const names = ['localhost', '127.0.0.1', '::1', ...lanAddresses()];
   if (/^[a-z0-9-]+$/.test(host)) names.push(host, `${host}.local`);
   return [...new Set(names)];
 }
