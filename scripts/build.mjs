@@ -1,7 +1,9 @@
-// Builds the web app (hashed, minified JS and CSS plus index.html) and bundles the server for `npm start`.
+// Builds the web app (hashed, minified JS and CSS, index.html, icons, service worker) and bundles the server for `npm start`.
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { drawAppIcons } from './icons.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const web = join(root, 'packages/web');
@@ -30,6 +32,23 @@ const html = readFileSync(join(web, 'index.html'), 'utf8')
   .replace('%STYLE%', `/assets/${style}`);
 writeFileSync(join(out, 'index.html'), html);
 cpSync(join(web, 'public'), out, { recursive: true });
+for (const [name, png] of Object.entries(drawAppIcons())) writeFileSync(join(out, name), png);
+
+// The service worker caches exactly what the first page needs; its version is a hash of those files, so any change installs afresh.
+const shellFiles = ['/', ...outputs.map((f) => `/assets/${f}`), ...readdirSync(out).filter((f) => f !== 'assets' && f !== 'index.html').map((f) => `/${f}`)];
+const shellHash = createHash('sha256').update(html);
+for (const f of shellFiles) if (f !== '/') shellHash.update(readFileSync(join(out, f)));
+const shellVersion = shellHash.digest('hex').slice(0, 16);
+await build({
+  entryPoints: [join(web, 'service-worker/sw.ts')],
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  outfile: join(out, 'sw.js'),
+  define: { SHELL_FILES: JSON.stringify(shellFiles), SHELL_VERSION: JSON.stringify(shellVersion) },
+  logLevel: 'warning',
+});
 
 await build({
   entryPoints: [join(root, 'packages/server/src/main.ts')],

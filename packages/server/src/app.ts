@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createSecureServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from './config.ts';
 import { createHttpApp } from './http/http-app.ts';
@@ -6,6 +7,7 @@ import { createLogger, type Logger } from './log.ts';
 import { MemoryRoomRegistry } from './registry/memory-registry.ts';
 import type { RoomRegistry } from './registry/room-registry.ts';
 import { SignalingHub } from './signaling/hub.ts';
+import { tlsCredentials, type TlsCredentials } from './tls/tls-credentials.ts';
 
 /** How long clients told to reconnect on shutdown wait before trying. */
 export const SHUTDOWN_RETRY_MS = 500;
@@ -13,9 +15,11 @@ export const SHUTDOWN_RETRY_MS = 500;
 export const SHUTDOWN_DEADLINE_MS = 5_000;
 
 export interface RunningServer {
-  /** e.g. http://127.0.0.1:41234 */
+  /** e.g. http://127.0.0.1:41234, or https:// when serving HTTPS */
   url: string;
   port: number;
+  /** The certificate in use when serving HTTPS. */
+  tls: TlsCredentials | undefined;
   hub: SignalingHub;
   close(): Promise<void>;
 }
@@ -35,13 +39,17 @@ export async function startServer(config: ServerConfig, options: { registry?: Ro
     isReady: () => !draining,
   });
 
-  // Checked this often, a connection that never finishes its request headers is dropped within a second of its deadline.
-  const server: Server = createServer({ connectionsCheckingInterval: Math.min(1_000, config.handshakeTimeoutMs) }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res, req.socket.remoteAddress ?? 'unknown').catch((err: unknown) => {
       log.error('http-failed', { message: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) res.writeHead(500).end();
     });
-  });
+  };
+  const tls = config.https.kind === 'off' ? undefined : await tlsCredentials(config.https, config.dataDir);
+  if (tls?.created) log.info('certificate-created', { dataDir: config.dataDir, fingerprint: tls.fingerprint });
+  // Checked this often, a connection that never finishes its request headers is dropped within a second of its deadline.
+  const checking = { connectionsCheckingInterval: Math.min(1_000, config.handshakeTimeoutMs) };
+  const server: Server = tls ? createSecureServer({ ...checking, cert: tls.cert, key: tls.key }, onRequest) : createServer(checking, onRequest);
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/ws') return socket.destroy();
     hub.handleUpgrade(req, socket, head, req.socket.remoteAddress ?? 'unknown');
@@ -59,8 +67,9 @@ export async function startServer(config: ServerConfig, options: { registry?: Ro
   log.info('listening', { port, host: config.host });
 
   return {
-    url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
     port,
+    tls,
     hub,
     async close() {
       draining = true;

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   EMPTY_ROOM_TTL_MS,
@@ -13,6 +15,7 @@ import {
   SOCKETS_PER_ADDRESS,
 } from '@videoapp/protocol';
 import type { LogLevel } from './log.ts';
+import type { HttpsSetting } from './tls/tls-credentials.ts';
 import type { TurnSettings } from './turn-credentials.ts';
 
 export interface ServerConfig {
@@ -41,6 +44,10 @@ export interface ServerConfig {
   handshakeTimeoutMs: number;
   /** Signs resume tokens. Shared by every process of one deployment, and kept across restarts, so clients can resume anywhere. */
   resumeSecret: string;
+  /** Plain HTTP, HTTPS with the user's certificate, or HTTPS with one generated for the LAN. */
+  https: HttpsSetting;
+  /** Where the server keeps what must outlive a run (the generated certificate); never inside the repository. */
+  dataDir: string;
 }
 
 /** Defaults for the two timeouts that drop connections which never finish saying who they are. */
@@ -69,11 +76,16 @@ export function defaultConfig(): ServerConfig {
     helloTimeoutMs: HELLO_TIMEOUT_MS,
     handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
     resumeSecret: randomBytes(32).toString('base64url'),
+    https: { kind: 'off' },
+    dataDir: join(homedir(), '.videoapp'),
   };
 }
 
-/** Each setting: its environment variable, its flag, and how to read it. Documented in the README's table. */
-const SETTINGS: { env: string; flag: string; apply: (c: ServerConfig, v: string) => void }[] = [
+/**
+ * Each setting: its environment variable, its flag, and how to read it. Documented in the README's table.
+ * A setting with `bare` may be given as its flag alone (`--https`), meaning that value; it then takes a value only inline (`--https=off`).
+ */
+const SETTINGS: { env: string; flag: string; bare?: string; apply: (c: ServerConfig, v: string) => void }[] = [
   { env: 'PORT', flag: '--port', apply: (c, v) => (c.port = toInt(v, 'PORT')) },
   { env: 'HOST', flag: '--host', apply: (c, v) => (c.host = v) },
   { env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', apply: (c, v) => (c.allowedOrigins = list(v)) },
@@ -83,6 +95,10 @@ const SETTINGS: { env: string; flag: string; apply: (c: ServerConfig, v: string)
   { env: 'TURN_TTL_SECONDS', flag: '--turn-ttl', apply: (c, v) => (c.turn = { ...turnOf(c), ttlSeconds: toInt(v, 'TURN_TTL_SECONDS') }) },
   { env: 'RESUME_SECRET', flag: '--resume-secret', apply: (c, v) => (c.resumeSecret = v) },
   { env: 'LOG_LEVEL', flag: '--log-level', apply: (c, v) => (c.logLevel = v as ServerConfig['logLevel']) },
+  { env: 'HTTPS', flag: '--https', bare: 'on', apply: (c, v) => (c.https = toSwitch(v, 'HTTPS') ? (c.https.kind === 'off' ? { kind: 'self-signed' } : c.https) : { kind: 'off' }) },
+  { env: 'TLS_CERT', flag: '--tls-cert', apply: (c, v) => (c.https = { kind: 'given', certFile: v, keyFile: c.https.kind === 'given' ? c.https.keyFile : '' }) },
+  { env: 'TLS_KEY', flag: '--tls-key', apply: (c, v) => (c.https = { kind: 'given', certFile: c.https.kind === 'given' ? c.https.certFile : '', keyFile: v }) },
+  { env: 'DATA_DIR', flag: '--data-dir', apply: (c, v) => (c.dataDir = v) },
   { env: 'EMPTY_ROOM_TTL_MS', flag: '--empty-room-ttl', apply: (c, v) => (c.emptyRoomTtlMs = toInt(v, 'EMPTY_ROOM_TTL_MS')) },
   { env: 'SOCKETS_PER_ADDRESS', flag: '--sockets-per-address', apply: (c, v) => (c.socketsPerAddress = toInt(v, 'SOCKETS_PER_ADDRESS')) },
   { env: 'ROOMS_PER_MINUTE_PER_ADDRESS', flag: '--rooms-per-minute-per-address', apply: (c, v) => (c.roomsPerMinutePerAddress = toInt(v, 'ROOMS_PER_MINUTE_PER_ADDRESS')) },
@@ -93,6 +109,12 @@ const SETTINGS: { env: string; flag: string; apply: (c: ServerConfig, v: string)
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const turnOf = (c: ServerConfig): TurnSettings => c.turn ?? { urls: [], secret: '', ttlSeconds: 3600 };
+
+function toSwitch(value: string, name: string): boolean {
+  if (/^(on|true|yes|1)$/i.test(value)) return true;
+  if (/^(off|false|no|0)$/i.test(value)) return false;
+  throw new Error(`${name} must be on or off, got "${value}"`);
+}
 
 function toInt(value: string, name: string): number {
   const n = Number(value);
@@ -111,9 +133,12 @@ export function readConfig(env: NodeJS.ProcessEnv, argv: string[]): ServerConfig
     const [flag, inline] = argv[i]!.split('=', 2);
     const setting = SETTINGS.find((s) => s.flag === flag);
     if (!setting) throw new Error(`unknown option ${flag}`);
-    const value = inline ?? argv[++i];
+    const value = inline ?? setting.bare ?? argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value`);
     setting.apply(config, value);
+  }
+  if (config.https.kind === 'given' && (!config.https.certFile || !config.https.keyFile)) {
+    throw new Error('HTTPS with your own certificate needs both TLS_CERT and TLS_KEY');
   }
   if (config.turn && (!config.turn.secret || config.turn.urls.length === 0)) {
     throw new Error('TURN needs both TURN_URLS and TURN_SECRET');

@@ -1,5 +1,6 @@
 import './styles.css';
 import type { AppContext, Screen } from './app-context.ts';
+import { registerShellWorker } from './shell-worker.ts';
 import { parseRoute, pathOf, type Route } from './routes.ts';
 import { showHome } from './screens/home.ts';
 import { showLobby } from './screens/lobby.ts';
@@ -45,6 +46,8 @@ window.addEventListener('pagehide', () => {
 // Back from the browser's page cache: draw the screen again, since pagehide undid it.
 window.addEventListener('pageshow', (event) => {
   if (event.persisted) render(parseRoute(location.pathname));
+registerShellWorker();
 });
 
 render(parseRoute(location.pathname));
+registerShellWorker();
