@@ -41,7 +41,8 @@ export class RoomControls {
       make('share', 'Share'),
       make('chat', 'Chat'),
       make('devices', 'Devices'),
-      make('copy-link', 'Copy link'),
+      // On a touch-only device the waiting banner's share box (with the system share sheet) does this job.
+      make('copy-link', 'Copy link', 'desktop-only'),
       make('help', '?', 'desktop-only'),
       make('hang-up', 'Hang up', 'hang-up'),
     );
