@@ -22,6 +22,8 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
   /** Set while a camera or microphone is being swapped, so a second press waits rather than races. */
   private busy = false;
   private stopped = false;
+  /** The camera to reopen when the camera is turned back on. */
+  private lastCameraId: string | undefined;
   private readonly onDeviceChange = () => void this.refreshDevices().then(() => this.recoverVanished());
 
   constructor(
@@ -67,10 +69,11 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
   async toggleCamera(): Promise<void> {
     const current = this.camera;
     if (current) {
+      this.lastCameraId = current.getSettings().deviceId;
       this.dropTrack(current);
       await this.sendCamera();
     } else {
-      await this.useCamera(this.cameras[0]?.deviceId);
+      await this.useCamera(this.cameras.some((d) => d.deviceId === this.lastCameraId) ? this.lastCameraId : undefined);
     }
   }
 
