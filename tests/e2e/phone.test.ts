@@ -38,7 +38,8 @@ for (const [label, device] of [['portrait', devices['Pixel 7']!], ['landscape', 
       scrollWidth: document.documentElement.scrollWidth,
       viewportWidth: window.innerWidth,
       viewportHeight: window.innerHeight,
-      controls: [...document.querySelectorAll<HTMLElement>('.controls button')].filter((b) => b.offsetParent !== null).map((b) => {
+      // Controls this device does not offer (screen sharing on a phone, a second camera) are hidden, not squeezed.
+      controls: [...document.querySelectorAll<HTMLElement>('.controls button')].filter((b) => b.checkVisibility()).map((b) => {
         const r = b.getBoundingClientRect();
         return { label: b.getAttribute('aria-label') ?? b.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
       }),

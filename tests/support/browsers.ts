@@ -34,9 +34,10 @@ export function launchChromium(options: { fakeMediaUi?: boolean; extra?: string[
  * the tracks' states to sessionStorage so a test can read them after navigation.
  */
 export const INSTRUMENT = () => {
-  const w = window as unknown as { __pcs: RTCPeerConnection[]; __tracks: MediaStreamTrack[] };
+  const w = window as unknown as { __pcs: RTCPeerConnection[]; __tracks: MediaStreamTrack[]; __displayTracks: MediaStreamTrack[] };
   w.__pcs = [];
   w.__tracks = [];
+  w.__displayTracks = [];
   const Original = window.RTCPeerConnection;
   if (Original) {
     window.RTCPeerConnection = class extends Original {
@@ -52,6 +53,14 @@ export const INSTRUMENT = () => {
     md.getUserMedia = async (constraints?: MediaStreamConstraints) => {
       const stream = await getUserMedia(constraints);
       w.__tracks.push(...stream.getTracks());
+      return stream;
+    };
+  }
+  if (md?.getDisplayMedia) {
+    const getDisplayMedia = md.getDisplayMedia.bind(md);
+    md.getDisplayMedia = async (options?: DisplayMediaStreamOptions) => {
+      const stream = await getDisplayMedia(options);
+      w.__displayTracks.push(...stream.getTracks());
       return stream;
     };
   }

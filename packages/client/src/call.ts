@@ -1,5 +1,7 @@
 import { RESUME_GRACE_MS, type DepartureReason, type ErrorCode, type IceServer, type MediaState, type MessageOf, type PeerInfo } from '@videoapp/protocol';
+import { checkChatText, type ChatMessage, type ChatSendResult } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
+import { QualityWatch, type LinkQuality } from './quality.ts';
 import { PeerLink, type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory } from './peer-link.ts';
 import { SignalingClient, type CallMessage, type SignalingState, type WebSocketConstructor } from './signaling-client.ts';
 
@@ -54,6 +56,12 @@ interface CallEvents extends Record<string, unknown> {
   error: { code: ErrorCode; message: string };
   /** The host locked or unlocked the room. */
   'room-lock': { locked: boolean };
+  /** A chat message from a peer, straight over the data channel. */
+  chat: { peerId: string; name: string; message: ChatMessage };
+  /** Whether a chat message sent now would reach someone. */
+  'chat-ready': boolean;
+  /** Each connected link's quality, every QUALITY_INTERVAL_MS. */
+  quality: LinkQuality;
 }
 
 export interface CallOptions {
@@ -87,6 +95,13 @@ export class Call extends Emitter<CallEvents> {
   private credentials: RoomCredentials = {};
   private host = false;
   private roomLocked = false;
+  private readonly quality = new QualityWatch(
+    (peerId) => {
+      const link = this.peers.get(peerId)?.link;
+      return link?.linkState === 'connected' ? link.pc.getStats() : undefined;
+    },
+    (quality) => this.emit('quality', quality),
+  );
 
   constructor(private readonly options: CallOptions) {
     super();
@@ -158,6 +173,19 @@ export class Call extends Emitter<CallEvents> {
     return this.peers.get(peerId)?.link.pc.getStats();
   }
 
+  /** Sends a chat message to everyone whose chat channel is open; refused if empty, too long or nobody can get it. */
+  sendChat(text: string): ChatSendResult {
+    const problem = checkChatText(text);
+    if (problem) return { ok: false, code: problem };
+    const ready = [...this.peers.values()].filter(({ link }) => link.chat.isOpen);
+    const results = ready.map(({ link }) => link.chat.send(text));
+    return results.find((r) => r.ok) ?? { ok: false, code: 'peer-not-found' };
+  }
+
+  get chatReady(): boolean {
+    return [...this.peers.values()].some(({ link }) => link.chat.isOpen);
+  }
+
   /** How many offer collisions the link to a peer has settled (diagnostics). */
   collisions(peerId: string): number {
     return this.peers.get(peerId)?.link.collisions ?? 0;
@@ -199,6 +227,8 @@ export class Call extends Emitter<CallEvents> {
     for (const timer of this.absenceTimers.values()) clearTimeout(timer);
     for (const { link } of this.peers.values()) link.close();
     this.peers.clear();
+    this.quality.stop();
+    this.emit('chat-ready', false);
     this.publishState();
     this.signaling.close();
   }
@@ -315,6 +345,9 @@ export class Call extends Emitter<CallEvents> {
     });
     link.on('track', (track) => this.emit('track', { peerId: info.id, track }));
     link.on('state', (state) => this.onLinkState(info.id, state));
+    link.chat.on('message', (message) => this.emit('chat', { peerId: info.id, name: this.peers.get(info.id)?.view.name ?? '', message }));
+    link.chat.on('open', () => this.emit('chat-ready', this.chatReady));
+    this.quality.watch(info.id);
     this.emit('peer-joined', view);
     return link;
   }
@@ -325,6 +358,8 @@ export class Call extends Emitter<CallEvents> {
     this.watchAbsence(peerId, 'here');
     entry.link.close();
     this.peers.delete(peerId);
+    this.quality.unwatch(peerId);
+    this.emit('chat-ready', this.chatReady);
     if (remember) this.lastDeparture = { name: entry.view.name, reason: reason === 'lost' ? 'lost' : 'left' };
     this.emit('peer-left', { peer: entry.view, reason });
     this.publishState();

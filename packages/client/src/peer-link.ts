@@ -1,4 +1,5 @@
 import type { IceCandidate, IceServer, SessionDescription } from '@videoapp/protocol';
+import { ChatChannel } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
 
 /** How long the connection may stay `disconnected` before the leading side restarts ICE. */
@@ -39,6 +40,7 @@ export interface PeerLinkOptions {
  */
 export class PeerLink extends Emitter<PeerLinkEvents> {
   readonly pc: RTCPeerConnection;
+  readonly chat = new ChatChannel();
   private readonly transceivers: Partial<Record<MediaKind, RTCRtpTransceiver>> = {};
   private localTracks: LocalTracks;
   private makingOffer = false;
@@ -59,7 +61,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     };
     this.pc.ontrack = ({ track }) => this.emit('track', track);
     this.pc.onconnectionstatechange = () => this.onConnectionState();
-    if (options.initiator) for (const kind of ['audio', 'video'] as const) this.openTransceiver(kind);
+    if (options.initiator) {
+      for (const kind of ['audio', 'video'] as const) this.openTransceiver(kind);
+      this.chat.open(this.pc);
+    }
   }
 
   get linkState(): LinkState {
@@ -81,6 +86,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     }
     if (description.type !== 'offer') return;
     this.adoptOfferedTransceivers();
+    // Opened only now on the answering side: earlier, it would start a negotiation of its own and collide with the offer.
+    this.chat.open(this.pc);
     await this.pc.setLocalDescription();
     this.sendLocalDescription();
   }
@@ -115,6 +122,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   close(): void {
     clearTimeout(this.disconnectedTimer);
     this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = this.pc.onconnectionstatechange = null;
+    this.chat.close();
     this.pc.close();
     this.setState('closed');
     this.removeAllListeners();

@@ -11,6 +11,9 @@ export interface LinkStats {
   videoHeight: number | undefined;
   framesPerSecond: number | undefined;
   audioPacketsReceived: number;
+  /** Inbound packets received and lost so far, audio and video together: differences between two readings give recent loss. */
+  packetsReceived: number;
+  packetsLost: number;
   /** `host`, `srflx`, `prflx` or `relay`: how the media actually travels. */
   localCandidateType: string | undefined;
   remoteCandidateType: string | undefined;
@@ -44,6 +47,8 @@ export function summarizeStats(report: RTCStatsReport): LinkStats {
     videoHeight: num(mainVideo, 'frameHeight'),
     framesPerSecond: num(mainVideo, 'framesPerSecond'),
     audioPacketsReceived: sum(audio, 'packetsReceived'),
+    packetsReceived: received,
+    packetsLost: lost,
     localCandidateType: byId.get(pair?.localCandidateId as string)?.candidateType as string | undefined,
     remoteCandidateType: byId.get(pair?.remoteCandidateId as string)?.candidateType as string | undefined,
   };

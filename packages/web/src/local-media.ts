@@ -59,3 +59,28 @@ export function meterLevel(track: MediaStreamTrack, onLevel: (level: number) => 
     void audio.close();
   };
 }
+
+/** Opens one microphone track alone (choosing another microphone, or replacing one unplugged). */
+export async function openMicrophone(deviceId?: string): Promise<MediaStreamTrack | undefined> {
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: deviceId ? { deviceId: { exact: deviceId } } : true });
+    return stream.getAudioTracks()[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether this browser can share a screen. Phone browsers either lack
+ * getDisplayMedia or offer one that cannot capture anything useful, so a
+ * mobile user agent counts as "no" too.
+ */
+export function canShareScreen(): boolean {
+  const mobile = (navigator as Navigator & { userAgentData?: { mobile: boolean } }).userAgentData?.mobile ?? /Android|iPhone|iPad|iPod|Mobile/i.test(navigator.userAgent);
+  return typeof navigator.mediaDevices?.getDisplayMedia === 'function' && !mobile;
+}
+
+/** Whether audio output can be routed to a chosen device (HTMLMediaElement.setSinkId). */
+export function canChooseSpeaker(): boolean {
+  return typeof (HTMLMediaElement.prototype as HTMLMediaElement & { setSinkId?: unknown }).setSinkId === 'function';
+}

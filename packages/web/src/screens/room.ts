@@ -2,10 +2,21 @@ import { Call, stopStream, type CallState } from '@videoapp/client';
 import type { Route } from '../routes.ts';
 import { savedHideIp, savedHostKey, savedName, type JoinHandoff, type Screen } from '../app-context.ts';
 import { h, replaceChildren } from '../dom.ts';
-import { openCamera, openLocalMedia } from '../local-media.ts';
-import { describeProblem } from '../problems.ts';
+import { openLocalMedia } from '../local-media.ts';
+import { keepScreenAwake } from '../wake-lock.ts';
+import { ChatPanel } from './chat-panel.ts';
+import { DevicePanel } from './device-panel.ts';
 import { showProblem } from './problem.ts';
+import { QualityPanel } from './quality-panel.ts';
+import { RoomControls, type ControlAction } from './room-controls.ts';
+import { RoomMedia } from './room-media.ts';
+import { PanelHost } from './room-panels.ts';
+import { makeMovable } from './self-view.ts';
 import { shareBox } from './share-box.ts';
+import { shortcutFor, shortcutsPanel, type ShortcutAction } from './shortcuts.ts';
+
+/** How long a passing notice (a device unplugged, a failed switch) stays on screen. */
+const NOTICE_MS = 6_000;
 
 type RoomRoute = Extract<Route, { screen: 'room' }>;
 
@@ -39,19 +50,24 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
 /** One visit to the room: owns the call and the local media until it ends. */
 class RoomSession {
   private readonly call: Call;
+  private readonly media: RoomMedia;
   private readonly remoteStream = new MediaStream();
   private readonly remoteVideo = h('video', { class: 'remote', autoplay: true, playsinline: true, 'aria-label': 'The other person' });
   private readonly remoteAudio = h('audio', { autoplay: true });
-  private readonly localVideo = h('video', { class: 'local mirrored', autoplay: true, playsinline: true, 'aria-label': 'You' });
+  private readonly localVideo = h('video', { class: 'local mirrored', autoplay: true, playsinline: true, tabindex: 0, 'aria-label': 'You. Drag, or use the arrow keys, to move this picture' });
   private readonly banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite' });
+  private readonly notice = h('p', { class: 'room-notice', role: 'status', 'aria-live': 'polite', hidden: true });
+  private readonly sharingNote = h('p', { class: 'sharing-note', hidden: true }, 'You are sharing your screen');
   private readonly stage = h('div', { class: 'stage' });
-  private readonly micButton = h('button', { type: 'button', class: 'control', 'aria-pressed': 'false', 'aria-keyshortcuts': 'M' });
-  private readonly cameraButton = h('button', { type: 'button', class: 'control', 'aria-pressed': 'false', 'aria-keyshortcuts': 'V' });
-  /** Shown only to the room's creator, once the server has confirmed it. */
-  private readonly lockButton = h('button', { type: 'button', class: 'control', 'aria-pressed': 'false', hidden: true });
+  private readonly controls: RoomControls;
+  private readonly panels = new PanelHost();
+  private readonly chat: ChatPanel;
+  private readonly devices: DevicePanel;
+  private readonly quality = new QualityPanel();
+  private readonly shortcuts = shortcutsPanel();
   private readonly section: HTMLElement;
   private readonly cleanups: (() => void)[] = [];
-  private stream: MediaStream;
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private ended = false;
 
   constructor(
@@ -59,7 +75,6 @@ class RoomSession {
     private readonly ctx: Parameters<Screen>[1],
     private readonly join: JoinHandoff,
   ) {
-    this.stream = join.stream;
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     this.call = new Call({
       signalingUrl: `${scheme}://${location.host}/ws`,
@@ -67,9 +82,14 @@ class RoomSession {
       createPeerConnection: (config) => new RTCPeerConnection(config),
       relayOnly: join.relayOnly,
     });
+    this.media = new RoomMedia(join.stream, this.call, () => [this.remoteAudio]);
+    this.chat = new ChatPanel(this.call, () => this.renderControls());
+    this.devices = new DevicePanel(this.media);
+    this.controls = new RoomControls((action, button) => this.act(action, button));
+    this.panels.onChange = () => this.renderControls();
     this.remoteVideo.muted = true; // sound plays through the audio element, so the video may always autoplay
     this.localVideo.muted = true;
-    this.localVideo.srcObject = this.stream;
+    this.localVideo.srcObject = this.media.stream;
     this.remoteAudio.srcObject = new MediaStream();
 
     this.section = h(
@@ -78,14 +98,16 @@ class RoomSession {
       h('h1', { class: 'visually-hidden', tabindex: -1 }, 'Call'),
       this.stage,
       this.banner,
-      this.controls(),
+      this.notice,
+      this.panels.element,
+      this.controls.element,
     );
-    this.stage.append(this.remoteVideo, this.remoteAudio, this.localVideo);
+    this.stage.append(this.remoteVideo, this.remoteAudio, this.quality.indicator, this.sharingNote, this.localVideo);
     root.replaceChildren(this.section);
 
     this.watchFirstFrame();
     this.listen();
-    this.call.join(join.roomId, join.name, { audio: this.track('audio') ?? null, video: this.track('video') ?? null }, join.credentials);
+    this.call.join(join.roomId, join.name, { audio: this.media.mic ?? null, video: this.media.camera ?? null }, join.credentials);
     this.renderControls();
   }
 
@@ -98,14 +120,12 @@ class RoomSession {
     if (this.ended) return;
     this.ended = true;
     this.call.leave(reason);
-    stopStream(this.stream);
+    this.panels.close(false);
+    this.media.stop();
     this.remoteVideo.srcObject = null;
     this.remoteAudio.srcObject = null;
+    clearTimeout(this.noticeTimer);
     for (const undo of this.cleanups) undo();
-  }
-
-  private track(kind: 'audio' | 'video'): MediaStreamTrack | undefined {
-    return kind === 'audio' ? this.stream.getAudioTracks()[0] : this.stream.getVideoTracks()[0];
   }
 
   private listen(): void {
@@ -113,19 +133,25 @@ class RoomSession {
     this.call.on('track', ({ track }) => this.addRemoteTrack(track));
     this.call.on('peer-left', () => this.clearRemote());
     this.call.on('peer-updated', () => this.renderState(this.call.state));
-    this.call.on('room-lock', () => this.renderLock());
+    this.call.on('room-lock', () => this.renderControls());
+    this.call.on('quality', (quality) => this.quality.show(quality));
+    this.media.on('change', () => this.renderMedia());
+    this.media.on('notice', (text) => this.showNotice(text));
     const onNetwork = () => this.call.networkChanged();
-    const onKey = (event: KeyboardEvent) => this.onShortcut(event);
+    const onKey = (event: KeyboardEvent) => this.onKey(event);
     // Where the browser reports network changes (Chromium's Network Information API), react before ICE notices.
     const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
     window.addEventListener('online', onNetwork);
     connection?.addEventListener('change', onNetwork);
     window.addEventListener('keydown', onKey);
-    this.cleanups.push(() => {
-      window.removeEventListener('online', onNetwork);
-      connection?.removeEventListener('change', onNetwork);
-      window.removeEventListener('keydown', onKey);
-    });
+    this.cleanups.push(
+      () => window.removeEventListener('online', onNetwork),
+      () => connection?.removeEventListener('change', onNetwork),
+      () => window.removeEventListener('keydown', onKey),
+      keepScreenAwake((state) => (this.section.dataset.wakeLock = state)),
+      makeMovable(this.localVideo, this.stage),
+    );
+    this.quality.indicator.addEventListener('click', () => this.panels.toggle(this.quality, this.quality.indicator));
   }
 
   /** Remote media plays the moment it arrives: the elements are live before any track exists. */
@@ -158,6 +184,7 @@ class RoomSession {
     for (const track of this.remoteStream.getTracks()) this.remoteStream.removeTrack(track);
     this.remoteVideo.srcObject = null;
     (this.remoteAudio.srcObject as MediaStream | null)?.getTracks().forEach((t) => (this.remoteAudio.srcObject as MediaStream).removeTrack(t));
+    this.quality.show(undefined);
   }
 
   private watchFirstFrame(): void {
@@ -171,12 +198,13 @@ class RoomSession {
     this.section.dataset.callState = state.kind;
     const serverLost = (state.kind === 'connected' && state.serverLost) || (state.kind === 'reconnecting' && state.who === 'us');
     this.section.dataset.serverLink = serverLost ? 'lost' : 'ok';
-    this.renderLock();
+    this.renderControls();
     const text = this.describe(state);
     this.stage.classList.toggle('has-remote', state.kind === 'connected' || state.kind === 'reconnecting');
     // A frozen last frame must not pass for a live call: dim it while recovering, hide it once the peer is lost.
     this.stage.classList.toggle('stale', state.kind === 'reconnecting' && !state.lost);
     this.stage.classList.toggle('remote-lost', state.kind === 'reconnecting' && state.lost);
+    if (state.kind !== 'connected') this.quality.show(undefined);
     if (state.kind === 'ended') return this.showEnded(state);
     replaceChildren(this.banner, text, state.kind === 'waiting' || state.kind === 'peer-left' ? shareBox(this.join.roomId) : null);
     this.banner.hidden = text === '';
@@ -225,69 +253,71 @@ class RoomSession {
     (this.root.querySelector('h1') as HTMLElement | null)?.focus();
   }
 
-  private controls(): HTMLElement {
-    this.micButton.addEventListener('click', () => this.toggleMic());
-    this.cameraButton.addEventListener('click', () => void this.toggleCamera());
-    const hangUp = h('button', { type: 'button', class: 'control hang-up', 'aria-label': 'Hang up', 'aria-keyshortcuts': 'Shift+H' }, 'Hang up');
-    hangUp.addEventListener('click', () => this.end('hang-up'));
-    const copy = h('button', { type: 'button', class: 'control', 'aria-label': 'Copy the call link' }, 'Copy link');
-    copy.addEventListener('click', () => void navigator.clipboard?.writeText(`${location.origin}/r/${this.join.roomId}`).then(() => (copy.textContent = 'Copied'), () => {}));
-    this.lockButton.addEventListener('click', () => this.call.lock(!this.call.locked));
-    return h('nav', { class: 'controls', 'aria-label': 'Call controls' }, this.micButton, this.cameraButton, copy, this.lockButton, hangUp);
+  private act(action: ControlAction, button: HTMLButtonElement): void {
+    switch (action) {
+      case 'mic':
+        return this.media.toggleMic();
+      case 'camera':
+        return void this.media.toggleCamera();
+      case 'switch-camera':
+        return void this.media.switchCamera();
+      case 'share':
+        return void (this.media.share.state.kind === 'off' ? this.media.startShare() : this.media.share.stop());
+      case 'chat':
+        return this.panels.toggle(this.chat, button);
+      case 'devices':
+        return this.panels.toggle(this.devices, button);
+      case 'help':
+        return this.panels.toggle(this.shortcuts, button);
+      case 'copy-link':
+        return void navigator.clipboard?.writeText(`${location.origin}/r/${this.join.roomId}`).then(() => this.showNotice('Link copied'), () => this.showNotice('Could not copy the link'));
+      case 'lock':
+        return this.call.lock(!this.call.locked);
+      case 'hang-up':
+        return this.end('hang-up');
+    }
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.key === 'Escape') return this.panels.close();
+    const action: ShortcutAction | undefined = shortcutFor(event);
+    if (!action) return;
+    event.preventDefault();
+    if (action === 'share' && this.controls.button('share').hidden) return;
+    this.act(action, this.controls.button(action));
+  }
+
+  private renderMedia(): void {
+    if (this.ended) return;
+    this.localVideo.srcObject = this.media.stream;
+    this.localVideo.classList.toggle('mirrored', this.media.mirrored);
+    const sharing = this.media.share.state.kind === 'on';
+    this.sharingNote.hidden = !sharing;
+    this.section.dataset.sharing = String(sharing);
+    this.devices.render();
+    this.renderControls();
   }
 
   private renderControls(): void {
-    const mic = this.track('audio');
-    const micOn = Boolean(mic?.enabled);
-    this.micButton.textContent = micOn ? 'Mute' : 'Unmute';
-    this.micButton.setAttribute('aria-label', micOn ? 'Turn microphone off' : 'Turn microphone on');
-    this.micButton.setAttribute('aria-pressed', String(!micOn));
-    this.micButton.disabled = !mic;
-    const cameraOn = this.track('video')?.readyState === 'live';
-    this.cameraButton.textContent = cameraOn ? 'Camera off' : 'Camera on';
-    this.cameraButton.setAttribute('aria-label', cameraOn ? 'Turn camera off' : 'Turn camera on');
-    this.cameraButton.setAttribute('aria-pressed', String(!cameraOn));
+    const mic = this.media.mic;
+    this.controls.render({
+      hasMic: Boolean(mic),
+      micOn: Boolean(mic?.enabled),
+      cameraOn: this.media.camera?.readyState === 'live',
+      cameraCount: this.media.cameras.length,
+      canShare: this.media.share.supported,
+      sharing: this.media.share.state.kind !== 'off',
+      unread: this.chat.unread,
+      openPanel: (['chat', 'devices', 'quality', 'shortcuts'] as const).find((id) => this.panels.isOpen(id)),
+      host: this.call.isHost,
+      locked: this.call.locked,
+    });
   }
 
-  private renderLock(): void {
-    const locked = this.call.locked;
-    this.lockButton.hidden = !this.call.isHost;
-    this.lockButton.textContent = locked ? 'Unlock room' : 'Lock room';
-    this.lockButton.setAttribute('aria-label', locked ? 'Unlock the room: let new people join' : 'Lock the room: nobody new can join');
-    this.lockButton.setAttribute('aria-pressed', String(locked));
-  }
-
-  private toggleMic(): void {
-    const mic = this.track('audio');
-    if (!mic) return;
-    mic.enabled = !mic.enabled;
-    this.call.announceMedia();
-    this.renderControls();
-  }
-
-  /** Camera off stops the track (the camera light goes out); on opens it again. Neither renegotiates. */
-  private async toggleCamera(): Promise<void> {
-    const current = this.track('video');
-    if (current) {
-      current.stop();
-      this.stream.removeTrack(current);
-      await this.call.setLocalTrack('video', null);
-    } else {
-      const track = await openCamera();
-      if (!track) return replaceChildren(this.banner, describeProblem('device-busy').title);
-      if (this.ended) return track.stop();
-      this.stream.addTrack(track);
-      await this.call.setLocalTrack('video', track);
-    }
-    this.localVideo.srcObject = this.stream;
-    this.renderControls();
-  }
-
-  private onShortcut(event: KeyboardEvent): void {
-    const target = event.target as HTMLElement | null;
-    if (event.ctrlKey || event.metaKey || event.altKey || target?.closest('input, textarea, select')) return;
-    if (event.key === 'm' || event.key === 'M') this.toggleMic();
-    else if (event.key === 'v' || event.key === 'V') void this.toggleCamera();
-    else if (event.key === 'H' && event.shiftKey) this.end('hang-up');
+  private showNotice(text: string): void {
+    this.notice.textContent = text;
+    this.notice.hidden = false;
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => (this.notice.hidden = true), NOTICE_MS);
   }
 }

@@ -1,0 +1,94 @@
+import { MAX_CHAT_CHARS, MAX_PEER_MESSAGE_CHARS, PeerMessage, parse, type ErrorCode } from '@videoapp/protocol';
+import { Emitter } from './emitter.ts';
+
+/**
+ * The data channel's fixed id. Both ends create it themselves (negotiated), so
+ * it is part of the first offer and neither side waits for the other to open it.
+ */
+export const CHAT_CHANNEL_ID = 0;
+
+export interface ChatMessage {
+  text: string;
+  /** The sender's clock, ms since the epoch: for display only. */
+  sentAt: number;
+}
+
+/** Why a message was not sent: `bad-message` (empty), `message-too-large` (over MAX_CHAT_CHARS), `peer-not-found` (the channel is not open). */
+export type ChatSendError = Extract<ErrorCode, 'bad-message' | 'message-too-large' | 'peer-not-found'>;
+export type ChatSendResult = { ok: true; message: ChatMessage } | { ok: false; code: ChatSendError };
+
+interface ChatChannelEvents extends Record<string, unknown> {
+  message: ChatMessage;
+  open: boolean;
+}
+
+/** Checks a message before sending, so nothing the other side would refuse goes out. */
+export function checkChatText(text: string): ChatSendError | undefined {
+  if (text.trim() === '') return 'bad-message';
+  if (text.length > MAX_CHAT_CHARS) return 'message-too-large';
+  return undefined;
+}
+
+/**
+ * Text chat with one peer over an RTCDataChannel: peer to peer, so the server
+ * never sees it. Incoming messages are validated like any network input and
+ * anything malformed is dropped.
+ */
+export class ChatChannel extends Emitter<ChatChannelEvents> {
+  private channel: RTCDataChannel | undefined;
+  /** Malformed messages dropped (diagnostics and tests). */
+  dropped = 0;
+
+  get isOpen(): boolean {
+    return this.channel?.readyState === 'open';
+  }
+
+  /** Creates the negotiated channel on `pc`; call once, before or while the first offer is handled. */
+  open(pc: RTCPeerConnection): void {
+    if (this.channel) return;
+    const channel = pc.createDataChannel('chat', { negotiated: true, id: CHAT_CHANNEL_ID, ordered: true });
+    this.channel = channel;
+    channel.onopen = () => this.emit('open', true);
+    channel.onclose = () => this.emit('open', false);
+    channel.onmessage = ({ data }) => this.receive(data);
+  }
+
+  send(text: string): ChatSendResult {
+    const problem = checkChatText(text);
+    if (problem) return { ok: false, code: problem };
+    if (!this.channel || this.channel.readyState !== 'open') return { ok: false, code: 'peer-not-found' };
+    const message: ChatMessage = { text, sentAt: Date.now() };
+    const wire: PeerMessage = { type: 'chat', ...message };
+    this.channel.send(JSON.stringify(wire));
+    return { ok: true, message };
+  }
+
+  close(): void {
+    if (this.channel) this.channel.onopen = this.channel.onclose = this.channel.onmessage = null;
+    this.channel?.close();
+    this.channel = undefined;
+    this.removeAllListeners();
+  }
+
+  private receive(data: unknown): void {
+    if (typeof data !== 'string' || data.length > MAX_PEER_MESSAGE_CHARS) return void this.dropped++;
+    let value: unknown;
+    try {
+      value = JSON.parse(data);
+    } catch {
+      return void this.dropped++;
+    }
+    const result = parse(PeerMessage, value);
+    if (!result.ok) return void this.dropped++;
+    switch (result.value.type) {
+      case 'chat':
+        return this.emit('message', { text: result.value.text, sentAt: result.value.sentAt });
+      default:
+        return assertNever(result.value.type);
+    }
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled peer message ${String(value)}`);
+}

@@ -1,0 +1,206 @@
+import { Emitter, ScreenShare, stopStream, type Call } from '@videoapp/client';
+import { canShareScreen, listDevices, openCamera, openMicrophone } from '../local-media.ts';
+
+interface RoomMediaEvents extends Record<string, unknown> {
+  /** Tracks, devices or sharing changed: redraw. */
+  change: void;
+  /** Something went wrong that the person should hear about, in words. */
+  notice: string;
+}
+
+/**
+ * Our own media during a call: the camera and microphone tracks, which
+ * devices they come from, the speaker, and screen sharing. Every change of
+ * track reaches the call by replacing the sent track (no renegotiation).
+ */
+export class RoomMedia extends Emitter<RoomMediaEvents> {
+  readonly share: ScreenShare;
+  cameras: MediaDeviceInfo[] = [];
+  microphones: MediaDeviceInfo[] = [];
+  speakers: MediaDeviceInfo[] = [];
+  speakerId = '';
+  /** Set while a camera or microphone is being swapped, so a second press waits rather than races. */
+  private busy = false;
+  private stopped = false;
+  /** The camera to reopen when the camera is turned back on. */
+  private lastCameraId: string | undefined;
+  private readonly onDeviceChange = () => void this.refreshDevices().then(() => this.recoverVanished());
+
+  constructor(
+    readonly stream: MediaStream,
+    private readonly call: Call,
+    private readonly speakerOutputs: () => HTMLMediaElement[],
+  ) {
+    super();
+    this.share = new ScreenShare({
+      getDisplayMedia: canShareScreen() ? (options) => navigator.mediaDevices.getDisplayMedia(options) : undefined,
+      isSecureContext: window.isSecureContext,
+      send: (track) => this.call.setLocalTrack('video', track),
+      camera: () => this.camera ?? null,
+    });
+    this.share.on('state', () => this.emit('change', undefined));
+    for (const track of stream.getTracks()) this.watchTrack(track);
+    navigator.mediaDevices?.addEventListener?.('devicechange', this.onDeviceChange);
+    void this.refreshDevices();
+  }
+
+  get mic(): MediaStreamTrack | undefined {
+    return this.stream.getAudioTracks()[0];
+  }
+
+  get camera(): MediaStreamTrack | undefined {
+    return this.stream.getVideoTracks()[0];
+  }
+
+  /** The front camera is shown mirrored, like a mirror; a back camera (or a screen) is not. */
+  get mirrored(): boolean {
+    return this.camera?.getSettings().facingMode !== 'environment';
+  }
+
+  toggleMic(): void {
+    const mic = this.mic;
+    if (!mic) return;
+    mic.enabled = !mic.enabled;
+    this.call.announceMedia();
+    this.emit('change', undefined);
+  }
+
+  /** Camera off stops the track (the camera light goes out); on opens it again. */
+  async toggleCamera(): Promise<void> {
+    const current = this.camera;
+    if (current) {
+      this.lastCameraId = current.getSettings().deviceId;
+      this.dropTrack(current);
+      await this.sendCamera();
+    } else {
+      await this.useCamera(this.cameras.some((d) => d.deviceId === this.lastCameraId) ? this.lastCameraId : undefined);
+    }
+  }
+
+  /** Moves to the next camera (front ↔ back on a phone). */
+  async switchCamera(): Promise<void> {
+    if (this.cameras.length < 2) return;
+    const currentId = this.camera?.getSettings().deviceId;
+    const index = this.cameras.findIndex((d) => d.deviceId === currentId);
+    await this.useCamera(this.cameras[(index + 1) % this.cameras.length]!.deviceId);
+  }
+
+  /**
+   * Opens `deviceId` as the camera. The old camera is released first: many
+   * phones cannot run two cameras at once. If the new one will not open, the
+   * old one comes back.
+   */
+  async useCamera(deviceId: string | undefined): Promise<void> {
+    if (this.busy || this.stopped) return;
+    this.busy = true;
+    try {
+      const previous = this.camera;
+      const previousId = previous?.getSettings().deviceId;
+      if (previous) this.dropTrack(previous);
+      let next = await openCamera(deviceId);
+      if (!next && previousId && previousId !== deviceId) {
+        this.emit('notice', 'That camera could not be opened; going back to the previous one.');
+        next = await openCamera(previousId);
+      }
+      if (this.stopped) return next?.stop();
+      if (next) this.addTrack(next);
+      else this.emit('notice', 'The camera could not be opened. Another app may be using it.');
+      await this.sendCamera();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Opens `deviceId` as the microphone, keeping it muted if it was. */
+  async useMicrophone(deviceId: string | undefined): Promise<void> {
+    if (this.busy || this.stopped) return;
+    this.busy = true;
+    try {
+      const previous = this.mic;
+      const next = await openMicrophone(deviceId);
+      if (this.stopped) return next?.stop();
+      if (!next) return this.emit('notice', 'That microphone could not be opened.');
+      next.enabled = previous?.enabled ?? true;
+      if (previous) this.dropTrack(previous);
+      this.addTrack(next);
+      await this.call.setLocalTrack('audio', next);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async useSpeaker(deviceId: string): Promise<void> {
+    type Sinkable = HTMLMediaElement & { setSinkId?: (id: string) => Promise<void> };
+    try {
+      await Promise.all(this.speakerOutputs().map((el) => (el as Sinkable).setSinkId?.(deviceId)));
+      this.speakerId = deviceId;
+    } catch {
+      this.emit('notice', 'Sound cannot be sent to that device.');
+    }
+    this.emit('change', undefined);
+  }
+
+  async startShare(): Promise<void> {
+    const outcome = await this.share.start();
+    if (!outcome.ok && outcome.code !== 'cancelled') this.emit('notice', 'Your screen could not be shared.');
+  }
+
+  async refreshDevices(): Promise<void> {
+    const [cameras, microphones, speakers] = await Promise.all([listDevices('videoinput'), listDevices('audioinput'), listDevices('audiooutput')]);
+    this.cameras = cameras;
+    this.microphones = microphones;
+    this.speakers = speakers;
+    this.emit('change', undefined);
+  }
+
+  /** Releases every track and listener. */
+  stop(): void {
+    this.stopped = true;
+    navigator.mediaDevices?.removeEventListener?.('devicechange', this.onDeviceChange);
+    this.share.dispose();
+    stopStream(this.stream);
+    this.removeAllListeners();
+  }
+
+  /** While sharing, the screen stays on the wire; the camera goes out again when sharing stops. */
+  private sendCamera(): Promise<void> {
+    this.emit('change', undefined);
+    return this.share.track ? Promise.resolve() : this.call.setLocalTrack('video', this.camera ?? null);
+  }
+
+  private addTrack(track: MediaStreamTrack): void {
+    this.stream.addTrack(track);
+    this.watchTrack(track);
+  }
+
+  private dropTrack(track: MediaStreamTrack): void {
+    track.stop();
+    this.stream.removeTrack(track);
+  }
+
+  /**
+   * `ended` fires only when the browser ends a track (device unplugged or
+   * taken away), never for our own stop(): fall back to another device.
+   */
+  private watchTrack(track: MediaStreamTrack): void {
+    track.addEventListener('ended', () => {
+      if (this.stopped || !this.stream.getTracks().includes(track)) return;
+      if (track.kind === 'video') {
+        this.emit('notice', 'The camera was disconnected. Switching to another one.');
+        this.stream.removeTrack(track);
+        void this.useCamera(undefined);
+      } else {
+        // The ended track stays until its replacement opens, which inherits its mute state.
+        this.emit('notice', 'The microphone was disconnected. Switching to another one.');
+        void this.useMicrophone(undefined);
+      }
+    });
+  }
+
+  /** After a devicechange: a device in use that is no longer listed is gone, even if its track has not ended yet. */
+  private async recoverVanished(): Promise<void> {
+    const listed = (list: MediaDeviceInfo[], track: MediaStreamTrack | undefined) => !track || list.length === 0 || list.some((d) => d.deviceId === track.getSettings().deviceId);
+    if (!listed(this.cameras, this.camera)) await this.useCamera(undefined);
+    if (!listed(this.microphones, this.mic)) await this.useMicrophone(undefined);
+  }
+}
