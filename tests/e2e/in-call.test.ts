@@ -243,8 +243,9 @@ describe('in a desktop call', () => {
       (buttons as HTMLButtonElement[]).filter((b) => b.checkVisibility()).map((b) => ({ name: b.getAttribute('aria-label') ?? b.textContent ?? '', tabindex: b.tabIndex, keys: b.getAttribute('aria-keyshortcuts'), title: b.title })),
     );
     assert.deepEqual(
+    // Alice created the room, so she also has the Lock control.
       controls.map((c) => c.name),
-      ['Turn microphone off', 'Turn camera off', 'Switch camera', 'Share your screen', 'Chat', 'Choose camera, microphone and speaker', 'Copy the call link', 'Keyboard shortcuts', 'Hang up'],
+      ['Turn microphone off', 'Turn camera off', 'Switch camera', 'Share your screen', 'Chat', 'Choose camera, microphone and speaker', 'Copy the call link', 'Keyboard shortcuts', 'Lock the room: nobody new can join', 'Hang up'],
     );
     assert.ok(controls.every((c) => c.tabindex === 0 && c.title.length > 0));
     assert.equal(await alice.locator('[tabindex]:not([tabindex="0"]):not([tabindex="-1"])').count(), 0, 'no positive tabindex reorders focus');
