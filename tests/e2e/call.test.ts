@@ -1,28 +1,17 @@
 // The 1:1 call through the UI in real Chromium with fake media: the spine of VideoApp.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { RunningServer } from '@videoapp/server';
-import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
-import { startTestServer } from '../support/test-server.ts';
+import { describe, test } from 'node:test';
+import { expectMediaFlowing, instrumentedContext } from '../support/browsers.ts';
+import { serverAndChromium } from '../support/lab.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
 describe('a 1:1 call in Chromium', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const lab = serverAndChromium();
 
   test('New call, share the link, join from another browser: both sides decode the other', async () => {
-    const alice = await (await instrumentedContext(browser)).newPage();
-    const bob = await (await instrumentedContext(browser)).newPage();
-    const link = await startNewCall(alice, server.url, 'Alice');
+    const alice = await (await instrumentedContext(lab.browser)).newPage();
+    const bob = await (await instrumentedContext(lab.browser)).newPage();
+    const link = await startNewCall(alice, lab.server.url, 'Alice');
     assert.match(link, /\/r\/[0-9a-z]{4}(-[0-9a-z]{4}){3}$/);
     await pressJoin(alice);
     await waitForCallState(alice, 'waiting');

@@ -1,27 +1,17 @@
 // Glare: both sides renegotiate at the same instant, again and again; perfect negotiation must settle every collision.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '@videoapp/server';
-import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia } from '../support/browsers.ts';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { expectMediaFlowing, instrumentedContext, remoteMedia } from '../support/browsers.ts';
 import { joinWithEngine, openEnginePage, waitForEngineState } from '../support/engine-page.ts';
-import { startTestServer } from '../support/test-server.ts';
+import { serverAndChromium } from '../support/lab.ts';
 import { createRoom } from '../support/ws-client.ts';
 
 const RUNS = 50;
 /** Both pages fire this long after the test tells them to, at the same wall-clock instant. */
 const SYNC_LEAD_MS = 60;
 
-let server: RunningServer;
-let browser: Browser;
-before(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const lab = serverAndChromium();
 
 /** Schedules an ICE restart (a full offer/answer renegotiation) at wall-clock time `at`. */
 function renegotiateAt(page: Page, at: number): Promise<void> {
@@ -41,9 +31,9 @@ function settled(page: Page): Promise<boolean> {
 
 test(`${RUNS} simultaneous renegotiations in a row each end stable with media flowing both ways`, async () => {
   const contextOptions = { bypassCSP: true };
-  const a = await openEnginePage(await instrumentedContext(browser, contextOptions), server.url);
-  const b = await openEnginePage(await instrumentedContext(browser, contextOptions), server.url);
-  const roomId = await createRoom(server.url);
+  const a = await openEnginePage(await instrumentedContext(lab.browser, contextOptions), lab.server.url);
+  const b = await openEnginePage(await instrumentedContext(lab.browser, contextOptions), lab.server.url);
+  const roomId = await createRoom(lab.server.url);
   await joinWithEngine(a, roomId, 'A');
   await waitForEngineState(a, 'waiting');
   await joinWithEngine(b, roomId, 'B');

@@ -1,24 +1,14 @@
 // Join by QR: the QR code the browser draws in the lobby and in the waiting banner is scanned (jsQR reads
 // the pixels Chromium rendered) and the link it holds brings a second person into the call.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import jsQR from 'jsqr';
-import type { Browser, Locator } from 'playwright-core';
-import type { RunningServer } from '@videoapp/server';
-import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
-import { startTestServer } from '../support/test-server.ts';
+import type { Locator } from 'playwright-core';
+import { expectMediaFlowing, instrumentedContext } from '../support/browsers.ts';
+import { serverAndChromium } from '../support/lab.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
-let server: RunningServer;
-let browser: Browser;
-before(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const lab = serverAndChromium();
 
 /** Rasterises the QR code's SVG in the page, as a camera pointed at the screen would see it, and decodes it. */
 async function scan(qr: Locator): Promise<string | undefined> {
@@ -41,10 +31,10 @@ async function scan(qr: Locator): Promise<string | undefined> {
 }
 
 test('the lobby and the waiting banner show a QR code of the room link; the scanned link joins the call', async () => {
-  const ada = await (await instrumentedContext(browser)).newPage();
-  const bob = await (await instrumentedContext(browser)).newPage();
+  const ada = await (await instrumentedContext(lab.browser)).newPage();
+  const bob = await (await instrumentedContext(lab.browser)).newPage();
   try {
-    const link = await startNewCall(ada, server.url, 'Ada');
+    const link = await startNewCall(ada, lab.server.url, 'Ada');
     const lobbyQr = ada.getByRole('img', { name: /QR code of the call link/ });
     await lobbyQr.waitFor();
     const box = (await lobbyQr.boundingBox())!;
@@ -68,11 +58,11 @@ test('the lobby and the waiting banner show a QR code of the room link; the scan
 });
 
 test('"Share…" appears only where the browser has the Web Share API, and hands it the room link', async () => {
-  const plain = await (await instrumentedContext(browser)).newPage();
-  const sharing = await (await instrumentedContext(browser)).newPage();
+  const plain = await (await instrumentedContext(lab.browser)).newPage();
+  const sharing = await (await instrumentedContext(lab.browser)).newPage();
   try {
     // Chromium on Linux has no Web Share API: the button must not be offered.
-    const link = await startNewCall(plain, server.url);
+    const link = await startNewCall(plain, lab.server.url);
     assert.equal(await plain.evaluate(() => typeof navigator.share), 'undefined');
     assert.equal(await plain.getByRole('button', { name: 'Share the call link' }).count(), 0);
 

@@ -2,32 +2,22 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '@videoapp/server';
 import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
-import { startTestServer } from '../support/test-server.ts';
+import { serverAndChromium } from '../support/lab.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
 /** A tab going away is shown within a second; a crash (no goodbye) within the silent-loss bound. */
 const LEFT_NOTICE_BOUND_MS = 1_000;
 const CRASH_NOTICE_BOUND_MS = 10_000;
 
-let server: RunningServer;
-let browser: Browser;
-before(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const lab = serverAndChromium();
 
 async function connectedPair(aliceBrowser: Browser): Promise<{ alice: Page; bob: Page }> {
   const alice = await (await instrumentedContext(aliceBrowser)).newPage();
-  const bob = await (await instrumentedContext(browser)).newPage();
-  const link = await startNewCall(alice, server.url, 'Alice');
+  const bob = await (await instrumentedContext(lab.browser)).newPage();
+  const link = await startNewCall(alice, lab.server.url, 'Alice');
   await pressJoin(alice);
   await openLobby(bob, link, 'Bob');
   await pressJoin(bob);
@@ -36,7 +26,7 @@ async function connectedPair(aliceBrowser: Browser): Promise<{ alice: Page; bob:
 }
 
 test('reloading the room page rejoins the same call; the tracks of the old page are released', async () => {
-  const { alice, bob } = await connectedPair(browser);
+  const { alice, bob } = await connectedPair(lab.browser);
   const roomUrl = alice.url();
   const started = Date.now();
   await alice.reload();

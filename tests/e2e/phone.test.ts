@@ -1,33 +1,23 @@
 // A phone-sized call: one side in mobile emulation (viewport, touch, mobile user agent) joins a desktop side.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { devices, type Browser } from 'playwright-core';
-import type { RunningServer } from '@videoapp/server';
-import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
-import { startTestServer } from '../support/test-server.ts';
+import { test } from 'node:test';
+import { devices } from 'playwright-core';
+import { expectMediaFlowing, instrumentedContext } from '../support/browsers.ts';
+import { serverAndChromium } from '../support/lab.ts';
 import { pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
 /** Smallest touch target we allow, in CSS pixels (WCAG 2.5.5). */
 const MIN_TOUCH_TARGET_PX = 44;
 
-let server: RunningServer;
-let browser: Browser;
-before(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const lab = serverAndChromium();
 
 for (const [label, device] of [['portrait', devices['Pixel 7']!], ['landscape', devices['Pixel 7 landscape']!]] as const) {
   test(`a phone in ${label} joins a desktop call; every control is reachable by touch without scrolling sideways`, async () => {
-    const desktop = await (await instrumentedContext(browser)).newPage();
-    const link = await startNewCall(desktop, server.url, 'Desk');
+    const desktop = await (await instrumentedContext(lab.browser)).newPage();
+    const link = await startNewCall(desktop, lab.server.url, 'Desk');
     await pressJoin(desktop);
 
-    const phone = await (await instrumentedContext(browser, { ...device })).newPage();
+    const phone = await (await instrumentedContext(lab.browser, { ...device })).newPage();
     await phone.goto(link);
     await phone.getByLabel('Your name').fill('Phone');
     await phone.getByRole('button', { name: 'Join', exact: true }).tap();

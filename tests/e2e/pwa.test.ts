@@ -4,25 +4,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import type { RunningServer } from '@videoapp/server';
-import { chromiumArgs, CHROMIUM_PATH, instrumentedContext, launchChromium } from '../support/browsers.ts';
+import { test } from 'node:test';
+import { chromium, type Page } from 'playwright-core';
+import { chromiumArgs, CHROMIUM_PATH, instrumentedContext } from '../support/browsers.ts';
+import { serverAndChromium } from '../support/lab.ts';
 import { startTestServer } from '../support/test-server.ts';
 
 /** The icon sizes Chromium's install prompt and Android's splash screen need. */
 const REQUIRED_ICON_SIZES = [192, 512];
 
-let server: RunningServer;
-let browser: Browser;
-before(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const lab = serverAndChromium();
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(bytes: Buffer): { width: number; height: number } {
@@ -31,10 +22,10 @@ function pngSize(bytes: Buffer): { width: number; height: number } {
 }
 
 test('the manifest and service worker are served with the right types and caching', async () => {
-  const manifest = await fetch(`${server.url}/manifest.webmanifest`);
+  const manifest = await fetch(`${lab.server.url}/manifest.webmanifest`);
   assert.equal(manifest.status, 200);
   assert.equal(manifest.headers.get('content-type'), 'application/manifest+json');
-  const worker = await fetch(`${server.url}/sw.js`);
+  const worker = await fetch(`${lab.server.url}/sw.js`);
   assert.equal(worker.status, 200);
   assert.match(worker.headers.get('content-type') ?? '', /^text\/javascript/);
   // Browsers check for a new service worker on every visit only if the script is not kept in the HTTP cache.
@@ -48,12 +39,12 @@ test('Chromium parses the manifest without errors and reports no installability 
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs() });
   const page = context.pages()[0] ?? (await context.newPage());
   try {
-    await page.goto(server.url);
+    await page.goto(lab.server.url);
     await page.evaluate(() => navigator.serviceWorker.ready);
     const cdp = await page.context().newCDPSession(page);
     const parsed = (await cdp.send('Page.getAppManifest')) as { url: string; errors: { message: string }[]; data?: string };
     assert.deepEqual(parsed.errors, [], JSON.stringify(parsed.errors));
-    assert.equal(parsed.url, `${server.url}/manifest.webmanifest`);
+    assert.equal(parsed.url, `${lab.server.url}/manifest.webmanifest`);
     const manifest = JSON.parse(parsed.data!) as { name: string; short_name: string; start_url: string; display: string; theme_color: string; icons: { src: string; sizes: string; type: string; purpose?: string }[] };
     assert.equal(manifest.name, 'VideoApp');
     assert.ok(manifest.short_name.length <= 12, 'short_name is cut on home screens past 12 characters');
@@ -63,7 +54,7 @@ test('Chromium parses the manifest without errors and reports no installability 
     for (const size of REQUIRED_ICON_SIZES) {
       const icon = manifest.icons.find((i) => i.type === 'image/png' && i.sizes === `${size}x${size}` && (i.purpose ?? 'any').includes('any'));
       assert.ok(icon, `no ${size}px PNG icon`);
-      const response = await fetch(new URL(icon.src, server.url));
+      const response = await fetch(new URL(icon.src, lab.server.url));
       assert.equal(response.headers.get('content-type'), 'image/png');
       assert.deepEqual(pngSize(Buffer.from(await response.arrayBuffer())), { width: size, height: size }, `${icon.src} is not ${size}px`);
     }
@@ -99,7 +90,7 @@ function cachedPaths(page: Page): Promise<string[]> {
 test('the service worker controls the page after a reload, caches only the shell, and opens the app with the server gone', async () => {
   // A server of its own, since this test stops it.
   const doomed = await startTestServer();
-  const page = await (await instrumentedContext(browser)).newPage();
+  const page = await (await instrumentedContext(lab.browser)).newPage();
   try {
     await page.goto(doomed.url);
     await page.evaluate(() => navigator.serviceWorker.ready);

@@ -1,10 +1,9 @@
 // In real Chromium: a hostile display name renders as text, and the passcode and lock work through the UI.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '@videoapp/server';
-import { instrumentedContext, launchChromium } from '../support/browsers.ts';
-import { startTestServer } from '../support/test-server.ts';
+import { instrumentedContext } from '../support/browsers.ts';
+import { serverAndChromium } from '../support/lab.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
 /** Markup that would run script or draw an image if it were ever parsed as HTML (64 characters, the name limit). */
@@ -15,22 +14,13 @@ async function newPage(browser: Browser): Promise<Page> {
 }
 
 describe('room safety in Chromium', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const lab = serverAndChromium();
 
   test('a display name full of HTML and script shows as literal text on the other side', async () => {
     assert.ok(HOSTILE_NAME.length <= 64);
-    const alice = await newPage(browser);
-    const bob = await newPage(browser);
-    const link = await startNewCall(alice, server.url, 'Alice');
+    const alice = await newPage(lab.browser);
+    const bob = await newPage(lab.browser);
+    const link = await startNewCall(alice, lab.server.url, 'Alice');
     await pressJoin(alice);
     await waitForCallState(alice, 'waiting');
     await openLobby(bob, link, HOSTILE_NAME);
@@ -51,8 +41,8 @@ describe('room safety in Chromium', () => {
   });
 
   test('a passcode set by the creator is asked in the lobby, a wrong one is refused, and the host can lock the room', async () => {
-    const alice = await newPage(browser);
-    await alice.goto(server.url);
+    const alice = await newPage(lab.browser);
+    await alice.goto(lab.server.url);
     await alice.getByLabel('Passcode (optional)').fill('kingfisher 7');
     await alice.getByRole('button', { name: 'New call' }).click();
     await alice.getByLabel('Your name').fill('Alice');
@@ -62,7 +52,7 @@ describe('room safety in Chromium', () => {
     await pressJoin(alice);
     await waitForCallState(alice, 'waiting');
 
-    const bob = await newPage(browser);
+    const bob = await newPage(lab.browser);
     await openLobby(bob, link, 'Bob');
     await bob.getByLabel('Passcode', { exact: true }).fill('kingfisher 8');
     await bob.getByRole('button', { name: 'Join', exact: true }).click();
@@ -79,9 +69,9 @@ describe('room safety in Chromium', () => {
 
     // Bob steps out (leaving the page, which keeps Alice's call open), so the room is not merely full:
     // a newcomer is turned away because it is locked.
-    await bob.goto(`${server.url}/healthz`);
+    await bob.goto(`${lab.server.url}/healthz`);
     await waitForCallState(alice, 'peer-left');
-    const carol = await newPage(browser);
+    const carol = await newPage(lab.browser);
     await carol.goto(link);
     await carol.locator('[data-problem="room-locked"]').waitFor({ timeout: 10_000 });
     for (const page of [alice, bob, carol]) await page.context().close();
