@@ -1,27 +1,12 @@
-import { RESUME_GRACE_MS, type DepartureReason, type ErrorCode, type IceServer, type MediaState, type MessageOf, type PeerInfo } from '@videoapp/protocol';
+import { RESUME_GRACE_MS, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo } from '@videoapp/protocol';
 import { checkChatText, type ChatMessage, type ChatSendResult } from './chat-channel.ts';
+import { deriveCallState, PEER_LOST_AFTER_MS, type CallEndReason, type CallPhase, type CallState, type PeerView } from './call-state.ts';
 import { Emitter } from './emitter.ts';
 import { QualityWatch, type LinkQuality } from './quality.ts';
 import { PeerLink, type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory } from './peer-link.ts';
 import { SignalingClient, type CallMessage, type SignalingState, type WebSocketConstructor } from './signaling-client.ts';
 
-/** What the call knows about one other person. */
-/** How long media may stay interrupted before the UI says the other person's connection was lost. */
-export const PEER_LOST_AFTER_MS = 8_000;
-
-export interface PeerView {
-  id: string;
-  name: string;
-  /** `away`: their signaling socket dropped and the server is holding their place. */
-  presence: 'here' | 'away';
-  link: LinkState;
-  media: MediaState | undefined;
-  /** When media to this peer stopped (link unstable or failed); undefined while connected. */
-  interruptedAt: number | undefined;
-}
-
-/** `hung-up`: we did; `peer-hung-up`: the other person ended the call; the rest are join failures. */
-export type CallEndReason = 'hung-up' | 'peer-hung-up' | Extract<ErrorCode, 'room-not-found' | 'room-full' | 'room-locked' | 'wrong-passcode' | 'rate-limited' | 'unsupported-version'>;
+export type { CallEndReason, CallState, PeerView } from './call-state.ts';
 
 /** What proves a right to enter a protected room: its passcode, or (for its creator) its host key. */
 export interface RoomCredentials {
@@ -30,22 +15,6 @@ export interface RoomCredentials {
 }
 
 const JOIN_REFUSALS = new Set<ErrorCode>(['room-not-found', 'room-full', 'room-locked', 'wrong-passcode', 'rate-limited']);
-
-/** The one state the UI renders, derived from the socket, the peers and how the call began or ended. */
-export type CallState =
-  | { kind: 'joining'; offline: boolean }
-  | { kind: 'waiting' }
-  | { kind: 'connecting'; peer: PeerView }
-  /** Media flows; `serverLost` when our signaling socket is down meanwhile (the call goes on peer to peer). */
-  | { kind: 'connected'; peer: PeerView; serverLost: boolean }
-  /**
-   * Media stopped and recovery is under way. `lost`: for a peer, the server
-   * has lost them too, or recovery has taken longer than PEER_LOST_AFTER_MS —
-   * say plainly that their connection was lost.
-   */
-  | { kind: 'reconnecting'; who: 'us' | 'peer'; peer?: PeerView; lost: boolean }
-  | { kind: 'peer-left'; name: string; reason: 'left' | 'lost' }
-  | { kind: 'ended'; reason: CallEndReason; by?: string };
 
 interface CallEvents extends Record<string, unknown> {
   state: CallState;
@@ -74,8 +43,6 @@ export interface CallOptions {
   resumeToken?: string;
 }
 
-type Phase = { kind: 'joining' } | { kind: 'in-room'; selfId: string } | { kind: 'ended'; reason: CallEndReason; by?: string };
-
 /**
  * A call in one room: joins through the signaling server, keeps one PeerLink
  * per other person, and turns everything that happens into typed events.
@@ -85,7 +52,7 @@ export class Call extends Emitter<CallEvents> {
   private readonly signaling: SignalingClient;
   private readonly peers = new Map<string, { view: PeerView; link: PeerLink }>();
   private readonly absenceTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private phase: Phase = { kind: 'joining' };
+  private phase: CallPhase = { kind: 'joining' };
   private iceServers: IceServer[] = [];
   private localTracks: LocalTracks = {};
   private lastDeparture: { name: string; reason: 'left' | 'lost' } | undefined;
@@ -405,19 +372,7 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private deriveState(): CallState {
-    const phase = this.phase;
-    if (phase.kind === 'ended') return { kind: 'ended', reason: phase.reason, by: phase.by };
-    const signalingDown = this.signaling.current.kind !== 'open';
-    if (phase.kind === 'joining') return { kind: 'joining', offline: this.signaling.current.kind === 'connecting' && this.signaling.current.attempt > 0 };
-    const peer = this.peerList()[0];
-    if (peer?.link === 'connected') return { kind: 'connected', peer, serverLost: signalingDown };
-    if (signalingDown) return { kind: 'reconnecting', who: 'us', peer, lost: false };
-    if (!peer) return this.lastDeparture ? { kind: 'peer-left', ...this.lastDeparture } : { kind: 'waiting' };
-    if (peer.presence === 'away' || peer.interruptedAt !== undefined) {
-      const lost = peer.presence === 'away' || peer.link === 'failed' || Date.now() - peer.interruptedAt! >= PEER_LOST_AFTER_MS;
-      return { kind: 'reconnecting', who: 'peer', peer, lost };
-    }
-    return { kind: 'connecting', peer };
+    return deriveCallState({ phase: this.phase, signaling: this.signaling.current, peers: this.peerList(), lastDeparture: this.lastDeparture, now: Date.now() });
   }
 
   private publishState(): void {
