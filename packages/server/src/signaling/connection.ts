@@ -11,6 +11,7 @@ import {
 } from '@videoapp/protocol';
 import { TokenBucket } from '../rate-limit.ts';
 import type { SignalingHub } from './hub.ts';
+import { relayedFrame } from './relayed-frame.ts';
 import { Session } from './session.ts';
 
 /** Rate-limited messages a socket may send before it is closed as a flood. */
@@ -39,7 +40,7 @@ type ConnectionState =
   | { kind: 'in-room'; session: Session }
   | { kind: 'closed' };
 
-type Handler<T extends ClientMessage['type']> = (msg: MessageOf<ClientMessage, T>) => void | Promise<void>;
+type Msg<T extends ClientMessage['type']> = MessageOf<ClientMessage, T>;
 
 /** One signaling WebSocket: validates what arrives and dispatches it, one small handler per message type. */
 export class Connection {
@@ -88,20 +89,21 @@ export class Connection {
     const result = parse(ClientMessage, data);
     if (!result.ok) return this.fail('bad-message', result.problem, typeof (data as { type?: unknown })?.type === 'string' ? (data as { type: string }).type : undefined);
     this.hub.metrics.received(result.value.type);
-    const outcome = this.dispatch(result.value);
+    const outcome = this.dispatch(result.value, frame);
     if (outcome) outcome.catch((err: unknown) => this.hub.internalError(this, err));
   }
 
-  private dispatch(msg: ClientMessage): void | Promise<void> {
+  /** Handlers are methods rather than per-instance arrow functions: a server holds one Connection per socket. */
+  private dispatch(msg: ClientMessage, frame: string): void | Promise<void> {
     switch (msg.type) {
       case 'hello':
         return this.onHello(msg);
       case 'join':
         return this.onJoin(msg);
       case 'description':
-        return this.onDescription(msg);
+        return this.onDescription(msg, frame);
       case 'candidate':
-        return this.onCandidate(msg);
+        return this.onCandidate(msg, frame);
       case 'media':
         return this.onMedia(msg);
       case 'leave':
@@ -113,7 +115,7 @@ export class Connection {
     }
   }
 
-  private onHello: Handler<'hello'> = async (msg) => {
+  private async onHello(msg: Msg<'hello'>): Promise<void> {
     if (this.state.kind !== 'greeting') return this.fail('out-of-order', 'hello was already received', 'hello');
     if (msg.version !== PROTOCOL_VERSION) {
       this.fail('unsupported-version', `server speaks version ${PROTOCOL_VERSION}`, 'hello');
@@ -122,7 +124,7 @@ export class Connection {
     this.state = { kind: 'ready' };
     this.send({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: this.hub.config.heartbeatIntervalMs });
     if (msg.resume !== undefined) await this.resume(msg.resume);
-  };
+  }
 
   private async resume(token: string): Promise<void> {
     const session = this.hub.takeOverSession(token, this);
@@ -133,7 +135,7 @@ export class Connection {
     this.hub.broadcast(session, { type: 'peer-presence', peerId: session.peerId, presence: 'back' });
   }
 
-  private onJoin: Handler<'join'> = async (msg) => {
+  private async onJoin(msg: Msg<'join'>): Promise<void> {
     if (this.state.kind !== 'ready') return this.fail('out-of-order', this.state.kind === 'greeting' ? 'send hello first' : 'already in a room', 'join');
     if (!this.hub.joinLimit.take(this.address)) return this.fail('rate-limited', 'too many join attempts; wait a minute', 'join');
     this.state = { kind: 'joining' };
@@ -153,33 +155,35 @@ export class Connection {
     this.hub.addSession(session);
     this.send({ type: 'joined', roomId: msg.roomId, selfId: peerId, peers: outcome.others, resumeToken: session.resumeToken, iceServers: this.hub.iceServersFor(peerId) });
     this.hub.broadcast(session, { type: 'peer-joined', peer: { id: peerId, name: msg.name } });
-  };
+  }
 
-  private onDescription: Handler<'description'> = (msg) => {
+  private onDescription(msg: Msg<'description'>, frame: string): void {
     const session = this.sessionFor('description');
     if (!session) return;
     session.resetCandidates(msg.to);
-    this.relay(session, msg.to, { type: 'description', from: session.peerId, description: msg.description });
-  };
+    const relayed = relayedFrame(frame, 'description', msg.to, session.peerId) ?? JSON.stringify({ type: 'description', from: session.peerId, description: msg.description } satisfies ServerMessage);
+    this.relay(session, msg.to, 'description', relayed);
+  }
 
-  private onCandidate: Handler<'candidate'> = (msg) => {
+  private onCandidate(msg: Msg<'candidate'>, frame: string): void {
     const session = this.sessionFor('candidate');
     if (!session) return;
     if (!session.countCandidate(msg.to)) return this.fail('too-many-candidates', 'candidate limit reached for this negotiation', 'candidate');
-    this.relay(session, msg.to, { type: 'candidate', from: session.peerId, candidate: msg.candidate });
-  };
+    const relayed = relayedFrame(frame, 'candidate', msg.to, session.peerId) ?? JSON.stringify({ type: 'candidate', from: session.peerId, candidate: msg.candidate } satisfies ServerMessage);
+    this.relay(session, msg.to, 'candidate', relayed);
+  }
 
-  private onMedia: Handler<'media'> = (msg) => {
+  private onMedia(msg: Msg<'media'>): void {
     const session = this.sessionFor('media');
     if (session) this.hub.broadcast(session, { type: 'peer-media', peerId: session.peerId, media: msg.media });
-  };
+  }
 
-  private onLeave = async (): Promise<void> => {
+  private async onLeave(): Promise<void> {
     const session = this.sessionFor('leave');
     if (!session) return;
     this.state = { kind: 'ready' };
     await this.hub.endSession(session, 'left');
-  };
+  }
 
   /** The socket closed: a member keeps its place for the grace period. */
   onClosed(): void {
@@ -188,9 +192,9 @@ export class Connection {
     if (previous.kind === 'in-room') this.hub.sessionAway(previous.session, this);
   }
 
-  private relay(session: Session, to: string, message: ServerMessage): void {
-    if (to === session.peerId || !this.hub.registry.sendTo(session.roomId, to, JSON.stringify(message))) {
-      return this.fail('peer-not-found', 'that peer is not in your room', message.type);
+  private relay(session: Session, to: string, type: 'description' | 'candidate', frame: string): void {
+    if (to === session.peerId || !this.hub.registry.sendTo(session.roomId, to, frame)) {
+      return this.fail('peer-not-found', 'that peer is not in your room', type);
     }
     this.hub.metrics.relayed();
   }
