@@ -53,7 +53,6 @@ export interface LatencyResult {
   deliveredPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  lost: number;
   generatorCpu: number;
   serverCpu: number;
   otherCpu: number;
@@ -263,7 +262,6 @@ async function latency(command: Extract<GeneratorCommand, { command: 'latency' }
     deliveredPerSecond: sampled / span.seconds,
     p50Ms: quantile(sorted, 0.5),
     p99Ms: quantile(sorted, 0.99),
-    lost: sentInWindow - sampled,
     generatorCpu: span.generatorCpu,
     serverCpu: span.serverCpu,
     otherCpu: span.otherCpu,
@@ -298,6 +296,7 @@ async function handle(command: GeneratorCommand): Promise<unknown> {
 }
 
 process.on('message', (command: GeneratorCommand) => {
+  firstError = '';
   handle(command).then(
     (result) => process.send!({ ok: true, result, firstError: firstError || undefined }),
     (err: unknown) => process.send!({ ok: false, error: err instanceof Error ? err.message : String(err) }),

@@ -201,21 +201,41 @@ export async function idleMemory(kind: ServerKind, plan: SignalingPlan, bundle?:
 
 export const COMPARED: ServerKind[] = ['bare', 'videoapp', 'peerjs'];
 
+/**
+ * Other work shares these two cores. A throughput round during which the rest
+ * of the machine used more than this many cores' worth of CPU is run again
+ * (up to DISTURBED_RETRIES times) and the least disturbed attempt is kept.
+ */
+export const DISTURBED_OTHER_CPU = 0.25;
+export const DISTURBED_RETRIES = 2;
+
+async function leastDisturbedRound(kind: ServerKind, plan: SignalingPlan, log: (line: string) => void): Promise<{ saturate: SaturateResult; latency: LatencyResult }> {
+  let best: { saturate: SaturateResult; latency: LatencyResult } | undefined;
+  const disturbance = (r: typeof best) => Math.max(r!.saturate.otherCpu, r!.latency.otherCpu);
+  for (let attempt = 0; attempt <= DISTURBED_RETRIES; attempt++) {
+    const round = (await throughputRound(kind, plan)) as { saturate: SaturateResult; latency: LatencyResult };
+    if (!best || disturbance(round) < disturbance(best)) best = round;
+    if (disturbance(best) <= DISTURBED_OTHER_CPU) break;
+    if (attempt < DISTURBED_RETRIES) log(`  (${kind}: other work used ${pct(disturbance(round))} of a core meanwhile; running the round again)`);
+  }
+  return best!;
+}
+
 export async function runSignaling(plan: SignalingPlan, log: (line: string) => void): Promise<{ byKind: Record<string, KindResults>; headroom: SaturateResult }> {
   const byKind: Record<string, KindResults> = Object.fromEntries(COMPARED.map((k) => [k, { saturate: [], latency: [] }]));
   for (let round = 1; round <= plan.rounds; round++) {
     for (const kind of COMPARED) {
-      const { saturate, latency } = await throughputRound(kind, plan);
+      const { saturate, latency } = await leastDisturbedRound(kind, plan, log);
       byKind[kind]!.saturate.push(saturate);
-      byKind[kind]!.latency.push(latency!);
+      byKind[kind]!.latency.push(latency);
       log(
         `  round ${round} ${kind.padEnd(8)} ${Math.round(saturate.relayedPerSecond)} msg/s (CPU: server ${pct(saturate.serverCpu)}, generator ${pct(saturate.generatorCpu)}, others ${pct(saturate.otherCpu)}; errors ${saturate.errors}); ` +
-          `at ${Math.round(latency!.offeredPerSecond)}/s p50 ${latency!.p50Ms.toFixed(2)} ms p99 ${latency!.p99Ms.toFixed(2)} ms lost ${latency!.lost}`,
+          `at ${Math.round(latency.offeredPerSecond)}/s p50 ${latency.p50Ms.toFixed(2)} ms p99 ${latency.p99Ms.toFixed(2)} ms (others ${pct(latency.otherCpu)})`,
       );
     }
   }
   const { saturate: headroom } = await throughputRound('bare-raw', plan, false);
-  log(`  headroom check: raw-forward relay ${Math.round(headroom.relayedPerSecond)} msg/s (server CPU ${pct(headroom.serverCpu)}, generator CPU ${pct(headroom.generatorCpu)})`);
+  log(`  generator check: raw-forward relay ${Math.round(headroom.relayedPerSecond)} msg/s (CPU: server ${pct(headroom.serverCpu)}, generator ${pct(headroom.generatorCpu)}, others ${pct(headroom.otherCpu)})`);
   for (const kind of COMPARED) {
     const memory = await idleMemory(kind, plan);
     byKind[kind]!.memory = memory;
