@@ -87,7 +87,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   private number(message: ClientMessage): string {
     const seq = ++this.sentSeq;
-    const frame = JSON.stringify({ ...message, seq });
+    // `seq` right after `type`: the server relays frames of this layout without serializing them again.
+    const { type, ...fields } = message;
+    const frame = JSON.stringify({ type, seq, ...fields });
     this.unacked.push({ seq, frame });
     if (this.unacked.length > MAX_QUEUED_MESSAGES) this.unacked.shift();
     return frame;

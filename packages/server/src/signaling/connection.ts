@@ -13,6 +13,7 @@ import {
 import { roomTag } from '../log.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import type { SignalingHub } from './hub.ts';
+import { relayedFrame } from './relayed-frame.ts';
 import { Session } from './session.ts';
 
 /** Rate-limited messages a socket may send before it is closed as a flood. */
@@ -97,20 +98,21 @@ export class Connection {
     const result = parse(ClientMessage, data);
     if (!result.ok) return this.fail('bad-message', result.problem, aboutOf(data));
     this.hub.metrics.received(result.value.type);
-    const outcome = this.dispatch(result.value);
+    const outcome = this.dispatch(result.value, frame);
     if (outcome) outcome.catch((err: unknown) => this.hub.internalError(this, err));
   }
 
-  private dispatch(msg: ClientMessage): void | Promise<void> {
+  /** `frame` is the text `msg` was parsed from: relayed messages are cut from it rather than serialized again. */
+  private dispatch(msg: ClientMessage, frame: string): void | Promise<void> {
     switch (msg.type) {
       case 'hello':
         return this.onHello(msg);
       case 'join':
         return this.onJoin(msg);
       case 'description':
-        return this.onDescription(msg);
+        return this.onDescription(msg, frame);
       case 'candidate':
-        return this.onCandidate(msg);
+        return this.onCandidate(msg, frame);
       case 'media':
         return this.onMedia(msg);
       case 'leave':
@@ -195,18 +197,20 @@ export class Connection {
     if (this.state.kind === 'in-room' && msg.ack !== undefined) this.state.session.acknowledge(msg.ack);
   };
 
-  private onDescription: Handler<'description'> = (msg) => {
+  private onDescription = (msg: MessageOf<ClientMessage, 'description'>, frame: string): void => {
     const session = this.sessionFor('description', msg.seq);
     if (!session) return;
     session.resetCandidates(msg.to);
-    this.relay(session, msg.to, { type: 'description', from: session.peerId, description: msg.description });
+    const relayed = relayedFrame(frame, 'description', msg, session.peerId) ?? JSON.stringify({ type: 'description', from: session.peerId, description: msg.description } satisfies ServerMessage);
+    this.relay(session, msg.to, 'description', relayed);
   };
 
-  private onCandidate: Handler<'candidate'> = (msg) => {
+  private onCandidate = (msg: MessageOf<ClientMessage, 'candidate'>, frame: string): void => {
     const session = this.sessionFor('candidate', msg.seq);
     if (!session) return;
     if (!session.countCandidate(msg.to)) return this.fail('too-many-candidates', 'candidate limit reached for this negotiation', 'candidate');
-    this.relay(session, msg.to, { type: 'candidate', from: session.peerId, candidate: msg.candidate });
+    const relayed = relayedFrame(frame, 'candidate', msg, session.peerId) ?? JSON.stringify({ type: 'candidate', from: session.peerId, candidate: msg.candidate } satisfies ServerMessage);
+    this.relay(session, msg.to, 'candidate', relayed);
   };
 
   private onMedia: Handler<'media'> = (msg) => {
@@ -247,11 +251,11 @@ export class Connection {
     this.close(CLOSE.superseded, 'session resumed on another socket');
   }
 
-  private relay(session: Session, to: string, message: ServerMessage): void {
-    if (to === session.peerId || !this.hub.registry.sendTo(session.roomId, to, JSON.stringify(message))) {
-      return this.fail('peer-not-found', 'that peer is not in your room', message.type);
+  private relay(session: Session, to: string, type: 'description' | 'candidate', frame: string): void {
+    if (to === session.peerId || !this.hub.registry.sendTo(session.roomId, to, frame)) {
+      return this.fail('peer-not-found', 'that peer is not in your room', type);
     }
-    this.hub.metrics.relayed(message.type);
+    this.hub.metrics.relayed(type);
   }
 
   /** The session a room message acts on; undefined (after an error) outside a room, or silently for a re-sent duplicate. */

@@ -22,7 +22,8 @@ export class Session {
   private socket: FrameSink | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private repeatTimer: NodeJS.Timeout | undefined;
-  private readonly candidatesSent = new Map<string, number>();
+  /** Created on the first candidate: a server holds a session per person, most of them idle. */
+  private candidatesSent: Map<string, number> | undefined;
   private sentSeq = 0;
   private unacked: { seq: number; frame: string }[] = [];
   /** The last numbered client message taken. */
@@ -112,6 +113,7 @@ export class Session {
 
   /** Counts a candidate sent to `peerId`; false once past the limit for this negotiation. */
   countCandidate(peerId: string): boolean {
+    this.candidatesSent ??= new Map();
     const sent = (this.candidatesSent.get(peerId) ?? 0) + 1;
     this.candidatesSent.set(peerId, sent);
     return sent <= MAX_CANDIDATES_PER_PEER;
@@ -119,6 +121,6 @@ export class Session {
 
   /** A new description starts a new round of candidates. */
   resetCandidates(peerId: string): void {
-    this.candidatesSent.delete(peerId);
+    this.candidatesSent?.delete(peerId);
   }
 }

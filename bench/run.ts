@@ -1,0 +1,170 @@
+/**
+ * `npm run bench`: call setup, signaling capacity and page weight, VideoApp
+ * against PeerJS and against the physical floor, measured in one run on this
+ * machine. Prints each measurement as it goes, then one table of figures and
+ * ratios, and writes the same to bench/RESULTS.md with the machine and date.
+ *
+ *   npm run bench             the full run (about 10 minutes)
+ *   npm run bench -- --quick  a smoke run with small counts (figures not meaningful)
+ *
+ * What each side does is documented where it is done: bench/join/page.ts,
+ * bench/signaling/{wires,generator,server-process,bare-relay}.ts, bench/page-weight.ts.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_PATH } from '../tests/support/browsers.ts';
+import { bothSides, runJoin, type JoinPlan } from './join/run.ts';
+import { measurePageWeight } from './page-weight.ts';
+import { buildProcesses, FULL_PLAN, GENERATOR_CORE, runSignaling, SERVER_CORE, type SignalingPlan } from './signaling/run.ts';
+import { markdownTable, ratio, round, summarize, table } from './stats.ts';
+
+/** The whole run is cut off past this, whatever it is doing. */
+export const BENCH_DEADLINE_MS = 30 * 60_000;
+
+const quick = process.argv.includes('--quick');
+const joinPlan: JoinPlan = quick ? { warmup: 1, calls: 3 } : { warmup: 3, calls: 21 };
+const signalingPlan: SignalingPlan = quick
+  ? { ...FULL_PLAN, rounds: 1, pairs: 200, saturateWarmupMs: 500, saturateMeasureMs: 1000, latencyRate: 2000, latencyWarmupMs: 300, latencyMeasureMs: 1000, idleClients: 1000, idleSettleMs: 500 }
+  : FULL_PLAN;
+
+const deadline = setTimeout(() => {
+  console.error(`bench: still running after ${BENCH_DEADLINE_MS / 60_000} minutes; giving up`);
+  process.exit(2);
+}, BENCH_DEADLINE_MS);
+deadline.unref();
+
+const log = (line: string) => console.log(line);
+const started = new Date();
+
+log('Page weight');
+const weight = await measurePageWeight();
+for (const f of weight.files) log(`  ${f.path}: ${f.bytes} B, ${f.gzipBytes} B gzipped`);
+log(`  peerjs.min.js ${weight.peerJsMinGzip} B gzipped; peerjs bundled by esbuild ${weight.peerJsBundledGzip} B gzipped`);
+
+log(`Join to first frame (${joinPlan.warmup} warm-up + ${joinPlan.calls} calls each, interleaved)`);
+const joins = await runJoin(joinPlan, log);
+
+log(`Signaling capacity (server on core ${SERVER_CORE}, load generator on core ${GENERATOR_CORE})`);
+await buildProcesses();
+const signaling = await runSignaling(signalingPlan, log);
+
+// ---- the table ---------------------------------------------------------------
+
+const join = Object.fromEntries(Object.entries(joins).map(([k, v]) => [k, summarize(v.map(bothSides))])) as Record<keyof typeof joins, ReturnType<typeof summarize>>;
+const sig = signaling.byKind;
+const med = (values: number[]) => summarize(values).median;
+const spread = (values: number[], digits = 0) => {
+  const s = summarize(values);
+  return s.n > 1 ? `${round(s.median, digits)} [${round(s.min, digits)}–${round(s.max, digits)}]` : round(s.median, digits);
+};
+const relayed = (k: string) => sig[k]!.saturate.map((r) => r.relayedPerSecond);
+const perCpu = (k: string) => sig[k]!.saturate.map((r) => r.relayedPerSecond / r.serverCpu);
+const p50 = (k: string) => sig[k]!.latency.map((r) => r.p50Ms);
+const p99 = (k: string) => sig[k]!.latency.map((r) => r.p99Ms);
+const kb = (k: string) => sig[k]!.memory!.perClientBytes / 1024;
+const heapKb = (k: string) => sig[k]!.memory!.heapPerClientBytes / 1024;
+const label: Record<string, string> = { floor: 'floor (2 RTCPeerConnections)', videoapp: 'VideoApp', peerjs: 'PeerJS', bare: 'bare ws relay (floor)' };
+
+const joinRows = [
+  ['join → first frame, both sides (ms)', 'median', 'p90', 'min', 'max'],
+  ...(['floor', 'videoapp', 'peerjs'] as const).map((k) => [label[k]!, round(join[k].median), round(join[k].p90), round(join[k].min), round(join[k].max)]),
+];
+const signalingRows = [
+  ['signaling server', 'relayed msg/s (median [range])', 'msg per server CPU-s', `p50 ms @${signalingPlan.latencyRate / 1000}k/s`, 'p99 ms', 'RSS KB / idle client', 'heap KB / idle client'],
+  ...(['bare', 'videoapp', 'peerjs'] as const).map((k) => [label[k]!, spread(relayed(k)), spread(perCpu(k)), spread(p50(k), 2), spread(p99(k), 2), round(kb(k), 2), round(heapKb(k), 2)]),
+];
+const vs = (a: number, b: number, target: string, met: boolean) => [ratio(a, b), target, met ? 'yes' : 'NO'];
+const joinVsFloor = join.videoapp.median / join.floor.median;
+const joinVsPeer = join.videoapp.median / join.peerjs.median;
+const ratioRows = [
+  ['ratio', 'measured', 'target', 'met'],
+  ['join median: VideoApp / floor', ...vs(join.videoapp.median, join.floor.median, '≤ 1.5× (stretch 1.2×)', joinVsFloor <= 1.5)],
+  ['join p90: VideoApp / floor', ratio(join.videoapp.p90, join.floor.p90), '', ''],
+  ['join median: VideoApp / PeerJS', ...vs(join.videoapp.median, join.peerjs.median, '≤ 0.6×', joinVsPeer <= 0.6)],
+  ['join p90: VideoApp / PeerJS', ratio(join.videoapp.p90, join.peerjs.p90), '', ''],
+  ['relayed msg/s: VideoApp / bare relay', ...vs(med(relayed('videoapp')), med(relayed('bare')), '≥ 1.0×', med(relayed('videoapp')) >= med(relayed('bare')))],
+  ['relayed msg/s: VideoApp / PeerJS', ratio(med(relayed('videoapp')), med(relayed('peerjs'))), '(≈ 1.5×)', ''],
+  ['msg per server CPU-s: VideoApp / bare relay', ratio(med(perCpu('videoapp')), med(perCpu('bare'))), '', ''],
+  ['p99 latency: VideoApp / PeerJS', ...vs(med(p99('videoapp')), med(p99('peerjs')), '≤ 1.0×', med(p99('videoapp')) <= med(p99('peerjs')))],
+  ['RSS per idle client: VideoApp / bare relay', ...vs(kb('videoapp'), kb('bare'), '≤ 1.1×', kb('videoapp') <= 1.1 * kb('bare'))],
+  ['RSS per idle client: VideoApp / PeerJS', ratio(kb('videoapp'), kb('peerjs')), '(≈ 0.85×)', ''],
+  ['first page JS+CSS gz: VideoApp / PeerJS client', ...vs(weight.firstPageGzip, Math.min(weight.peerJsMinGzip, weight.peerJsBundledGzip), `≤ 80 KB (is ${round(weight.firstPageGzip / 1024, 1)} KB)`, weight.firstPageGzip <= 80 * 1024)],
+];
+const generatorNote =
+  `Generator check: the raw-forward relay (no JSON) reached ${round(signaling.headroom.relayedPerSecond)} msg/s with the generator at ` +
+  `${round(signaling.headroom.generatorCpu * 100)}% of its core; at saturation the servers ran at ` +
+  (['bare', 'videoapp', 'peerjs'] as const).map((k) => `${k} ${round(med(sig[k]!.saturate.map((r) => r.serverCpu)) * 100)}%`).join(', ') +
+  ' of theirs, the generator at ' +
+  (['bare', 'videoapp', 'peerjs'] as const).map((k) => `${round(med(sig[k]!.saturate.map((r) => r.generatorCpu)) * 100)}%`).join(', ') +
+  '. Other work on the machine during the kept rounds: ' +
+  (['bare', 'videoapp', 'peerjs'] as const).map((k) => `${k} ${round(med(sig[k]!.saturate.map((r) => r.otherCpu)) * 100)}%`).join(', ') +
+  ' of a core (median). Error replies during the kept rounds: ' +
+  (['bare', 'videoapp', 'peerjs'] as const).map((k) => `${k} ${sig[k]!.saturate.reduce((n, r) => n + r.errors, 0) + sig[k]!.latency.reduce((n, r) => n + r.errors, 0)}`).join(', ') +
+  '.';
+
+log('');
+log(table(joinRows));
+log('');
+log(table(signalingRows));
+log('');
+log(table(ratioRows));
+log('');
+log(generatorNote);
+log(`Page weight: first page ${weight.firstPageGzip} B gz (${weight.files.map((f) => f.path).join(', ')}); peerjs.min.js ${weight.peerJsMinGzip} B gz; peerjs bundled ${weight.peerJsBundledGzip} B gz.`);
+
+// ---- RESULTS.md ----------------------------------------------------------------
+
+async function chromiumVersion(): Promise<string> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox'] });
+  const version = browser.version();
+  await browser.close();
+  return version;
+}
+
+function packageVersion(name: string): string {
+  return (JSON.parse(readFileSync(fileURLToPath(new URL(`../node_modules/${name}/package.json`, import.meta.url)), 'utf8')) as { version: string }).version;
+}
+
+const machine = [
+  `- Date: ${started.toISOString()} (run took ${Math.round((Date.now() - started.getTime()) / 60_000)} min)`,
+  `- CPU: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}; memory ${round(totalmem() / 2 ** 30, 1)} GiB; Linux ${release()}`,
+  `- Node ${process.version}; Chromium ${await chromiumVersion()}; ws ${packageVersion('ws')}; peer ${packageVersion('peer')}; peerjs ${packageVersion('peerjs')}`,
+  `- Plan: ${quick ? 'QUICK SMOKE RUN (figures not meaningful)' : 'full'}; join ${joinPlan.warmup} warm-up + ${joinPlan.calls} calls per contender; signaling ${signalingPlan.rounds} rounds × ${signalingPlan.pairs * 2} sending clients, ` +
+    `${signalingPlan.windowPerSender} offers in flight per client, ${signalingPlan.saturateMeasureMs / 1000} s measured; latency at ${signalingPlan.latencyRate} msg/s for ${signalingPlan.latencyMeasureMs / 1000} s; memory at ${signalingPlan.idleClients} idle clients`,
+];
+const markdown = `# Benchmark results
+
+Produced by \`npm run bench\` (bench/run.ts); rerun it to replace this file. How each side is
+measured is documented in the bench sources (bench/join/page.ts, bench/signaling/*.ts,
+bench/page-weight.ts). This machine is shared with other work: the signaling rounds record how
+much CPU everything else used and rerun disturbed rounds, and every figure carries its spread.
+
+${machine.join('\n')}
+
+## Join to first frame
+
+${markdownTable(joinRows)}
+
+## Signaling capacity
+
+${markdownTable(signalingRows)}
+
+${generatorNote}
+
+## Page weight
+
+First page: ${weight.files.map((f) => `\`${f.path}\` ${f.bytes} B (${f.gzipBytes} B gz)`).join(', ')}; total ${weight.firstPageGzip} B gzipped.
+PeerJS client alone: \`peerjs.min.js\` ${weight.peerJsMinGzip} B gz; \`import { Peer } from 'peerjs'\` bundled and minified by esbuild ${weight.peerJsBundledGzip} B gz.
+
+## Ratios and targets (issue 7)
+
+${markdownTable(ratioRows)}
+`;
+const resultsPath = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+if (quick) log('(quick run: bench/RESULTS.md left as it was)');
+else {
+  writeFileSync(resultsPath, markdown);
+  log(`Wrote ${resultsPath}`);
+}
