@@ -41,6 +41,8 @@ export interface Socket {
   terminate(): void;
 }
 
+type Msg<T extends ClientMessage['type']> = MessageOf<ClientMessage, T>;
+
 /** A socket's lifecycle: greeted with `hello`, then at most one room at a time. */
 type ConnectionState =
   | { kind: 'greeting' }
@@ -48,8 +50,6 @@ type ConnectionState =
   | { kind: 'joining' }
   | { kind: 'in-room'; session: Session }
   | { kind: 'closed' };
-
-type Handler<T extends ClientMessage['type']> = (msg: MessageOf<ClientMessage, T>) => void | Promise<void>;
 
 /** One signaling WebSocket: validates what arrives and dispatches it, one small handler per message type. */
 export class Connection {
@@ -126,7 +126,7 @@ export class Connection {
     }
   }
 
-  private onHello: Handler<'hello'> = async (msg) => {
+  private async onHello(msg: Msg<'hello'>): Promise<void> {
     if (this.state.kind !== 'greeting') return this.fail('out-of-order', 'hello was already received', 'hello');
     if (msg.version !== PROTOCOL_VERSION) {
       this.fail('unsupported-version', `server speaks version ${PROTOCOL_VERSION}`, 'hello');
@@ -135,7 +135,7 @@ export class Connection {
     this.state = { kind: 'ready' };
     this.send({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: this.hub.config.heartbeatIntervalMs });
     if (msg.resume !== undefined) await this.resume(msg.resume, msg.lastSeq ?? 0);
-  };
+  }
 
   private async resume(token: string, lastSeq: number): Promise<void> {
     this.state = { kind: 'joining' };
@@ -158,7 +158,7 @@ export class Connection {
     this.hub.broadcast(session, { type: 'peer-presence', peerId: session.peerId, presence: 'back' });
   }
 
-  private onJoin: Handler<'join'> = async (msg) => {
+  private async onJoin(msg: Msg<'join'>): Promise<void> {
     if (this.state.kind !== 'ready') return this.fail('out-of-order', this.state.kind === 'greeting' ? 'send hello first' : 'already in a room', 'join');
     if (!this.hub.joinLimit.take(this.address)) return this.fail('rate-limited', 'too many join attempts; wait a minute', 'join');
     const startedAt = performance.now();
@@ -191,36 +191,36 @@ export class Connection {
     this.hub.metrics.joined(seconds);
     this.hub.log.info('joined', { room: roomTag(msg.roomId), peer: peerId, host: admission.host, ms: Math.round(seconds * 1000) });
     this.hub.broadcast(session, { type: 'peer-joined', peer: { id: peerId, name: msg.name } });
-  };
+  }
 
-  private onPong: Handler<'pong'> = (msg) => {
+  private onPong(msg: Msg<'pong'>): void {
     if (this.state.kind === 'in-room' && msg.ack !== undefined) this.state.session.acknowledge(msg.ack);
-  };
+  }
 
-  private onDescription = (msg: MessageOf<ClientMessage, 'description'>, frame: string): void => {
+  private onDescription(msg: Msg<'description'>, frame: string): void {
     const session = this.sessionFor('description', msg.seq);
     if (!session) return;
     session.resetCandidates(msg.to);
     const relayed = relayedFrame(frame, 'description', msg, session.peerId) ?? JSON.stringify({ type: 'description', from: session.peerId, description: msg.description } satisfies ServerMessage);
     this.relay(session, msg.to, 'description', relayed);
-  };
+  }
 
-  private onCandidate = (msg: MessageOf<ClientMessage, 'candidate'>, frame: string): void => {
+  private onCandidate(msg: Msg<'candidate'>, frame: string): void {
     const session = this.sessionFor('candidate', msg.seq);
     if (!session) return;
     if (!session.countCandidate(msg.to)) return this.fail('too-many-candidates', 'candidate limit reached for this negotiation', 'candidate');
     const relayed = relayedFrame(frame, 'candidate', msg, session.peerId) ?? JSON.stringify({ type: 'candidate', from: session.peerId, candidate: msg.candidate } satisfies ServerMessage);
     this.relay(session, msg.to, 'candidate', relayed);
-  };
+  }
 
-  private onMedia: Handler<'media'> = (msg) => {
+  private onMedia(msg: Msg<'media'>): void {
     const session = this.sessionFor('media', msg.seq);
     if (!session) return;
     this.hub.broadcast(session, { type: 'peer-media', peerId: session.peerId, media: msg.media });
     this.hub.metrics.relayed('peer-media');
-  };
+  }
 
-  private onLock: Handler<'lock'> = async (msg) => {
+  private async onLock(msg: Msg<'lock'>): Promise<void> {
     const session = this.sessionFor('lock', msg.seq);
     if (!session) return;
     if (!session.host) return this.fail('not-room-host', 'only the person who created the room can lock it', 'lock');
@@ -229,14 +229,14 @@ export class Connection {
     const notice: ServerMessage = { type: 'room-lock', locked: msg.locked };
     this.send(notice);
     this.hub.broadcast(session, notice);
-  };
+  }
 
-  private onLeave: Handler<'leave'> = async (msg) => {
+  private async onLeave(msg: Msg<'leave'>): Promise<void> {
     const session = this.sessionFor('leave', msg.seq);
     if (!session) return;
     this.state = { kind: 'ready' };
     await this.hub.endSession(session, msg.reason === 'hang-up' ? 'hung-up' : 'left');
-  };
+  }
 
   /** The socket closed: a member keeps its place for the grace period (unless a newer socket already took it). */
   onClosed(): void {
