@@ -30,7 +30,7 @@ export interface SignalingPlan {
 }
 
 export const FULL_PLAN: SignalingPlan = {
-  rounds: 3,
+  rounds: 4,
   pairs: 1000,
   windowPerSender: 2,
   saturateWarmupMs: 2000,
