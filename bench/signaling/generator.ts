@@ -66,6 +66,8 @@ interface Client {
   template: FrameTemplate;
   /** Offers this client sent that its partner has not yet received. */
   inFlight: number;
+  /** The last `seq` VideoApp numbered a frame to this client with, acknowledged in each pong as our client does. */
+  lastSeq: number;
 }
 
 const clients: Client[] = [];
@@ -84,7 +86,17 @@ function send(client: Client): void {
   client.ws.send(client.template.head + nowUs() + client.template.tail);
 }
 
+/** VideoApp frames to a session start `{"seq":N,`: read N from the bytes without parsing the JSON. */
+function readSeq(data: Buffer): number {
+  if (data[2] !== 0x73 || data[3] !== 0x65 || data[4] !== 0x71) return -1; // `{"seq":`
+  let n = 0;
+  for (let i = 7; i < data.length && data[i]! >= 0x30 && data[i]! <= 0x39; i++) n = n * 10 + data[i]! - 0x30;
+  return n;
+}
+
 function onFrame(receiver: Client, data: Buffer): void {
+  const seq = readSeq(data);
+  if (seq > receiver.lastSeq) receiver.lastSeq = seq;
   const sentAtUs = readStamp(data);
   if (sentAtUs >= 0) {
     receiver.partner.inFlight--;
@@ -92,7 +104,7 @@ function onFrame(receiver: Client, data: Buffer): void {
     return;
   }
   const text = data.toString();
-  if (text === '{"type":"ping"}') receiver.ws.send('{"type":"pong"}');
+  if (text === '{"type":"ping"}') receiver.ws.send(receiver.lastSeq > 0 ? `{"type":"pong","ack":${receiver.lastSeq}}` : '{"type":"pong"}');
   else if (text.includes('"error"') || text.includes('"ERROR"')) {
     errors++;
     firstError ||= text;
@@ -139,8 +151,8 @@ async function connectPair(pair: number, port: number, firstClient: number): Pro
   // The first joins before the second so VideoApp's room sees them arrive in order, as in a real call.
   const first = await open(a, firstClient + a, `p${firstClient + a}`, port, `p${firstClient + b}`, roomId);
   const second = await open(b, firstClient + b, `p${firstClient + b}`, port, `p${firstClient + a}`, roomId);
-  const ca = { ws: first.ws, index: a, inFlight: 0, template: frameTemplate(kind, second.id) } as Client;
-  const cb = { ws: second.ws, index: b, inFlight: 0, template: frameTemplate(kind, first.id) } as Client;
+  const ca = { ws: first.ws, index: a, inFlight: 0, lastSeq: 0, template: frameTemplate(kind, second.id) } as Client;
+  const cb = { ws: second.ws, index: b, inFlight: 0, lastSeq: 0, template: frameTemplate(kind, first.id) } as Client;
   ca.partner = cb;
   cb.partner = ca;
   for (const c of [ca, cb]) {
