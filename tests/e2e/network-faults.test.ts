@@ -129,6 +129,8 @@ describe('a call under real network faults', { skip }, () => {
     const ufragBefore = await bob.evaluate(() => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.remoteDescription!.sdp)?.[1]);
     const started = Date.now();
     host.changeAddress();
+    // First the break must show (frames already in flight can still arrive for a moment), then the recovery.
+    await waitForCallState(bob, 'reconnecting', 15_000);
     const moving = await timeUntilMoving(bob, 30_000);
     await waitForCallState(bob, 'connected');
     const ufragAfter = await bob.evaluate(() => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.remoteDescription!.sdp)?.[1]);
