@@ -1,4 +1,4 @@
-import { RESUME_GRACE_MS, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo } from '@videoapp/protocol';
+import { assertNever, RESUME_GRACE_MS, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo } from '@videoapp/protocol';
 import { checkChatText, type ChatMessage, type ChatSendResult } from './chat-channel.ts';
 import { deriveCallState, PEER_LOST_AFTER_MS, type CallEndReason, type CallPhase, type CallState, type PeerView } from './call-state.ts';
 import { Emitter } from './emitter.ts';
@@ -384,6 +384,3 @@ export class Call extends Emitter<CallEvents> {
   }
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unhandled message ${JSON.stringify(value)}`);
-}

@@ -1,4 +1,4 @@
-import { MAX_CHAT_CHARS, MAX_PEER_MESSAGE_CHARS, PeerMessage, parse, type ErrorCode } from '@videoapp/protocol';
+import { assertNever, MAX_CHAT_CHARS, MAX_PEER_MESSAGE_CHARS, PeerMessage, parse, type ErrorCode } from '@videoapp/protocol';
 import { Emitter } from './emitter.ts';
 
 /**
@@ -89,6 +89,3 @@ export class ChatChannel extends Emitter<ChatChannelEvents> {
   }
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unhandled peer message ${String(value)}`);
-}

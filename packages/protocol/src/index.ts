@@ -4,3 +4,4 @@ export * from './messages.ts';
 export * from './peer-messages.ts';
 export * from './room-id.ts';
 export { parse, type Infer, type ParseResult, type Schema } from './schema.ts';
+export { assertNever } from './assert-never.ts';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  assertNever,
   ClientMessage,
   MAX_ERROR_MESSAGE_CHARS,
   MESSAGE_BURST_PER_SOCKET,
@@ -288,6 +289,3 @@ function aboutOf(data: unknown): string | undefined {
   return typeof type === 'string' && /^[a-z-]{1,32}$/.test(type) ? type : undefined;
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unhandled message ${JSON.stringify(value)}`);
-}

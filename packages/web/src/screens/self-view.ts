@@ -57,18 +57,14 @@ export function makeMovable(view: HTMLElement, stage: HTMLElement): () => void {
   // Only once it has been moved does it need keeping in bounds; until then the stylesheet anchors it.
   const onResize = () => view.style.left && place(current().left, current().top);
 
-  view.addEventListener('pointerdown', onDown);
-  view.addEventListener('pointermove', onMove);
-  view.addEventListener('pointerup', onUp);
-  view.addEventListener('pointercancel', onUp);
-  view.addEventListener('keydown', onKey);
-  window.addEventListener('resize', onResize);
-  return () => {
-    view.removeEventListener('pointerdown', onDown);
-    view.removeEventListener('pointermove', onMove);
-    view.removeEventListener('pointerup', onUp);
-    view.removeEventListener('pointercancel', onUp);
-    view.removeEventListener('keydown', onKey);
-    window.removeEventListener('resize', onResize);
-  };
+  // One signal removes every listener at once when the room ends.
+  const listening = new AbortController();
+  const { signal } = listening;
+  view.addEventListener('pointerdown', onDown, { signal });
+  view.addEventListener('pointermove', onMove, { signal });
+  view.addEventListener('pointerup', onUp, { signal });
+  view.addEventListener('pointercancel', onUp, { signal });
+  view.addEventListener('keydown', onKey, { signal });
+  window.addEventListener('resize', onResize, { signal });
+  return () => listening.abort();
 }
