@@ -66,8 +66,10 @@ interface Client {
   template: FrameTemplate;
   /** Offers this client sent that its partner has not yet received. */
   inFlight: number;
-  /** The last `seq` VideoApp numbered a frame to this client with, acknowledged in each pong as our client does. */
+  /** The last `seq` VideoApp numbered a frame to this client with, acknowledged as our client does. */
   lastSeq: number;
+  /** Numbers this client's offers as our client numbers its room messages. */
+  sentSeq: number;
 }
 
 const clients: Client[] = [];
@@ -83,14 +85,29 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 function send(client: Client): void {
   client.inFlight++;
-  client.ws.send(client.template.head + nowUs() + client.template.tail);
+  client.ws.send(numbered(client) + nowUs() + client.template.tail);
 }
 
-/** VideoApp frames to a session start `{"seq":N,`: read N from the bytes without parsing the JSON. */
+/**
+ * The head of an offer as VideoApp's client sends it (SignalingClient.frameOf):
+ * numbered, and acknowledging the last numbered frame received. The bare relay
+ * gets the same bytes; the PeerJS envelope has no numbers.
+ */
+function numbered(client: Client): string {
+  const head = client.template.head;
+  if (kind === 'peerjs') return head;
+  const ack = client.lastSeq > 0 ? `,"ack":${client.lastSeq}` : '';
+  return `${DESCRIPTION_TYPE},"seq":${++client.sentSeq}${ack}${head.slice(DESCRIPTION_TYPE.length)}`;
+}
+const DESCRIPTION_TYPE = '{"type":"description"';
+
+const SEQ_KEY = '"seq":';
+/** VideoApp numbers a frame to a session with `"seq":N` as its last key: read N from the bytes without parsing the JSON. */
 function readSeq(data: Buffer): number {
-  if (data[2] !== 0x73 || data[3] !== 0x65 || data[4] !== 0x71) return -1; // `{"seq":`
+  const at = data.lastIndexOf(SEQ_KEY);
+  if (at < 0) return -1;
   let n = 0;
-  for (let i = 7; i < data.length && data[i]! >= 0x30 && data[i]! <= 0x39; i++) n = n * 10 + data[i]! - 0x30;
+  for (let i = at + SEQ_KEY.length; i < data.length && data[i]! >= 0x30 && data[i]! <= 0x39; i++) n = n * 10 + data[i]! - 0x30;
   return n;
 }
 
@@ -151,8 +168,8 @@ async function connectPair(pair: number, port: number, firstClient: number): Pro
   // The first joins before the second so VideoApp's room sees them arrive in order, as in a real call.
   const first = await open(a, firstClient + a, `p${firstClient + a}`, port, `p${firstClient + b}`, roomId);
   const second = await open(b, firstClient + b, `p${firstClient + b}`, port, `p${firstClient + a}`, roomId);
-  const ca = { ws: first.ws, index: a, inFlight: 0, lastSeq: 0, template: frameTemplate(kind, second.id) } as Client;
-  const cb = { ws: second.ws, index: b, inFlight: 0, lastSeq: 0, template: frameTemplate(kind, first.id) } as Client;
+  const ca = { ws: first.ws, index: a, inFlight: 0, lastSeq: 0, sentSeq: 0, template: frameTemplate(kind, second.id) } as Client;
+  const cb = { ws: second.ws, index: b, inFlight: 0, lastSeq: 0, sentSeq: 0, template: frameTemplate(kind, first.id) } as Client;
   ca.partner = cb;
   cb.partner = ca;
   for (const c of [ca, cb]) {
@@ -286,7 +303,7 @@ async function closeAll(): Promise<void> {
   peerJsHeartbeat = undefined;
   const closed = clients.map((c) => new Promise((resolve) => c.ws.once('close', resolve)));
   for (const c of clients) {
-    if (kind === 'videoapp') c.ws.send('{"type":"leave"}');
+    if (kind === 'videoapp') c.ws.send('{"type":"leave","reason":"hang-up"}');
     c.ws.close(1000);
   }
   await Promise.race([Promise.all(closed), sleep(DRAIN_TIMEOUT_MS)]);

@@ -3,13 +3,14 @@
  * payload, an offer-sized session description (`OFFER_SDP`, about 1.4 KB of
  * SDP text, ~1.5 KB per frame), in that server's own envelope:
  *
- * - videoapp: `{"type":"description","to":…,"description":{"type":"offer","sdp":…}}`,
- *   after `hello` and `join` into a room created through `POST /api/rooms`;
+ * - videoapp: `{"type":"description","seq":N,"ack":A,"to":…,"description":{"type":"offer","sdp":…}}`,
+ *   numbered and acknowledging as our client sends it (generator.ts adds `seq`
+ *   and `ack`), after `hello` and `join` into a room created through `POST /api/rooms`;
  *   the server answers heartbeat pings, which the generator answers with `pong`
  *   (a real client does, and the server drops sockets that do not).
  * - peerjs: `{"type":"OFFER","dst":…,"payload":{"sdp":{"type":"offer","sdp":…},"type":"media","connectionId":…}}`,
  *   the shape the `peerjs` client sends, after the server's `OPEN`.
- * - bare: the VideoApp envelope, relayed by bench/signaling/bare-relay.ts.
+ * - bare: the same bytes as VideoApp's, relayed by bench/signaling/bare-relay.ts.
  *
  * The send time rides inside the SDP's origin line (`o=- <µs> 2 IN IP4 …`), so
  * the generator times a relay without parsing JSON, keeping its own cost low.

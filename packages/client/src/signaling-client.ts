@@ -10,6 +10,13 @@ const NUMBERED: ReadonlySet<ClientMessage['type']> = new Set(['description', 'ca
 /** Silence, in heartbeats, after which the server is taken for gone. */
 export const MISSED_HEARTBEATS_BEFORE_RECONNECT = 3;
 
+/** A room message kept until the server is known to have it: `fields` is everything but `type`, as JSON. */
+interface NumberedMessage {
+  seq: number;
+  type: ClientMessage['type'];
+  fields: string;
+}
+
 export type SignalingState =
   | { kind: 'connecting'; attempt: number }
   | { kind: 'open' }
@@ -43,7 +50,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   /** Unnumbered messages (join) waiting for an open socket. */
   private queue: string[] = [];
   /** Numbered messages not yet known to have reached the server. */
-  private unacked: { seq: number; frame: string }[] = [];
+  private unacked: NumberedMessage[] = [];
   private sentSeq = 0;
   /** The last numbered server message taken; repeats are dropped. */
   private receivedSeq = 0;
@@ -70,8 +77,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   send(message: ClientMessage): void {
     const canSend = this.state.kind === 'open' && !this.awaitingResume && this.socket?.readyState === 1;
     if (NUMBERED.has(message.type)) {
-      const frame = this.number(message);
-      if (canSend) this.socket!.send(frame);
+      const numbered = this.number(message);
+      if (canSend) this.socket!.send(this.frameOf(numbered));
       return;
     }
     const frame = JSON.stringify(message);
@@ -82,17 +89,27 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   /** Sends at once if the socket is open, never queued: for goodbyes on page exit. */
   sendNow(message: ClientMessage): void {
     if (this.socket?.readyState !== 1) return;
-    this.socket.send(NUMBERED.has(message.type) ? this.number(message) : JSON.stringify(message));
+    this.socket.send(NUMBERED.has(message.type) ? this.frameOf(this.number(message)) : JSON.stringify(message));
   }
 
-  private number(message: ClientMessage): string {
-    const seq = ++this.sentSeq;
-    // `seq` right after `type`: the server relays frames of this layout without serializing them again.
+  private number(message: ClientMessage): NumberedMessage {
     const { type, ...fields } = message;
-    const frame = JSON.stringify({ type, seq, ...fields });
-    this.unacked.push({ seq, frame });
+    const numbered = { seq: ++this.sentSeq, type, fields: JSON.stringify(fields) };
+    this.unacked.push(numbered);
     if (this.unacked.length > MAX_QUEUED_MESSAGES) this.unacked.shift();
-    return frame;
+    return numbered;
+  }
+
+  /**
+   * The frame for a numbered message, acknowledging what has arrived as of
+   * now (not as of when the message was first sent: after a server restart the
+   * numbering starts again, and an old acknowledgement would wrongly cover new
+   * frames). `type`, `seq` and `ack` lead so the server can relay the frame
+   * without serializing it again.
+   */
+  private frameOf({ seq, type, fields }: NumberedMessage): string {
+    const head = `{"type":"${type}","seq":${seq}${this.receivedSeq > 0 ? `,"ack":${this.receivedSeq}` : ''}`;
+    return fields === '{}' ? `${head}}` : `${head},${fields.slice(1)}`;
   }
 
   /** Drops the current socket and tries again now (e.g. the browser came back online). */
@@ -156,7 +173,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         // What follows from the server is numbered from resendFrom; what the server lacks from us, we send again.
         this.receivedSeq = msg.resendFrom - 1;
         this.unacked = this.unacked.filter((m) => m.seq > msg.received);
-        for (const { frame } of this.unacked) this.socket?.send(frame);
+        for (const numbered of this.unacked) this.socket?.send(this.frameOf(numbered));
         this.awaitingResume = false;
         this.becomeOpen();
         return this.emit('message', msg);

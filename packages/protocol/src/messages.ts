@@ -39,6 +39,12 @@ const resumeToken = string({ min: 16, max: 512, pattern: /^[A-Za-z0-9_-]+\.[A-Za
  */
 const seq = optional(integer(1, Number.MAX_SAFE_INTEGER));
 const seqCount = integer(0, Number.MAX_SAFE_INTEGER);
+/**
+ * On a numbered client message: the last numbered server message the client
+ * has received, riding along so the server can forget what it kept for a
+ * re-send without waiting for the next heartbeat's `pong`.
+ */
+const ack = optional(seqCount);
 const displayName = string({ max: MAX_NAME_CHARS });
 /** What a joiner types to enter a room its creator protected; the server keeps only a salted hash. */
 const passcode = string({ min: MIN_PASSCODE_CHARS, max: MAX_PASSCODE_CHARS });
@@ -72,19 +78,18 @@ const mediaState = object({ audio: boolean(), video: boolean() });
 // ---- client → server -------------------------------------------------------
 
 export const ClientMessage = union([
-  /** First message on every socket; `resume` reclaims a session whose socket dropped. */
   /** First message on every socket; `resume` reclaims a session whose socket dropped, `lastSeq` is the last numbered message received in it. */
   tagged('hello', { version: integer(0, 1_000_000), resume: optional(resumeToken), lastSeq: optional(seqCount) }),
   tagged('join', { roomId, name: displayName, passcode: optional(passcode), hostKey: optional(hostKey) }),
-  tagged('description', { to: peerId, description: sessionDescription, seq }),
-  tagged('candidate', { to: peerId, candidate: iceCandidate, seq }),
-  tagged('media', { media: mediaState, seq }),
+  tagged('description', { to: peerId, description: sessionDescription, seq, ack }),
+  tagged('candidate', { to: peerId, candidate: iceCandidate, seq, ack }),
+  tagged('media', { media: mediaState, seq, ack }),
   /** `hang-up` ends the call for everyone; `page-exit` (tab closed, reload) leaves the others waiting for a return. */
-  tagged('leave', { reason: oneOf(['hang-up', 'page-exit']), seq }),
+  tagged('leave', { reason: oneOf(['hang-up', 'page-exit']), seq, ack }),
   /** Answers `ping`; `ack` is the last numbered message received, so the server can forget what came before. */
-  tagged('pong', { ack: optional(seqCount) }),
+  tagged('pong', { ack }),
   /** The host closes the room to newcomers (or opens it again); people inside stay. */
-  tagged('lock', { locked: boolean(), seq }),
+  tagged('lock', { locked: boolean(), seq, ack }),
 ]);
 export type ClientMessage = Infer<typeof ClientMessage>;
 

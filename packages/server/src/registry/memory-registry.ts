@@ -1,10 +1,5 @@
 import { generateRoomId, type PeerInfo } from '@videoapp/protocol';
-import type { Deliver, JoinOutcome, RoomAccess, RoomRegistry, RoomSecrets, RoomStatus } from './room-registry.ts';
-
-interface Member {
-  info: PeerInfo;
-  deliver: Deliver;
-}
+import type { JoinOutcome, Member, RoomAccess, RoomRegistry, RoomSecrets, RoomStatus } from './room-registry.ts';
 
 interface Room {
   members: Map<string, Member>;
@@ -54,18 +49,18 @@ export class MemoryRoomRegistry implements RoomRegistry {
     if (room) room.locked = locked;
   }
 
-  async join(roomId: string, member: PeerInfo, deliver: Deliver, options: { host: boolean }): Promise<JoinOutcome> {
+  async join(roomId: string, member: Member, options: { host: boolean }): Promise<JoinOutcome> {
     const room = this.liveRoom(roomId);
     if (!room) return { ok: false, code: 'room-not-found' };
     if (room.locked && !options.host) return { ok: false, code: 'room-locked' };
     if (room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };
-    const others = [...room.members.values()].map((m) => m.info);
-    room.members.set(member.id, { info: member, deliver });
+    const others = peerInfos(room.members.values());
+    room.members.set(member.id, member);
     room.emptySince = undefined;
     return { ok: true, others };
   }
 
-  async restore(roomId: string, member: PeerInfo, deliver: Deliver): Promise<JoinOutcome> {
+  async restore(roomId: string, member: Member): Promise<JoinOutcome> {
     let room = this.liveRoom(roomId);
     if (!room) {
       // Rebuilt after a restart, the room's secrets are gone with the old process: it comes back locked,
@@ -75,8 +70,8 @@ export class MemoryRoomRegistry implements RoomRegistry {
     }
     room.members.delete(member.id);
     if (room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };
-    const others = [...room.members.values()].map((m) => m.info);
-    room.members.set(member.id, { info: member, deliver });
+    const others = peerInfos(room.members.values());
+    room.members.set(member.id, member);
     room.emptySince = undefined;
     return { ok: true, others };
   }
@@ -88,7 +83,7 @@ export class MemoryRoomRegistry implements RoomRegistry {
   }
 
   async members(roomId: string): Promise<PeerInfo[]> {
-    return [...(this.rooms.get(roomId)?.members.values() ?? [])].map((m) => m.info);
+    return peerInfos(this.rooms.get(roomId)?.members.values() ?? []);
   }
 
   sendTo(roomId: string, peerId: string, frame: string): boolean {
@@ -130,4 +125,8 @@ export class MemoryRoomRegistry implements RoomRegistry {
   private expireEmptyRooms(): void {
     for (const [id, room] of this.rooms) if (this.isExpired(room)) this.rooms.delete(id);
   }
+}
+
+function peerInfos(members: Iterable<Member>): PeerInfo[] {
+  return Array.from(members, ({ id, name }) => ({ id, name }));
 }

@@ -1,7 +1,12 @@
 import type { ErrorCode, PeerInfo } from '@videoapp/protocol';
 
-/** Hands a serialized server message to one member's socket, wherever it lives. */
-export type Deliver = (frame: string) => void;
+/** A person in a room as this process holds them: who they are, and the way to their socket. */
+export interface Member {
+  readonly id: string;
+  readonly name: string;
+  /** Hands a serialized server message to this member's socket, wherever it lives. */
+  deliver(frame: string): void;
+}
 
 export type JoinOutcome = { ok: true; others: PeerInfo[] } | { ok: false; code: Extract<ErrorCode, 'room-not-found' | 'room-full' | 'room-locked'> };
 
@@ -34,12 +39,12 @@ export interface RoomRegistry {
   access(roomId: string): Promise<RoomAccess | undefined>;
   setLocked(roomId: string, locked: boolean): Promise<void>;
   /** Adds a member; a locked room refuses everyone but its host (checked here, so it cannot race a lock). */
-  join(roomId: string, member: PeerInfo, deliver: Deliver, options: { host: boolean }): Promise<JoinOutcome>;
+  join(roomId: string, member: Member, options: { host: boolean }): Promise<JoinOutcome>;
   /**
    * Puts a returning member back under its old id, re-creating the room if it
    * is gone (the server restarted). Fails only if the room has filled since.
    */
-  restore(roomId: string, member: PeerInfo, deliver: Deliver): Promise<JoinOutcome>;
+  restore(roomId: string, member: Member): Promise<JoinOutcome>;
   leave(roomId: string, peerId: string): Promise<void>;
   members(roomId: string): Promise<PeerInfo[]>;
   /** Sends to one member; false when that peer is not in the room. */

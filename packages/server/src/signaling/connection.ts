@@ -43,6 +43,8 @@ export interface Socket {
 }
 
 type Msg<T extends ClientMessage['type']> = MessageOf<ClientMessage, T>;
+/** Messages that act on the sender's room, numbered so they survive a dropped socket. */
+type RoomMessage = Msg<'description' | 'candidate' | 'media' | 'leave' | 'lock'>;
 
 /** A socket's lifecycle: greeted with `hello`, then at most one room at a time. */
 type ConnectionState =
@@ -153,10 +155,10 @@ export class Connection {
     const { session } = reclaimed;
     this.state = { kind: 'in-room', session };
     const resendFrom = session.resume(this, lastSeq);
-    const peers = (await this.hub.registry.members(session.roomId)).filter((p) => p.id !== session.peerId);
-    this.send({ type: 'resumed', roomId: session.roomId, selfId: session.peerId, peers, iceServers: this.hub.iceServersFor(session.peerId), received: session.receivedSeq, resendFrom });
+    const peers = (await this.hub.registry.members(session.roomId)).filter((p) => p.id !== session.id);
+    this.send({ type: 'resumed', roomId: session.roomId, selfId: session.id, peers, iceServers: this.hub.iceServersFor(session.id), received: session.receivedSeq, resendFrom });
     session.resend(resendFrom);
-    this.hub.broadcast(session, { type: 'peer-presence', peerId: session.peerId, presence: 'back' });
+    this.hub.broadcast(session, { type: 'peer-presence', peerId: session.id, presence: 'back' });
   }
 
   private async onJoin(msg: Msg<'join'>): Promise<void> {
@@ -172,8 +174,8 @@ export class Connection {
       return this.fail(admission.code, admission.message, 'join');
     }
     const peerId = randomBytes(8).toString('hex');
-    const session = new Session(peerId, msg.name, msg.roomId, this.hub.newResumeToken(msg.roomId, peerId, msg.name, admission.host), this, admission.host);
-    const outcome = await this.hub.registry.join(msg.roomId, { id: peerId, name: msg.name }, session.deliver, { host: admission.host });
+    const session = new Session(peerId, msg.name, msg.roomId, this, admission.host);
+    const outcome = await this.hub.registry.join(msg.roomId, session, { host: admission.host });
     if (this.state.kind !== 'joining') {
       // The socket closed while the registry answered: undo the join.
       if (outcome.ok) await this.hub.registry.leave(msg.roomId, peerId);
@@ -187,7 +189,7 @@ export class Connection {
     this.state = { kind: 'in-room', session };
     this.hub.addSession(session);
     const locked = (await this.hub.registry.status(msg.roomId))?.locked ?? false;
-    this.send({ type: 'joined', roomId: msg.roomId, selfId: peerId, peers: outcome.others, resumeToken: session.resumeToken, iceServers: this.hub.iceServersFor(peerId), host: admission.host, locked });
+    this.send({ type: 'joined', roomId: msg.roomId, selfId: peerId, peers: outcome.others, resumeToken: this.hub.newResumeToken(msg.roomId, peerId, msg.name, admission.host), iceServers: this.hub.iceServersFor(peerId), host: admission.host, locked });
     const seconds = (performance.now() - startedAt) / 1000;
     this.hub.metrics.joined(seconds);
     this.hub.log.info('joined', { room: roomTag(msg.roomId), peer: peerId, host: admission.host, ms: Math.round(seconds * 1000) });
@@ -199,30 +201,30 @@ export class Connection {
   }
 
   private onDescription(msg: Msg<'description'>, frame: string): void {
-    const session = this.sessionFor('description', msg.seq);
+    const session = this.sessionFor(msg);
     if (!session) return;
     session.resetCandidates(msg.to);
-    const relayed = relayedFrame(frame, 'description', msg, session.peerId) ?? JSON.stringify({ type: 'description', from: session.peerId, description: msg.description } satisfies ServerMessage);
+    const relayed = relayedFrame(frame, 'description', msg, session.id) ?? JSON.stringify({ type: 'description', from: session.id, description: msg.description } satisfies ServerMessage);
     this.relay(session, msg.to, 'description', relayed);
   }
 
   private onCandidate(msg: Msg<'candidate'>, frame: string): void {
-    const session = this.sessionFor('candidate', msg.seq);
+    const session = this.sessionFor(msg);
     if (!session) return;
     if (!session.countCandidate(msg.to)) return this.fail('too-many-candidates', 'candidate limit reached for this negotiation', 'candidate');
-    const relayed = relayedFrame(frame, 'candidate', msg, session.peerId) ?? JSON.stringify({ type: 'candidate', from: session.peerId, candidate: msg.candidate } satisfies ServerMessage);
+    const relayed = relayedFrame(frame, 'candidate', msg, session.id) ?? JSON.stringify({ type: 'candidate', from: session.id, candidate: msg.candidate } satisfies ServerMessage);
     this.relay(session, msg.to, 'candidate', relayed);
   }
 
   private onMedia(msg: Msg<'media'>): void {
-    const session = this.sessionFor('media', msg.seq);
+    const session = this.sessionFor(msg);
     if (!session) return;
-    this.hub.broadcast(session, { type: 'peer-media', peerId: session.peerId, media: msg.media });
+    this.hub.broadcast(session, { type: 'peer-media', peerId: session.id, media: msg.media });
     this.hub.metrics.relayed('peer-media');
   }
 
   private async onLock(msg: Msg<'lock'>): Promise<void> {
-    const session = this.sessionFor('lock', msg.seq);
+    const session = this.sessionFor(msg);
     if (!session) return;
     if (!session.host) return this.fail('not-room-host', 'only the person who created the room can lock it', 'lock');
     await this.hub.registry.setLocked(session.roomId, msg.locked);
@@ -233,7 +235,7 @@ export class Connection {
   }
 
   private async onLeave(msg: Msg<'leave'>): Promise<void> {
-    const session = this.sessionFor('leave', msg.seq);
+    const session = this.sessionFor(msg);
     if (!session) return;
     this.state = { kind: 'ready' };
     await this.hub.endSession(session, msg.reason === 'hang-up' ? 'hung-up' : 'left');
@@ -253,19 +255,25 @@ export class Connection {
   }
 
   private relay(session: Session, to: string, type: 'description' | 'candidate', frame: string): void {
-    if (to === session.peerId || !this.hub.registry.sendTo(session.roomId, to, frame)) {
+    if (to === session.id || !this.hub.registry.sendTo(session.roomId, to, frame)) {
       return this.fail('peer-not-found', 'that peer is not in your room', type);
     }
     this.hub.metrics.relayed(type);
   }
 
-  /** The session a room message acts on; undefined (after an error) outside a room, or silently for a re-sent duplicate. */
-  private sessionFor(about: ClientMessage['type'], seq: number | undefined): Session | undefined {
+  /**
+   * The session a room message acts on, after taking the acknowledgement it
+   * carries; undefined (after an error) outside a room, or silently for a
+   * re-sent duplicate.
+   */
+  private sessionFor(msg: RoomMessage): Session | undefined {
     if (this.state.kind !== 'in-room') {
-      this.fail('out-of-order', 'join a room first', about);
+      this.fail('out-of-order', 'join a room first', msg.type);
       return undefined;
     }
-    return this.state.session.accept(seq) ? this.state.session : undefined;
+    const session = this.state.session;
+    if (msg.ack !== undefined) session.acknowledge(msg.ack);
+    return session.accept(msg.seq) ? session : undefined;
   }
 
   private refuseFlood(): void {

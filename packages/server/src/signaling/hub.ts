@@ -37,9 +37,11 @@ export class SignalingHub {
   private readonly slices: Set<Connection>[] = Array.from({ length: HEARTBEAT_SLICES }, () => new Set());
   private nextSlice = 0;
   private beatCount = 0;
-  private readonly sessionsByToken = new Map<string, Session>();
+  /** Sessions by peer id. Resume tokens are not kept: a token is checked by its signature, then names its peer. */
+  private readonly sessions = new Map<string, Session>();
   private readonly socketsPerAddress = new Map<string, number>();
-  private readonly endedTokens = new Set<string>();
+  /** Peer ids of sessions that ended, whose tokens must not bring them back. */
+  private readonly endedSessions = new Set<string>();
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
@@ -47,7 +49,7 @@ export class SignalingHub {
     readonly registry: RoomRegistry,
     readonly log: Logger,
   ) {
-    this.metrics = new Metrics(() => ({ sockets: this.socketCount, rooms: registry.roomCount(), sessions: this.sessionsByToken.size }));
+    this.metrics = new Metrics(() => ({ sockets: this.socketCount, rooms: registry.roomCount(), sessions: this.sessions.size }));
     this.joinLimit = new PerMinuteLimit(config.joinsPerMinutePerAddress);
     this.admission = new RoomAdmission(registry, config);
     this.heartbeat = setInterval(() => this.beat(), config.heartbeatIntervalMs / HEARTBEAT_SLICES);
@@ -116,10 +118,10 @@ export class SignalingHub {
   }
 
   addSession(session: Session): void {
-    this.sessionsByToken.set(session.resumeToken, session);
+    this.sessions.set(session.id, session);
     // Credentials issued at join expire; a long call still needs valid ones for ICE restarts and late joiners.
     const turn = this.config.turn;
-    if (turn) session.repeatDelivery(turnRefreshIntervalMs(turn), () => JSON.stringify({ type: 'ice-servers', iceServers: this.iceServersFor(session.peerId) } satisfies ServerMessage));
+    if (turn) session.repeatDelivery(turnRefreshIntervalMs(turn), () => JSON.stringify({ type: 'ice-servers', iceServers: this.iceServersFor(session.id) } satisfies ServerMessage));
   }
 
   /**
@@ -129,16 +131,16 @@ export class SignalingHub {
    * session ended for good or the token is not ours.
    */
   async reclaimSession(token: string, connection: Connection): Promise<{ session: Session; rebuilt: boolean } | undefined> {
-    const held = this.sessionsByToken.get(token);
+    const claims = readResumeToken(this.config.resumeSecret, token);
+    if (!claims || this.endedSessions.has(claims.peerId)) return undefined;
+    const held = this.sessions.get(claims.peerId);
     if (held) {
+      if (held.roomId !== claims.roomId) return undefined;
       for (const other of this.allConnections()) if (other !== connection && held.isAttachedTo(other)) other.supersede();
       return { session: held, rebuilt: false };
     }
-    if (this.endedTokens.has(token)) return undefined;
-    const claims = readResumeToken(this.config.resumeSecret, token);
-    if (!claims) return undefined;
-    const session = new Session(claims.peerId, claims.name, claims.roomId, token, connection, claims.host);
-    const outcome = await this.registry.restore(claims.roomId, { id: claims.peerId, name: claims.name }, session.deliver);
+    const session = new Session(claims.peerId, claims.name, claims.roomId, connection, claims.host);
+    const outcome = await this.registry.restore(claims.roomId, session);
     if (!outcome.ok) return undefined;
     this.addSession(session);
     return { session, rebuilt: true };
@@ -150,27 +152,27 @@ export class SignalingHub {
 
   sessionAway(session: Session, connection: Connection): void {
     session.awaitResume(this.config.resumeGraceMs, () => void this.endSession(session, 'lost'));
-    this.broadcast(session, { type: 'peer-presence', peerId: session.peerId, presence: 'away' });
-    this.log.debug('session-away', { room: roomTag(session.roomId), peer: session.peerId, address: connection.address });
+    this.broadcast(session, { type: 'peer-presence', peerId: session.id, presence: 'away' });
+    this.log.debug('session-away', { room: roomTag(session.roomId), peer: session.id, address: connection.address });
   }
 
   async endSession(session: Session, reason: DepartureReason): Promise<void> {
-    if (!this.sessionsByToken.delete(session.resumeToken)) return;
-    this.rememberEnded(session.resumeToken);
-    this.log.info('left', { room: roomTag(session.roomId), peer: session.peerId, reason });
+    if (!this.sessions.delete(session.id)) return;
+    this.rememberEnded(session.id);
+    this.log.info('left', { room: roomTag(session.roomId), peer: session.id, reason });
     session.end();
-    await this.registry.leave(session.roomId, session.peerId);
-    this.broadcast(session, { type: 'peer-left', peerId: session.peerId, reason });
+    await this.registry.leave(session.roomId, session.id);
+    this.broadcast(session, { type: 'peer-left', peerId: session.id, reason });
   }
 
   /** A token whose session ended must not bring it back; the memory is bounded, oldest forgotten first. */
-  private rememberEnded(token: string): void {
-    this.endedTokens.add(token);
-    if (this.endedTokens.size > MAX_REMEMBERED_ENDED_SESSIONS) this.endedTokens.delete(this.endedTokens.values().next().value!);
+  private rememberEnded(peerId: string): void {
+    this.endedSessions.add(peerId);
+    if (this.endedSessions.size > MAX_REMEMBERED_ENDED_SESSIONS) this.endedSessions.delete(this.endedSessions.values().next().value!);
   }
 
   broadcast(from: Session, message: ServerMessage): void {
-    this.registry.broadcast(from.roomId, from.peerId, JSON.stringify(message));
+    this.registry.broadcast(from.roomId, from.id, JSON.stringify(message));
   }
 
   internalError(connection: Connection, err: unknown): void {
@@ -205,7 +207,7 @@ export class SignalingHub {
       connection.send({ type: 'goodbye', retryMs });
       connection.close(CLOSE.restarting, 'server restarting');
     }
-    for (const session of this.sessionsByToken.values()) session.end();
+    for (const session of this.sessions.values()) session.end();
     this.wss.close();
   }
 }

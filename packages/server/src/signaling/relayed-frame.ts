@@ -4,21 +4,23 @@
  * parsed message again: re-serializing a ~1.5 KB offer was about a tenth of
  * the server's CPU per relayed message.
  *
- * Our client sends `{"type":T,"seq":N,"to":TO,"T":VALUE}` (`"seq":N,` only on
- * numbered messages). When a frame starts with exactly that head and ends with
- * `}`, the relayed frame is the same text with the head swapped for
- * `{"type":T,"from":FROM,"T":`. The frame already parsed and passed the strict
- * schema, so the rest is VALUE plus, at most, repeats of the keys, of which
- * JSON.parse keeps the last (the one we validated). A repeated `to` or `seq`
- * would reach the receiver as a field it does not know or a wrong number, so
- * a frame holding either past its head takes the slow path, as does any other
- * layout. Returns undefined for the slow path.
+ * Our client sends `{"type":T,"seq":N,"ack":A,"to":TO,"T":VALUE}` (`seq` and
+ * `ack` only on numbered messages, `ack` once it has something to
+ * acknowledge). When a frame starts with exactly that head and ends with `}`,
+ * the relayed frame is `{"type":T,"T":VALUE,"from":FROM}`. The frame already
+ * parsed and passed the strict schema, so whatever follows VALUE can only be
+ * repeats of the client's own keys, of which JSON.parse keeps the last:
+ * - a repeated `T` is the value the server validated, the one the receiver keeps;
+ * - a repeated `seq` is overridden by the server's number, which goes last (Session.deliver);
+ * - a repeated `to` or `ack` is a key no server message has, so the receiver's
+ *   strict schema drops the frame: the sender can only spoil its own message.
+ * Returns undefined for any other layout (the slow path).
  */
-export function relayedFrame(frame: string, type: 'description' | 'candidate', msg: { to: string; seq?: number }, from: string): string | undefined {
-  const head = msg.seq === undefined ? `{"type":"${type}","to":"${msg.to}","${type}":` : `{"type":"${type}","seq":${msg.seq},"to":"${msg.to}","${type}":`;
+export function relayedFrame(frame: string, type: 'description' | 'candidate', msg: { to: string; seq?: number; ack?: number }, from: string): string | undefined {
+  const numbering = (msg.seq === undefined ? '' : `,"seq":${msg.seq}`) + (msg.ack === undefined ? '' : `,"ack":${msg.ack}`);
+  const head = `{"type":"${type}"${numbering},"to":"${msg.to}","${type}":`;
   if (!frame.startsWith(head) || frame.charCodeAt(frame.length - 1) !== CLOSING_BRACE) return undefined;
-  if (frame.includes('"to"', head.length) || frame.includes('"seq"', head.length)) return undefined;
-  return `{"type":"${type}","from":"${from}","${type}":${frame.slice(head.length)}`;
+  return `{"type":"${type}","${type}":${frame.slice(head.length, -1)},"from":"${from}"}`;
 }
 
 const CLOSING_BRACE = 0x7d;

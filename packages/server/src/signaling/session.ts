@@ -1,9 +1,11 @@
 import { MAX_CANDIDATES_PER_PEER } from '@videoapp/protocol';
+import type { Member } from '../registry/room-registry.ts';
 
 /**
  * Numbered frames kept for re-sending after a dropped socket. The client
- * acknowledges every heartbeat, so in practice this holds a few seconds' worth;
- * the cap only matters for a client that stops acknowledging.
+ * acknowledges on every numbered message it sends and on every heartbeat, so
+ * in practice this holds a fraction of a second's worth; the cap only matters
+ * for a client that stops acknowledging.
  */
 export const MAX_UNACKED_FRAMES = 256;
 
@@ -17,23 +19,26 @@ export interface FrameSink {
  * Frames to the client are numbered and kept until acknowledged, so a new
  * socket gets whatever the old one lost; numbered frames from the client are
  * accepted once, so its re-sends are harmless.
+ *
+ * A server holds one of these per connected person, most of them idle, so it
+ * is kept small: the registry holds the session itself as the room's member,
+ * and what only some sessions need is created on first use.
  */
-export class Session {
+export class Session implements Member {
   private socket: FrameSink | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private repeatTimer: NodeJS.Timeout | undefined;
-  /** Created on the first candidate: a server holds a session per person, most of them idle. */
   private candidatesSent: Map<string, number> | undefined;
   private sentSeq = 0;
-  private unacked: { seq: number; frame: string }[] = [];
+  /** Frames not yet acknowledged, oldest first: they carry the numbers sentSeq - length + 1 … sentSeq. */
+  private unacked: string[] | undefined;
   /** The last numbered client message taken. */
   receivedSeq = 0;
 
   constructor(
-    readonly peerId: string,
+    readonly id: string,
     readonly name: string,
     readonly roomId: string,
-    readonly resumeToken: string,
     socket: FrameSink,
     /** Created the room (presented its host key), so may lock it. */
     readonly host = false,
@@ -49,20 +54,28 @@ export class Session {
     return this.socket === socket;
   }
 
-  /** Numbers a serialized server message, keeps it until acknowledged, and sends it if a socket is attached. */
-  readonly deliver = (frame: string): void => {
+  /**
+   * Numbers a serialized server message, keeps it until acknowledged, and
+   * sends it if a socket is attached. The number goes last: JSON.parse keeps
+   * the last of repeated keys, so no `seq` inside a relayed message can stand
+   * in for the server's.
+   */
+  deliver(frame: string): void {
     const seq = ++this.sentSeq;
-    const numbered = `{"seq":${seq},${frame.slice(1)}`;
-    this.unacked.push({ seq, frame: numbered });
-    if (this.unacked.length > MAX_UNACKED_FRAMES) this.unacked.shift();
+    const numbered = `${frame.slice(0, -1)},"seq":${seq}}`;
+    const unacked = (this.unacked ??= []);
+    unacked.push(numbered);
+    if (unacked.length > MAX_UNACKED_FRAMES) unacked.shift();
     this.socket?.sendFrame(numbered);
-  };
+  }
 
   /** The client has everything up to `seq`. */
   acknowledge(seq: number): void {
-    let drop = 0;
-    while (drop < this.unacked.length && this.unacked[drop]!.seq <= seq) drop++;
-    if (drop > 0) this.unacked = this.unacked.slice(drop);
+    const unacked = this.unacked;
+    if (!unacked) return;
+    const kept = this.sentSeq - seq;
+    if (kept <= 0) this.unacked = undefined;
+    else if (kept < unacked.length) this.unacked = unacked.slice(unacked.length - kept);
   }
 
   /** Takes a numbered client message once; false for one already taken (a re-send after a resume). */
@@ -94,7 +107,9 @@ export class Session {
 
   /** Sends again every kept frame from `fromSeq` on. */
   resend(fromSeq: number): void {
-    for (const { seq, frame } of this.unacked) if (seq >= fromSeq) this.socket?.sendFrame(frame);
+    const unacked = this.unacked ?? [];
+    const firstKept = this.sentSeq - unacked.length + 1;
+    for (let i = Math.max(0, fromSeq - firstKept); i < unacked.length; i++) this.socket?.sendFrame(unacked[i]!);
   }
 
   /** Delivers `frame()` every `intervalMs` while the session lives; queued like any frame while the socket is away. */
@@ -108,7 +123,7 @@ export class Session {
     clearTimeout(this.graceTimer);
     clearInterval(this.repeatTimer);
     this.socket = undefined;
-    this.unacked = [];
+    this.unacked = undefined;
   }
 
   /** Counts a candidate sent to `peerId`; false once past the limit for this negotiation. */
