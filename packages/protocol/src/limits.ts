@@ -5,7 +5,7 @@
 
 export const PROTOCOL_VERSION = 1;
 
-/** Largest WebSocket frame the server accepts; bigger frames close the socket. */
+/** Largest WebSocket message (all its fragments together) the server accepts; a bigger one closes the socket with 1009. */
 export const MAX_MESSAGE_BYTES = 48 * 1024;
 /**
  * Bytes the server may hold queued for one socket whose peer is not reading
