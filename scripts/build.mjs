@@ -57,6 +57,5 @@ await build({
   format: 'esm',
   target: 'node20',
   outfile: join(root, 'packages/server/dist/main.js'),
-  external: ['ws'],
   logLevel: 'warning',
 });

@@ -55,8 +55,9 @@ const BUILT = here('../dist');
  * Bundles the server and generator processes the way `npm run build` bundles
  * the server for `npm start` (esbuild, no keep-names), so our server runs as
  * shipped rather than through tsx, whose keep-names transform gives every
- * function an extra property table. `ws` and `peer` stay external: every side
- * runs the same installed `ws`, and PeerJS runs its published build.
+ * function an extra property table. `ws` and `peer` stay external: the bare
+ * relay and the generator run the installed `ws` (our server speaks WebSocket
+ * itself, packages/server/src/websocket/), and PeerJS runs its published build.
  */
 export async function buildProcesses(): Promise<void> {
   await build({

@@ -5,8 +5,14 @@
 
 export const PROTOCOL_VERSION = 1;
 
-/** Largest WebSocket frame the server accepts; bigger frames close the socket. */
+/** Largest WebSocket message (all its fragments together) the server accepts; a bigger one closes the socket with 1009. */
 export const MAX_MESSAGE_BYTES = 48 * 1024;
+/**
+ * Bytes the server may hold queued for one socket whose peer is not reading
+ * (about twenty of the largest messages); past this the socket is dropped, so
+ * a stalled client cannot grow the server's memory without bound.
+ */
+export const MAX_BUFFERED_BYTES_PER_SOCKET = 1024 * 1024;
 /** Largest SDP in one description (a Firefox offer with audio, video and data is ~6 KB). */
 export const MAX_SDP_CHARS = 40 * 1024;
 /** Largest single ICE candidate line. */

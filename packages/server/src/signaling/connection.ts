@@ -13,6 +13,8 @@ import {
 } from '@videoapp/protocol';
 import { roomTag } from '../log.ts';
 import { TokenBucket } from '../rate-limit.ts';
+import { CLOSE_CODE } from '../websocket/frames.ts';
+import type { WebSocketHandler } from '../websocket/web-socket.ts';
 import type { SignalingHub } from './hub.ts';
 import { relayedFrame } from './relayed-frame.ts';
 import { Session } from './session.ts';
@@ -55,7 +57,7 @@ type ConnectionState =
   | { kind: 'closed' };
 
 /** One signaling WebSocket: validates what arrives and dispatches it, one small handler per message type. */
-export class Connection {
+export class Connection implements WebSocketHandler {
   private state: ConnectionState = { kind: 'greeting' };
   private readonly bucket = new TokenBucket(MESSAGES_PER_SECOND_PER_SOCKET, MESSAGE_BURST_PER_SOCKET);
   private floodStrikes = 0;
@@ -88,8 +90,8 @@ export class Connection {
     this.socket.close(code, reason);
   }
 
-  /** One frame from the socket: rate-limited, parsed, validated, dispatched. */
-  receive(frame: string): void {
+  /** One text message from the socket: rate-limited, parsed, validated, dispatched. */
+  onText(frame: string): void {
     this.lastHeardAt = Date.now();
     if (!this.bucket.take(this.lastHeardAt)) return this.refuseFlood();
     let data: unknown;
@@ -241,8 +243,20 @@ export class Connection {
     await this.hub.endSession(session, msg.reason === 'hang-up' ? 'hung-up' : 'left');
   }
 
+  onBinary(): void {
+    this.hub.metrics.rejected('binary-frame');
+    this.close(CLOSE.policy, 'binary frames are not part of the protocol');
+  }
+
+  /** The socket is already closing with `code`; only the count is ours to keep. */
+  onProtocolError(code: number): void {
+    this.hub.metrics.rejected(code === CLOSE_CODE.tooLarge ? 'message-too-large' : 'bad-frame');
+    this.hub.log.debug('protocol-error', { code, address: this.address });
+  }
+
   /** The socket closed: a member keeps its place for the grace period (unless a newer socket already took it). */
-  onClosed(): void {
+  onClose(): void {
+    this.hub.forget(this);
     const previous = this.state;
     this.state = { kind: 'closed' };
     if (previous.kind === 'in-room' && previous.session.isAttachedTo(this)) this.hub.sessionAway(previous.session, this);

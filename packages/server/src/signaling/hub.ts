@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { MAX_MESSAGE_BYTES, type DepartureReason, type IceServer, type ServerMessage } from '@videoapp/protocol';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type DepartureReason, type IceServer, type ServerMessage } from '@videoapp/protocol';
 import type { ServerConfig } from '../config.ts';
 import { roomTag, type Logger } from '../log.ts';
 import { Metrics } from '../metrics.ts';
@@ -10,6 +9,8 @@ import { PerMinuteLimit } from '../rate-limit.ts';
 import type { RoomRegistry } from '../registry/room-registry.ts';
 import { readResumeToken, signResumeToken } from '../resume-token.ts';
 import { issueTurnCredentials, turnRefreshIntervalMs } from '../turn-credentials.ts';
+import { acceptUpgrade, handshakeProblem, refuseUpgrade, type UpgradeRefusal } from '../websocket/handshake.ts';
+import { ServerWebSocket } from '../websocket/web-socket.ts';
 import { RoomAdmission } from './admission.ts';
 import { CLOSE, Connection } from './connection.ts';
 import { Session } from './session.ts';
@@ -32,7 +33,6 @@ export class SignalingHub {
   readonly metrics: Metrics;
   readonly joinLimit: PerMinuteLimit;
   readonly admission: RoomAdmission;
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   /** Every open connection, in HEARTBEAT_SLICES groups the heartbeat visits in turn. */
   private readonly slices: Set<Connection>[] = Array.from({ length: HEARTBEAT_SLICES }, () => new Set());
   private nextSlice = 0;
@@ -61,16 +61,22 @@ export class SignalingHub {
     const refusal = this.refusalFor(req, address);
     if (refusal) {
       this.metrics.rejected(refusal.reason);
-      socket.end(`HTTP/1.1 ${refusal.status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
+      return refuseUpgrade(socket, refusal);
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, address));
+    if (!acceptUpgrade(req, socket)) return;
+    const ws = new ServerWebSocket(socket);
+    const connection = new Connection(ws, address, this);
+    this.slices[this.nextSlice++ % HEARTBEAT_SLICES]!.add(connection);
+    this.socketsPerAddress.set(address, (this.socketsPerAddress.get(address) ?? 0) + 1);
+    ws.start(connection, head);
   }
 
-  private refusalFor(req: IncomingMessage, address: string): { status: string; reason: string } | undefined {
+  private refusalFor(req: IncomingMessage, address: string): (UpgradeRefusal & { reason: string }) | undefined {
     const origin = req.headers.origin;
     if (origin !== undefined && !this.isAllowedOrigin(origin, req.headers.host)) return { status: '403 Forbidden', reason: 'bad-origin' };
     if ((this.socketsPerAddress.get(address) ?? 0) >= this.config.socketsPerAddress) return { status: '429 Too Many Requests', reason: 'too-many-sockets' };
+    const problem = handshakeProblem(req);
+    if (problem) return { ...problem, reason: 'bad-handshake' };
     return undefined;
   }
 
@@ -84,30 +90,12 @@ export class SignalingHub {
     }
   }
 
-  private accept(ws: WebSocket, address: string): void {
-    const connection = new Connection(ws, address, this);
-    const slice = this.slices[this.nextSlice++ % HEARTBEAT_SLICES]!;
-    slice.add(connection);
-    this.socketsPerAddress.set(address, (this.socketsPerAddress.get(address) ?? 0) + 1);
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        this.metrics.rejected('binary-frame');
-        return connection.close(CLOSE.policy, 'binary frames are not part of the protocol');
-      }
-      connection.receive(data.toString());
-    });
-    ws.on('close', () => {
-      slice.delete(connection);
-      const left = (this.socketsPerAddress.get(address) ?? 1) - 1;
-      if (left === 0) this.socketsPerAddress.delete(address);
-      else this.socketsPerAddress.set(address, left);
-      connection.onClosed();
-    });
-    // ws closes the socket itself after a protocol error (1009 too large, 1007 bad UTF-8, 1002 bad frame).
-    ws.on('error', (err: Error & { code?: string }) => {
-      this.metrics.rejected(err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message-too-large' : 'bad-frame');
-      this.log.debug('socket-error', { code: err.code });
-    });
+  /** A connection's socket closed: it no longer counts against its address or gets heartbeats. */
+  forget(connection: Connection): void {
+    for (const slice of this.slices) if (slice.delete(connection)) break;
+    const left = (this.socketsPerAddress.get(connection.address) ?? 1) - 1;
+    if (left === 0) this.socketsPerAddress.delete(connection.address);
+    else this.socketsPerAddress.set(connection.address, left);
   }
 
   iceServersFor(peerId: string): IceServer[] {
@@ -208,6 +196,5 @@ export class SignalingHub {
       connection.close(CLOSE.restarting, 'server restarting');
     }
     for (const session of this.sessions.values()) session.end();
-    this.wss.close();
   }
 }
