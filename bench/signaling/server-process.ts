@@ -2,7 +2,8 @@
  * One signaling server in its own process, so it can be pinned to one core
  * (the runner starts it under `taskset`). Usage: server-process.ts <kind>.
  * Tells its parent the port over IPC, and on request reports its resident
- * memory after two full garbage collections (started with --expose-gc).
+ * memory after two full garbage collections (started with --expose-gc) and a
+ * pause for V8 to return the pages they freed.
  *
  * What each kind runs, as shipped:
  * - videoapp: our server, `startServer` with the default configuration (every
@@ -47,19 +48,30 @@ async function start(kind: ServerKind): Promise<number> {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function memory(): MemoryReport {
+/**
+ * After a full GC, V8 hands the pages it freed to a background thread that
+ * returns them to the OS a moment later; read before that, the resident set
+ * still counts them. This long a pause was enough on every run here (the
+ * figure stopped moving well before it).
+ */
+export const MEMORY_SETTLE_MS = 1_000;
+
+/** Resident memory after two full garbage collections, once V8 has returned what they freed. */
+async function memory(): Promise<MemoryReport> {
   gc?.();
   gc?.();
-  const usage = process.memoryUsage();
+  // Live heap right after the collections; the resident set once the freed pages are gone.
+  const { heapUsed } = process.memoryUsage();
   const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size]));
-  return { rss: usage.rss, heapUsed: usage.heapUsed, spaces };
+  await new Promise((resolve) => setTimeout(resolve, MEMORY_SETTLE_MS));
+  return { rss: process.memoryUsage.rss(), heapUsed, spaces };
 }
 
 const kind = process.argv[2] as ServerKind;
 const port = await start(kind);
 process.send!({ port } satisfies ServerReady);
 process.on('message', (request: string) => {
-  if (request === 'memory') process.send!(memory());
+  if (request === 'memory') void memory().then((report) => process.send!(report));
   if (request === 'exit') process.exit(0);
   // For profiling memory by hand: BENCH_SERVER_HEAP_SNAPSHOT makes the runner ask for one.
   if (request.startsWith('snapshot ')) process.send!(writeHeapSnapshot(request.slice('snapshot '.length)));
