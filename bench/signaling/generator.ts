@@ -20,6 +20,7 @@
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { ACK_DELAY_MS } from '@videoapp/client';
 import { quantile } from '../stats.ts';
 import { createVideoAppRoom, frameTemplate, readStamp, sourceAddress, type FrameTemplate, type WireKind } from './wires.ts';
 
@@ -66,8 +67,12 @@ interface Client {
   template: FrameTemplate;
   /** Offers this client sent that its partner has not yet received. */
   inFlight: number;
-  /** The last `seq` VideoApp numbered a frame to this client with, acknowledged as our client does. */
+  /** The last `seq` VideoApp numbered a frame to this client with. */
   lastSeq: number;
+  /** The last `seq` acknowledged: on an offer, a pong, or an `ack` once ACK_DELAY_MS passed without either. */
+  ackedSeq: number;
+  /** When this client's acknowledgement timer would fire; 0 while none is set. */
+  ackDueMs: number;
   /** Numbers this client's offers as our client numbers its room messages. */
   sentSeq: number;
 }
@@ -96,6 +101,7 @@ function send(client: Client): void {
 function numbered(client: Client): string {
   const head = client.template.head;
   if (kind === 'peerjs') return head;
+  client.ackedSeq = client.lastSeq;
   const ack = client.lastSeq > 0 ? `,"ack":${client.lastSeq}` : '';
   return `${DESCRIPTION_TYPE},"seq":${++client.sentSeq}${ack}${head.slice(DESCRIPTION_TYPE.length)}`;
 }
@@ -111,9 +117,37 @@ function readSeq(data: Buffer): number {
   return n;
 }
 
+/**
+ * Our client acknowledges a numbered frame at most ACK_DELAY_MS after it
+ * arrives, alone if no message of its own carried the acknowledgement first.
+ * One sweep over a queue in arrival order stands in for a timer per client.
+ */
+const awaitingAck: Client[] = [];
+let ackSweep: NodeJS.Timeout | undefined;
+/** How often the stand-in for the clients' acknowledgement timers runs. */
+export const ACK_SWEEP_MS = 5;
+
+function sweepAcks(): void {
+  const now = performance.now();
+  let done = 0;
+  for (; done < awaitingAck.length && awaitingAck[done]!.ackDueMs <= now; done++) {
+    const client = awaitingAck[done]!;
+    client.ackDueMs = 0;
+    if (client.lastSeq > client.ackedSeq) {
+      client.ackedSeq = client.lastSeq;
+      client.ws.send(`{"type":"ack","seq":${client.lastSeq}}`);
+    }
+  }
+  awaitingAck.splice(0, done);
+}
+
 function onFrame(receiver: Client, data: Buffer): void {
   const seq = readSeq(data);
   if (seq > receiver.lastSeq) receiver.lastSeq = seq;
+  if (kind === 'videoapp' && seq > 0 && receiver.ackDueMs === 0) {
+    receiver.ackDueMs = performance.now() + ACK_DELAY_MS;
+    awaitingAck.push(receiver);
+  }
   const sentAtUs = readStamp(data);
   if (sentAtUs >= 0) {
     receiver.partner.inFlight--;
@@ -121,7 +155,10 @@ function onFrame(receiver: Client, data: Buffer): void {
     return;
   }
   const text = data.toString();
-  if (text === '{"type":"ping"}') receiver.ws.send(receiver.lastSeq > 0 ? `{"type":"pong","ack":${receiver.lastSeq}}` : '{"type":"pong"}');
+  if (text === '{"type":"ping"}') {
+    receiver.ackedSeq = receiver.lastSeq;
+    receiver.ws.send(receiver.lastSeq > 0 ? `{"type":"pong","ack":${receiver.lastSeq}}` : '{"type":"pong"}');
+  }
   else if (text.includes('"error"') || text.includes('"ERROR"')) {
     errors++;
     firstError ||= text;
@@ -168,8 +205,9 @@ async function connectPair(pair: number, port: number, firstClient: number): Pro
   // The first joins before the second so VideoApp's room sees them arrive in order, as in a real call.
   const first = await open(a, firstClient + a, `p${firstClient + a}`, port, `p${firstClient + b}`, roomId);
   const second = await open(b, firstClient + b, `p${firstClient + b}`, port, `p${firstClient + a}`, roomId);
-  const ca = { ws: first.ws, index: a, inFlight: 0, lastSeq: 0, sentSeq: 0, template: frameTemplate(kind, second.id) } as Client;
-  const cb = { ws: second.ws, index: b, inFlight: 0, lastSeq: 0, sentSeq: 0, template: frameTemplate(kind, first.id) } as Client;
+  const fresh = { inFlight: 0, lastSeq: 0, ackedSeq: 0, ackDueMs: 0, sentSeq: 0 };
+  const ca = { ws: first.ws, index: a, ...fresh, template: frameTemplate(kind, second.id) } as Client;
+  const cb = { ws: second.ws, index: b, ...fresh, template: frameTemplate(kind, first.id) } as Client;
   ca.partner = cb;
   cb.partner = ca;
   for (const c of [ca, cb]) {
@@ -184,6 +222,7 @@ async function connect(command: Extract<GeneratorCommand, { command: 'connect' }
   kind = command.kind;
   // Real PeerJS clients send a heartbeat, as VideoApp clients answer pings: both servers get their keep-alive traffic.
   if (kind === 'peerjs') peerJsHeartbeat ??= setInterval(() => clients.forEach((c) => c.ws.send('{"type":"HEARTBEAT"}')), PEERJS_HEARTBEAT_MS);
+  if (kind === 'videoapp') ackSweep ??= setInterval(sweepAcks, ACK_SWEEP_MS);
   serverPid = command.serverPid;
   const started = performance.now();
   let next = 0;
@@ -301,6 +340,9 @@ async function latency(command: Extract<GeneratorCommand, { command: 'latency' }
 async function closeAll(): Promise<void> {
   clearInterval(peerJsHeartbeat);
   peerJsHeartbeat = undefined;
+  clearInterval(ackSweep);
+  ackSweep = undefined;
+  awaitingAck.length = 0;
   const closed = clients.map((c) => new Promise((resolve) => c.ws.once('close', resolve)));
   for (const c of clients) {
     if (kind === 'videoapp') c.ws.send('{"type":"leave","reason":"hang-up"}');

@@ -200,6 +200,45 @@ describe('resuming', () => {
     }
   });
 
+  test('what a client acknowledged, alone or on a message of its own, is not re-sent on resume', async () => {
+    const server = await startTestServer({ heartbeatIntervalMs: 60_000, heartbeatTimeoutMs: 120_000 });
+    try {
+      const { a, b, aId, bId, aJoined } = await pairInRoom(server.url);
+      const candidate = (text: string, seq: number) => b.send({ type: 'candidate', to: aId, candidate: { candidate: text }, seq });
+      candidate('first', 1);
+      candidate('second', 2);
+      await a.next('candidate');
+      await a.next('candidate');
+      // A standalone ack: the server forgets everything up to it.
+      a.send({ type: 'ack', seq: a.lastSeq });
+      candidate('third', 3);
+      await a.next('candidate');
+      // An ack riding on a numbered message does the same.
+      a.send({ type: 'description', seq: 1, ack: a.lastSeq, to: bId, description: offer });
+      await b.next('description');
+      candidate('fourth', 4);
+      await a.next('candidate');
+      a.ws.terminate();
+      await new Promise((r) => setTimeout(r, 100));
+      const back = await WsTestClient.open(server.url);
+      // Told nothing on resume (lastSeq 0), the server still re-sends only what was never acknowledged.
+      back.send({ type: 'hello', version: PROTOCOL_VERSION, resume: aJoined.resumeToken, lastSeq: 0 });
+      await back.next('resumed');
+      assert.equal((await back.next('candidate')).candidate.candidate, 'fourth');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(back.pending().filter((m) => m.type === 'candidate'), []);
+      // An ack outside a room has nothing to act on, and is not an error.
+      const outsider = await WsTestClient.open(server.url);
+      outsider.send({ type: 'hello', version: PROTOCOL_VERSION });
+      await outsider.next('welcome');
+      outsider.send({ type: 'ack', seq: 3 });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(outsider.pending().filter((m) => m.type === 'error'), []);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('after a server restart a signed resume token rebuilds the session under the same peer id', async () => {
     const resumeSecret = 'integration-test-secret';
     const first = await startTestServer({ resumeSecret });

@@ -5,5 +5,5 @@ export { mediaErrorCode, openUserMedia, stopStream, type MediaErrorCode, type Me
 export { PeerLink, type LinkState, type LocalTracks, type MediaKind } from './peer-link.ts';
 export { QUALITY_INTERVAL_MS, QUALITY_THRESHOLDS, rateQuality, type LinkQuality, type QualityIssue, type QualityLevel } from './quality.ts';
 export { SCREEN_SHARE_CONSTRAINTS, ScreenShare, type ScreenShareOutcome, type ScreenShareState } from './screen-share.ts';
-export { SignalingClient, type SignalingState } from './signaling-client.ts';
+export { ACK_DELAY_MS, SignalingClient, type SignalingState } from './signaling-client.ts';
 export { summarizeStats, type LinkStats } from './stats.ts';

@@ -7,6 +7,13 @@ export const RECONNECT_DELAYS_MS = [0, 250, 500, 1000, 2000] as const;
 export const MAX_QUEUED_MESSAGES = 256;
 /** Room messages that must not be lost or doubled across a reconnect: numbered, kept, re-sent on resume. */
 const NUMBERED: ReadonlySet<ClientMessage['type']> = new Set(['description', 'candidate', 'media', 'leave']);
+/**
+ * Longest a numbered server message waits to be acknowledged when no message
+ * of ours goes out to carry the acknowledgement. The server keeps each frame
+ * until then; kept briefly, they die young instead of burdening its full
+ * garbage collections. Several arriving together share one `ack`.
+ */
+export const ACK_DELAY_MS = 25;
 /** Silence, in heartbeats, after which the server is taken for gone. */
 export const MISSED_HEARTBEATS_BEFORE_RECONNECT = 3;
 
@@ -54,6 +61,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   private sentSeq = 0;
   /** The last numbered server message taken; repeats are dropped. */
   private receivedSeq = 0;
+  /** The last numbered server message acknowledged to the server. */
+  private ackedSeq = 0;
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatMs = 2000;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -108,8 +118,22 @@ export class SignalingClient extends Emitter<SignalingEvents> {
    * without serializing it again.
    */
   private frameOf({ seq, type, fields }: NumberedMessage): string {
-    const head = `{"type":"${type}","seq":${seq}${this.receivedSeq > 0 ? `,"ack":${this.receivedSeq}` : ''}`;
+    const ack = this.acknowledging();
+    const head = `{"type":"${type}","seq":${seq}${ack === undefined ? '' : `,"ack":${ack}`}`;
     return fields === '{}' ? `${head}}` : `${head},${fields.slice(1)}`;
+  }
+
+  /** What to acknowledge in a message about to be sent: everything received so far. */
+  private acknowledging(): number | undefined {
+    this.ackedSeq = this.receivedSeq;
+    return this.receivedSeq > 0 ? this.receivedSeq : undefined;
+  }
+
+  private scheduleAck(): void {
+    this.ackTimer ??= setTimeout(() => {
+      this.ackTimer = undefined;
+      if (this.receivedSeq > this.ackedSeq && this.socket?.readyState === 1) this.sendNow({ type: 'ack', seq: this.acknowledging()! });
+    }, ACK_DELAY_MS);
   }
 
   /** Drops the current socket and tries again now (e.g. the browser came back online). */
@@ -157,10 +181,12 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     if ('seq' in msg && msg.seq !== undefined) {
       if (msg.seq <= this.receivedSeq) return;
       this.receivedSeq = msg.seq;
+      this.scheduleAck();
     }
     switch (msg.type) {
       case 'ping':
-        return this.sendNow({ type: 'pong', ack: this.receivedSeq || undefined });
+        // Until `resumed` says where numbering stands (it starts again after a server restart), acknowledge nothing.
+        return this.sendNow({ type: 'pong', ack: this.awaitingResume ? undefined : this.acknowledging() });
       case 'welcome':
         this.heartbeatMs = msg.heartbeatMs;
         this.awaitingResume = this.resumeToken !== undefined;
@@ -171,7 +197,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         return this.scheduleReconnect(0, msg.retryMs);
       case 'resumed':
         // What follows from the server is numbered from resendFrom; what the server lacks from us, we send again.
-        this.receivedSeq = msg.resendFrom - 1;
+        this.receivedSeq = this.ackedSeq = msg.resendFrom - 1;
         this.unacked = this.unacked.filter((m) => m.seq > msg.received);
         for (const numbered of this.unacked) this.socket?.send(this.frameOf(numbered));
         this.awaitingResume = false;
@@ -200,6 +226,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.unacked = [];
     this.sentSeq = 0;
     this.receivedSeq = 0;
+    this.ackedSeq = 0;
   }
 
   private becomeOpen(): void {
@@ -225,6 +252,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   private dropSocket(): void {
     clearTimeout(this.watchdog);
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
     const socket = this.socket;
     this.socket = undefined;
     if (!socket) return;

@@ -40,9 +40,10 @@ const resumeToken = string({ min: 16, max: 512, pattern: /^[A-Za-z0-9_-]+\.[A-Za
 const seq = optional(integer(1, Number.MAX_SAFE_INTEGER));
 const seqCount = integer(0, Number.MAX_SAFE_INTEGER);
 /**
- * On a numbered client message: the last numbered server message the client
- * has received, riding along so the server can forget what it kept for a
- * re-send without waiting for the next heartbeat's `pong`.
+ * The last numbered server message the client has received, so the server can
+ * forget what it kept for a re-send. It rides on numbered client messages and
+ * on `pong`; with nothing to ride on, the client sends `ack` on its own (see
+ * ACK_DELAY_MS in the client).
  */
 const ack = optional(seqCount);
 const displayName = string({ max: MAX_NAME_CHARS });
@@ -88,6 +89,7 @@ export const ClientMessage = union([
   tagged('leave', { reason: oneOf(['hang-up', 'page-exit']), seq, ack }),
   /** Answers `ping`; `ack` is the last numbered message received, so the server can forget what came before. */
   tagged('pong', { ack }),
+  tagged('ack', { seq: seqCount }),
   /** The host closes the room to newcomers (or opens it again); people inside stay. */
   tagged('lock', { locked: boolean(), seq, ack }),
 ]);

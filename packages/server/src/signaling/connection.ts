@@ -126,6 +126,8 @@ export class Connection implements WebSocketHandler {
         return this.onLock(msg);
       case 'pong':
         return this.onPong(msg);
+      case 'ack':
+        return this.onAck(msg);
       default:
         return assertNever(msg);
     }
@@ -200,6 +202,11 @@ export class Connection implements WebSocketHandler {
 
   private onPong(msg: Msg<'pong'>): void {
     if (this.state.kind === 'in-room' && msg.ack !== undefined) this.state.session.acknowledge(msg.ack);
+  }
+
+  /** Outside a room there is nothing to acknowledge: a late one (sent as the session ended) is dropped. */
+  private onAck(msg: Msg<'ack'>): void {
+    if (this.state.kind === 'in-room') this.state.session.acknowledge(msg.seq);
   }
 
   private onDescription(msg: Msg<'description'>, frame: string): void {
