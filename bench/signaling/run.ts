@@ -141,7 +141,8 @@ class ServerProcess {
 }
 
 class Generator {
-  private readonly child = pinned(GENERATOR_CORE, 'generator', [], ['--max-old-space-size=4096']);
+  // BENCH_GENERATOR_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the generator (to check it is not the bottleneck).
+  private readonly child = pinned(GENERATOR_CORE, 'generator', [], ['--max-old-space-size=4096', ...(process.env.BENCH_GENERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])]);
 
   async run<T>(command: GeneratorCommand, timeoutMs: number): Promise<T> {
     const reply = nextMessage<{ ok: boolean; result?: T; error?: string; firstError?: string }>(this.child, timeoutMs, `generator ${command.command}`);
@@ -152,7 +153,12 @@ class Generator {
     return answer.result as T;
   }
 
-  stop(): Promise<void> {
+  /** Lets the generator exit by itself (it does when its IPC channel closes, writing any profile), then kills it if it does not. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.disconnect();
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2_000))]);
     return stop(this.child);
   }
 }
