@@ -172,6 +172,15 @@ describe('in a desktop call', () => {
     assert.deepEqual([shown.width, shown.height], [SHARE_WIDTH, SHARE_HEIGHT], 'the video element plays the share');
     console.log(`screen share: Bob decodes ${shared.frameWidth}x${shared.frameHeight} (camera was ${camera.frameWidth}x${camera.frameHeight})`);
 
+    // Recovery keeps what is being sent: after an ICE restart (what a network change leads to) Bob still gets the share, not the camera.
+    const remoteUfrag = () => bob.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((pc) => pc.connectionState !== 'closed')!.remoteDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1]!);
+    const ufragBefore = await remoteUfrag();
+    await alice.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((pc) => pc.connectionState !== 'closed')!.restartIce());
+    await eventually('a new ICE session at Bob', remoteUfrag, (ufrag) => ufrag !== ufragBefore);
+    await expectMediaFlowing(bob, 'Bob after the ICE restart', 1000);
+    const afterRestart = await remoteMedia(bob);
+    assert.deepEqual([afterRestart.frameWidth, afterRestart.frameHeight], [SHARE_WIDTH, SHARE_HEIGHT], 'still the share after the restart');
+
     // Stopped from our button: the camera is back on the same sender.
     await alice.getByRole('button', { name: 'Stop sharing your screen' }).click();
     await eventually('camera back at Bob', () => picture(bob, REMOTE_VIDEO), (p) => p.width !== SHARE_WIDTH && fromFakeCamera(p, 0));
