@@ -7,7 +7,7 @@ import type { RunningServer } from '@videoapp/server';
 import WebSocket from 'ws';
 import { metricValue } from '../support/metrics.ts';
 import { clientFrame, closeCodeOf, closedWithin, rawConnect, rawUpgrade } from '../support/raw-socket.ts';
-import { startTestServer } from '../support/test-server.ts';
+import { startHttpsTestServer, startTestServer } from '../support/test-server.ts';
 import { pairInRoom, WsTestClient } from '../support/ws-client.ts';
 
 const offer = { type: 'offer' as const, sdp: 'v=0\r\n' };
@@ -68,6 +68,22 @@ describe('limits and abuse', () => {
     assert.ok(silentMs >= 900 && partialMs >= 900, `dropped too early: ${silentMs} ${partialMs}`);
   });
 
+  test('an upgrade whose target is no URL at all is dropped, and the server lives on', async () => {
+    for (const target of ['//', '//a:b@', '//:99999/ws']) {
+      const socket = await rawConnect(server.port);
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
+      await closedWithin(socket, 2000);
+    }
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    await expectStillRelaying(bystanders);
+  });
+
+  test('a refused upgrade is closed by the server even while the client keeps its side open', async () => {
+    const socket = await rawConnect(server.port, { allowHalfOpen: true });
+    socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nOrigin: https://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${Buffer.alloc(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    await closedWithin(socket, 2000);
+  });
+
   test('a WebSocket that never says hello is closed with 4003', async () => {
     const c = await WsTestClient.open(server.url);
     const started = Date.now();
@@ -116,6 +132,19 @@ describe('limits and abuse', () => {
     const c = await WsTestClient.greeted(server.url);
     c.sendRaw(Buffer.from([1, 2, 3]));
     assert.equal((await c.waitClosed()).code, 1008);
+  });
+});
+
+describe('over HTTPS', () => {
+  test('a connection that never starts TLS is dropped within the handshake timeout', async () => {
+    const server = await startHttpsTestServer({ handshakeTimeoutMs: 1000 });
+    try {
+      const silent = await rawConnect(server.port);
+      const ms = await closedWithin(silent, 4000);
+      assert.ok(ms >= 900, `dropped too early: ${ms} ms`);
+    } finally {
+      await server.close();
+    }
   });
 });
 

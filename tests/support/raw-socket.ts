@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 
-/** A TCP connection to the server that speaks only what a test writes: for handshakes and frames no well-behaved client would send. */
-export function rawConnect(port: number): Promise<Socket> {
+/**
+ * A TCP connection to the server that speaks only what a test writes: for
+ * handshakes and frames no well-behaved client would send. `allowHalfOpen`
+ * keeps our side open after the server ends its side, as a hostile client would.
+ */
+export function rawConnect(port: number, options: { allowHalfOpen?: boolean } = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => resolve(socket));
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false }, () => resolve(socket));
     socket.once('error', reject);
   });
 }
@@ -20,10 +24,29 @@ export function closedWithin(socket: Socket, timeoutMs: number): Promise<number>
     socket.on('error', () => {});
     // Read (and ignore) whatever the server says, e.g. a 408, so its FIN is seen.
     socket.resume();
+    pokeAfterEnd(socket);
     socket.once('close', () => {
       clearTimeout(timer);
       resolve(Date.now() - started);
     });
+  });
+}
+
+/** Times a half-open client pokes the server after its FIN, 50 ms apart. */
+const HALF_OPEN_POKES = 40;
+
+/**
+ * A client that keeps its own side open (allowHalfOpen) sees no close when the
+ * server lets go after its FIN: only writing tells, since a released connection
+ * answers with a reset. A server still holding the connection answers nothing.
+ */
+export function pokeAfterEnd(socket: Socket): void {
+  socket.once('end', () => {
+    let pokes = 0;
+    const poke = setInterval(() => {
+      if (socket.destroyed || ++pokes > HALF_OPEN_POKES) return clearInterval(poke);
+      socket.write('x');
+    }, 50);
   });
 }
 

@@ -24,6 +24,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Where the signaling WebSocket is served; any other upgrade is refused. */
+export const SIGNALING_PATH = '/ws';
+
 /** Starts HTTP and signaling on one port. Port 0 picks a free one (tests). */
 export async function startServer(config: ServerConfig, options: { registry?: RoomRegistry; log?: Logger } = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
@@ -49,10 +52,19 @@ export async function startServer(config: ServerConfig, options: { registry?: Ro
   if (tls?.created) log.info('certificate-created', { dataDir: config.dataDir, fingerprint: tls.fingerprint });
   // Checked this often, a connection that never finishes its request headers is dropped within a second of its deadline.
   const checking = { connectionsCheckingInterval: Math.min(1_000, config.handshakeTimeoutMs) };
-  const server: Server = tls ? createSecureServer({ ...checking, cert: tls.cert, key: tls.key }, onRequest) : createServer(checking, onRequest);
+  // Over HTTPS the same bound covers a connection that never starts TLS (the default would wait two minutes).
+  const server: Server = tls
+    ? createSecureServer({ ...checking, handshakeTimeout: config.handshakeTimeoutMs, cert: tls.cert, key: tls.key }, onRequest)
+    : createServer(checking, onRequest);
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/ws') return socket.destroy();
-    hub.handleUpgrade(req, socket, head, req.socket.remoteAddress ?? 'unknown');
+    // This runs inside the socket's data handler, where anything thrown would take the whole process down.
+    try {
+      if ((req.url ?? '').split('?', 1)[0] !== SIGNALING_PATH) return socket.destroy();
+      hub.handleUpgrade(req, socket, head, req.socket.remoteAddress ?? 'unknown');
+    } catch (err) {
+      log.error('upgrade-failed', { message: err instanceof Error ? err.message : String(err) });
+      socket.destroy();
+    }
   });
   // A handshake must finish promptly: a slow-loris request or upgrade (or a connection that sends nothing) is dropped.
   server.headersTimeout = config.handshakeTimeoutMs;

@@ -261,6 +261,11 @@ export class Connection implements WebSocketHandler {
     this.hub.log.debug('protocol-error', { code, address: this.address });
   }
 
+  onFailure(err: unknown): void {
+    this.hub.metrics.rejected('internal');
+    this.hub.log.error('handler-failed', { message: err instanceof Error ? err.message : String(err), address: this.address });
+  }
+
   /** The socket closed: a member keeps its place for the grace period (unless a newer socket already took it). */
   onClose(): void {
     this.hub.forget(this);

@@ -45,6 +45,8 @@ export function acceptUpgrade(req: IncomingMessage, socket: Duplex): boolean {
 export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
   // The HTTP server stops watching a socket once it is handed over: an error now (a reset) must not become an uncaught exception.
   socket.on('error', ignoreSocketError);
+  // Nothing else watches this socket now: once the answer is out, it is closed whatever the client does.
+  socket.once('finish', () => socket.destroy());
   const headers = ['Connection: close', 'Content-Length: 0', ...(refusal.headers ?? [])];
   socket.end(`HTTP/1.1 ${refusal.status}\r\n${headers.join('\r\n')}\r\n\r\n`);
 }

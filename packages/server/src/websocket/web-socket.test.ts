@@ -3,15 +3,19 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { MAX_BUFFERED_BYTES_PER_SOCKET, MAX_MESSAGE_BYTES } from '@videoapp/protocol';
 import WebSocket from 'ws';
+import { pokeAfterEnd } from '../../../../tests/support/raw-socket.ts';
 import { OPCODE } from './frames.ts';
 import { acceptUpgrade, handshakeProblem, refuseUpgrade } from './handshake.ts';
 import { CLOSE_TIMEOUT_MS, ServerWebSocket, type WebSocketHandler } from './web-socket.ts';
 
 /** Longest any step here waits before the test fails. */
 const WAIT_MS = 5_000;
+/** A message our test handler throws on, standing in for a bug in the real one. */
+const HANDLER_BUG = 'make the handler throw';
 
 /** The server's side of one connection: its socket and what its handler heard. */
 class Peer implements WebSocketHandler {
@@ -20,9 +24,14 @@ class Peer implements WebSocketHandler {
   protocolErrors: number[] = [];
   closedWith: number | undefined;
   closedAt = 0;
+  readonly failures: unknown[] = [];
   constructor(readonly ws: ServerWebSocket) {}
   onText(text: string): void {
+    if (text === HANDLER_BUG) throw new Error('a bug in the handler');
     this.texts.push(text);
+  }
+  onFailure(err: unknown): void {
+    this.failures.push(err);
   }
   onBinary(): void {
     this.binaries++;
@@ -63,6 +72,8 @@ function everythingSent(socket: Socket): Promise<Buffer> {
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => reject(new Error('the server kept the connection open')), WAIT_MS);
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => {});
+    pokeAfterEnd(socket);
     socket.once('close', () => {
       clearTimeout(timer);
       resolve(Buffer.concat(chunks));
@@ -100,11 +111,13 @@ describe('ServerWebSocket over real sockets', () => {
   let server: Server;
   let port: number;
   const peers: Peer[] = [];
+  const upgraded = new Set<Duplex>();
   const nextPeer = async (before: number): Promise<Peer> => (await until('a connection', () => peers.length > before), peers[before]!);
 
   before(async () => {
     server = createServer((_req, res) => res.writeHead(404).end());
     server.on('upgrade', (req, socket, head: Buffer) => {
+      upgraded.add(socket);
       const problem = handshakeProblem(req);
       if (problem) return refuseUpgrade(socket, problem);
       if (!acceptUpgrade(req, socket)) return;
@@ -118,6 +131,8 @@ describe('ServerWebSocket over real sockets', () => {
   });
   after(async () => {
     for (const peer of peers) peer.ws.terminate();
+    // Whatever a failed test left open must not keep the server (and the run) from finishing.
+    for (const socket of upgraded) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
 
@@ -235,6 +250,27 @@ describe('ServerWebSocket over real sockets', () => {
     socket.destroy();
   });
 
+  test('a handler that throws costs only its own socket: the owner hears why, the process and the other sockets go on', async () => {
+    const count = peers.length;
+    const open = async () => {
+      const client = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+      await new Promise((resolve) => client.once('open', resolve));
+      return client;
+    };
+    const victim = await open();
+    const bystander = await open();
+    await until('two connections', () => peers.length === count + 2);
+    const [victimPeer, bystanderPeer] = [peers[count]!, peers[count + 1]!];
+    const closed = new Promise<number>((resolve) => victim.once('close', resolve));
+    victim.send(HANDLER_BUG);
+    assert.equal(await closed, 1006, 'dropped without a closing handshake');
+    assert.match(String(victimPeer.failures[0]), /a bug in the handler/);
+    await until('the close to be seen', () => victimPeer.closedWith !== undefined);
+    bystander.send('still here');
+    await until('the bystander message', () => bystanderPeer.texts.includes('still here'));
+    bystander.close();
+  });
+
   test('handshakes that are not WebSocket version 13 with a proper key are refused', async () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ 'Sec-WebSocket-Version': '8' }, /^HTTP\/1\.1 426 [^]*\r\nSec-WebSocket-Version: 13\r\n/],
@@ -243,7 +279,8 @@ describe('ServerWebSocket over real sockets', () => {
       [{ Upgrade: 'h2c' }, /^HTTP\/1\.1 400 /],
     ];
     for (const [headers, expected] of cases) {
-      const socket = await rawConnect(port);
+      // A client that keeps its side open: the server must still close the connection once it has answered.
+      const socket = await rawConnect(port, { allowHalfOpen: true });
       const answer = everythingSent(socket);
       socket.write(upgradeRequest(port, headers));
       assert.match((await answer).toString('latin1'), expected, JSON.stringify(headers));

@@ -16,6 +16,8 @@ export interface WebSocketHandler {
   onProtocolError(code: number): void;
   /** Once, when the socket has closed; `code` is the peer's close code, or 1006 when none arrived. */
   onClose(code: number): void;
+  /** One of the calls above threw. The socket is dropped; the process, and every other socket, go on. */
+  onFailure(err: unknown): void;
 }
 
 /** open → closing (a close frame went out) → closed (the socket is gone). */
@@ -29,6 +31,7 @@ export class ServerWebSocket extends FrameReader {
   private state: WebSocketState = 'open';
   private handler: WebSocketHandler | null = null;
   private peerCloseCode: number = CLOSE_CODE.abnormal;
+  private closeTimer: NodeJS.Timeout | undefined;
 
   /** `socket` has just been answered with 101 (see handshake.ts). */
   constructor(private readonly socket: Duplex) {
@@ -63,11 +66,19 @@ export class ServerWebSocket extends FrameReader {
     this.write(closeFrame(code, reason));
     // Half-closing keeps reading, so a peer still sending does not get a reset that could destroy our close frame before it reads it.
     this.socket.end();
-    setTimeout(destroySocket, CLOSE_TIMEOUT_MS, this.socket).unref();
+    this.closeTimer = setTimeout(destroySocket, CLOSE_TIMEOUT_MS, this.socket);
+    this.closeTimer.unref();
   }
 
   terminate(): void {
+    if (this.state === 'open') this.state = 'closing';
     this.socket.destroy();
+  }
+
+  /** A handler threw while this socket's events were being delivered: drop the socket, tell the owner. */
+  failed(err: unknown): void {
+    this.terminate();
+    this.handler?.onFailure(err);
   }
 
   /** Every write passes here: a peer that stops reading must not grow our memory without bound. */
@@ -110,14 +121,21 @@ export class ServerWebSocket extends FrameReader {
   closed(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    clearTimeout(this.closeTimer);
     this.stopReading();
     (this.socket as OwnedSocket)[owner] = undefined;
     this.handler!.onClose(this.peerCloseCode);
   }
 }
 
+// The handler runs inside these listeners; a throw escaping a socket listener would end the process.
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[owner]?.read(chunk);
+  const webSocket = this[owner];
+  try {
+    webSocket?.read(chunk);
+  } catch (err) {
+    webSocket?.failed(err);
+  }
 }
 
 function onSocketEnd(this: OwnedSocket): void {
@@ -125,7 +143,12 @@ function onSocketEnd(this: OwnedSocket): void {
 }
 
 function onSocketClose(this: OwnedSocket): void {
-  this[owner]?.closed();
+  const webSocket = this[owner];
+  try {
+    webSocket?.closed();
+  } catch (err) {
+    webSocket?.failed(err);
+  }
 }
 
 /** A reset or other socket error is followed by 'close', which is where the handler hears of it. */
