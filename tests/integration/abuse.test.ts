@@ -135,6 +135,30 @@ describe('limits and abuse', () => {
   });
 });
 
+describe('behind a reverse proxy', () => {
+  test('limits count the client a trusted proxy names, and nobody else can name one', async () => {
+    const forwarded = (client: string) => ({ 'X-Forwarded-For': client });
+    const behindProxy = await startTestServer({ trustedProxies: ['127.0.0.1'], socketsPerAddress: 2 });
+    try {
+      const ada = [await WsTestClient.open(behindProxy.url, forwarded('203.0.113.5')), await WsTestClient.open(behindProxy.url, forwarded('203.0.113.5'))];
+      await assert.rejects(WsTestClient.open(behindProxy.url, forwarded('203.0.113.5')), /429/, "Ada's third socket");
+      const bob = await WsTestClient.open(behindProxy.url, forwarded('203.0.113.6'));
+      for (const c of [...ada, bob]) c.close();
+    } finally {
+      await behindProxy.close();
+    }
+    // The same header from a peer that is not a trusted proxy changes nothing: both sockets count against 127.0.0.1.
+    const direct = await startTestServer({ trustedProxies: ['10.0.0.1'], socketsPerAddress: 2 });
+    try {
+      const two = [await WsTestClient.open(direct.url, forwarded('203.0.113.5')), await WsTestClient.open(direct.url, forwarded('203.0.113.6'))];
+      await assert.rejects(WsTestClient.open(direct.url, forwarded('203.0.113.7')), /429/);
+      for (const c of two) c.close();
+    } finally {
+      await direct.close();
+    }
+  });
+});
+
 describe('over HTTPS', () => {
   test('a connection that never starts TLS is dropped within the handshake timeout', async () => {
     const server = await startHttpsTestServer({ handshakeTimeoutMs: 1000 });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createSecureServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { clientAddressResolver } from './client-address.ts';
 import type { ServerConfig } from './config.ts';
 import { createHttpApp } from './http/http-app.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -42,8 +43,9 @@ export async function startServer(config: ServerConfig, options: { registry?: Ro
     isReady: () => !draining,
   });
 
+  const clientAddress = clientAddressResolver(config.trustedProxies);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res, req.socket.remoteAddress ?? 'unknown').catch((err: unknown) => {
+    handle(req, res, clientAddress(req)).catch((err: unknown) => {
       log.error('http-failed', { message: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) res.writeHead(500).end();
     });
@@ -60,7 +62,7 @@ export async function startServer(config: ServerConfig, options: { registry?: Ro
     // This runs inside the socket's data handler, where anything thrown would take the whole process down.
     try {
       if ((req.url ?? '').split('?', 1)[0] !== SIGNALING_PATH) return socket.destroy();
-      hub.handleUpgrade(req, socket, head, req.socket.remoteAddress ?? 'unknown');
+      hub.handleUpgrade(req, socket, head, clientAddress(req));
     } catch (err) {
       log.error('upgrade-failed', { message: err instanceof Error ? err.message : String(err) });
       socket.destroy();

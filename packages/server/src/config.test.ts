@@ -19,3 +19,10 @@ test('half a certificate or a muddled switch is refused with a message', () => {
   assert.throws(() => readConfig({}, ['--tls-key', 'k.pem']), /TLS_CERT and TLS_KEY/);
   assert.throws(() => readConfig({ HTTPS: 'maybe' }, []), /on or off/);
 });
+
+test('trusted proxies are addresses or CIDR blocks; anything else stops the server from starting', () => {
+  assert.deepEqual(readConfig({ TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8' }, []).trustedProxies, ['127.0.0.1', '10.0.0.0/8']);
+  assert.deepEqual(readConfig({}, ['--trusted-proxies', '::1']).trustedProxies, ['::1']);
+  assert.deepEqual(readConfig({}, []).trustedProxies, [], 'nobody is trusted by default');
+  assert.throws(() => readConfig({ TRUSTED_PROXIES: 'proxy.internal' }, []), /TRUSTED_PROXIES/);
+});

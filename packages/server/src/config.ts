@@ -14,6 +14,7 @@ import {
   ROOMS_CREATED_PER_MINUTE_PER_ADDRESS,
   SOCKETS_PER_ADDRESS,
 } from '@videoapp/protocol';
+import { trustedProxyList } from './client-address.ts';
 import type { LogLevel } from './log.ts';
 import type { HttpsSetting } from './tls/tls-credentials.ts';
 import type { TurnSettings } from './turn-credentials.ts';
@@ -48,6 +49,8 @@ export interface ServerConfig {
   https: HttpsSetting;
   /** Where the server keeps what must outlive a run (the generated certificate); never inside the repository. */
   dataDir: string;
+  /** Reverse proxies (addresses or CIDR blocks) whose X-Forwarded-For names the client; see client-address.ts. */
+  trustedProxies: string[];
 }
 
 /** Defaults for the two timeouts that drop connections which never finish saying who they are. */
@@ -78,6 +81,7 @@ export function defaultConfig(): ServerConfig {
     resumeSecret: randomBytes(32).toString('base64url'),
     https: { kind: 'off' },
     dataDir: join(homedir(), '.videoapp'),
+    trustedProxies: [],
   };
 }
 
@@ -89,6 +93,7 @@ const SETTINGS: { env: string; flag: string; bare?: string; apply: (c: ServerCon
   { env: 'PORT', flag: '--port', apply: (c, v) => (c.port = toInt(v, 'PORT')) },
   { env: 'HOST', flag: '--host', apply: (c, v) => (c.host = v) },
   { env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', apply: (c, v) => (c.allowedOrigins = list(v)) },
+  { env: 'TRUSTED_PROXIES', flag: '--trusted-proxies', apply: (c, v) => (c.trustedProxies = list(v)) },
   { env: 'STUN_URLS', flag: '--stun-urls', apply: (c, v) => (c.stunUrls = list(v)) },
   { env: 'TURN_URLS', flag: '--turn-urls', apply: (c, v) => (c.turn = { ...turnOf(c), urls: list(v) }) },
   { env: 'TURN_SECRET', flag: '--turn-secret', apply: (c, v) => (c.turn = { ...turnOf(c), secret: v }) },
@@ -143,5 +148,7 @@ export function readConfig(env: NodeJS.ProcessEnv, argv: string[]): ServerConfig
   if (config.turn && (!config.turn.secret || config.turn.urls.length === 0)) {
     throw new Error('TURN needs both TURN_URLS and TURN_SECRET');
   }
+  // A typo here would silently trust nobody (or the wrong host): refuse to start instead.
+  trustedProxyList(config.trustedProxies);
   return config;
 }
