@@ -2,11 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { MAX_ROOM_PEERS } from '@videoapp/protocol';
 import type { RunningServer } from '@videoapp/server';
 import { expectMediaFlowing, instrumentedContext, launchChromium, trackStates } from '../support/browsers.ts';
 import { canCreateNamespaces, createIsolatedHost } from '../support/netns.ts';
 import { startTestServer } from '../support/test-server.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
+import { WsTestClient } from '../support/ws-client.ts';
 
 /** The other side must show a hang-up or a closed tab within this. */
 const LEFT_NOTICE_BOUND_MS = 1_000;
@@ -152,8 +154,12 @@ describe('the old app defects, fixed', () => {
       await p.getByText('That is not a room code').waitFor();
     });
 
-    test('a full room', async () => {
+    test('a full room', async (t) => {
       const { link } = await connectedPair();
+      // The places left after the pair go to socket-only guests, so Carol comes when every place is taken.
+      const roomId = new URL(link).pathname.split('/').pop()!;
+      const guests = await fillRoom(server.url, roomId, MAX_ROOM_PEERS - 2);
+      t.after(() => guests.forEach((g) => g.close()));
       const carol = await page();
       await carol.goto(link);
       await carol.getByRole('heading', { name: 'This call is full' }).waitFor();
@@ -205,3 +211,15 @@ describe('the old app defects, fixed', () => {
     });
   });
 });
+
+/** `count` greeted socket clients joined to `roomId`, holding places without any media. */
+async function fillRoom(serverUrl: string, roomId: string, count: number): Promise<WsTestClient[]> {
+  const guests: WsTestClient[] = [];
+  for (let i = 0; i < count; i++) {
+    const guest = await WsTestClient.greeted(serverUrl);
+    guest.send({ type: 'join', roomId, name: `Guest ${i + 1}` });
+    await guest.next('joined');
+    guests.push(guest);
+  }
+  return guests;
+}

@@ -1,7 +1,7 @@
 // Integration tests: the real server on an ephemeral port, driven over real WebSockets.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '@videoapp/protocol';
+import { MAX_MESSAGE_BYTES, MAX_ROOM_PEERS, PROTOCOL_VERSION } from '@videoapp/protocol';
 import type { RunningServer } from '@videoapp/server';
 import { startTestServer } from '../support/test-server.ts';
 import { createRoom, pairInRoom, WsTestClient } from '../support/ws-client.ts';
@@ -32,14 +32,31 @@ describe('signaling', () => {
     assert.deepEqual(bJoined.peers, [{ id: aId, name: 'Ada' }]);
   });
 
-  test('a third person gets room-full and the two inside are untouched', async () => {
-    const { roomId, a, b, bId } = await pairInRoom(server.url);
+  test('four people share a room; the fifth gets room-full and the four inside are untouched', async () => {
+    const { roomId, a, b, aId, bId } = await pairInRoom(server.url);
     const c = await WsTestClient.greeted(server.url);
     c.send({ type: 'join', roomId, name: 'Cy' });
-    assert.equal((await c.next('error')).code, 'room-full');
-    a.send({ type: 'description', to: bId, description: offer });
-    await b.next('description');
-    assert.deepEqual(a.pending(), []);
+    const cJoined = await c.next('joined');
+    assert.deepEqual(cJoined.peers.map((p) => p.id).sort(), [aId, bId].sort());
+    for (const inside of [a, b]) assert.equal((await inside.next('peer-joined')).peer.id, cJoined.selfId);
+    const d = await WsTestClient.greeted(server.url);
+    d.send({ type: 'join', roomId, name: 'Di' });
+    const dJoined = await d.next('joined');
+    assert.equal(dJoined.peers.length, MAX_ROOM_PEERS - 1);
+    for (const inside of [a, b, c]) assert.equal((await inside.next('peer-joined')).peer.id, dJoined.selfId);
+
+    const e = await WsTestClient.greeted(server.url);
+    e.send({ type: 'join', roomId, name: 'Eve' });
+    const refusal = await e.next('error');
+    assert.equal(refusal.code, 'room-full');
+    assert.equal(refusal.about, 'join');
+    // Everyone inside still reaches everyone else, and nobody heard of Eve.
+    a.send({ type: 'description', to: dJoined.selfId, description: offer });
+    assert.deepEqual(await d.next('description'), { type: 'description', from: aId, description: offer });
+    d.send({ type: 'description', to: cJoined.selfId, description: offer });
+    assert.deepEqual(await c.next('description'), { type: 'description', from: dJoined.selfId, description: offer });
+    for (const inside of [a, b, c, d]) assert.deepEqual(inside.pending(), []);
+    for (const client of [a, b, c, d, e]) client.close();
   });
 
   test('an unknown room gets room-not-found', async () => {
@@ -162,7 +179,7 @@ describe('signaling', () => {
   test('the room status API answers for a live room and 404s a wrong code', async () => {
     const roomId = await createRoom(server.url);
     const ok = await fetch(`${server.url}/api/rooms/${roomId.toUpperCase().replaceAll('-', '')}`);
-    assert.deepEqual(await ok.json(), { roomId, peers: 0, capacity: 2, passcode: false, locked: false });
+    assert.deepEqual(await ok.json(), { roomId, peers: 0, capacity: MAX_ROOM_PEERS, passcode: false, locked: false });
     const missing = await fetch(`${server.url}/api/rooms/0000-0000-0000-0000`);
     assert.equal(missing.status, 404);
     assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'room-not-found');

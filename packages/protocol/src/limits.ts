@@ -24,8 +24,12 @@ export const MAX_NAME_CHARS = 64;
 export const MAX_ERROR_MESSAGE_CHARS = 512;
 export const MAX_CHAT_CHARS = 2000;
 
-/** People in one room. Two for a 1:1 call. */
-export const MAX_ROOM_PEERS = 2;
+/**
+ * People in one room. Calls are a full mesh: each person sends one stream to
+ * every other, so uplink and encoding CPU grow with the room; four (three
+ * outgoing streams) is what a phone can carry.
+ */
+export const MAX_ROOM_PEERS = 4;
 
 /** How often each end sends a heartbeat, and how long silence may last before the socket counts as dead. */
 export const HEARTBEAT_INTERVAL_MS = 2_000;

@@ -40,7 +40,7 @@ export function describeProblem(code: ProblemCode): Problem {
     case 'room-not-found':
       return { title: 'No call with that code', advice: 'Check the code or link for typos, or ask for a new link: an unused room expires after a while.' };
     case 'room-full':
-      return { title: 'This call is full', advice: 'Two people are already in it. Ask them for a new link.' };
+      return { title: 'This call is full', advice: 'It already has as many people as a call can hold. Ask them for a new link.' };
     case 'room-locked':
       return { title: 'This call is locked', advice: 'The person who started it has closed it to newcomers. Ask them to unlock it, then try again.' };
     case 'wrong-passcode':

@@ -33,7 +33,7 @@ export const CLOSE = {
 
 const JOIN_REFUSALS: Record<'room-not-found' | 'room-full' | 'room-locked', string> = {
   'room-not-found': 'no such room, or it has expired',
-  'room-full': 'this room already has its two people',
+  'room-full': 'this room already has as many people as a call can hold',
   'room-locked': 'the host has locked this room',
 };
 
