@@ -57,13 +57,29 @@ export function deriveCallState({ phase, signaling, peers, lastDeparture, now }:
   if (phase.kind === 'ended') return { kind: 'ended', reason: phase.reason, by: phase.by };
   if (phase.kind === 'joining') return { kind: 'joining', offline: signaling.kind === 'connecting' && signaling.attempt > 0 };
   const signalingDown = signaling.kind !== 'open';
-  const peer = peers[0];
+  // With several people, media flowing with any one of them is a call; otherwise speak of the first.
+  const peer = peers.find((p) => p.link === 'connected') ?? peers[0];
   if (peer?.link === 'connected') return { kind: 'connected', peer, serverLost: signalingDown };
   if (signalingDown) return { kind: 'reconnecting', who: 'us', peer, lost: false };
   if (!peer) return lastDeparture ? { kind: 'peer-left', ...lastDeparture } : { kind: 'waiting' };
+  const status = peerStatus(peer, now);
+  if (status === 'connecting') return { kind: 'connecting', peer };
+  return { kind: 'reconnecting', who: 'peer', peer, lost: status === 'lost' };
+}
+
+/** Where the link to one person stands, for their own tile in a group call. */
+export type PeerStatus = 'connecting' | 'connected' | 'reconnecting' | 'lost';
+
+/**
+ * One peer's status by the rules the call state applies to a 1:1 call:
+ * interrupted media is reconnecting, and lost once the server lost them too,
+ * the link failed, or recovery has taken PEER_LOST_AFTER_MS.
+ */
+export function peerStatus(peer: PeerView, now: number): PeerStatus {
+  if (peer.link === 'connected') return 'connected';
   if (peer.presence === 'away' || peer.interruptedAt !== undefined) {
     const lost = peer.presence === 'away' || peer.link === 'failed' || now - (peer.interruptedAt ?? now) >= PEER_LOST_AFTER_MS;
-    return { kind: 'reconnecting', who: 'peer', peer, lost };
+    return lost ? 'lost' : 'reconnecting';
   }
-  return { kind: 'connecting', peer };
+  return 'connecting';
 }

@@ -4,6 +4,7 @@ import { deriveCallState, PEER_LOST_AFTER_MS, type CallEndReason, type CallPhase
 import { Emitter } from './emitter.ts';
 import { QualityWatch, type LinkQuality } from './quality.ts';
 import { PeerLink, type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory } from './peer-link.ts';
+import { videoSendCap } from './send-cap.ts';
 import { SignalingClient, type CallMessage, type SignalingState, type WebSocketConstructor } from './signaling-client.ts';
 
 export type { CallEndReason, CallState, PeerView } from './call-state.ts';
@@ -122,6 +123,7 @@ export class Call extends Emitter<CallEvents> {
   async setLocalTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
     this.localTracks[kind] = track;
     await Promise.all([...this.peers.values()].map(({ link }) => link.setLocalTrack(kind, track)));
+    if (kind === 'video') this.capSentVideo();
     this.announceMedia();
   }
 
@@ -316,6 +318,7 @@ export class Call extends Emitter<CallEvents> {
     link.chat.on('open', () => this.emit('chat-ready', this.chatReady));
     this.quality.watch(info.id);
     this.emit('peer-joined', view);
+    this.capSentVideo();
     return link;
   }
 
@@ -326,6 +329,7 @@ export class Call extends Emitter<CallEvents> {
     entry.link.close();
     this.peers.delete(peerId);
     this.quality.unwatch(peerId);
+    this.capSentVideo();
     this.emit('chat-ready', this.chatReady);
     if (remember) this.lastDeparture = { name: entry.view.name, reason: reason === 'lost' ? 'lost' : 'left' };
     this.emit('peer-left', { peer: entry.view, reason });
@@ -347,7 +351,17 @@ export class Call extends Emitter<CallEvents> {
     const interrupted = link === 'unstable' || link === 'failed';
     const interruptedAt = interrupted ? (view.interruptedAt ?? Date.now()) : undefined;
     if (interrupted && view.interruptedAt === undefined) setTimeout(() => this.publishState(), PEER_LOST_AFTER_MS + 10);
+    // A link's encodings exist only once negotiated: (re)apply the group cap when it connects.
+    if (link === 'connected') this.capSentVideo();
     this.updatePeer(peerId, { link, interruptedAt });
+  }
+
+  /** Holds every outgoing video stream to the size a group tile needs, or lifts the hold back in a 1:1 call. */
+  private capSentVideo(): void {
+    const track = this.localTracks.video ?? undefined;
+    const settings = track?.getSettings?.();
+    const cap = videoSendCap(this.peers.size, track && { width: settings?.width, height: settings?.height, contentHint: track.contentHint });
+    for (const { link } of this.peers.values()) void link.capVideo(cap);
   }
 
   /** A peer away for longer than the server's grace period is gone, even if no server said so (it restarted meanwhile). */

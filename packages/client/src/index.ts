@@ -1,4 +1,5 @@
 export { Call, type CallEndReason, type CallOptions, type CallState, type PeerView, type RoomCredentials } from './call.ts';
+export { peerStatus, type PeerStatus } from './call-state.ts';
 export { CHAT_CHANNEL_ID, checkChatText, type ChatMessage, type ChatSendError, type ChatSendResult } from './chat-channel.ts';
 export { Emitter } from './emitter.ts';
 export { mediaErrorCode, openUserMedia, stopStream, type MediaErrorCode, type MediaOutcome } from './media.ts';
@@ -7,3 +8,4 @@ export { QUALITY_INTERVAL_MS, QUALITY_THRESHOLDS, rateQuality, type LinkQuality,
 export { SCREEN_SHARE_CONSTRAINTS, ScreenShare, type ScreenShareOutcome, type ScreenShareState } from './screen-share.ts';
 export { ACK_DELAY_MS, SignalingClient, type SignalingState } from './signaling-client.ts';
 export { summarizeStats, type LinkStats } from './stats.ts';
+export { GROUP_VIDEO_MAX_BITRATE_BPS, GROUP_VIDEO_MAX_HEIGHT, GROUP_VIDEO_MAX_WIDTH, videoSendCap, type VideoSendCap } from './send-cap.ts';

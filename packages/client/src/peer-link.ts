@@ -1,6 +1,7 @@
 import type { IceCandidate, IceServer, SessionDescription } from '@videoapp/protocol';
 import { ChatChannel } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
+import type { VideoSendCap } from './send-cap.ts';
 
 /** How long the connection may stay `disconnected` before the leading side restarts ICE. */
 export const DISCONNECTED_RESTART_MS = 2_000;
@@ -44,6 +45,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   private readonly transceivers: Partial<Record<MediaKind, RTCRtpTransceiver>> = {};
   private localTracks: LocalTracks;
   private makingOffer = false;
+  private sendCapChain: Promise<void> = Promise.resolve();
+  private videoCapped = false;
   private ignoreOffer = false;
   private settingRemoteAnswer = false;
   private state: LinkState = 'connecting';
@@ -106,6 +109,32 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.localTracks[kind] = track;
     const transceiver = this.transceivers[kind];
     if (transceiver) await transceiver.sender.replaceTrack(track);
+  }
+
+  /**
+   * Holds the video we send on this link to `cap` (see send-cap.ts). Before
+   * the first negotiation the sender has no encodings to set, so the caller
+   * applies it again once the link connects. Calls run one after another:
+   * each setParameters must follow its own getParameters.
+   */
+  capVideo(cap: VideoSendCap): Promise<void> {
+    const uncapped = cap.maxBitrate === undefined && cap.scaleResolutionDownBy === 1;
+    // A link never capped is left exactly as the browser set it up.
+    if (uncapped && !this.videoCapped) return this.sendCapChain;
+    this.videoCapped = !uncapped;
+    this.sendCapChain = this.sendCapChain.then(async () => {
+      const sender = this.transceivers.video?.sender;
+      if (!sender || this.pc.signalingState === 'closed') return;
+      const parameters = sender.getParameters();
+      if (!parameters.encodings?.length) return;
+      for (const encoding of parameters.encodings) {
+        if (cap.maxBitrate === undefined) delete encoding.maxBitrate;
+        else encoding.maxBitrate = cap.maxBitrate;
+        encoding.scaleResolutionDownBy = cap.scaleResolutionDownBy;
+      }
+      await sender.setParameters(parameters);
+    }).catch((err: unknown) => console.warn('videoapp: could not cap the sent video', err));
+    return this.sendCapChain;
   }
 
   /** Uses `iceServers` (fresh TURN credentials) for every later gathering, such as the next ICE restart. */
