@@ -350,10 +350,17 @@ export class Call extends Emitter<CallEvents> {
     if (!view) return;
     const interrupted = link === 'unstable' || link === 'failed';
     const interruptedAt = interrupted ? (view.interruptedAt ?? Date.now()) : undefined;
-    if (interrupted && view.interruptedAt === undefined) setTimeout(() => this.publishState(), PEER_LOST_AFTER_MS + 10);
+    if (interrupted && view.interruptedAt === undefined) setTimeout(() => this.onLostBoundPassed(peerId), PEER_LOST_AFTER_MS + 10);
     // A link's encodings exist only once negotiated: (re)apply the group cap when it connects.
     if (link === 'connected') this.capSentVideo();
     this.updatePeer(peerId, { link, interruptedAt });
+  }
+
+  /** Interrupted media has now lasted long enough to call the peer lost: their own status changes even if the call's does not. */
+  private onLostBoundPassed(peerId: string): void {
+    const view = this.peers.get(peerId)?.view;
+    if (view?.interruptedAt !== undefined) this.emit('peer-updated', view);
+    this.publishState();
   }
 
   /** Holds every outgoing video stream to the size a group tile needs, or lifts the hold back in a 1:1 call. */

@@ -1,4 +1,5 @@
-import { Call, stopStream, type CallState } from '@videoapp/client';
+import { Call, stopStream, type CallState, type PeerView } from '@videoapp/client';
+import type { DepartureReason } from '@videoapp/protocol';
 import type { Route } from '../routes.ts';
 import { savedHideIp, savedHostKey, savedName, type JoinHandoff, type Screen } from '../app-context.ts';
 import { h, replaceChildren } from '../dom.ts';
@@ -11,6 +12,7 @@ import { QualityPanel } from './quality-panel.ts';
 import { RoomControls, type ControlAction } from './room-controls.ts';
 import { RoomMedia } from './room-media.ts';
 import { PanelHost } from './room-panels.ts';
+import { RemoteTiles } from './remote-tiles.ts';
 import { makeMovable } from './self-view.ts';
 import { shareBox } from './share-box.ts';
 import { shortcutFor, shortcutsPanel, type ShortcutAction } from './shortcuts.ts';
@@ -51,9 +53,11 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
 class RoomSession {
   private readonly call: Call;
   private readonly media: RoomMedia;
-  private readonly remoteStream = new MediaStream();
-  private readonly remoteVideo = h('video', { class: 'remote', autoplay: true, playsinline: true, 'aria-label': 'The other person' });
-  private readonly remoteAudio = h('audio', { autoplay: true });
+  private readonly tiles = new RemoteTiles(
+    () => this.media.speakerId,
+    () => this.offerUnmute(),
+    (video) => this.watchFirstFrame(video),
+  );
   private readonly localVideo = h('video', { class: 'local mirrored', autoplay: true, playsinline: true, tabindex: 0, 'aria-label': 'You. Drag, or use the arrow keys, to move this picture' });
   private readonly banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite' });
   private readonly notice = h('p', { class: 'room-notice', role: 'status', 'aria-live': 'polite', hidden: true });
@@ -82,15 +86,13 @@ class RoomSession {
       createPeerConnection: (config) => new RTCPeerConnection(config),
       relayOnly: join.relayOnly,
     });
-    this.media = new RoomMedia(join.stream, this.call, () => [this.remoteAudio]);
+    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs);
     this.chat = new ChatPanel(this.call, () => this.renderControls());
     this.devices = new DevicePanel(this.media);
     this.controls = new RoomControls((action, button) => this.act(action, button));
     this.panels.onChange = () => this.renderControls();
-    this.remoteVideo.muted = true; // sound plays through the audio element, so the video may always autoplay
     this.localVideo.muted = true;
     this.localVideo.srcObject = this.media.stream;
-    this.remoteAudio.srcObject = new MediaStream();
 
     this.section = h(
       'section',
@@ -102,10 +104,9 @@ class RoomSession {
       this.panels.element,
       this.controls.element,
     );
-    this.stage.append(this.remoteVideo, this.remoteAudio, this.quality.indicator, this.sharingNote, this.localVideo);
+    this.stage.append(this.tiles.element, this.quality.indicator, this.sharingNote, this.localVideo);
     root.replaceChildren(this.section);
 
-    this.watchFirstFrame();
     this.listen();
     this.call.join(join.roomId, join.name, { audio: this.media.mic ?? null, video: this.media.camera ?? null }, join.credentials);
     this.renderControls();
@@ -122,17 +123,20 @@ class RoomSession {
     this.call.leave(reason);
     this.panels.close(false);
     this.media.stop();
-    this.remoteVideo.srcObject = null;
-    this.remoteAudio.srcObject = null;
+    this.tiles.clear();
     clearTimeout(this.noticeTimer);
     for (const undo of this.cleanups) undo();
   }
 
   private listen(): void {
     this.call.on('state', (state) => this.renderState(state));
-    this.call.on('track', ({ track }) => this.addRemoteTrack(track));
-    this.call.on('peer-left', () => this.clearRemote());
-    this.call.on('peer-updated', () => this.renderState(this.call.state));
+    this.call.on('peer-joined', (peer) => this.tiles.show(peer));
+    this.call.on('track', ({ peerId, track }) => this.tiles.addTrack(peerId, track));
+    this.call.on('peer-left', ({ peer, reason }) => this.onPeerLeft(peer, reason));
+    this.call.on('peer-updated', (peer) => {
+      this.tiles.show(peer);
+      this.renderState(this.call.state);
+    });
     this.call.on('room-lock', () => this.renderControls());
     this.call.on('quality', (quality) => this.quality.show(quality));
     this.media.on('change', () => this.renderMedia());
@@ -154,42 +158,28 @@ class RoomSession {
     this.quality.indicator.addEventListener('click', () => this.panels.toggle(this.quality, this.quality.indicator));
   }
 
-  /** Remote media plays the moment it arrives: the elements are live before any track exists. */
-  private addRemoteTrack(track: MediaStreamTrack): void {
-    if (track.kind === 'video') {
-      for (const old of this.remoteStream.getVideoTracks()) this.remoteStream.removeTrack(old);
-      this.remoteStream.addTrack(track);
-      if (this.remoteVideo.srcObject !== this.remoteStream) this.remoteVideo.srcObject = this.remoteStream;
-      void this.remoteVideo.play().catch(() => {});
-    } else {
-      const audioStream = this.remoteAudio.srcObject as MediaStream;
-      for (const old of audioStream.getAudioTracks()) audioStream.removeTrack(old);
-      audioStream.addTrack(track);
-      void this.remoteAudio.play().catch(() => this.offerUnmute());
-    }
-  }
-
   /** Autoplay with sound was refused (no user gesture on this page yet): one tap fixes it. */
   private offerUnmute(): void {
+    if (this.stage.querySelector('.unmute')) return;
     const button = h('button', { type: 'button', class: 'primary unmute' }, 'Tap to hear the call');
     button.addEventListener('click', () => {
-      void this.remoteAudio.play();
+      this.tiles.playAll();
       button.remove();
     });
     this.stage.append(button);
   }
 
-  /** Never leave a frozen last frame on screen for someone who is gone. */
-  private clearRemote(): void {
-    for (const track of this.remoteStream.getTracks()) this.remoteStream.removeTrack(track);
-    this.remoteVideo.srcObject = null;
-    (this.remoteAudio.srcObject as MediaStream | null)?.getTracks().forEach((t) => (this.remoteAudio.srcObject as MediaStream).removeTrack(t));
-    this.quality.show(undefined);
+  /** Their tile goes at once. In a group the call goes on, so a passing notice says who went. */
+  private onPeerLeft(peer: PeerView, reason: DepartureReason): void {
+    this.tiles.remove(peer.id);
+    if (this.tiles.count === 0) return this.quality.show(undefined);
+    const name = peer.name || 'Someone';
+    this.showNotice(reason === 'lost' ? `${name}'s connection was lost.` : `${name} left the call.`);
   }
 
-  private watchFirstFrame(): void {
+  private watchFirstFrame(remoteVideo: HTMLVideoElement): void {
     const mark = () => performance.mark('videoapp:first-remote-frame');
-    const video = this.remoteVideo as HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
+    const video = remoteVideo as HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
     if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(mark);
     else video.addEventListener('playing', mark, { once: true });
   }
@@ -221,7 +211,8 @@ class RoomSession {
         if (this.join.relayOnly && !this.call.relayAvailable) return 'This server has no relay, so your IP address cannot be hidden and the call cannot connect. Rejoin with "Hide my IP address" unticked.';
         return `Connecting to ${name}…`;
       case 'connected': {
-        const cameraOff = state.peer.media && !state.peer.media.video ? `${name} turned the camera off. ` : '';
+        // In a group each tile says whose camera is off.
+        const cameraOff = this.tiles.count < 2 && state.peer.media && !state.peer.media.video ? `${name} turned the camera off. ` : '';
         return cameraOff + (state.serverLost ? 'Reconnecting to the server; your call goes on.' : '');
       }
       case 'reconnecting':
