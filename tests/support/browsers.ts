@@ -177,3 +177,67 @@ export async function timeUntilMoving(page: Evaluator, timeoutMs: number): Promi
   }
   throw new Error(`remote video not moving within ${timeoutMs} ms`);
 }
+
+/** Inbound and outbound media on one peer connection, which in a mesh is one other person. */
+export interface PeerMedia {
+  /** The peer id on the tile whose video element shows this connection's incoming video, if any. */
+  tilePeerId: string | undefined;
+  framesDecoded: number;
+  audioPacketsReceived: number;
+  /** What we encode towards this person, and the cap our sender holds. */
+  sentFrameWidth: number;
+  sentFrameHeight: number;
+  maxBitrate: number | undefined;
+  scaleResolutionDownBy: number | undefined;
+}
+
+/** getStats of every open peer connection, one entry per other person (not summed). */
+export function mediaPerPeer(page: Evaluator): Promise<PeerMedia[]> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed');
+    const tiles = [...document.querySelectorAll<HTMLElement>('.tile')];
+    return Promise.all(
+      pcs.map(async (pc) => {
+        const videoReceiver = pc.getReceivers().find((r) => r.track.kind === 'video');
+        const tile = tiles.find((t) => (t.querySelector('video')?.srcObject as MediaStream | null)?.getVideoTracks().some((track) => track === videoReceiver?.track));
+        const encoding = pc.getSenders().find((s) => s.track?.kind === 'video')?.getParameters().encodings?.[0];
+        const media = { tilePeerId: tile?.dataset.peerId, framesDecoded: 0, audioPacketsReceived: 0, sentFrameWidth: 0, sentFrameHeight: 0, maxBitrate: encoding?.maxBitrate, scaleResolutionDownBy: encoding?.scaleResolutionDownBy };
+        (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video') media.framesDecoded += (s.framesDecoded as number) ?? 0;
+          if (s.type === 'inbound-rtp' && s.kind === 'audio') media.audioPacketsReceived += (s.packetsReceived as number) ?? 0;
+          if (s.type === 'outbound-rtp' && s.kind === 'video') {
+            media.sentFrameWidth = Math.max(media.sentFrameWidth, (s.frameWidth as number) ?? 0);
+            media.sentFrameHeight = Math.max(media.sentFrameHeight, (s.frameHeight as number) ?? 0);
+          }
+        });
+        return media;
+      }),
+    );
+  });
+}
+
+/**
+ * Asserts that media arrives from each of `peers` other people separately:
+ * every connection decodes frames and receives audio, each shown in its own
+ * tile, and every one of them keeps rising over `windowMs`.
+ */
+export async function expectEachPeerFlowing(page: Evaluator, label: string, peers: number, windowMs = 2000): Promise<PeerMedia[]> {
+  const deadline = Date.now() + 20_000;
+  const ready = (list: PeerMedia[]) => list.length === peers && list.every((p) => p.framesDecoded > 0 && p.audioPacketsReceived > 0 && p.tilePeerId !== undefined);
+  let first = await mediaPerPeer(page);
+  while (!ready(first)) {
+    if (Date.now() > deadline) throw new Error(`${label}: media not arriving from each of ${peers} peers after 20 s: ${JSON.stringify(first)}`);
+    await sleep(250);
+    first = await mediaPerPeer(page);
+  }
+  await sleep(windowMs);
+  const second = await mediaPerPeer(page);
+  if (second.length !== peers) throw new Error(`${label}: ${second.length} connections, expected ${peers}`);
+  for (const [i, now] of second.entries()) {
+    const before = first[i]!;
+    if (now.framesDecoded <= before.framesDecoded) throw new Error(`${label}: frames from peer ${now.tilePeerId} stopped at ${now.framesDecoded}`);
+    if (now.audioPacketsReceived <= before.audioPacketsReceived) throw new Error(`${label}: audio from peer ${now.tilePeerId} stopped at ${now.audioPacketsReceived}`);
+  }
+  if (new Set(second.map((p) => p.tilePeerId)).size !== peers) throw new Error(`${label}: two connections share a tile: ${JSON.stringify(second)}`);
+  return second;
+}

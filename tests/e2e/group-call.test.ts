@@ -1,0 +1,76 @@
+// A group call through the UI in real Chromium: three people in one room, each connected to each (a mesh).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { GROUP_VIDEO_MAX_BITRATE_BPS, GROUP_VIDEO_MAX_HEIGHT, GROUP_VIDEO_MAX_WIDTH } from '@videoapp/client';
+import { expectEachPeerFlowing, instrumentedContext, mediaPerPeer, type PeerMedia } from '../support/browsers.ts';
+import { serverAndChromium } from '../support/lab.ts';
+import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
+
+/** The names on the page's tiles, in order. */
+function tileNames(page: Page): Promise<string[]> {
+  return page.locator('.tile .tile-name').allTextContents();
+}
+
+/** Waits for the encoder to settle under the cap: the first frames may still be at the old size. */
+async function sentUnderCap(page: Page, label: string): Promise<PeerMedia[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const list = await mediaPerPeer(page);
+    const capped = list.every((p) => p.maxBitrate === GROUP_VIDEO_MAX_BITRATE_BPS && p.sentFrameWidth > 0 && p.sentFrameWidth <= GROUP_VIDEO_MAX_WIDTH && p.sentFrameHeight <= GROUP_VIDEO_MAX_HEIGHT);
+    if (capped) return list;
+    if (Date.now() > deadline) throw new Error(`${label}: sent video not capped: ${JSON.stringify(list)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+describe('a group call of three in Chromium', () => {
+  const lab = serverAndChromium();
+
+  test('three join by the link; each sees and decodes both others; one hangs up and the other two go on', async () => {
+    const [alice, bob, carol] = await Promise.all([0, 1, 2].map(async () => (await instrumentedContext(lab.browser)).newPage()));
+    const people = [
+      { page: alice!, name: 'Alice' },
+      { page: bob!, name: 'Bob' },
+      { page: carol!, name: 'Carol' },
+    ];
+    const link = await startNewCall(alice!, lab.server.url, 'Alice');
+    await pressJoin(alice!);
+    for (const { page, name } of people.slice(1)) {
+      await openLobby(page, link, name);
+      await pressJoin(page);
+    }
+    await Promise.all(people.map(({ page }) => waitForCallState(page, 'connected')));
+
+    for (const { page, name } of people) {
+      await page.waitForFunction(() => document.querySelectorAll('.remotes.group .tile').length === 2, undefined, { timeout: 10_000 });
+      const others = people.filter((p) => p.name !== name).map((p) => p.name);
+      assert.deepEqual((await tileNames(page)).sort(), others, `${name}'s tiles`);
+      const perPeer = await expectEachPeerFlowing(page, name, 2);
+      console.log(`${name} decodes per peer: ${perPeer.map((p) => p.framesDecoded).join(', ')} frames`);
+      // Sound plays from one element per person, so a chosen speaker reaches everyone.
+      assert.equal(await page.locator('.tile audio').count(), 2);
+    }
+    for (const { page, name } of people) {
+      const sent = await sentUnderCap(page, name);
+      console.log(`${name} sends to each: ${sent.map((p) => `${p.sentFrameWidth}x${p.sentFrameHeight} ≤${p.maxBitrate} bps`).join('; ')}`);
+    }
+
+    await carol!.getByRole('button', { name: 'Hang up' }).click();
+    for (const { page, name } of people.slice(0, 2)) {
+      await page.waitForFunction(() => document.querySelectorAll('.tile').length === 1, undefined, { timeout: 5_000 });
+      assert.deepEqual(await tileNames(page), [name === 'Alice' ? 'Bob' : 'Alice']);
+      await page.getByText('Carol left the call.').waitFor({ timeout: 5_000 });
+    }
+    for (const { page, name } of people.slice(0, 2)) {
+      const [left] = await expectEachPeerFlowing(page, `${name} after Carol left`, 1);
+      assert.equal(await page.locator('.room').getAttribute('data-call-state'), 'connected', `${name}'s call goes on`);
+      // Back to 1:1: the cap is lifted.
+      assert.equal(left!.maxBitrate, undefined, `${name}'s cap lifted`);
+      assert.equal(left!.scaleResolutionDownBy ?? 1, 1);
+      console.log(`${name} after Carol left: ${left!.framesDecoded} frames from the one peer left, sending ${left!.sentFrameWidth}x${left!.sentFrameHeight}`);
+    }
+    assert.equal(await carol!.locator('[data-end-reason]').getAttribute('data-end-reason'), 'hung-up');
+    await Promise.all(people.map(({ page }) => page.context().close()));
+  });
+});
