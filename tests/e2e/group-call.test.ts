@@ -1,11 +1,14 @@
 // A group call through the UI in real Chromium: three people in one room, each connected to each (a mesh).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { mkdirSync } from 'node:fs';
+import { before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { GROUP_VIDEO_MAX_BITRATE_BPS, GROUP_VIDEO_MAX_HEIGHT, GROUP_VIDEO_MAX_WIDTH } from '@videoapp/client';
 import { expectEachPeerFlowing, instrumentedContext, mediaPerPeer, type PeerMedia } from '../support/browsers.ts';
 import { serverAndChromium } from '../support/lab.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
+
+const SCREENSHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
 
 /** The names on the page's tiles, in order. */
 function tileNames(page: Page): Promise<string[]> {
@@ -26,6 +29,7 @@ async function sentUnderCap(page: Page, label: string): Promise<PeerMedia[]> {
 
 describe('a group call of three in Chromium', () => {
   const lab = serverAndChromium();
+  before(() => mkdirSync(SCREENSHOTS, { recursive: true }));
 
   test('three join by the link; each sees and decodes both others; one hangs up and the other two go on', async () => {
     const [alice, bob, carol] = await Promise.all([0, 1, 2].map(async () => (await instrumentedContext(lab.browser)).newPage()));
@@ -54,6 +58,22 @@ describe('a group call of three in Chromium', () => {
     for (const { page, name } of people) {
       const sent = await sentUnderCap(page, name);
       console.log(`${name} sends to each: ${sent.map((p) => `${p.sentFrameWidth}x${p.sentFrameHeight} ≤${p.maxBitrate} bps`).join('; ')}`);
+    }
+
+    // A phone, upright and sideways: every tile stays on screen, with no sideways scrolling.
+    for (const size of [{ width: 390, height: 844 }, { width: 844, height: 390 }]) {
+      await alice!.setViewportSize(size);
+      // Saved for a person to look at, beside the 1:1 screenshots.
+      await alice!.screenshot({ path: `${SCREENSHOTS}group-${size.width}x${size.height}.png` });
+      const fit = await alice!.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        clientWidth: document.documentElement.clientWidth,
+        tiles: [...document.querySelectorAll('.tile')].map((t) => t.getBoundingClientRect()).map((r) => ({ left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height })),
+      }));
+      assert.ok(fit.scrollWidth <= fit.clientWidth, `${size.width}x${size.height}: scrolls sideways (${fit.scrollWidth} > ${fit.clientWidth})`);
+      for (const tile of fit.tiles) {
+        assert.ok(tile.left >= 0 && tile.right <= size.width + 0.5 && tile.top >= 0 && tile.bottom <= size.height + 0.5 && tile.width > 100 && tile.height > 80, `${size.width}x${size.height}: tile ${JSON.stringify(tile)}`);
+      }
     }
 
     await carol!.getByRole('button', { name: 'Hang up' }).click();

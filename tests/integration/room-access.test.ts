@@ -1,6 +1,7 @@
 // Passcodes and locking, over real sockets: who gets in, who gets which typed error, and that a refusal changes nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { MAX_ROOM_PEERS } from '@videoapp/protocol';
 import type { RunningServer } from '@videoapp/server';
 import { startTestServer } from '../support/test-server.ts';
 import { createRoomAsHost, WsTestClient } from '../support/ws-client.ts';
@@ -26,7 +27,7 @@ describe('room passcode and lock', () => {
 
   test('a protected room lets in its creator by host key and a guest by passcode; others get wrong-passcode and change nothing', async () => {
     const { roomId, hostKey } = await createRoomAsHost(server.url, PASSCODE);
-    assert.deepEqual(await status(server.url, roomId), { roomId, peers: 0, capacity: 2, passcode: true, locked: false });
+    assert.deepEqual(await status(server.url, roomId), { roomId, peers: 0, capacity: MAX_ROOM_PEERS, passcode: true, locked: false });
     const host = await joinAs(server.url, roomId, { hostKey });
     const hostJoined = await host.next('joined');
     assert.deepEqual([hostJoined.host, hostJoined.locked], [true, false]);
