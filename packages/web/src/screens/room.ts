@@ -23,9 +23,10 @@ const NOTICE_MS = 6_000;
 type RoomRoute = Extract<Route, { screen: 'room' }>;
 
 /**
- * The call itself: the other person large, ourselves small, the state in
- * words, and the controls. Every way out (hang up, back, closing the tab)
- * ends the call and stops every track this screen holds.
+ * The call itself: the other person large (in a group, a grid with a tile
+ * per person), ourselves small, the state in words, and the controls. Every
+ * way out (hang up, back, closing the tab) ends the call and stops every
+ * track this screen holds.
  */
 export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
   const handoff = ctx.handoff?.roomId === roomId ? ctx.handoff : undefined;
