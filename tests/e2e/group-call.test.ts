@@ -76,6 +76,13 @@ describe('a group call of three in Chromium', () => {
       }
     }
 
+    // Each tile says its own person's trouble in words: Carol's camera, on the tiles the others see of her.
+    await carol!.getByRole('button', { name: 'Camera off' }).click();
+    for (const { page } of people.slice(0, 2)) {
+      await page.locator('.tile', { hasText: 'Carol' }).locator('.tile-status', { hasText: 'Camera off' }).waitFor({ timeout: 5_000 });
+      assert.equal(await page.locator('.tile', { hasNotText: 'Carol' }).locator('.tile-status').textContent(), '', 'the other tile, whose camera is on, says nothing');
+    }
+
     await carol!.getByRole('button', { name: 'Hang up' }).click();
     for (const { page, name } of people.slice(0, 2)) {
       await page.waitForFunction(() => document.querySelectorAll('.tile').length === 1, undefined, { timeout: 5_000 });
