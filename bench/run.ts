@@ -69,6 +69,11 @@ const relayed = (k: string) => sig[k]!.saturate.map((r) => r.relayedPerSecond);
 const perCpu = (k: string) => sig[k]!.saturate.map((r) => r.relayedPerSecond / r.serverCpu);
 const p50 = (k: string) => sig[k]!.latency.map((r) => r.p50Ms);
 const p99 = (k: string) => sig[k]!.latency.map((r) => r.p99Ms);
+/**
+ * Server CPU per relayed message at the fixed load, in µs: efficiency that the
+ * generator's own ceiling cannot cap (at saturation both sides may be at their limit).
+ */
+const cpuPerMessage = (k: string) => sig[k]!.latency.map((r) => (r.serverCpu * 1e6) / r.deliveredPerSecond);
 const kb = (k: string) => sig[k]!.memory!.perClientBytes / 1024;
 const heapKb = (k: string) => sig[k]!.memory!.heapPerClientBytes / 1024;
 const label: Record<string, string> = { floor: 'floor (2 RTCPeerConnections)', videoapp: 'VideoApp', peerjs: 'PeerJS', bare: 'bare ws relay (floor)' };
@@ -86,8 +91,8 @@ const joinRows = [
   ]),
 ];
 const signalingRows = [
-  ['signaling server (best [range of rounds])', 'relayed msg/s', 'msg per server CPU-s', `p50 ms @${signalingPlan.latencyRate / 1000}k/s`, 'p99 ms', 'RSS KB / idle client', 'heap KB / idle client'],
-  ...(['bare', 'videoapp', 'peerjs'] as const).map((k) => [label[k]!, spread(relayed(k), true), spread(perCpu(k), true), spread(p50(k), false, 2), spread(p99(k), false, 2), round(kb(k), 2), round(heapKb(k), 2)]),
+  ['signaling server (best [range of rounds])', 'relayed msg/s', 'msg per server CPU-s', `p50 ms @${signalingPlan.latencyRate / 1000}k/s`, 'p99 ms', 'server CPU µs / msg', 'RSS KB / idle client', 'heap KB / idle client'],
+  ...(['bare', 'videoapp', 'peerjs'] as const).map((k) => [label[k]!, spread(relayed(k), true), spread(perCpu(k), true), spread(p50(k), false, 2), spread(p99(k), false, 2), spread(cpuPerMessage(k), false, 1), round(kb(k), 2), round(heapKb(k), 2)]),
 ];
 const bestRound = (k: string) => sig[k]!.saturate.reduce((a, b) => (b.relayedPerSecond > a.relayedPerSecond ? b : a));
 const topRelayed = (k: string) => best(relayed(k), true);
@@ -104,6 +109,8 @@ const ratioRows = [
   ['relayed msg/s: VideoApp / bare relay', ...vs(topRelayed('videoapp'), topRelayed('bare'), '≥ 1.0×', topRelayed('videoapp') >= topRelayed('bare'))],
   ['relayed msg/s: VideoApp / PeerJS', ratio(topRelayed('videoapp'), topRelayed('peerjs')), '(≈ 1.5×)', ''],
   ['msg per server CPU-s: VideoApp / bare relay', ratio(best(perCpu('videoapp'), true), best(perCpu('bare'), true)), '', ''],
+  [`server CPU per message at ${signalingPlan.latencyRate / 1000}k msg/s: VideoApp / bare relay`, ratio(best(cpuPerMessage('videoapp'), false), best(cpuPerMessage('bare'), false)), '(lower is better)', ''],
+  [`server CPU per message at ${signalingPlan.latencyRate / 1000}k msg/s: VideoApp / PeerJS`, ratio(best(cpuPerMessage('videoapp'), false), best(cpuPerMessage('peerjs'), false)), '', ''],
   ['p99 latency: VideoApp / PeerJS', ...vs(topP99('videoapp'), topP99('peerjs'), '≤ 1.0×', topP99('videoapp') <= topP99('peerjs'))],
   ['p99 latency: VideoApp / bare relay', ratio(topP99('videoapp'), topP99('bare')), '', ''],
   ['RSS per idle client: VideoApp / bare relay', ...vs(kb('videoapp'), kb('bare'), '≤ 1.1×', kb('videoapp') <= 1.1 * kb('bare'))],
