@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { MAX_BUFFERED_BYTES_PER_SOCKET, MAX_MESSAGE_BYTES } from '@videoapp/protocol';
 import WebSocket from 'ws';
-import { pokeAfterEnd } from '../../../../tests/support/raw-socket.ts';
+import { pokeAfterEnd, rawConnect } from '../../../../tests/support/raw-socket.ts';
 import { OPCODE } from './frames.ts';
 import { acceptUpgrade, handshakeProblem, refuseUpgrade } from './handshake.ts';
 import { CLOSE_TIMEOUT_MS, ServerWebSocket, type WebSocketHandler } from './web-socket.ts';
@@ -52,13 +52,6 @@ async function until(what: string, condition: () => boolean): Promise<void> {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-function rawConnect(port: number, options: { allowHalfOpen?: boolean } = {}): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false }, () => resolve(socket));
-    socket.once('error', reject);
-  });
 }
 
 function upgradeRequest(port: number, headers: Record<string, string> = {}): string {

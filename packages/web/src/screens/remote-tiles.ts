@@ -30,6 +30,8 @@ type Sinkable = HTMLMediaElement & { setSinkId?: (id: string) => Promise<void> }
 export class RemoteTiles {
   readonly element = h('div', { class: 'remotes', 'data-count': 0 });
   private readonly tiles = new Map<string, Tile>();
+  /** The first tile's video is handed out once, for the first-frame mark, however many come and go. */
+  private firstTileShown = false;
 
   constructor(
     private readonly speakerId: () => string,
@@ -102,8 +104,8 @@ export class RemoteTiles {
     if (speaker) void (audio as Sinkable).setSinkId?.(speaker).catch(() => {});
     const element = h('figure', { class: 'tile', 'data-peer-id': peerId }, video, audio, h('figcaption', { class: 'tile-label' }, name, status));
     const tile = { element, video, audio, name, status };
-    if (this.tiles.size === 0 && !this.element.dataset.firstTile) {
-      this.element.dataset.firstTile = 'shown';
+    if (!this.firstTileShown) {
+      this.firstTileShown = true;
       this.onFirstTile(video);
     }
     this.tiles.set(peerId, tile);
