@@ -26,11 +26,23 @@ test('an oversized SDP is refused with its path', () => {
   assert.match(!result.ok ? result.problem : '', /\$\.description\.sdp: longer than/);
 });
 
-test('optional fields accept absence and null, but not the wrong type', () => {
+test('optional fields accept absence, but neither null nor the wrong type', () => {
   const base = { type: 'candidate', to: 'abc', candidate: { candidate: 'candidate:1 1 udp 1 1.2.3.4 5 typ host' } };
   assert.equal(parse(ClientMessage, base).ok, true);
-  assert.equal(parse(ClientMessage, { ...base, candidate: { ...base.candidate, sdpMid: null } }).ok, true);
+  assert.deepEqual(parse(ClientMessage, { ...base, candidate: { ...base.candidate, sdpMid: null } }), { ok: false, problem: '$.candidate.sdpMid: null is not allowed; leave the field out' });
   assert.equal(parse(ClientMessage, { ...base, candidate: { ...base.candidate, sdpMid: 3 } }).ok, false);
+});
+
+test('every optional field of every client message refuses null, naming the field', () => {
+  for (const member of ClientMessage.members) {
+    for (const [field, schema] of Object.entries(member.shape)) {
+      if (!schema.optional) continue;
+      const result = parse(ClientMessage, { type: member.tag, [field]: null });
+      // Required fields are checked in shape order, so a required one may be named first: check the field alone too.
+      assert.equal(schema.check(null, `$.${field}`), `$.${field}: null is not allowed; leave the field out`, `${member.tag}.${field}`);
+      assert.equal(result.ok, false, `${member.tag}.${field}`);
+    }
+  }
 });
 
 test('non-objects and arrays are refused', () => {

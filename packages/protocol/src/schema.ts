@@ -88,11 +88,20 @@ export function array<T>(item: Schema<T>, maxItems: number): Schema<T[]> {
   };
 }
 
-/** Marks an object field as optional; `null` is accepted as absent too (JSON has no undefined). */
+/**
+ * Marks an object field as optional: it may be left out, and nothing else
+ * stands for "absent". `null` is refused, because the type says `T | undefined`
+ * and code reading the field tests for undefined; a null let through would
+ * reach that code as a value of the wrong type.
+ */
 export function optional<T>(inner: Schema<T>): Schema<T | undefined> & { optional: true } {
   return {
     optional: true,
-    check: (value, path) => (value === undefined || value === null ? undefined : inner.check(value, path)),
+    check(value, path) {
+      if (value === undefined) return undefined;
+      if (value === null) return `${path}: null is not allowed; leave the field out`;
+      return inner.check(value, path);
+    },
   };
 }
 
@@ -140,9 +149,9 @@ export function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> & { shape
 export function tagged<const T extends string, S extends Shape>(
   tag: T,
   shape: S,
-): Schema<Flatten<{ type: T } & ObjectOf<S>>> & { tag: T } {
+): Schema<Flatten<{ type: T } & ObjectOf<S>>> & { tag: T; shape: S } {
   const schema = object({ type: literal(tag), ...shape });
-  return { tag, check: schema.check } as Schema<Flatten<{ type: T } & ObjectOf<S>>> & { tag: T };
+  return { tag, shape, check: schema.check } as Schema<Flatten<{ type: T } & ObjectOf<S>>> & { tag: T; shape: S };
 }
 
 /**
@@ -151,9 +160,10 @@ export function tagged<const T extends string, S extends Shape>(
  */
 export function union<const M extends readonly (Schema<unknown> & { tag: string })[]>(
   members: M,
-): Schema<Infer<M[number]>> {
+): Schema<Infer<M[number]>> & { members: M } {
   const byTag = new Map<unknown, Schema<unknown>>(members.map((m) => [m.tag, m]));
   return {
+    members,
     check(value, path) {
       if (!isPlainObject(value)) return `${path}: expected an object`;
       const member = byTag.get(value.type);

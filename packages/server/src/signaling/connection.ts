@@ -103,8 +103,13 @@ export class Connection implements WebSocketHandler {
     const result = parse(ClientMessage, data);
     if (!result.ok) return this.fail('bad-message', result.problem, aboutOf(data));
     this.hub.metrics.received(result.value.type);
+    const before = this.state;
     const outcome = this.dispatch(result.value, frame);
-    if (outcome) outcome.catch((err: unknown) => this.hub.internalError(this, err));
+    outcome?.catch((err: unknown) => {
+      // A handler that failed half-way must not leave the socket stuck in a transition (e.g. `joining`).
+      if (this.state.kind === 'joining') this.state = before;
+      this.hub.internalError(this, err);
+    });
   }
 
   /** `frame` is the text `msg` was parsed from: relayed messages are cut from it rather than serialized again. */
