@@ -30,7 +30,7 @@ export type SignalingState =
   | { kind: 'closed' };
 
 /** Messages the call handles; heartbeats and the greeting are dealt with here. */
-export type CallMessage = Exclude<ServerMessage, { type: 'ping' | 'welcome' | 'goodbye' }>;
+export type CallMessage = Exclude<ServerMessage, { type: 'ping' | 'welcome' | 'goodbye' | 'resume-token' }>;
 
 interface SignalingEvents extends Record<string, unknown> {
   message: CallMessage;
@@ -195,7 +195,11 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       case 'goodbye':
         this.dropSocket();
         return this.scheduleReconnect(0, msg.retryMs);
+      case 'resume-token':
+        this.resumeToken = msg.resumeToken;
+        return;
       case 'resumed':
+        this.resumeToken = msg.resumeToken;
         // What follows from the server is numbered from resendFrom; what the server lacks from us, we send again.
         this.receivedSeq = this.ackedSeq = msg.resendFrom - 1;
         this.unacked = this.unacked.filter((m) => m.seq > msg.received);

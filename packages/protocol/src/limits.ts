@@ -36,6 +36,16 @@ export const HEARTBEAT_INTERVAL_MS = 2_000;
 export const HEARTBEAT_TIMEOUT_MS = 6_000;
 /** How long a session whose socket dropped keeps its place in the room, awaiting a resume. */
 export const RESUME_GRACE_MS = 20_000;
+/**
+ * A resume token is refused this long after it was issued: a few minutes
+ * beyond the grace period, so it outlives any socket outage the session
+ * survives but not the session. While the session lives the server sends a
+ * fresh one every RESUME_TOKEN_RENEW_MS.
+ */
+export const RESUME_TOKEN_LIFETIME_MS = RESUME_GRACE_MS + 3 * 60_000;
+export const RESUME_TOKEN_RENEW_MS = 60_000;
+/** Longest resume token: signed claims, the display name among them (JSON may escape each character to six). */
+export const MAX_RESUME_TOKEN_CHARS = 1024;
 /** How long a room with nobody in it lives before it expires. */
 export const EMPTY_ROOM_TTL_MS = 10 * 60_000;
 

@@ -9,6 +9,7 @@ import {
   MAX_ERROR_MESSAGE_CHARS,
   MAX_NAME_CHARS,
   MAX_PASSCODE_CHARS,
+  MAX_RESUME_TOKEN_CHARS,
   MIN_PASSCODE_CHARS,
   MAX_ROOM_PEERS,
   MAX_SDP_CHARS,
@@ -31,7 +32,7 @@ import {
 const peerId = string({ min: 1, max: 32, pattern: /^[0-9a-z]+$/ });
 const roomId = string({ max: 19, pattern: ROOM_ID_PATTERN });
 /** Signed by the server (payload.signature, base64url), so a restarted server can still honour it. */
-const resumeToken = string({ min: 16, max: 512, pattern: /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/ });
+const resumeToken = string({ min: 16, max: MAX_RESUME_TOKEN_CHARS, pattern: /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/ });
 /**
  * Messages that must survive a dropped socket carry a sequence number per
  * direction and session: the receiver drops what it has seen, and on resume
@@ -119,6 +120,8 @@ export const ServerMessage = union([
   tagged('resumed', {
     roomId,
     selfId: peerId,
+    /** A fresh token: the one just used may be close to its expiry. */
+    resumeToken,
     peers: array(peerInfo, MAX_ROOM_PEERS),
     iceServers: array(iceServer, 8),
     received: seqCount,
@@ -143,6 +146,8 @@ export const ServerMessage = union([
   tagged('ping', {}),
   /** Fresh TURN credentials, sent before the previous ones expire: for new connections and ICE restarts in long calls. */
   tagged('ice-servers', { iceServers: array(iceServer, 8), seq }),
+  /** A fresh resume token, sent while the session lives so the one the client holds never expires under it. */
+  tagged('resume-token', { resumeToken, seq }),
   /** The server is going away (shutdown, redeploy): reconnect after `retryMs`. */
   tagged('goodbye', { retryMs: integer(0, 600_000) }),
 ]);

@@ -7,6 +7,7 @@ import { createHttpApp } from './http/http-app.ts';
 import { createLogger, type Logger } from './log.ts';
 import { MemoryRoomRegistry } from './registry/memory-registry.ts';
 import type { RoomRegistry } from './registry/room-registry.ts';
+import { EndedSessions } from './signaling/ended-sessions.ts';
 import { SignalingHub } from './signaling/hub.ts';
 import { tlsCredentials, type TlsCredentials } from './tls/tls-credentials.ts';
 
@@ -28,11 +29,18 @@ export interface RunningServer {
 /** Where the signaling WebSocket is served; any other upgrade is refused. */
 export const SIGNALING_PATH = '/ws';
 
+export interface ServerParts {
+  registry?: RoomRegistry;
+  log?: Logger;
+  /** Where ended sessions are remembered; in memory unless given (`main.ts` keeps them in DATA_DIR, to outlive a restart). */
+  endedSessions?: EndedSessions;
+}
+
 /** Starts HTTP and signaling on one port. Port 0 picks a free one (tests). */
-export async function startServer(config: ServerConfig, options: { registry?: RoomRegistry; log?: Logger } = {}): Promise<RunningServer> {
-  const log = options.log ?? createLogger(config.logLevel);
-  const registry = options.registry ?? new MemoryRoomRegistry({ capacity: config.roomCapacity, emptyRoomTtlMs: config.emptyRoomTtlMs });
-  const hub = new SignalingHub(config, registry, log);
+export async function startServer(config: ServerConfig, parts: ServerParts = {}): Promise<RunningServer> {
+  const log = parts.log ?? createLogger(config.logLevel);
+  const registry = parts.registry ?? new MemoryRoomRegistry({ capacity: config.roomCapacity, emptyRoomTtlMs: config.emptyRoomTtlMs });
+  const hub = new SignalingHub(config, registry, log, parts.endedSessions ?? EndedSessions.inMemory(config.resumeTokenLifetimeMs));
   let draining = false;
   const handle = createHttpApp({
     registry,

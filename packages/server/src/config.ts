@@ -11,6 +11,8 @@ import {
   PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS,
   PASSCODE_ATTEMPTS_PER_MINUTE_PER_ROOM,
   RESUME_GRACE_MS,
+  RESUME_TOKEN_LIFETIME_MS,
+  RESUME_TOKEN_RENEW_MS,
   ROOMS_CREATED_PER_MINUTE_PER_ADDRESS,
   SOCKETS_PER_ADDRESS,
 } from '@videoapp/protocol';
@@ -32,6 +34,9 @@ export interface ServerConfig {
   roomCapacity: number;
   emptyRoomTtlMs: number;
   resumeGraceMs: number;
+  /** How long a resume token is honoured, and how often a live session gets a fresh one. */
+  resumeTokenLifetimeMs: number;
+  resumeTokenRenewMs: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   roomsPerMinutePerAddress: number;
@@ -69,6 +74,8 @@ export function defaultConfig(): ServerConfig {
     roomCapacity: MAX_ROOM_PEERS,
     emptyRoomTtlMs: EMPTY_ROOM_TTL_MS,
     resumeGraceMs: RESUME_GRACE_MS,
+    resumeTokenLifetimeMs: RESUME_TOKEN_LIFETIME_MS,
+    resumeTokenRenewMs: RESUME_TOKEN_RENEW_MS,
     heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
     heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
     roomsPerMinutePerAddress: ROOMS_CREATED_PER_MINUTE_PER_ADDRESS,

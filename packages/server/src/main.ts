@@ -1,7 +1,10 @@
+import { join } from 'node:path';
 import { startServer } from './app.ts';
 import { readConfig } from './config.ts';
 import { lanUrls } from './lan.ts';
+import { createLogger } from './log.ts';
 import { persistentResumeSecret } from './resume-secret.ts';
+import { EndedSessions } from './signaling/ended-sessions.ts';
 import { terminalQr } from './terminal-qr.ts';
 
 const config = (() => {
@@ -17,7 +20,10 @@ const config = (() => {
 
 const server = await (async () => {
   try {
-    return await startServer(config);
+    const log = createLogger(config.logLevel);
+    // Kept beside the resume secret: a restarted process must refuse the tokens of sessions that ended before it.
+    const endedSessions = await EndedSessions.inFile(join(config.dataDir, 'ended-sessions'), config.resumeTokenLifetimeMs, (err) => log.error('ended-sessions-write-failed', { message: String(err) }));
+    return await startServer(config, { log, endedSessions });
   } catch (err) {
     process.stderr.write(`videoapp: could not start: ${(err as Error).message}\n`);
     process.exit(1);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { generateRoomId, type PeerInfo } from '@videoapp/protocol';
 import type { JoinOutcome, Member, RoomAccess, RoomRegistry, RoomSecrets, RoomStatus } from './room-registry.ts';
 
@@ -5,6 +6,7 @@ interface Room {
   members: Map<string, Member>;
   secrets: RoomSecrets;
   locked: boolean;
+  life: string;
   /** When the last member left (or the room was created); undefined while occupied. */
   emptySince: number | undefined;
 }
@@ -30,7 +32,7 @@ export class MemoryRoomRegistry implements RoomRegistry {
   async createRoom(secrets: RoomSecrets): Promise<string> {
     let id = generateRoomId();
     while (this.rooms.has(id)) id = generateRoomId();
-    this.rooms.set(id, { members: new Map(), secrets: { ...secrets }, locked: false, emptySince: this.now() });
+    this.rooms.set(id, { members: new Map(), secrets: { ...secrets }, locked: false, life: randomBytes(8).toString('hex'), emptySince: this.now() });
     return id;
   }
 
@@ -41,7 +43,7 @@ export class MemoryRoomRegistry implements RoomRegistry {
 
   async access(roomId: string): Promise<RoomAccess | undefined> {
     const room = this.liveRoom(roomId);
-    return room && { ...room.secrets, locked: room.locked };
+    return room && { ...room.secrets, locked: room.locked, life: room.life };
   }
 
   async setLocked(roomId: string, locked: boolean): Promise<void> {
@@ -49,9 +51,9 @@ export class MemoryRoomRegistry implements RoomRegistry {
     if (room) room.locked = locked;
   }
 
-  async join(roomId: string, member: Member, options: { host: boolean }): Promise<JoinOutcome> {
+  async join(roomId: string, member: Member, options: { host: boolean; life: string }): Promise<JoinOutcome> {
     const room = this.liveRoom(roomId);
-    if (!room) return { ok: false, code: 'room-not-found' };
+    if (!room || room.life !== options.life) return { ok: false, code: 'room-not-found' };
     if (room.locked && !options.host) return { ok: false, code: 'room-locked' };
     if (room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };
     const others = peerInfos(room.members.values());
@@ -60,12 +62,13 @@ export class MemoryRoomRegistry implements RoomRegistry {
     return { ok: true, others };
   }
 
-  async restore(roomId: string, member: Member): Promise<JoinOutcome> {
+  async restore(roomId: string, life: string, member: Member): Promise<JoinOutcome> {
     let room = this.liveRoom(roomId);
+    if (room && room.life !== life) return { ok: false, code: 'room-not-found' };
     if (!room) {
       // Rebuilt after a restart, the room's secrets are gone with the old process: it comes back locked,
       // so only people resuming their places (and the host, who may unlock it) get in — never a guesser.
-      room = { members: new Map(), secrets: { hostKeyHash: '' }, locked: true, emptySince: undefined };
+      room = { members: new Map(), secrets: { hostKeyHash: '' }, locked: true, life, emptySince: undefined };
       this.rooms.set(roomId, room);
     }
     room.members.delete(member.id);

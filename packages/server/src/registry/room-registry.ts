@@ -26,6 +26,12 @@ export interface RoomSecrets {
 
 export interface RoomAccess extends RoomSecrets {
   locked: boolean;
+  /**
+   * Which life of the room this is: random, set when the room is created.
+   * Resume tokens name it, so a room made anew under the same ID (after the
+   * old one expired) honours none of the old one's tokens.
+   */
+  life: string;
 }
 
 /**
@@ -38,13 +44,17 @@ export interface RoomRegistry {
   /** What a join must satisfy: the hashes to check and whether the room is locked. */
   access(roomId: string): Promise<RoomAccess | undefined>;
   setLocked(roomId: string, locked: boolean): Promise<void>;
-  /** Adds a member; a locked room refuses everyone but its host (checked here, so it cannot race a lock). */
-  join(roomId: string, member: Member, options: { host: boolean }): Promise<JoinOutcome>;
+  /**
+   * Adds a member to the room's life `life` (as admission saw it); a locked
+   * room refuses everyone but its host (checked here, so it cannot race a lock).
+   */
+  join(roomId: string, member: Member, options: { host: boolean; life: string }): Promise<JoinOutcome>;
   /**
    * Puts a returning member back under its old id, re-creating the room if it
-   * is gone (the server restarted). Fails only if the room has filled since.
+   * is gone (the server restarted). Fails if the room has filled since, or if
+   * the room now under that ID is another life of it.
    */
-  restore(roomId: string, member: Member): Promise<JoinOutcome>;
+  restore(roomId: string, life: string, member: Member): Promise<JoinOutcome>;
   leave(roomId: string, peerId: string): Promise<void>;
   members(roomId: string): Promise<PeerInfo[]>;
   /** Sends to one member; false when that peer is not in the room. */

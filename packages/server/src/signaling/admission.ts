@@ -3,7 +3,8 @@ import { PerMinuteLimit } from '../rate-limit.ts';
 import type { RoomRegistry } from '../registry/room-registry.ts';
 import { hostKeyMatches, verifyPasscode } from '../room-secrets.ts';
 
-export type Admission = { ok: true; host: boolean } | { ok: false; code: ErrorCode; message: string };
+/** `life`: the room's life the newcomer was admitted to (see RoomAccess). */
+export type Admission = { ok: true; host: boolean; life: string } | { ok: false; code: ErrorCode; message: string };
 
 export interface AdmissionLimits {
   passcodeAttemptsPerMinutePerAddress: number;
@@ -32,13 +33,13 @@ export class RoomAdmission {
   async admit(roomId: string, presented: { passcode?: string; hostKey?: string }, address: string): Promise<Admission> {
     const access = await this.registry.access(roomId);
     if (!access) return { ok: false, code: 'room-not-found', message: 'no such room, or it has expired' };
-    if (presented.hostKey !== undefined && hostKeyMatches(presented.hostKey, access.hostKeyHash)) return { ok: true, host: true };
+    if (presented.hostKey !== undefined && hostKeyMatches(presented.hostKey, access.hostKeyHash)) return { ok: true, host: true, life: access.life };
     if (access.passcodeHash !== undefined) {
       if (presented.passcode === undefined) return { ok: false, code: 'wrong-passcode', message: 'this room needs a passcode' };
       if (!this.triesByAddress.take(address) || !this.triesByRoom.take(roomId)) return { ok: false, code: 'rate-limited', message: 'too many passcode attempts; wait a minute' };
       if (!(await verifyPasscode(presented.passcode, access.passcodeHash))) return { ok: false, code: 'wrong-passcode', message: 'that passcode is not right' };
     }
     if (access.locked) return { ok: false, code: 'room-locked', message: 'the host has locked this room' };
-    return { ok: true, host: false };
+    return { ok: true, host: false, life: access.life };
   }
 }

@@ -165,7 +165,7 @@ export class Connection implements WebSocketHandler {
     this.state = { kind: 'in-room', session };
     const resendFrom = session.resume(this, lastSeq);
     const peers = (await this.hub.registry.members(session.roomId)).filter((p) => p.id !== session.id);
-    this.send({ type: 'resumed', roomId: session.roomId, selfId: session.id, peers, iceServers: this.hub.iceServersFor(session.id), received: session.receivedSeq, resendFrom });
+    this.send({ type: 'resumed', roomId: session.roomId, selfId: session.id, resumeToken: this.hub.newResumeToken(session), peers, iceServers: this.hub.iceServersFor(session.id), received: session.receivedSeq, resendFrom });
     session.resend(resendFrom);
     this.hub.broadcast(session, { type: 'peer-presence', peerId: session.id, presence: 'back' });
   }
@@ -183,8 +183,8 @@ export class Connection implements WebSocketHandler {
       return this.fail(admission.code, admission.message, 'join');
     }
     const peerId = randomBytes(8).toString('hex');
-    const session = new Session(peerId, msg.name, msg.roomId, this, admission.host);
-    const outcome = await this.hub.registry.join(msg.roomId, session, { host: admission.host });
+    const session = new Session(peerId, msg.name, msg.roomId, admission.life, this, admission.host);
+    const outcome = await this.hub.registry.join(msg.roomId, session, { host: admission.host, life: admission.life });
     if (this.state.kind !== 'joining') {
       // The socket closed while the registry answered: undo the join.
       if (outcome.ok) await this.hub.registry.leave(msg.roomId, peerId);
@@ -198,7 +198,7 @@ export class Connection implements WebSocketHandler {
     this.state = { kind: 'in-room', session };
     this.hub.addSession(session);
     const locked = (await this.hub.registry.status(msg.roomId))?.locked ?? false;
-    this.send({ type: 'joined', roomId: msg.roomId, selfId: peerId, peers: outcome.others, resumeToken: this.hub.newResumeToken(msg.roomId, peerId, msg.name, admission.host), iceServers: this.hub.iceServersFor(peerId), host: admission.host, locked });
+    this.send({ type: 'joined', roomId: msg.roomId, selfId: peerId, peers: outcome.others, resumeToken: this.hub.newResumeToken(session), iceServers: this.hub.iceServersFor(peerId), host: admission.host, locked });
     const seconds = (performance.now() - startedAt) / 1000;
     this.hub.metrics.joined(seconds);
     this.hub.log.info('joined', { room: roomTag(msg.roomId), peer: peerId, host: admission.host, ms: Math.round(seconds * 1000) });

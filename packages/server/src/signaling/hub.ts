@@ -13,6 +13,7 @@ import { acceptUpgrade, handshakeProblem, refuseUpgrade, type UpgradeRefusal } f
 import { ServerWebSocket } from '../websocket/web-socket.ts';
 import { RoomAdmission } from './admission.ts';
 import { CLOSE, Connection } from './connection.ts';
+import { EndedSessions } from './ended-sessions.ts';
 import { Session } from './session.ts';
 
 /**
@@ -22,8 +23,6 @@ import { Session } from './session.ts';
  * the benchmark's p99 relay latency at 2,000 sockets).
  */
 export const HEARTBEAT_SLICES = 10;
-/** Ended sessions whose tokens are refused; older ones are forgotten (their tokens could then rebuild an empty seat, never take a live one). */
-export const MAX_REMEMBERED_ENDED_SESSIONS = 100_000;
 
 /**
  * Everything the connections share: the registry, the sessions awaiting a
@@ -40,15 +39,18 @@ export class SignalingHub {
   /** Sessions by peer id. Resume tokens are not kept: a token is checked by its signature, then names its peer. */
   private readonly sessions = new Map<string, Session>();
   private readonly socketsPerAddress = new Map<string, number>();
-  /** Peer ids of sessions that ended, whose tokens must not bring them back. */
-  private readonly endedSessions = new Set<string>();
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     readonly config: ServerConfig,
     readonly registry: RoomRegistry,
     readonly log: Logger,
+    /** Sessions that ended, whose tokens must not bring them back. */
+    private readonly endedSessions: EndedSessions,
   ) {
+    if (config.resumeTokenLifetimeMs <= config.resumeTokenRenewMs + config.resumeGraceMs) {
+      throw new Error('resume tokens must outlive a renewal interval plus the grace period, or a session could outlive its token');
+    }
     this.metrics = new Metrics(() => ({ sockets: this.socketCount, rooms: registry.roomCount(), sessions: this.sessions.size }));
     this.joinLimit = new PerMinuteLimit(config.joinsPerMinutePerAddress);
     this.admission = new RoomAdmission(registry, config);
@@ -107,6 +109,8 @@ export class SignalingHub {
 
   addSession(session: Session): void {
     this.sessions.set(session.id, session);
+    // Resume tokens expire, so the client is kept supplied with a fresh one for as long as the session lives.
+    session.repeatDelivery(this.config.resumeTokenRenewMs, () => JSON.stringify({ type: 'resume-token', resumeToken: this.newResumeToken(session) } satisfies ServerMessage));
     // Credentials issued at join expire; a long call still needs valid ones for ICE restarts and late joiners.
     const turn = this.config.turn;
     if (turn) session.repeatDelivery(turnRefreshIntervalMs(turn), () => JSON.stringify({ type: 'ice-servers', iceServers: this.iceServersFor(session.id) } satisfies ServerMessage));
@@ -116,26 +120,28 @@ export class SignalingHub {
    * A new socket presents a resume token: the session if this process still
    * holds it, or else (after a restart, or from another process) one rebuilt
    * from the token's signed claims under the same peer id. Undefined when the
-   * session ended for good or the token is not ours.
+   * session ended for good, the token expired, or it is not ours.
    */
   async reclaimSession(token: string, connection: Connection): Promise<{ session: Session; rebuilt: boolean } | undefined> {
-    const claims = readResumeToken(this.config.resumeSecret, token);
+    const claims = readResumeToken(this.config.resumeSecret, token, Date.now());
     if (!claims || this.endedSessions.has(claims.peerId)) return undefined;
     const held = this.sessions.get(claims.peerId);
     if (held) {
-      if (held.roomId !== claims.roomId) return undefined;
+      if (held.roomId !== claims.roomId || held.roomLife !== claims.roomLife) return undefined;
       for (const other of this.allConnections()) if (other !== connection && held.isAttachedTo(other)) other.supersede();
       return { session: held, rebuilt: false };
     }
-    const session = new Session(claims.peerId, claims.name, claims.roomId, connection, claims.host);
-    const outcome = await this.registry.restore(claims.roomId, session);
+    const session = new Session(claims.peerId, claims.name, claims.roomId, claims.roomLife, connection, claims.host);
+    const outcome = await this.registry.restore(claims.roomId, claims.roomLife, session);
     if (!outcome.ok) return undefined;
     this.addSession(session);
     return { session, rebuilt: true };
   }
 
-  newResumeToken(roomId: string, peerId: string, name: string, host: boolean): string {
-    return signResumeToken(this.config.resumeSecret, { roomId, peerId, name, host }, randomBytes(9).toString('base64url'));
+  newResumeToken(session: Session): string {
+    const { roomId, roomLife, id: peerId, name, host } = session;
+    const claims = { roomId, roomLife, peerId, name, host, expiresAt: Date.now() + this.config.resumeTokenLifetimeMs };
+    return signResumeToken(this.config.resumeSecret, claims, randomBytes(9).toString('base64url'));
   }
 
   sessionAway(session: Session, connection: Connection): void {
@@ -146,17 +152,11 @@ export class SignalingHub {
 
   async endSession(session: Session, reason: DepartureReason): Promise<void> {
     if (!this.sessions.delete(session.id)) return;
-    this.rememberEnded(session.id);
+    await this.endedSessions.end(session.id);
     this.log.info('left', { room: roomTag(session.roomId), peer: session.id, reason });
     session.end();
     await this.registry.leave(session.roomId, session.id);
     this.broadcast(session, { type: 'peer-left', peerId: session.id, reason });
-  }
-
-  /** A token whose session ended must not bring it back; the memory is bounded, oldest forgotten first. */
-  private rememberEnded(peerId: string): void {
-    this.endedSessions.add(peerId);
-    if (this.endedSessions.size > MAX_REMEMBERED_ENDED_SESSIONS) this.endedSessions.delete(this.endedSessions.values().next().value!);
   }
 
   broadcast(from: Session, message: ServerMessage): void {
@@ -191,6 +191,7 @@ export class SignalingHub {
   /** Tells every client to come back after `retryMs`, then closes the sockets. */
   async shutdown(retryMs: number): Promise<void> {
     clearInterval(this.heartbeat);
+    this.endedSessions.close();
     for (const connection of [...this.allConnections()]) {
       connection.send({ type: 'goodbye', retryMs });
       connection.close(CLOSE.restarting, 'server restarting');

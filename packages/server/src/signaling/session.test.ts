@@ -9,7 +9,7 @@ function recordingSink(): FrameSink & { seqs: number[] } {
 }
 
 function sessionWith(frames: number, sink: FrameSink = recordingSink()): Session {
-  const session = new Session('a11ce', 'Alice', 'room', sink);
+  const session = new Session('a11ce', 'Alice', 'room', 'life', sink);
   for (let i = 0; i < frames; i++) session.deliver(`{"type":"peer-media","peerId":"b0b","media":{"audio":true,"video":${i % 2 === 0}}}`);
   return session;
 }

@@ -27,7 +27,7 @@ export interface FrameSink {
 export class Session implements Member {
   private socket: FrameSink | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
-  private repeatTimer: NodeJS.Timeout | undefined;
+  private repeatTimers: NodeJS.Timeout[] | undefined;
   private candidatesSent: Map<string, number> | undefined;
   private sentSeq = 0;
   /** Frames not yet acknowledged, oldest first: they carry the numbers sentSeq - length + 1 … sentSeq. */
@@ -39,6 +39,8 @@ export class Session implements Member {
     readonly id: string,
     readonly name: string,
     readonly roomId: string,
+    /** Which life of the room this session belongs to (see RoomRegistry.join). */
+    readonly roomLife: string,
     socket: FrameSink,
     /** Created the room (presented its host key), so may lock it. */
     readonly host = false,
@@ -114,14 +116,15 @@ export class Session implements Member {
 
   /** Delivers `frame()` every `intervalMs` while the session lives; queued like any frame while the socket is away. */
   repeatDelivery(intervalMs: number, frame: () => string): void {
-    clearInterval(this.repeatTimer);
-    this.repeatTimer = setInterval(() => this.deliver(frame()), intervalMs);
-    this.repeatTimer.unref();
+    const timer = setInterval(() => this.deliver(frame()), intervalMs);
+    timer.unref();
+    (this.repeatTimers ??= []).push(timer);
   }
 
   end(): void {
     clearTimeout(this.graceTimer);
-    clearInterval(this.repeatTimer);
+    for (const timer of this.repeatTimers ?? []) clearInterval(timer);
+    this.repeatTimers = undefined;
     this.socket = undefined;
     this.unacked = undefined;
   }
