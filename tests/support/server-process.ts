@@ -14,6 +14,12 @@ export class ServerProcess {
     private readonly env: Record<string, string> = {},
   ) {}
 
+  /** The running process's id (for reading its memory from /proc). */
+  get pid(): number {
+    if (this.child?.pid === undefined) throw new Error('server not started');
+    return this.child.pid;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }

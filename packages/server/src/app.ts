@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { clientAddressResolver } from './client-address.ts';
 import type { ServerConfig } from './config.ts';
 import { createHttpApp } from './http/http-app.ts';
+import { StaticFiles } from './http/static-files.ts';
 import { createLogger, type Logger } from './log.ts';
 import { MemoryRoomRegistry } from './registry/memory-registry.ts';
 import type { RoomRegistry } from './registry/room-registry.ts';
@@ -42,10 +43,12 @@ export async function startServer(config: ServerConfig, parts: ServerParts = {})
   const registry = parts.registry ?? new MemoryRoomRegistry({ capacity: config.roomCapacity, emptyRoomTtlMs: config.emptyRoomTtlMs });
   const hub = new SignalingHub(config, registry, log, parts.endedSessions ?? EndedSessions.inMemory(config.resumeTokenLifetimeMs));
   let draining = false;
+  const files = await StaticFiles.load(config.webRoot);
+  if (!files.get('/index.html')) log.warn('web-app-missing', { webRoot: config.webRoot, hint: 'run npm run build' });
   const handle = createHttpApp({
     registry,
     metrics: hub.metrics,
-    webRoot: config.webRoot,
+    files,
     roomsPerMinutePerAddress: config.roomsPerMinutePerAddress,
     joinLimit: hub.joinLimit,
     isReady: () => !draining,

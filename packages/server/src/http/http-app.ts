@@ -5,12 +5,13 @@ import type { RoomRegistry } from '../registry/room-registry.ts';
 import type { Metrics } from '../metrics.ts';
 import { hashPasscode, newHostKey } from '../room-secrets.ts';
 import { setSecurityHeaders } from './security-headers.ts';
-import { StaticFiles } from './static-files.ts';
+import type { StaticFiles } from './static-files.ts';
 
 export interface HttpAppDeps {
   registry: RoomRegistry;
   metrics: Metrics;
-  webRoot: string;
+  /** The built web app, read at start. */
+  files: StaticFiles;
   roomsPerMinutePerAddress: number;
   joinLimit: PerMinuteLimit;
   isReady: () => boolean;
@@ -23,7 +24,7 @@ const STATUS_FOR: Partial<Record<ErrorCode, number>> = { 'room-not-found': 404, 
 
 /** The HTTP side: the JSON API, health, metrics, and the web app (any unknown page path gets the app shell). */
 export function createHttpApp(deps: HttpAppDeps) {
-  const files = new StaticFiles(deps.webRoot);
+  const { files } = deps;
   const createLimit = new PerMinuteLimit(deps.roomsPerMinutePerAddress);
 
   function json(res: ServerResponse, status: number, body: CreateRoomResponse | RoomStatusResponse | ApiErrorResponse | { status: string }): void {
@@ -57,12 +58,12 @@ export function createHttpApp(deps: HttpAppDeps) {
     json(res, 200, { roomId, ...status });
   }
 
-  async function serveApp(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  function serveApp(req: IncomingMessage, res: ServerResponse, path: string): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    const file = (path !== '/' && (await files.get(path))) || (isAppRoute(path) ? await files.get('/index.html') : undefined);
+    const file = (path !== '/' && files.get(path)) || (isAppRoute(path) ? files.get('/index.html') : undefined);
     if (!file) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { extname, join, relative, sep } from 'node:path';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -13,6 +13,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** The built app is about 130 KB in ten files; a folder far past this is a mistake (the wrong WEB_ROOT), not an app. */
+export const MAX_STATIC_BYTES = 64 * 1024 * 1024;
+
 export interface StaticFile {
   body: Buffer;
   contentType: string;
@@ -20,34 +23,56 @@ export interface StaticFile {
   immutable: boolean;
 }
 
-/** Serves the built web app from one folder, refusing any path that would step outside it. */
+/**
+ * The built web app, read into memory once at start. Requests are answered
+ * from this fixed map, so an unknown path costs a lookup and nothing is kept
+ * for it, and no request ever reaches the file system (no path can step
+ * outside the folder, because none is ever opened).
+ */
 export class StaticFiles {
-  private readonly cache = new Map<string, StaticFile | undefined>();
+  private constructor(private readonly files: ReadonlyMap<string, StaticFile>) {}
 
-  constructor(private readonly root: string) {}
-
-  async get(urlPath: string): Promise<StaticFile | undefined> {
-    if (this.cache.has(urlPath)) return this.cache.get(urlPath);
-    const file = await this.load(urlPath);
-    this.cache.set(urlPath, file);
-    return file;
+  /** Reads every file under `root`; a missing folder serves nothing (the server still answers its API). */
+  static async load(root: string): Promise<StaticFiles> {
+    const files = new Map<string, StaticFile>();
+    let total = 0;
+    for (const path of await filesUnder(root)) {
+      const body = await readFile(path);
+      total += body.length;
+      if (total > MAX_STATIC_BYTES) throw new Error(`the web app in ${root} is over ${MAX_STATIC_BYTES} bytes`);
+      const urlPath = `/${relative(root, path).split(sep).join('/')}`;
+      files.set(urlPath, { body, contentType: CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', immutable: isContentHashed(path) });
+    }
+    return new StaticFiles(files);
   }
 
-  private async load(urlPath: string): Promise<StaticFile | undefined> {
+  get(urlPath: string): StaticFile | undefined {
     let decoded: string;
     try {
       decoded = decodeURIComponent(urlPath);
     } catch {
       return undefined;
     }
-    const path = normalize(join(this.root, decoded));
-    if (!path.startsWith(this.root + sep)) return undefined;
-    try {
-      const body = await readFile(path);
-      const contentType = CONTENT_TYPES[extname(path)] ?? 'application/octet-stream';
-      return { body, contentType, immutable: /\.[0-9a-f]{8,}\./i.test(path) || /-[A-Z0-9]{8}\.(js|css)$/.test(path) };
-    } catch {
-      return undefined;
-    }
+    return this.files.get(decoded);
   }
+
+  get count(): number {
+    return this.files.size;
+  }
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const nested = await Promise.all(
+    entries.map((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return filesUnder(path);
+      return entry.isFile() ? [path] : [];
+    }),
+  );
+  return nested.flat();
+}
+
+function isContentHashed(path: string): boolean {
+  return /\.[0-9a-f]{8,}\./i.test(path) || /-[A-Z0-9]{8}\.(js|css)$/.test(path);
 }
