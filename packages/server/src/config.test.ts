@@ -26,3 +26,24 @@ test('trusted proxies are addresses or CIDR blocks; anything else stops the serv
   assert.deepEqual(readConfig({}, []).trustedProxies, [], 'nobody is trusted by default');
   assert.throws(() => readConfig({ TRUSTED_PROXIES: 'proxy.internal' }, []), /TRUSTED_PROXIES/);
 });
+
+test('every setting is checked: a bad value stops the server with a message naming the setting and what it allows', () => {
+  assert.throws(() => readConfig({ LOG_LEVEL: 'loud' }, []), /^Error: LOG_LEVEL \(--log-level\) must be one of debug, info, warn, error, silent, got "loud"$/);
+  assert.throws(() => readConfig({}, ['--log-level', 'verbose']), /LOG_LEVEL \(--log-level\) must be one of debug, info, warn, error, silent/);
+  assert.throws(() => readConfig({ PORT: '70000' }, []), /PORT \(--port\) must be a whole number from 0 to 65535, got "70000"/);
+  assert.throws(() => readConfig({ PORT: '8o8o' }, []), /PORT \(--port\)/);
+  assert.throws(() => readConfig({ STUN_URLS: 'stun.example.org:3478' }, []), /STUN_URLS \(--stun-urls\) must be comma-separated stun: or stuns: URLs/);
+  assert.throws(() => readConfig({ TURN_URLS: 'https://turn.example.org', TURN_SECRET: 'x' }, []), /TURN_URLS/);
+  assert.throws(() => readConfig({ ALLOWED_ORIGINS: 'https://example.org/app' }, []), /ALLOWED_ORIGINS \(--allowed-origins\) must be comma-separated origins/);
+  assert.throws(() => readConfig({ RESUME_SECRET: 'short' }, []), /RESUME_SECRET \(--resume-secret\) must be at least 16 characters/);
+  assert.throws(() => readConfig({ SOCKETS_PER_ADDRESS: '0' }, []), /SOCKETS_PER_ADDRESS/);
+  assert.throws(() => readConfig({ TRUSTED_PROXIES: '10.0.0.0/99' }, []), /TRUSTED_PROXIES \(--trusted-proxies\) must be IP addresses or CIDR blocks; "10.0.0.0\/99" has a bad prefix length/);
+  assert.equal(readConfig({ LOG_LEVEL: 'silent' }, []).logLevel, 'silent');
+});
+
+test('flags are parsed strictly: an unknown flag, a flag without its value, or a stray word stops the server', () => {
+  assert.throws(() => readConfig({}, ['--prot', '80']), /Unknown option '--prot'/);
+  assert.throws(() => readConfig({}, ['--port']), /--port/);
+  assert.throws(() => readConfig({}, ['8080']), /8080/);
+  assert.equal(readConfig({ PORT: '1' }, ['--port=2']).port, 2, 'a flag wins over the environment');
+});

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import {
   EMPTY_ROOM_TTL_MS,
   HEARTBEAT_INTERVAL_MS,
@@ -92,46 +93,106 @@ export function defaultConfig(): ServerConfig {
   };
 }
 
+/** Log levels a person may choose; `silent` turns logging off. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+/** Shortest RESUME_SECRET accepted: it signs tokens that give back a place in a room. */
+export const MIN_RESUME_SECRET_CHARS = 16;
+/** Shortest TURN credential lifetime worth issuing: an ICE restart must fit inside it. */
+export const MIN_TURN_TTL_SECONDS = 60;
+
 /**
- * Each setting: its environment variable, its flag, and how to read it. Documented in the README's table.
- * A setting with `bare` may be given as its flag alone (`--https`), meaning that value; it then takes a value only inline (`--https=off`).
+ * Each setting: its environment variable, its flag, and how to read and check
+ * it (a reader throws a sentence saying what is allowed). Documented in the
+ * README's table. A setting with `bare` may be given as its flag alone
+ * (`--https`), meaning that value; it then takes a value only inline (`--https=off`).
  */
-const SETTINGS: { env: string; flag: string; bare?: string; apply: (c: ServerConfig, v: string) => void }[] = [
-  { env: 'PORT', flag: '--port', apply: (c, v) => (c.port = toInt(v, 'PORT')) },
-  { env: 'HOST', flag: '--host', apply: (c, v) => (c.host = v) },
-  { env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', apply: (c, v) => (c.allowedOrigins = list(v)) },
-  { env: 'TRUSTED_PROXIES', flag: '--trusted-proxies', apply: (c, v) => (c.trustedProxies = list(v)) },
-  { env: 'STUN_URLS', flag: '--stun-urls', apply: (c, v) => (c.stunUrls = list(v)) },
-  { env: 'TURN_URLS', flag: '--turn-urls', apply: (c, v) => (c.turn = { ...turnOf(c), urls: list(v) }) },
-  { env: 'TURN_SECRET', flag: '--turn-secret', apply: (c, v) => (c.turn = { ...turnOf(c), secret: v }) },
-  { env: 'TURN_TTL_SECONDS', flag: '--turn-ttl', apply: (c, v) => (c.turn = { ...turnOf(c), ttlSeconds: toInt(v, 'TURN_TTL_SECONDS') }) },
-  { env: 'RESUME_SECRET', flag: '--resume-secret', apply: (c, v) => (c.resumeSecret = v) },
-  { env: 'LOG_LEVEL', flag: '--log-level', apply: (c, v) => (c.logLevel = v as ServerConfig['logLevel']) },
-  { env: 'HTTPS', flag: '--https', bare: 'on', apply: (c, v) => (c.https = toSwitch(v, 'HTTPS') ? (c.https.kind === 'off' ? { kind: 'self-signed' } : c.https) : { kind: 'off' }) },
-  { env: 'TLS_CERT', flag: '--tls-cert', apply: (c, v) => (c.https = { kind: 'given', certFile: v, keyFile: c.https.kind === 'given' ? c.https.keyFile : '' }) },
-  { env: 'TLS_KEY', flag: '--tls-key', apply: (c, v) => (c.https = { kind: 'given', certFile: c.https.kind === 'given' ? c.https.certFile : '', keyFile: v }) },
-  { env: 'DATA_DIR', flag: '--data-dir', apply: (c, v) => (c.dataDir = v) },
-  { env: 'EMPTY_ROOM_TTL_MS', flag: '--empty-room-ttl', apply: (c, v) => (c.emptyRoomTtlMs = toInt(v, 'EMPTY_ROOM_TTL_MS')) },
-  { env: 'SOCKETS_PER_ADDRESS', flag: '--sockets-per-address', apply: (c, v) => (c.socketsPerAddress = toInt(v, 'SOCKETS_PER_ADDRESS')) },
-  { env: 'ROOMS_PER_MINUTE_PER_ADDRESS', flag: '--rooms-per-minute-per-address', apply: (c, v) => (c.roomsPerMinutePerAddress = toInt(v, 'ROOMS_PER_MINUTE_PER_ADDRESS')) },
-  { env: 'JOINS_PER_MINUTE_PER_ADDRESS', flag: '--joins-per-minute-per-address', apply: (c, v) => (c.joinsPerMinutePerAddress = toInt(v, 'JOINS_PER_MINUTE_PER_ADDRESS')) },
-  { env: 'PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS', flag: '--passcode-attempts-per-minute-per-address', apply: (c, v) => (c.passcodeAttemptsPerMinutePerAddress = toInt(v, 'PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS')) },
-  { env: 'HANDSHAKE_TIMEOUT_MS', flag: '--handshake-timeout', apply: (c, v) => (c.handshakeTimeoutMs = toInt(v, 'HANDSHAKE_TIMEOUT_MS')) },
+interface Setting {
+  env: string;
+  flag: string;
+  bare?: string;
+  apply: (c: ServerConfig, v: string) => void;
+}
+
+const SETTINGS: Setting[] = [
+  { env: 'PORT', flag: 'port', apply: (c, v) => (c.port = wholeNumber(v, 0, 65_535)) },
+  { env: 'HOST', flag: 'host', apply: (c, v) => (c.host = v) },
+  { env: 'ALLOWED_ORIGINS', flag: 'allowed-origins', apply: (c, v) => (c.allowedOrigins = list(v).map(origin)) },
+  { env: 'TRUSTED_PROXIES', flag: 'trusted-proxies', apply: (c, v) => (c.trustedProxies = proxies(v)) },
+  { env: 'STUN_URLS', flag: 'stun-urls', apply: (c, v) => (c.stunUrls = urls(v, ['stun:', 'stuns:'])) },
+  { env: 'TURN_URLS', flag: 'turn-urls', apply: (c, v) => (c.turn = { ...turnOf(c), urls: urls(v, ['turn:', 'turns:']) }) },
+  { env: 'TURN_SECRET', flag: 'turn-secret', apply: (c, v) => (c.turn = { ...turnOf(c), secret: v }) },
+  { env: 'TURN_TTL_SECONDS', flag: 'turn-ttl', apply: (c, v) => (c.turn = { ...turnOf(c), ttlSeconds: wholeNumber(v, MIN_TURN_TTL_SECONDS, 7 * 86_400) }) },
+  { env: 'RESUME_SECRET', flag: 'resume-secret', apply: (c, v) => (c.resumeSecret = atLeast(v, MIN_RESUME_SECRET_CHARS)) },
+  { env: 'LOG_LEVEL', flag: 'log-level', apply: (c, v) => (c.logLevel = oneOf(v, LOG_LEVELS)) },
+  { env: 'HTTPS', flag: 'https', bare: 'on', apply: (c, v) => (c.https = toSwitch(v) ? (c.https.kind === 'off' ? { kind: 'self-signed' } : c.https) : { kind: 'off' }) },
+  { env: 'TLS_CERT', flag: 'tls-cert', apply: (c, v) => (c.https = { kind: 'given', certFile: v, keyFile: c.https.kind === 'given' ? c.https.keyFile : '' }) },
+  { env: 'TLS_KEY', flag: 'tls-key', apply: (c, v) => (c.https = { kind: 'given', certFile: c.https.kind === 'given' ? c.https.certFile : '', keyFile: v }) },
+  { env: 'DATA_DIR', flag: 'data-dir', apply: (c, v) => (c.dataDir = v) },
+  { env: 'EMPTY_ROOM_TTL_MS', flag: 'empty-room-ttl', apply: (c, v) => (c.emptyRoomTtlMs = wholeNumber(v, 1_000, 7 * 86_400_000)) },
+  { env: 'SOCKETS_PER_ADDRESS', flag: 'sockets-per-address', apply: (c, v) => (c.socketsPerAddress = wholeNumber(v, 1)) },
+  { env: 'ROOMS_PER_MINUTE_PER_ADDRESS', flag: 'rooms-per-minute-per-address', apply: (c, v) => (c.roomsPerMinutePerAddress = wholeNumber(v, 1)) },
+  { env: 'JOINS_PER_MINUTE_PER_ADDRESS', flag: 'joins-per-minute-per-address', apply: (c, v) => (c.joinsPerMinutePerAddress = wholeNumber(v, 1)) },
+  { env: 'PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS', flag: 'passcode-attempts-per-minute-per-address', apply: (c, v) => (c.passcodeAttemptsPerMinutePerAddress = wholeNumber(v, 1)) },
+  { env: 'HANDSHAKE_TIMEOUT_MS', flag: 'handshake-timeout', apply: (c, v) => (c.handshakeTimeoutMs = wholeNumber(v, 100, 600_000)) },
 ];
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const turnOf = (c: ServerConfig): TurnSettings => c.turn ?? { urls: [], secret: '', ttlSeconds: 3600 };
 
-function toSwitch(value: string, name: string): boolean {
+function toSwitch(value: string): boolean {
   if (/^(on|true|yes|1)$/i.test(value)) return true;
   if (/^(off|false|no|0)$/i.test(value)) return false;
-  throw new Error(`${name} must be on or off, got "${value}"`);
+  throw new Error(`must be on or off, got "${value}"`);
 }
 
-function toInt(value: string, name: string): number {
+function wholeNumber(value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new Error(`must be a whole number from ${min} to ${max}, got "${value}"`);
   return n;
+}
+
+function oneOf<const T extends string>(value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+function atLeast(value: string, chars: number): string {
+  if (value.length < chars) throw new Error(`must be at least ${chars} characters`);
+  return value;
+}
+
+function urls(value: string, schemes: string[]): string[] {
+  const given = list(value);
+  const wrong = given.find((u) => !schemes.some((scheme) => u.startsWith(scheme)));
+  if (wrong !== undefined) throw new Error(`must be comma-separated ${schemes.join(' or ')} URLs, got "${wrong}"`);
+  return given;
+}
+
+/** A typo here would silently trust nobody (or the wrong host): refuse to start instead. */
+function proxies(value: string): string[] {
+  const entries = list(value);
+  trustedProxyList(entries);
+  return entries;
+}
+
+function origin(value: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.origin !== value) throw new Error(`must be comma-separated origins such as https://example.org (no path), got "${value}"`);
+  return value;
+}
+
+/** A setting's value refused: names the variable and the flag, then what is allowed. */
+function applyChecked(setting: Setting, config: ServerConfig, value: string): void {
+  try {
+    setting.apply(config, value);
+  } catch (err) {
+    throw new Error(`${setting.env} (--${setting.flag}) ${(err as Error).message}`);
+  }
 }
 
 /** Reads the configuration: defaults, then environment variables, then command-line flags. */
@@ -139,15 +200,12 @@ export function readConfig(env: NodeJS.ProcessEnv, argv: string[]): ServerConfig
   const config = defaultConfig();
   for (const s of SETTINGS) {
     const value = env[s.env];
-    if (value !== undefined && value !== '') s.apply(config, value);
+    if (value !== undefined && value !== '') applyChecked(s, config, value);
   }
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split('=', 2);
-    const setting = SETTINGS.find((s) => s.flag === flag);
-    if (!setting) throw new Error(`unknown option ${flag}`);
-    const value = inline ?? setting.bare ?? argv[++i];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    setting.apply(config, value);
+  const flags = parseFlags(argv);
+  for (const s of SETTINGS) {
+    const value = flags[s.flag];
+    if (value !== undefined) applyChecked(s, config, value);
   }
   if (config.https.kind === 'given' && (!config.https.certFile || !config.https.keyFile)) {
     throw new Error('HTTPS with your own certificate needs both TLS_CERT and TLS_KEY');
@@ -155,7 +213,18 @@ export function readConfig(env: NodeJS.ProcessEnv, argv: string[]): ServerConfig
   if (config.turn && (!config.turn.secret || config.turn.urls.length === 0)) {
     throw new Error('TURN needs both TURN_URLS and TURN_SECRET');
   }
-  // A typo here would silently trust nobody (or the wrong host): refuse to start instead.
-  trustedProxyList(config.trustedProxies);
   return config;
+}
+
+/** The flags through `node:util` parseArgs; a flag given twice counts its last value, as the environment would. */
+function parseFlags(argv: string[]): Record<string, string | undefined> {
+  // parseArgs knows no optional values: a bare `--https` is spelled out as `--https=on` first.
+  const bareOf = new Map(SETTINGS.filter((s) => s.bare !== undefined).map((s) => [`--${s.flag}`, `--${s.flag}=${s.bare}`]));
+  const args = argv.map((arg) => bareOf.get(arg) ?? arg);
+  const options = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
+  } catch (err) {
+    throw new Error(`${(err as Error).message.split('\n')[0]} (see the configuration table in the README)`);
+  }
 }
