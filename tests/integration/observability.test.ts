@@ -104,4 +104,20 @@ describe('metrics', () => {
       await server.close();
     }
   });
+
+  test('/metrics has the process figures an operator expects, under the conventional names', async () => {
+    const server = await startServer({ ...defaultConfig(), port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    try {
+      // A few collections happen on their own; give the event-loop and GC figures something to report.
+      for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      const text = await metricsText(server.url);
+      for (const name of ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'process_open_fds', 'process_uptime_seconds', 'nodejs_eventloop_lag_p50_seconds', 'nodejs_eventloop_lag_p99_seconds']) {
+        assert.ok((await metricValue(server.url, name)) > 0, `${name} missing or zero`);
+      }
+      assert.match(text, /# TYPE nodejs_gc_duration_seconds histogram/);
+      assert.ok((await metricValue(server.url, 'process_resident_memory_bytes')) > 10e6);
+    } finally {
+      await server.close();
+    }
+  });
 });

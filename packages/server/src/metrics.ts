@@ -1,93 +1,69 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
 /** Upper bounds (seconds) of the join-latency histogram: from a `join` arriving to `joined` going out. */
-export const JOIN_LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+export const JOIN_LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Resolution of the event-loop delay percentiles among the process figures. */
+export const EVENT_LOOP_MONITORING_MS = 10;
 
-/** A Prometheus histogram: cumulative counts per upper bound, plus sum and count. */
-class Histogram {
-  private readonly counts: number[];
-  private sum = 0;
-  private count = 0;
-
-  constructor(private readonly bounds: readonly number[]) {
-    this.counts = bounds.map(() => 0);
+/**
+ * The process's own figures (resident memory, heap, event-loop delay p50/p99,
+ * GC time, open file descriptors, start time), under prom-client's
+ * conventional names. One per process, however many servers it runs (tests
+ * start dozens): they describe the process, not a server.
+ */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_MS });
+    new Gauge({ name: 'process_uptime_seconds', help: 'Seconds since the process started.', registers: [processRegistry], collect() {
+      this.set(process.uptime());
+    } });
   }
-
-  observe(value: number): void {
-    this.sum += value;
-    this.count++;
-    for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) this.counts[i]!++;
-  }
-
-  render(name: string): string[] {
-    return [
-      ...this.bounds.map((le, i) => `${name}_bucket{le="${le}"} ${this.counts[i]}`),
-      `${name}_bucket{le="+Inf"} ${this.count}`,
-      `${name}_sum ${this.sum}`,
-      `${name}_count ${this.count}`,
-    ];
-  }
+  return processRegistry;
 }
 
-/** Counters the server exposes at /metrics in Prometheus text format. */
+/** What the server counts and exposes at /metrics in Prometheus text format, beside the process figures. */
 export class Metrics {
-  private readonly receivedByType = new Map<string, number>();
-  private readonly relayedByType = new Map<string, number>();
-  private readonly rejectedByReason = new Map<string, number>();
-  private readonly joinLatency = new Histogram(JOIN_LATENCY_BUCKETS_SECONDS);
+  private readonly registry = new Registry();
+  private readonly receivedByType = new Counter({ name: 'videoapp_messages_received_total', help: 'Valid messages received, by type.', labelNames: ['type'], registers: [this.registry] });
+  private readonly relayedByType = new Counter({ name: 'videoapp_messages_relayed_total', help: 'Messages passed from one member of a room to another, by type.', labelNames: ['type'], registers: [this.registry] });
+  private readonly rejectedByReason = new Counter({ name: 'videoapp_messages_rejected_total', help: 'Messages, sockets and upgrades refused, by reason.', labelNames: ['reason'], registers: [this.registry] });
+  private readonly joinLatency = new Histogram({ name: 'videoapp_join_duration_seconds', help: 'Time from a join arriving to the joined answer, passcode check included.', buckets: JOIN_LATENCY_BUCKETS_SECONDS, registers: [this.registry] });
 
-  constructor(private readonly gauges: () => { sockets: number; rooms: number; sessions: number }) {}
-
-  received(type: string): void {
-    bump(this.receivedByType, type);
+  constructor(gauges: () => { sockets: number; rooms: number; sessions: number }) {
+    const gauge = (name: string, help: string, read: (g: ReturnType<typeof gauges>) => number) =>
+      new Gauge({ name, help, registers: [this.registry], collect() {
+        this.set(read(gauges()));
+      } });
+    gauge('videoapp_sockets', 'Open signaling WebSockets.', (g) => g.sockets);
+    gauge('videoapp_rooms', 'Rooms held by this process.', (g) => g.rooms);
+    gauge('videoapp_sessions', 'People in rooms, including those awaiting a resume.', (g) => g.sessions);
   }
 
-  /** A message passed from one member of a room to another (`description`, `candidate`, `peer-media`, …). */
+  received(type: string): void {
+    this.receivedByType.inc({ type });
+  }
+
+  /** A message passed from one member of a room to another (`description`, `candidate`, `peer-media`, …). Label values come from our code, never from clients. */
   relayed(type: string): void {
-    bump(this.relayedByType, type);
+    this.relayedByType.inc({ type });
   }
 
   /** Something refused: an error code sent back, or a socket or upgrade refused (`bad-origin`, `binary-frame`, …). */
   rejected(reason: string): void {
-    bump(this.rejectedByReason, reason);
+    this.rejectedByReason.inc({ reason });
   }
 
   joined(seconds: number): void {
     this.joinLatency.observe(seconds);
   }
 
-  render(): string {
-    const { sockets, rooms, sessions } = this.gauges();
-    const lines = [
-      '# HELP videoapp_sockets Open signaling WebSockets.',
-      '# TYPE videoapp_sockets gauge',
-      `videoapp_sockets ${sockets}`,
-      '# HELP videoapp_rooms Rooms held by this process.',
-      '# TYPE videoapp_rooms gauge',
-      `videoapp_rooms ${rooms}`,
-      '# HELP videoapp_sessions People in rooms, including those awaiting a resume.',
-      '# TYPE videoapp_sessions gauge',
-      `videoapp_sessions ${sessions}`,
-      '# HELP videoapp_messages_relayed_total Messages passed from one member of a room to another, by type.',
-      '# TYPE videoapp_messages_relayed_total counter',
-      ...labelled('videoapp_messages_relayed_total', 'type', this.relayedByType),
-      '# HELP videoapp_messages_received_total Valid messages received, by type.',
-      '# TYPE videoapp_messages_received_total counter',
-      ...labelled('videoapp_messages_received_total', 'type', this.receivedByType),
-      '# HELP videoapp_messages_rejected_total Messages, sockets and upgrades refused, by reason.',
-      '# TYPE videoapp_messages_rejected_total counter',
-      ...labelled('videoapp_messages_rejected_total', 'reason', this.rejectedByReason),
-      '# HELP videoapp_join_duration_seconds Time from a join arriving to the joined answer, passcode check included.',
-      '# TYPE videoapp_join_duration_seconds histogram',
-      ...this.joinLatency.render('videoapp_join_duration_seconds'),
-    ];
-    return `${lines.join('\n')}\n`;
+  get contentType(): string {
+    return this.registry.contentType;
   }
-}
 
-function bump(counts: Map<string, number>, key: string): void {
-  counts.set(key, (counts.get(key) ?? 0) + 1);
-}
-
-/** Label values come from our own code (message types, error codes), never from clients. */
-function labelled(name: string, label: string, counts: Map<string, number>): string[] {
-  return [...counts].map(([value, n]) => `${name}{${label}="${value}"} ${n}`);
+  async render(): Promise<string> {
+    return Registry.merge([this.registry, processMetrics()]).metrics();
+  }
 }

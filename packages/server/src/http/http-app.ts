@@ -86,7 +86,8 @@ export function createHttpApp(deps: HttpAppDeps) {
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') return json(res, deps.isReady() ? 200 : 503, { status: deps.isReady() ? 'ready' : 'draining' });
     if (path === '/metrics') {
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(deps.metrics.render());
+      const text = await deps.metrics.render();
+      res.writeHead(200, { 'Content-Type': deps.metrics.contentType }).end(text);
       return;
     }
     return serveApp(req, res, path);
