@@ -50,9 +50,12 @@ await build({
   logLevel: 'warning',
 });
 
+// Our workspace packages are bundled (they are TypeScript); npm dependencies are loaded from node_modules as Node packages.
+const serverDependencies = Object.keys(JSON.parse(readFileSync(join(root, 'packages/server/package.json'), 'utf8')).dependencies ?? {});
 await build({
   entryPoints: [join(root, 'packages/server/src/main.ts')],
   bundle: true,
+  external: serverDependencies,
   platform: 'node',
   format: 'esm',
   target: 'node20',

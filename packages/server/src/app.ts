@@ -6,10 +6,11 @@ import type { ServerConfig } from './config.ts';
 import { createHttpApp } from './http/http-app.ts';
 import { StaticFiles } from './http/static-files.ts';
 import { createLogger, type Logger } from './log.ts';
-import { MemoryRoomRegistry } from './registry/memory-registry.ts';
-import type { RoomRegistry } from './registry/room-registry.ts';
-import { EndedSessions } from './signaling/ended-sessions.ts';
-import { SignalingHub } from './signaling/hub.ts';
+import { Metrics } from './metrics.ts';
+import type { EndedSessionLog } from './rooms/ended-sessions.ts';
+import { RoomsService } from './rooms/rooms-service.ts';
+import { roomServices } from './room-services.ts';
+import { SignalingSockets } from './transport/signaling-sockets.ts';
 import { tlsCredentials, type TlsCredentials } from './tls/tls-credentials.ts';
 
 /** How long clients told to reconnect on shutdown wait before trying. */
@@ -23,7 +24,6 @@ export interface RunningServer {
   port: number;
   /** The certificate in use when serving HTTPS. */
   tls: TlsCredentials | undefined;
-  hub: SignalingHub;
   close(): Promise<void>;
 }
 
@@ -31,28 +31,23 @@ export interface RunningServer {
 export const SIGNALING_PATH = '/ws';
 
 export interface ServerParts {
-  registry?: RoomRegistry;
   log?: Logger;
-  /** Where ended sessions are remembered; in memory unless given (`main.ts` keeps them in DATA_DIR, to outlive a restart). */
-  endedSessions?: EndedSessions;
+  /** Where ended sessions are remembered without Redis; in memory unless given (`main.ts` keeps them in DATA_DIR, to outlive a restart). */
+  endedSessions?: EndedSessionLog;
 }
 
 /** Starts HTTP and signaling on one port. Port 0 picks a free one (tests). */
 export async function startServer(config: ServerConfig, parts: ServerParts = {}): Promise<RunningServer> {
   const log = parts.log ?? createLogger(config.logLevel);
-  const registry = parts.registry ?? new MemoryRoomRegistry({ capacity: config.roomCapacity, emptyRoomTtlMs: config.emptyRoomTtlMs });
-  const hub = new SignalingHub(config, registry, log, parts.endedSessions ?? EndedSessions.inMemory(config.resumeTokenLifetimeMs));
+  const services = await roomServices(config, log, parts.endedSessions);
+  // The gauges are read at scrape time, when both below exist.
+  const metrics: Metrics = new Metrics(() => ({ sockets: sockets.count, rooms: rooms.roomCount, sessions: rooms.memberCount }));
+  const rooms = new RoomsService({ ...services, config, log, metrics });
+  const sockets = new SignalingSockets(config, rooms, metrics, log);
   let draining = false;
   const files = await StaticFiles.load(config.webRoot);
   if (!files.get('/index.html')) log.warn('web-app-missing', { webRoot: config.webRoot, hint: 'run npm run build' });
-  const handle = createHttpApp({
-    registry,
-    metrics: hub.metrics,
-    files,
-    roomsPerMinutePerAddress: config.roomsPerMinutePerAddress,
-    joinLimit: hub.joinLimit,
-    isReady: () => !draining,
-  });
+  const handle = createHttpApp({ store: services.store, limits: services.limits, metrics, files, readiness: () => (draining ? 'draining' : services.store.ready ? 'ready' : 'store-unavailable') });
 
   const clientAddress = clientAddressResolver(config.trustedProxies);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -73,7 +68,7 @@ export async function startServer(config: ServerConfig, parts: ServerParts = {})
     // This runs inside the socket's data handler, where anything thrown would take the whole process down.
     try {
       if ((req.url ?? '').split('?', 1)[0] !== SIGNALING_PATH) return socket.destroy();
-      hub.handleUpgrade(req, socket, head, clientAddress(req));
+      sockets.handleUpgrade(req, socket, head, clientAddress(req));
     } catch (err) {
       log.error('upgrade-failed', { message: err instanceof Error ? err.message : String(err) });
       socket.destroy();
@@ -95,17 +90,17 @@ export async function startServer(config: ServerConfig, parts: ServerParts = {})
     url: `${tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
     port,
     tls,
-    hub,
     async close() {
       draining = true;
-      await hub.shutdown(SHUTDOWN_RETRY_MS);
+      sockets.shutdown(SHUTDOWN_RETRY_MS);
+      rooms.close();
       server.closeIdleConnections();
       await Promise.race([
         new Promise<void>((resolve) => server.close(() => resolve())),
         new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS).unref()),
       ]);
       server.closeAllConnections();
-      await registry.close();
+      await services.close();
     },
   };
 }

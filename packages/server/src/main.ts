@@ -4,7 +4,7 @@ import { readConfig } from './config.ts';
 import { lanUrls } from './lan.ts';
 import { createLogger } from './log.ts';
 import { persistentResumeSecret } from './resume-secret.ts';
-import { EndedSessions } from './signaling/ended-sessions.ts';
+import { EndedSessions } from './rooms/ended-sessions-file.ts';
 import { terminalQr } from './terminal-qr.ts';
 
 const config = (() => {

@@ -1,20 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CreateRoomRequest, normalizeRoomId, parse, type ApiErrorResponse, type CreateRoomResponse, type ErrorCode, type RoomStatusResponse } from '@videoapp/protocol';
-import { PerMinuteLimit } from '../rate-limit.ts';
-import type { RoomRegistry } from '../registry/room-registry.ts';
 import type { Metrics } from '../metrics.ts';
+import type { RateLimits } from '../rooms/rate-limits.ts';
+import type { RoomStore } from '../store/room-store.ts';
 import { hashPasscode, newHostKey } from '../room-secrets.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import type { StaticFiles } from './static-files.ts';
 
 export interface HttpAppDeps {
-  registry: RoomRegistry;
+  store: RoomStore;
+  /** Room creation and lookups count against the same per-address allowances as joins. */
+  limits: RateLimits;
   metrics: Metrics;
   /** The built web app, read at start. */
   files: StaticFiles;
-  roomsPerMinutePerAddress: number;
-  joinLimit: PerMinuteLimit;
-  isReady: () => boolean;
+  /** `ready`, or why not: shutting down, or the room store (Redis) unreachable. */
+  readiness: () => 'ready' | 'draining' | 'store-unavailable';
 }
 
 /** Largest request body the API reads (a create-room request with the longest passcode is ~200 bytes). */
@@ -25,7 +26,6 @@ const STATUS_FOR: Partial<Record<ErrorCode, number>> = { 'room-not-found': 404, 
 /** The HTTP side: the JSON API, health, metrics, and the web app (any unknown page path gets the app shell). */
 export function createHttpApp(deps: HttpAppDeps) {
   const { files } = deps;
-  const createLimit = new PerMinuteLimit(deps.roomsPerMinutePerAddress);
 
   function json(res: ServerResponse, status: number, body: CreateRoomResponse | RoomStatusResponse | ApiErrorResponse | { status: string }): void {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
@@ -38,22 +38,22 @@ export function createHttpApp(deps: HttpAppDeps) {
   }
 
   async function createRoom(req: IncomingMessage, res: ServerResponse, address: string): Promise<void> {
-    if (!createLimit.take(address)) return fail(res, 'rate-limited', 'too many rooms created; wait a minute');
+    if (!(await deps.limits.take('create-room', address))) return fail(res, 'rate-limited', 'too many rooms created; wait a minute');
     const body = await readJsonBody(req);
     if (!body.ok) return fail(res, body.code, body.problem);
     const request = parse(CreateRoomRequest, body.value);
     if (!request.ok) return fail(res, 'bad-message', request.problem);
     const hostKey = newHostKey();
     const passcode = request.value.passcode;
-    const roomId = await deps.registry.createRoom({ hostKeyHash: hostKey.hash, passcodeHash: passcode === undefined ? undefined : await hashPasscode(passcode) });
+    const roomId = await deps.store.createRoom({ hostKeyHash: hostKey.hash, passcodeHash: passcode === undefined ? undefined : await hashPasscode(passcode) });
     json(res, 201, { roomId, hostKey: hostKey.key });
   }
 
   async function roomStatus(res: ServerResponse, address: string, rawId: string): Promise<void> {
     // Looking a room up is a guess at its ID too, so it shares the join limit.
-    if (!deps.joinLimit.take(address)) return fail(res, 'rate-limited', 'too many lookups; wait a minute');
+    if (!(await deps.limits.take('join', address))) return fail(res, 'rate-limited', 'too many lookups; wait a minute');
     const roomId = normalizeRoomId(rawId);
-    const status = roomId && (await deps.registry.status(roomId));
+    const status = roomId && (await deps.store.status(roomId));
     if (!roomId || !status) return fail(res, 'room-not-found', 'no such room, or it has expired');
     json(res, 200, { roomId, ...status });
   }
@@ -84,7 +84,10 @@ export function createHttpApp(deps: HttpAppDeps) {
     if (statusMatch && req.method === 'GET') return roomStatus(res, address, statusMatch[1]!);
     if (path.startsWith('/api/')) return fail(res, 'bad-message', 'unknown API path');
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
-    if (path === '/readyz') return json(res, deps.isReady() ? 200 : 503, { status: deps.isReady() ? 'ready' : 'draining' });
+    if (path === '/readyz') {
+      const status = deps.readiness();
+      return json(res, status === 'ready' ? 200 : 503, { status });
+    }
     if (path === '/metrics') {
       const text = await deps.metrics.render();
       res.writeHead(200, { 'Content-Type': deps.metrics.contentType }).end(text);

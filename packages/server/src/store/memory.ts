@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { generateRoomId, type PeerInfo } from '@videoapp/protocol';
-import type { JoinOutcome, Member, RoomAccess, RoomRegistry, RoomSecrets, RoomStatus } from './room-registry.ts';
+import type { JoinOutcome, MemberAddress, MemberRecord, RoomAccess, RoomSecrets, RoomStatus, RoomStore } from './room-store.ts';
 
 interface Room {
-  members: Map<string, Member>;
+  members: Map<string, MemberRecord>;
   secrets: RoomSecrets;
   locked: boolean;
   life: string;
@@ -11,19 +11,22 @@ interface Room {
   emptySince: number | undefined;
 }
 
-export interface MemoryRegistryOptions {
+export interface StoreOptions {
   capacity: number;
   emptyRoomTtlMs: number;
   now?: () => number;
 }
 
-/** Rooms in this process's memory: the default, needing no other service. */
-export class MemoryRoomRegistry implements RoomRegistry {
+/** Rooms in this process's memory: the default, needing no other service. One process holds every socket, so nothing is ever orphaned. */
+export class MemoryRoomStore implements RoomStore {
+  readonly ready = true;
   private readonly rooms = new Map<string, Room>();
+  /** `roomId peerId` → epoch ms when their grace runs out. */
+  private readonly away = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly now: () => number;
 
-  constructor(private readonly options: MemoryRegistryOptions) {
+  constructor(private readonly options: StoreOptions) {
     this.now = options.now ?? Date.now;
     this.sweeper = setInterval(() => this.expireEmptyRooms(), Math.min(30_000, options.emptyRoomTtlMs));
     this.sweeper.unref();
@@ -51,18 +54,15 @@ export class MemoryRoomRegistry implements RoomRegistry {
     if (room) room.locked = locked;
   }
 
-  async join(roomId: string, member: Member, options: { host: boolean; life: string }): Promise<JoinOutcome> {
+  async join(roomId: string, life: string, member: MemberRecord): Promise<JoinOutcome> {
     const room = this.liveRoom(roomId);
-    if (!room || room.life !== options.life) return { ok: false, code: 'room-not-found' };
-    if (room.locked && !options.host) return { ok: false, code: 'room-locked' };
+    if (!room || room.life !== life) return { ok: false, code: 'room-not-found' };
+    if (room.locked && !member.host) return { ok: false, code: 'room-locked' };
     if (room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };
-    const others = peerInfos(room.members.values());
-    room.members.set(member.id, member);
-    room.emptySince = undefined;
-    return { ok: true, others };
+    return this.add(room, member);
   }
 
-  async restore(roomId: string, life: string, member: Member): Promise<JoinOutcome> {
+  async restore(roomId: string, life: string, member: MemberRecord): Promise<JoinOutcome> {
     let room = this.liveRoom(roomId);
     if (room && room.life !== life) return { ok: false, code: 'room-not-found' };
     if (!room) {
@@ -71,44 +71,67 @@ export class MemoryRoomRegistry implements RoomRegistry {
       room = { members: new Map(), secrets: { hostKeyHash: '' }, locked: true, life, emptySince: undefined };
       this.rooms.set(roomId, room);
     }
-    room.members.delete(member.id);
-    if (room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };
-    const others = peerInfos(room.members.values());
-    room.members.set(member.id, member);
-    room.emptySince = undefined;
-    return { ok: true, others };
+    if (!room.members.has(member.id) && room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };
+    return this.add(room, member);
   }
 
-  async leave(roomId: string, peerId: string): Promise<void> {
+  async leave(roomId: string, peerId: string): Promise<boolean> {
+    this.away.delete(`${roomId} ${peerId}`);
     const room = this.rooms.get(roomId);
-    if (!room?.members.delete(peerId)) return;
+    if (!room?.members.delete(peerId)) return false;
     if (room.members.size === 0) room.emptySince = this.now();
+    return true;
   }
 
   async members(roomId: string): Promise<PeerInfo[]> {
     return peerInfos(this.rooms.get(roomId)?.members.values() ?? []);
   }
 
-  sendTo(roomId: string, peerId: string, frame: string): boolean {
-    const member = this.rooms.get(roomId)?.members.get(peerId);
-    if (!member) return false;
-    member.deliver(frame);
-    return true;
+  async markAway({ roomId, peerId }: MemberAddress, until: number): Promise<void> {
+    if (this.hasMember(roomId, peerId)) this.away.set(`${roomId} ${peerId}`, until);
   }
 
-  broadcast(roomId: string, exceptPeerId: string, frame: string): void {
-    const room = this.rooms.get(roomId);
-    if (!room) return;
-    for (const [id, member] of room.members) if (id !== exceptPeerId) member.deliver(frame);
+  async markBack({ roomId, peerId }: MemberAddress): Promise<void> {
+    this.away.delete(`${roomId} ${peerId}`);
   }
 
-  roomCount(): number {
-    return this.rooms.size;
+  async takeExpired(now: number): Promise<MemberAddress[]> {
+    const expired: MemberAddress[] = [];
+    for (const [key, until] of this.away) {
+      if (until > now) continue;
+      this.away.delete(key);
+      const [roomId = '', peerId = ''] = key.split(' ');
+      expired.push({ roomId, peerId });
+    }
+    return expired;
+  }
+
+  async renewLease(): Promise<void> {}
+
+  async takeOrphans(): Promise<MemberAddress[]> {
+    return [];
+  }
+
+  /** For the in-memory bus, which shares this process. */
+  hasMember(roomId: string, peerId: string): boolean {
+    return this.rooms.get(roomId)?.members.has(peerId) ?? false;
+  }
+
+  memberIds(roomId: string): Iterable<string> {
+    return this.rooms.get(roomId)?.members.keys() ?? [];
   }
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.rooms.clear();
+    this.away.clear();
+  }
+
+  private add(room: Room, member: MemberRecord): JoinOutcome {
+    const others = peerInfos([...room.members.values()].filter((m) => m.id !== member.id));
+    room.members.set(member.id, { ...member });
+    room.emptySince = undefined;
+    return { ok: true, others };
   }
 
   /** The room, unless it has been empty past its time to live (checked here too, not only by the sweep). */
@@ -130,6 +153,6 @@ export class MemoryRoomRegistry implements RoomRegistry {
   }
 }
 
-function peerInfos(members: Iterable<Member>): PeerInfo[] {
+function peerInfos(members: Iterable<MemberRecord>): PeerInfo[] {
   return Array.from(members, ({ id, name }) => ({ id, name }));
 }

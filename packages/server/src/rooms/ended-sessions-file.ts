@@ -1,18 +1,18 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { EndedSessionLog } from './ended-sessions.ts';
 
 /** How often remembered sessions whose every token has expired are forgotten. */
 export const ENDED_SESSIONS_SWEEP_MS = 60_000;
 
 /**
- * Peer ids of sessions that ended (hung up, left, lost), whose resume tokens
- * must not bring them back. A session is remembered only until the last token
- * it was given expires, so the memory is bounded by how many sessions end in
- * one token lifetime. With a file, the list outlives a restart: the resume
- * secret does, so without it a restarted process would honour the token of
- * someone who had hung up.
+ * Ended sessions in this process's memory and, given a file, on disk too. A
+ * session is remembered only until the last token it was given expires, so
+ * the memory is bounded by how many sessions end in one token lifetime. With a
+ * file, the list outlives a restart: the resume secret does, so without it a
+ * restarted process would honour the token of someone who had hung up.
  */
-export class EndedSessions {
+export class EndedSessions implements EndedSessionLog {
   /** Peer id → epoch ms when its last token expires. */
   private readonly until = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
@@ -59,7 +59,7 @@ export class EndedSessions {
     return this.writing;
   }
 
-  has(peerId: string): boolean {
+  async has(peerId: string): Promise<boolean> {
     const at = this.until.get(peerId);
     return at !== undefined && at > this.now();
   }

@@ -1,0 +1,28 @@
+import type { ErrorCode } from '@videoapp/protocol';
+import { hostKeyMatches, verifyPasscode } from '../room-secrets.ts';
+import type { RoomStore } from '../store/room-store.ts';
+import type { RateLimits } from './rate-limits.ts';
+
+/** `life`: the room's life the newcomer was admitted to (see RoomAccess). */
+export type Admission = { ok: true; host: boolean; life: string } | { ok: false; code: ErrorCode; message: string };
+
+/**
+ * Decides whether someone may enter a room before the store is asked to add
+ * them: the host (who holds the room's host key) always may; anyone else
+ * needs the passcode if there is one, and finds a locked room closed.
+ * Passcode tries are limited per address and per room, so guessing a passcode
+ * is as hopeless as guessing a room ID.
+ */
+export async function admit(store: RoomStore, limits: RateLimits, roomId: string, presented: { passcode?: string; hostKey?: string }, address: string): Promise<Admission> {
+  const access = await store.access(roomId);
+  if (!access) return { ok: false, code: 'room-not-found', message: 'no such room, or it has expired' };
+  if (presented.hostKey !== undefined && hostKeyMatches(presented.hostKey, access.hostKeyHash)) return { ok: true, host: true, life: access.life };
+  if (access.passcodeHash !== undefined) {
+    if (presented.passcode === undefined) return { ok: false, code: 'wrong-passcode', message: 'this room needs a passcode' };
+    const allowed = (await limits.take('passcode-by-address', address)) && (await limits.take('passcode-by-room', roomId));
+    if (!allowed) return { ok: false, code: 'rate-limited', message: 'too many passcode attempts; wait a minute' };
+    if (!(await verifyPasscode(presented.passcode, access.passcodeHash))) return { ok: false, code: 'wrong-passcode', message: 'that passcode is not right' };
+  }
+  if (access.locked) return { ok: false, code: 'room-locked', message: 'the host has locked this room' };
+  return { ok: true, host: false, life: access.life };
+}

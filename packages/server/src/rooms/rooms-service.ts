@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import type { DepartureReason, ErrorCode, IceServer, MediaState, ServerMessage } from '@videoapp/protocol';
+import type { Addressee, FrameSink, SignalBus } from '../bus/signal-bus.ts';
+import type { ServerConfig } from '../config.ts';
+import { roomTag, type Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { readResumeToken, signResumeToken } from '../resume-token.ts';
+import type { MemberAddress, RoomStore } from '../store/room-store.ts';
+import { issueTurnCredentials, turnRefreshIntervalMs } from '../turn-credentials.ts';
+import { admit } from './admission.ts';
+import type { EndedSessionLog } from './ended-sessions.ts';
+import { Member } from './member.ts';
+import type { RateLimits } from './rate-limits.ts';
+
+/** How often each process renews its lease, ends members whose grace ran out, and adopts those of processes that died. */
+export const ROOMS_SWEEP_MS = 1_000;
+
+/** What the rooms service needs of a socket: a way to send, and the client address it counts limits against. */
+export interface MemberSocket extends FrameSink {
+  readonly address: string;
+  send(message: ServerMessage): void;
+}
+
+/** Why a request was refused, as the error the client is sent. */
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
+}
+
+export const isRefusal = (value: Member | Refusal | undefined): value is Refusal => value !== undefined && !(value instanceof Member);
+
+const JOIN_REFUSALS: Record<'room-not-found' | 'room-full' | 'room-locked', string> = {
+  'room-not-found': 'no such room, or it has expired',
+  'room-full': 'this room already has as many people as a call can hold',
+  'room-locked': 'the host has locked this room',
+};
+const SESSION_ENDED: Refusal = { code: 'session-expired', message: 'that session has ended; join again' };
+
+export interface RoomsDeps {
+  config: ServerConfig;
+  store: RoomStore;
+  bus: SignalBus;
+  limits: RateLimits;
+  ended: EndedSessionLog;
+  log: Logger;
+  metrics: Metrics;
+  /** This process's name in the store: who holds which member's socket. */
+  processId: string;
+}
+
+/**
+ * The rooms: who may join, who may do what, and where each message goes.
+ * Pure room logic over the store and the bus; it never sees a socket beyond
+ * `MemberSocket`, and never holds another process's objects, so the same
+ * code runs alone in memory or as one of several processes over Redis.
+ */
+export class RoomsService {
+  /** Members whose socket this process holds (or held last, while they are away), and that socket. */
+  private readonly held = new Map<string, { member: Member; socket: MemberSocket }>();
+  private readonly sweeper: NodeJS.Timeout;
+  private sweeping = false;
+
+  constructor(private readonly deps: RoomsDeps) {
+    const { config } = deps;
+    if (config.resumeTokenLifetimeMs <= config.resumeTokenRenewMs + config.resumeGraceMs) {
+      throw new Error('resume tokens must outlive a renewal interval plus the grace period, or a session could outlive its token');
+    }
+    this.sweeper = setInterval(() => void this.sweep(), Math.min(ROOMS_SWEEP_MS, config.resumeGraceMs / 4));
+    this.sweeper.unref();
+    deps.bus.onTakenOver((peerId) => this.release(peerId));
+  }
+
+  get memberCount(): number {
+    return this.held.size;
+  }
+
+  /** Rooms with someone held by this process. */
+  get roomCount(): number {
+    return new Set(Array.from(this.held.values(), ({ member }) => member.roomId)).size;
+  }
+
+  async join(socket: MemberSocket, request: { roomId: string; name: string; passcode?: string; hostKey?: string }): Promise<Member | Refusal> {
+    const { store, bus, limits, log, metrics } = this.deps;
+    const startedAt = performance.now();
+    if (!(await limits.take('join', socket.address))) return { code: 'rate-limited', message: 'too many join attempts; wait a minute' };
+    const admission = await admit(store, limits, request.roomId, request, socket.address);
+    if (!admission.ok) {
+      log.info('join-refused', { room: roomTag(request.roomId), code: admission.code, address: socket.address });
+      return admission;
+    }
+    const member = new Member(randomBytes(8).toString('hex'), request.name, request.roomId, admission.life, admission.host);
+    const outcome = await store.join(member.roomId, member.roomLife, member);
+    if (!outcome.ok) {
+      log.info('join-refused', { room: roomTag(request.roomId), code: outcome.code, address: socket.address });
+      return { code: outcome.code, message: JOIN_REFUSALS[outcome.code] };
+    }
+    this.hold(member, socket);
+    const locked = (await store.status(member.roomId))?.locked ?? false;
+    await bus.attach(member.id, socket, 0, () =>
+      socket.send({ type: 'joined', roomId: member.roomId, selfId: member.id, peers: outcome.others, resumeToken: this.newResumeToken(member), iceServers: this.iceServersFor(member.id), host: member.host, locked }),
+    );
+    const seconds = (performance.now() - startedAt) / 1000;
+    metrics.joined(seconds);
+    log.info('joined', { room: roomTag(member.roomId), peer: member.id, host: member.host, ms: Math.round(seconds * 1000) });
+    await this.tellOthers(member, { type: 'peer-joined', peer: { id: member.id, name: member.name } });
+    return member;
+  }
+
+  /**
+   * A new socket presents a resume token: the member's place, wherever it was
+   * held before (this process, another one, or one that restarted), under the
+   * same peer id; refused when the session ended, the token expired, or it is
+   * not ours.
+   */
+  async resume(socket: MemberSocket, token: string, lastSeq: number): Promise<Member | Refusal> {
+    const { config, store, bus, ended } = this.deps;
+    const claims = readResumeToken(config.resumeSecret, token, Date.now());
+    if (!claims || (await ended.has(claims.peerId))) return SESSION_ENDED;
+    const previous = this.held.get(claims.peerId)?.member;
+    if (previous && (previous.roomId !== claims.roomId || previous.roomLife !== claims.roomLife)) return SESSION_ENDED;
+    const member = previous ?? new Member(claims.peerId, claims.name, claims.roomId, claims.roomLife, claims.host);
+    const outcome = await store.restore(member.roomId, member.roomLife, member);
+    if (!outcome.ok) return SESSION_ENDED;
+    this.hold(member, socket);
+    await store.markBack(member.address);
+    await bus.attach(member.id, socket, lastSeq, ({ resendFrom, receivedSeq }) =>
+      socket.send({ type: 'resumed', roomId: member.roomId, selfId: member.id, resumeToken: this.newResumeToken(member), peers: outcome.others, iceServers: this.iceServersFor(member.id), received: receivedSeq, resendFrom }),
+    );
+    await this.tellOthers(member, { type: 'peer-presence', peerId: member.id, presence: 'back' });
+    return member;
+  }
+
+  /** The member's socket closed: they keep their place for the grace period (unless a newer socket already took it). */
+  async away(member: Member, socket: MemberSocket): Promise<void> {
+    if (this.held.get(member.id)?.socket !== socket) return;
+    this.deps.bus.detach(member.id, socket);
+    await this.deps.store.markAway(member.address, Date.now() + this.deps.config.resumeGraceMs);
+    await this.tellOthers(member, { type: 'peer-presence', peerId: member.id, presence: 'away' });
+    this.deps.log.debug('session-away', { room: roomTag(member.roomId), peer: member.id, address: socket.address });
+  }
+
+  /** Another process took this member over: this one lets go of it (its timers, its record), without a departure. */
+  release(peerId: string): void {
+    this.held.get(peerId)?.member.end();
+    this.held.delete(peerId);
+  }
+
+  async leave(member: Member, reason: 'hang-up' | 'page-exit'): Promise<void> {
+    await this.end(member.address, reason === 'hang-up' ? 'hung-up' : 'left');
+  }
+
+  /** Relays a `description` or `candidate` (already cut to its relayed frame) to one member of the sender's room. */
+  async relay(member: Member, type: 'description' | 'candidate', to: string, frame: string, seq: number | undefined): Promise<Refusal | undefined> {
+    const outcome = to === member.id ? 'not-member' : await this.send(member, { to }, frame, seq);
+    if (outcome === 'not-member') return { code: 'peer-not-found', message: 'that peer is not in your room' };
+    if (outcome === 'sent') this.deps.metrics.relayed(type);
+    return undefined;
+  }
+
+  async media(member: Member, media: MediaState, seq: number | undefined): Promise<void> {
+    const outcome = await this.send(member, { allBut: member.id }, JSON.stringify({ type: 'peer-media', peerId: member.id, media } satisfies ServerMessage), seq);
+    if (outcome === 'sent') this.deps.metrics.relayed('peer-media');
+  }
+
+  async lock(member: Member, socket: MemberSocket, locked: boolean, seq: number | undefined): Promise<Refusal | undefined> {
+    if (!member.host) return { code: 'not-room-host', message: 'only the person who created the room can lock it' };
+    await this.deps.store.setLocked(member.roomId, locked);
+    this.deps.log.info('room-lock', { room: roomTag(member.roomId), locked });
+    const notice = { type: 'room-lock', locked } satisfies ServerMessage;
+    socket.send(notice);
+    await this.send(member, { allBut: member.id }, JSON.stringify(notice), seq);
+    return undefined;
+  }
+
+  acknowledge(member: Member, seq: number): void {
+    this.deps.bus.acknowledge(member.id, seq);
+  }
+
+  iceServersFor(peerId: string): IceServer[] {
+    const { stunUrls, turn } = this.deps.config;
+    const servers: IceServer[] = [];
+    if (stunUrls.length > 0) servers.push({ urls: stunUrls });
+    if (turn) servers.push(issueTurnCredentials(turn, peerId));
+    return servers;
+  }
+
+  /** Stops this process's timers; the members' places stay in the store for whoever they resume with. */
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const { member } of this.held.values()) member.end();
+    this.held.clear();
+    this.deps.ended.close();
+  }
+
+  private hold(member: Member, socket: MemberSocket): void {
+    const { config } = this.deps;
+    const wasHeld = this.held.has(member.id);
+    this.held.set(member.id, { member, socket });
+    if (wasHeld) return;
+    // Resume tokens expire, so the client is kept supplied with a fresh one for as long as the session lives.
+    member.every(config.resumeTokenRenewMs, () => void this.sendToSelf(member, { type: 'resume-token', resumeToken: this.newResumeToken(member) }));
+    // Credentials issued at join expire; a long call still needs valid ones for ICE restarts and late joiners.
+    if (config.turn) member.every(turnRefreshIntervalMs(config.turn), () => void this.sendToSelf(member, { type: 'ice-servers', iceServers: this.iceServersFor(member.id) }));
+  }
+
+  private newResumeToken(member: Member): string {
+    const { roomId, roomLife, id: peerId, name, host } = member;
+    const claims = { roomId, roomLife, peerId, name, host, expiresAt: Date.now() + this.deps.config.resumeTokenLifetimeMs };
+    return signResumeToken(this.deps.config.resumeSecret, claims, randomBytes(9).toString('base64url'));
+  }
+
+  /** Ends a member's session for good, once, whichever process or timer gets there first. */
+  private async end({ roomId, peerId }: MemberAddress, reason: DepartureReason): Promise<void> {
+    const { store, bus, ended, log } = this.deps;
+    this.release(peerId);
+    // Remembered before the place is given up, so no resume can slip in between.
+    await ended.end(peerId);
+    if (!(await store.leave(roomId, peerId))) return;
+    await bus.forget(peerId);
+    log.info('left', { room: roomTag(roomId), peer: peerId, reason });
+    await this.deps.bus.send({ roomId, addressee: { allBut: peerId }, frame: JSON.stringify({ type: 'peer-left', peerId, reason } satisfies ServerMessage) });
+  }
+
+  private send(member: Member, addressee: Addressee, frame: string, seq: number | undefined) {
+    return this.deps.bus.send({ roomId: member.roomId, addressee, frame, cause: seq === undefined ? undefined : { peerId: member.id, seq } });
+  }
+
+  private tellOthers(member: Member, message: ServerMessage) {
+    return this.deps.bus.send({ roomId: member.roomId, addressee: { allBut: member.id }, frame: JSON.stringify(message) });
+  }
+
+  private sendToSelf(member: Member, message: ServerMessage) {
+    return this.deps.bus.send({ roomId: member.roomId, addressee: { to: member.id }, frame: JSON.stringify(message) });
+  }
+
+  /** Renews this process's lease, ends those whose grace ran out, and counts the grace of those whose process died. */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    const { store, config, log } = this.deps;
+    try {
+      await store.renewLease(this.deps.processId);
+      const now = Date.now();
+      for (const address of await store.takeExpired(now)) await this.end(address, 'lost');
+      for (const orphan of await store.takeOrphans()) {
+        await store.markAway(orphan, now + config.resumeGraceMs);
+        await this.deps.bus.send({ roomId: orphan.roomId, addressee: { allBut: orphan.peerId }, frame: JSON.stringify({ type: 'peer-presence', peerId: orphan.peerId, presence: 'away' } satisfies ServerMessage) });
+        log.info('orphan-adopted', { room: roomTag(orphan.roomId), peer: orphan.peerId });
+      }
+    } catch (err) {
+      log.warn('rooms-sweep-failed', { message: err instanceof Error ? err.message : String(err) });
+    } finally {
+      this.sweeping = false;
+    }
+  }
+}

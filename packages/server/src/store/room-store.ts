@@ -1,0 +1,86 @@
+import type { ErrorCode, PeerInfo } from '@videoapp/protocol';
+
+export interface RoomStatus {
+  peers: number;
+  capacity: number;
+  /** Joining needs a passcode. */
+  passcode: boolean;
+  locked: boolean;
+}
+
+/** A room's secrets, only ever as hashes (see room-secrets.ts). */
+export interface RoomSecrets {
+  hostKeyHash: string;
+  passcodeHash?: string;
+}
+
+export interface RoomAccess extends RoomSecrets {
+  locked: boolean;
+  /**
+   * Which life of the room this is: random, set when the room is created.
+   * Resume tokens name it, so a room made anew under the same ID honours none
+   * of an older life's tokens.
+   */
+  life: string;
+}
+
+/** A person in a room, as every process sees them. */
+export interface MemberRecord {
+  id: string;
+  name: string;
+  /** Created the room (presented its host key), so may lock it. */
+  host: boolean;
+}
+
+export type JoinOutcome = { ok: true; others: PeerInfo[] } | { ok: false; code: Extract<ErrorCode, 'room-not-found' | 'room-full' | 'room-locked'> };
+
+/** A member whose socket is gone: where to find them, so their grace can be counted and their departure announced. */
+export interface MemberAddress {
+  roomId: string;
+  peerId: string;
+}
+
+/**
+ * Rooms, their members, and the processes holding members' sockets.
+ * Asynchronous, so one implementation can live in this process's memory and
+ * another in Redis, shared by several processes; nothing above it knows which.
+ *
+ * Which process holds a member is written by the signal bus when it attaches
+ * the member's socket (it routes frames by it). Entries of a process that
+ * vanished do not linger: each process renews a lease, and members held under
+ * a lapsed lease are handed to a survivor (`takeOrphans`), which counts their
+ * grace and, if they never come back, declares them gone.
+ */
+export interface RoomStore {
+  createRoom(secrets: RoomSecrets): Promise<string>;
+  status(roomId: string): Promise<RoomStatus | undefined>;
+  /** What a join must satisfy: the hashes to check, whether the room is locked, and its life. */
+  access(roomId: string): Promise<RoomAccess | undefined>;
+  setLocked(roomId: string, locked: boolean): Promise<void>;
+  /**
+   * Adds a member to the room's life `life` (as admission saw it); a locked room refuses everyone but its host, and a full room
+   * everyone (checked here, in one step, so neither can race a join).
+   */
+  join(roomId: string, life: string, member: MemberRecord): Promise<JoinOutcome>;
+  /**
+   * Puts a returning member back under its old id. A member still listed is simply taken over; a room that is gone (an
+   * in-memory server restarted) is rebuilt, locked. Fails if the room now
+   * under that ID is another life of it, or has filled since.
+   */
+  restore(roomId: string, life: string, member: MemberRecord): Promise<JoinOutcome>;
+  /** Removes a member; true only for the one call that removed it, so a departure is announced once. */
+  leave(roomId: string, peerId: string): Promise<boolean>;
+  members(roomId: string): Promise<PeerInfo[]>;
+  /** The member's socket dropped: they keep their place until `until` (epoch ms) unless they come back. */
+  markAway(address: MemberAddress, until: number): Promise<void>;
+  markBack(address: MemberAddress): Promise<void>;
+  /** Members away past their deadline; each is handed to exactly one caller, across all processes. */
+  takeExpired(now: number): Promise<MemberAddress[]>;
+  /** Keeps this process's lease alive; its members are orphaned when it lapses. */
+  renewLease(processId: string): Promise<void>;
+  /** Members held by processes whose lease lapsed; each handed to exactly one caller, who marks them away. */
+  takeOrphans(): Promise<MemberAddress[]>;
+  /** Whether the store can be used right now (Redis reachable); /readyz reports it. */
+  readonly ready: boolean;
+  close(): Promise<void>;
+}

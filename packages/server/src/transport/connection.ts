@@ -1,0 +1,263 @@
+import {
+  assertNever,
+  ClientMessage,
+  MAX_ERROR_MESSAGE_CHARS,
+  MESSAGE_BURST_PER_SOCKET,
+  MESSAGES_PER_SECOND_PER_SOCKET,
+  parse,
+  PROTOCOL_VERSION,
+  type ErrorCode,
+  type MessageOf,
+  type ServerMessage,
+} from '@videoapp/protocol';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { TokenBucket } from '../rate-limit.ts';
+import type { Member } from '../rooms/member.ts';
+import { isRefusal, type MemberSocket, type Refusal, type RoomsService } from '../rooms/rooms-service.ts';
+import { CLOSE_CODE } from '../websocket/frames.ts';
+import type { WebSocketHandler } from '../websocket/web-socket.ts';
+import { relayedFrame } from './relayed-frame.ts';
+
+/** Rate-limited messages a socket may send before it is closed as a flood. */
+export const FLOOD_STRIKES_BEFORE_CLOSE = 100;
+/** WebSocket close codes we use (4000–4999 are the application's own). */
+export const CLOSE = {
+  policy: 1008,
+  restarting: 1012,
+  unsupportedVersion: 4001,
+  flood: 4002,
+  handshakeTimeout: 4003,
+  superseded: 4004,
+} as const;
+
+/** The narrow view of a WebSocket a connection needs, so it can be tested without one. */
+export interface Socket {
+  send(frame: string): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+}
+
+/** What a connection needs from the server around it. */
+export interface ConnectionDeps {
+  rooms: RoomsService;
+  metrics: Metrics;
+  log: Logger;
+  heartbeatIntervalMs: number;
+  /** The socket closed: it no longer counts against its address or gets heartbeats. */
+  forget(connection: Connection): void;
+}
+
+type Msg<T extends ClientMessage['type']> = MessageOf<ClientMessage, T>;
+
+/** A socket's lifecycle: greeted with `hello`, then at most one room at a time. */
+type ConnectionState = { kind: 'greeting' } | { kind: 'ready' } | { kind: 'joining' } | { kind: 'in-room'; member: Member } | { kind: 'closed' };
+
+/**
+ * One signaling WebSocket: rate-limits, parses and validates what arrives,
+ * and hands each message to the rooms service, one small handler per type.
+ * It knows no room rules.
+ */
+export class Connection implements WebSocketHandler, MemberSocket {
+  private state: ConnectionState = { kind: 'greeting' };
+  private readonly bucket = new TokenBucket(MESSAGES_PER_SECOND_PER_SOCKET, MESSAGE_BURST_PER_SOCKET);
+  private floodStrikes = 0;
+  lastHeardAt = Date.now();
+  readonly openedAt = Date.now();
+
+  constructor(
+    private readonly socket: Socket,
+    readonly address: string,
+    private readonly deps: ConnectionDeps,
+  ) {}
+
+  get greeted(): boolean {
+    return this.state.kind !== 'greeting';
+  }
+
+  send(message: ServerMessage): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  sendFrame(frame: string): void {
+    this.socket.send(frame);
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  /** One text message from the socket: rate-limited, parsed, validated, dispatched. */
+  onText(frame: string): void {
+    this.lastHeardAt = Date.now();
+    if (!this.bucket.take(this.lastHeardAt)) return this.refuseFlood();
+    let data: unknown;
+    try {
+      data = JSON.parse(frame);
+    } catch {
+      return this.fail('bad-message', 'not valid JSON');
+    }
+    const result = parse(ClientMessage, data);
+    if (!result.ok) return this.fail('bad-message', result.problem, aboutOf(data));
+    this.deps.metrics.received(result.value.type);
+    const before = this.state;
+    const outcome = this.dispatch(result.value, frame);
+    outcome?.catch((err: unknown) => {
+      // A handler that failed half-way must not leave the socket stuck in a transition (e.g. `joining`).
+      if (this.state.kind === 'joining') this.state = before;
+      this.deps.log.error('handler-failed', { message: err instanceof Error ? err.message : String(err) });
+      this.fail('internal', 'the server could not handle that message', result.value.type);
+    });
+  }
+
+  /** `frame` is the text `msg` was parsed from: relayed messages are cut from it rather than serialized again. */
+  private dispatch(msg: ClientMessage, frame: string): void | Promise<void> {
+    switch (msg.type) {
+      case 'hello':
+        return this.onHello(msg);
+      case 'join':
+        return this.onJoin(msg);
+      case 'description':
+      case 'candidate':
+        return this.onSignal(msg, frame);
+      case 'media':
+        return this.inRoom(msg, (member) => this.deps.rooms.media(member, msg.media, msg.seq));
+      case 'leave':
+        return this.onLeave(msg);
+      case 'lock':
+        return this.inRoom(msg, (member) => this.deps.rooms.lock(member, this, msg.locked, msg.seq));
+      case 'pong':
+        if (this.state.kind === 'in-room' && msg.ack !== undefined) this.deps.rooms.acknowledge(this.state.member, msg.ack);
+        return;
+      case 'ack':
+        // Outside a room there is nothing to acknowledge: a late one (sent as the session ended) is dropped.
+        if (this.state.kind === 'in-room') this.deps.rooms.acknowledge(this.state.member, msg.seq);
+        return;
+      default:
+        return assertNever(msg);
+    }
+  }
+
+  private async onHello(msg: Msg<'hello'>): Promise<void> {
+    if (this.state.kind !== 'greeting') return this.fail('out-of-order', 'hello was already received', 'hello');
+    if (msg.version !== PROTOCOL_VERSION) {
+      this.fail('unsupported-version', `server speaks version ${PROTOCOL_VERSION}`, 'hello');
+      return this.close(CLOSE.unsupportedVersion, 'unsupported version');
+    }
+    this.state = { kind: 'ready' };
+    this.send({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: this.deps.heartbeatIntervalMs });
+    if (msg.resume !== undefined) await this.enter('hello', () => this.deps.rooms.resume(this, msg.resume!, msg.lastSeq ?? 0));
+  }
+
+  private async onJoin(msg: Msg<'join'>): Promise<void> {
+    if (this.state.kind !== 'ready') return this.fail('out-of-order', this.state.kind === 'greeting' ? 'send hello first' : 'already in a room', 'join');
+    await this.enter('join', () => this.deps.rooms.join(this, msg));
+  }
+
+  /** Joins or resumes: `ready` → `joining` → `in-room`, or back to `ready` with the refusal. */
+  private async enter(about: 'hello' | 'join', request: () => Promise<Member | Refusal>): Promise<void> {
+    this.state = { kind: 'joining' };
+    const outcome = await request();
+    if (isRefusal(outcome)) {
+      if (this.state.kind === 'joining') this.state = { kind: 'ready' };
+      return this.fail(outcome.code, outcome.message, about);
+    }
+    if (this.state.kind !== 'joining') {
+      // This socket closed (or was superseded) while the rooms service answered: the member is away again.
+      return this.deps.rooms.away(outcome, this);
+    }
+    this.state = { kind: 'in-room', member: outcome };
+  }
+
+  private async onSignal(msg: Msg<'description' | 'candidate'>, frame: string): Promise<void> {
+    const member = this.memberFor(msg);
+    if (!member) return;
+    if (msg.type === 'description') member.resetCandidates(msg.to);
+    else if (!member.countCandidate(msg.to)) return this.fail('too-many-candidates', 'candidate limit reached for this negotiation', 'candidate');
+    const relayed =
+      relayedFrame(frame, msg.type, msg, member.id) ??
+      JSON.stringify(msg.type === 'description' ? ({ type: 'description', from: member.id, description: msg.description } satisfies ServerMessage) : ({ type: 'candidate', from: member.id, candidate: msg.candidate } satisfies ServerMessage));
+    const refusal = await this.deps.rooms.relay(member, msg.type, msg.to, relayed, msg.seq);
+    if (refusal) this.fail(refusal.code, refusal.message, msg.type);
+  }
+
+  private async onLeave(msg: Msg<'leave'>): Promise<void> {
+    const member = this.memberFor(msg);
+    if (!member) return;
+    this.state = { kind: 'ready' };
+    await this.deps.rooms.leave(member, msg.reason);
+  }
+
+  private async inRoom(msg: Msg<'media' | 'lock'>, act: (member: Member) => Promise<Refusal | undefined | void>): Promise<void> {
+    const member = this.memberFor(msg);
+    if (!member) return;
+    const refusal = await act(member);
+    if (refusal) this.fail(refusal.code, refusal.message, msg.type);
+  }
+
+  /** The member a room message acts on, after taking the acknowledgement it carries; undefined (after an error) outside a room. */
+  private memberFor(msg: { type: string; ack?: number }): Member | undefined {
+    if (this.state.kind !== 'in-room') {
+      this.fail('out-of-order', 'join a room first', msg.type);
+      return undefined;
+    }
+    if (msg.ack !== undefined) this.deps.rooms.acknowledge(this.state.member, msg.ack);
+    return this.state.member;
+  }
+
+  onBinary(): void {
+    this.deps.metrics.rejected('binary-frame');
+    this.close(CLOSE.policy, 'binary frames are not part of the protocol');
+  }
+
+  /** The socket is already closing with `code`; only the count is ours to keep. */
+  onProtocolError(code: number): void {
+    this.deps.metrics.rejected(code === CLOSE_CODE.tooLarge ? 'message-too-large' : 'bad-frame');
+    this.deps.log.debug('protocol-error', { code, address: this.address });
+  }
+
+  onFailure(err: unknown): void {
+    this.deps.metrics.rejected('internal');
+    this.deps.log.error('handler-failed', { message: err instanceof Error ? err.message : String(err), address: this.address });
+  }
+
+  /** The socket closed: a member keeps its place for the grace period (unless a newer socket already took it). */
+  onClose(): void {
+    this.deps.forget(this);
+    const previous = this.state;
+    this.state = { kind: 'closed' };
+    if (previous.kind === 'in-room') {
+      this.deps.rooms.away(previous.member, this).catch((err: unknown) => this.deps.log.error('away-failed', { message: err instanceof Error ? err.message : String(err) }));
+    }
+  }
+
+  /** A newer socket resumed this connection's member (the client reconnected before this one was seen dead). */
+  supersede(): void {
+    this.state = { kind: 'ready' };
+    this.close(CLOSE.superseded, 'session resumed on another socket');
+  }
+
+  private refuseFlood(): void {
+    this.deps.metrics.rejected('rate-limited');
+    if (++this.floodStrikes >= FLOOD_STRIKES_BEFORE_CLOSE) {
+      this.deps.log.warn('flood-closed', { address: this.address });
+      return this.close(CLOSE.flood, 'message rate exceeded');
+    }
+    this.send({ type: 'error', code: 'rate-limited', message: 'too many messages; slow down' });
+  }
+
+  private fail(code: ErrorCode, message: string, about?: string): void {
+    this.deps.metrics.rejected(code);
+    this.send({ type: 'error', code, message: message.slice(0, MAX_ERROR_MESSAGE_CHARS), about });
+  }
+}
+
+/** The `type` a bad message claimed, when it looks like one: echoed back as `about`, so it must stay short and plain. */
+function aboutOf(data: unknown): string | undefined {
+  const type = typeof data === 'object' && data !== null ? (data as { type?: unknown }).type : undefined;
+  return typeof type === 'string' && /^[a-z-]{1,32}$/.test(type) ? type : undefined;
+}
