@@ -57,6 +57,8 @@ export interface ServerConfig {
   dataDir: string;
   /** Reverse proxies (addresses or CIDR blocks) whose X-Forwarded-For names the client; see client-address.ts. */
   trustedProxies: string[];
+  /** Keep rooms and deliver signaling through Redis (several processes share rooms); in memory when unset. */
+  redisUrl: string | undefined;
 }
 
 /** Defaults for the two timeouts that drop connections which never finish saying who they are. */
@@ -90,6 +92,7 @@ export function defaultConfig(): ServerConfig {
     https: { kind: 'off' },
     dataDir: join(homedir(), '.videoapp'),
     trustedProxies: [],
+    redisUrl: undefined,
   };
 }
 
@@ -127,6 +130,7 @@ const SETTINGS: Setting[] = [
   { env: 'HTTPS', flag: 'https', bare: 'on', apply: (c, v) => (c.https = toSwitch(v) ? (c.https.kind === 'off' ? { kind: 'self-signed' } : c.https) : { kind: 'off' }) },
   { env: 'TLS_CERT', flag: 'tls-cert', apply: (c, v) => (c.https = { kind: 'given', certFile: v, keyFile: c.https.kind === 'given' ? c.https.keyFile : '' }) },
   { env: 'TLS_KEY', flag: 'tls-key', apply: (c, v) => (c.https = { kind: 'given', certFile: c.https.kind === 'given' ? c.https.certFile : '', keyFile: v }) },
+  { env: 'REDIS_URL', flag: 'redis-url', apply: (c, v) => (c.redisUrl = redisUrl(v)) },
   { env: 'DATA_DIR', flag: 'data-dir', apply: (c, v) => (c.dataDir = v) },
   { env: 'EMPTY_ROOM_TTL_MS', flag: 'empty-room-ttl', apply: (c, v) => (c.emptyRoomTtlMs = wholeNumber(v, 1_000, 7 * 86_400_000)) },
   { env: 'SOCKETS_PER_ADDRESS', flag: 'sockets-per-address', apply: (c, v) => (c.socketsPerAddress = wholeNumber(v, 1)) },
@@ -166,6 +170,11 @@ function urls(value: string, schemes: string[]): string[] {
   const wrong = given.find((u) => !schemes.some((scheme) => u.startsWith(scheme)));
   if (wrong !== undefined) throw new Error(`must be comma-separated ${schemes.join(' or ')} URLs, got "${wrong}"`);
   return given;
+}
+
+function redisUrl(value: string): string {
+  if (!/^rediss?:\/\/[^\s]+$/.test(value)) throw new Error("must be a redis:// or rediss:// URL (not repeated here: it may hold a password)");
+  return value;
 }
 
 /** A typo here would silently trust nobody (or the wrong host): refuse to start instead. */

@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { MemorySignalBus } from './bus/memory.ts';
+import { RedisSignalBus } from './bus/redis.ts';
 import type { SignalBus } from './bus/signal-bus.ts';
 import type { ServerConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import type { EndedSessionLog } from './rooms/ended-sessions.ts';
 import { EndedSessions } from './rooms/ended-sessions-file.ts';
 import { MemoryRateLimits, type LimitsPerMinute, type RateLimits } from './rooms/rate-limits.ts';
+import { connectRedis } from './redis/connection.ts';
+import { RedisEndedSessions } from './redis/ended-sessions.ts';
+import { RedisRateLimits } from './redis/rate-limits.ts';
 import { MemoryRoomStore } from './store/memory.ts';
+import { RedisRoomStore } from './store/redis.ts';
 import type { RoomStore } from './store/room-store.ts';
 
 /** What the rooms service works against: all in this process's memory, or all in Redis. */
@@ -31,9 +36,9 @@ export function limitsPerMinute(config: ServerConfig): LimitsPerMinute {
 /** In memory unless REDIS_URL is set. `ended` (without Redis) defaults to memory only; main.ts passes one kept on disk. */
 export async function roomServices(config: ServerConfig, log: Logger, ended?: EndedSessionLog): Promise<RoomServices> {
   const processId = randomBytes(6).toString('hex');
+  if (config.redisUrl) return redisServices(config.redisUrl, config, log, processId);
   const store = new MemoryRoomStore({ capacity: config.roomCapacity, emptyRoomTtlMs: config.emptyRoomTtlMs });
   const bus = new MemorySignalBus(store);
-  void log;
   return {
     store,
     bus,
@@ -43,6 +48,28 @@ export async function roomServices(config: ServerConfig, log: Logger, ended?: En
     async close() {
       await bus.close();
       await store.close();
+    },
+  };
+}
+
+async function redisServices(url: string, config: ServerConfig, log: Logger, processId: string): Promise<RoomServices> {
+  const redis = await connectRedis(url, log, 'commands');
+  const subscriber = await connectRedis(url, log, 'subscriber');
+  const store = new RedisRoomStore(redis, { capacity: config.roomCapacity, emptyRoomTtlMs: config.emptyRoomTtlMs });
+  await store.renewLease(processId);
+  const bus = await RedisSignalBus.start(redis, subscriber, processId, log);
+  log.info('redis-connected', { processId });
+  return {
+    store,
+    bus,
+    limits: new RedisRateLimits(redis, limitsPerMinute(config)),
+    ended: new RedisEndedSessions(redis, config.resumeTokenLifetimeMs),
+    processId,
+    async close() {
+      await bus.close().catch(() => undefined);
+      // Whatever is still queued for Redis is given up: the process is going.
+      subscriber.destroy();
+      redis.destroy();
     },
   };
 }

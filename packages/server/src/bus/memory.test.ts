@@ -22,11 +22,11 @@ describe('the in-memory signal bus', () => {
     const roomId = await store.createRoom({ hostKeyHash: 'x' });
     const { life } = (await store.access(roomId))!;
     await store.join(roomId, life, { id: 'a', name: 'A', host: false });
-    await bus.attach('a', sink, 0, () => {});
+    await bus.attach({ roomId, peerId: 'a' }, sink, 0, () => {});
     for (let i = 0; i < MAX_UNACKED_FRAMES; i++) await bus.send({ roomId, addressee: { to: 'a' }, frame: '{"type":"ping"}' });
     bus.acknowledge('a', MAX_UNACKED_FRAMES);
     const replayed: string[] = [];
-    await bus.attach('a', { sendFrame: (f) => replayed.push(f), supersede: () => {} }, 0, () => {});
+    await bus.attach({ roomId, peerId: 'a' }, { sendFrame: (f) => replayed.push(f), supersede: () => {} }, 0, () => {});
     assert.deepEqual(replayed, []);
   });
 });

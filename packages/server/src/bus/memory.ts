@@ -1,4 +1,5 @@
 import type { MemoryRoomStore } from '../store/memory.ts';
+import type { MemberAddress } from '../store/room-store.ts';
 import { MAX_UNACKED_FRAMES, numbered, type Attachment, type FrameSink, type Outgoing, type SendOutcome, type SignalBus } from './signal-bus.ts';
 
 /** One member's numbering both ways, and the frames the client has not acknowledged. */
@@ -32,7 +33,7 @@ export class MemorySignalBus implements SignalBus {
     return 'sent';
   }
 
-  async attach(peerId: string, sink: FrameSink, afterSeq: number, greet: (attachment: Attachment) => void): Promise<Attachment> {
+  async attach({ peerId }: MemberAddress, sink: FrameSink, afterSeq: number, greet: (attachment: Attachment) => void): Promise<Attachment> {
     const inbox = this.inbox(peerId);
     const previous = inbox.sink;
     inbox.sink = sink;

@@ -61,7 +61,7 @@ export function busContract(setUp: () => Promise<BusFixture>): void {
   test('frames are numbered from 1 per member, with the number as the last key', async () => {
     const [a] = await room('a');
     const sink = recordingSink();
-    await fixture.buses[0].attach(a!, sink, 0, () => {});
+    await fixture.buses[0].attach({ roomId, peerId: a! }, sink, 0, () => {});
     for (let i = 0; i < 2; i++) await fixture.buses[1].send({ roomId, addressee: { to: a! }, frame: media(i) });
     await eventually(() => sink.seqs.length === 2, 'two frames');
     assert.deepEqual(sink.seqs, [1, 2]);
@@ -71,8 +71,8 @@ export function busContract(setUp: () => Promise<BusFixture>): void {
   test('a broadcast reaches every member but its sender, in order', async () => {
     const [a, b, c] = await room('a', 'b', 'c');
     const [sb, sc] = [recordingSink(), recordingSink()];
-    await fixture.buses[0].attach(b!, sb, 0, () => {});
-    await fixture.buses[1].attach(c!, sc, 0, () => {});
+    await fixture.buses[0].attach({ roomId, peerId: b! }, sb, 0, () => {});
+    await fixture.buses[1].attach({ roomId, peerId: c! }, sc, 0, () => {});
     for (let i = 0; i < 20; i++) await fixture.buses[0].send({ roomId, addressee: { allBut: a! }, frame: media(i) });
     await eventually(() => sb.seqs.length === 20 && sc.seqs.length === 20, 'twenty frames each');
     assert.deepEqual(sb.seqs, Array.from({ length: 20 }, (_, i) => i + 1));
@@ -82,14 +82,14 @@ export function busContract(setUp: () => Promise<BusFixture>): void {
   test('frames sent while a member is away wait; a new socket (on either bus) gets each one after the last it saw, once', async () => {
     const [a] = await room('a');
     const first = recordingSink();
-    await fixture.buses[0].attach(a!, first, 0, () => {});
+    await fixture.buses[0].attach({ roomId, peerId: a! }, first, 0, () => {});
     for (let i = 0; i < 2; i++) await fixture.buses[1].send({ roomId, addressee: { to: a! }, frame: media(i) });
     await eventually(() => first.seqs.length === 2, 'two frames');
     fixture.buses[0].detach(a!, first);
     for (let i = 0; i < 3; i++) await fixture.buses[1].send({ roomId, addressee: { to: a! }, frame: media(i) });
     const back = recordingSink();
     const greeted: number[] = [];
-    const attachment = await fixture.buses[1].attach(a!, back, 2, ({ resendFrom }) => greeted.push(resendFrom, back.seqs.length));
+    const attachment = await fixture.buses[1].attach({ roomId, peerId: a! }, back, 2, ({ resendFrom }) => greeted.push(resendFrom, back.seqs.length));
     assert.deepEqual(greeted, [3, 0], 'greeted before any frame is resent');
     assert.equal(attachment.resendFrom, 3);
     await fixture.buses[0].send({ roomId, addressee: { to: a! }, frame: media(9) });
@@ -101,9 +101,9 @@ export function busContract(setUp: () => Promise<BusFixture>): void {
   test('attaching elsewhere supersedes the socket attached before', async () => {
     const [a] = await room('a');
     const first = recordingSink();
-    await fixture.buses[0].attach(a!, first, 0, () => {});
+    await fixture.buses[0].attach({ roomId, peerId: a! }, first, 0, () => {});
     const second = recordingSink();
-    await fixture.buses[1].attach(a!, second, 0, () => {});
+    await fixture.buses[1].attach({ roomId, peerId: a! }, second, 0, () => {});
     await eventually(() => first.superseded, 'the first socket superseded');
     await fixture.buses[0].send({ roomId, addressee: { to: a! }, frame: media(0) });
     await eventually(() => second.seqs.length === 1, 'the new socket gets the frame');
@@ -113,14 +113,14 @@ export function busContract(setUp: () => Promise<BusFixture>): void {
   test('a numbered client message is taken once, whichever bus sees the re-send', async () => {
     const [a, b] = await room('a', 'b');
     const sb = recordingSink();
-    await fixture.buses[0].attach(b!, sb, 0, () => {});
+    await fixture.buses[0].attach({ roomId, peerId: b! }, sb, 0, () => {});
     const outcomes = [];
     for (const [bus, seq] of [[0, 1], [1, 2], [1, 2], [0, 1], [1, 3]] as const) {
       outcomes.push(await fixture.buses[bus].send({ roomId, addressee: { to: b! }, frame: media(seq), cause: { peerId: a!, seq } }));
     }
     assert.deepEqual(outcomes, ['sent', 'sent', 'duplicate', 'duplicate', 'sent']);
     await eventually(() => sb.seqs.length === 3, 'three frames');
-    const receivedSeq = (await fixture.buses[1].attach(a!, recordingSink(), 0, () => {})).receivedSeq;
+    const receivedSeq = (await fixture.buses[1].attach({ roomId, peerId: a! }, recordingSink(), 0, () => {})).receivedSeq;
     assert.equal(receivedSeq, 3);
   });
 
@@ -133,7 +133,7 @@ export function busContract(setUp: () => Promise<BusFixture>): void {
     const [a] = await room('a');
     for (let i = 0; i < MAX_UNACKED_FRAMES + 44; i++) await fixture.buses[0].send({ roomId, addressee: { to: a! }, frame: media(i) });
     const back = recordingSink();
-    await fixture.buses[1].attach(a!, back, 0, () => {});
+    await fixture.buses[1].attach({ roomId, peerId: a! }, back, 0, () => {});
     await eventually(() => back.seqs.length === MAX_UNACKED_FRAMES, 'the kept frames');
     assert.equal(back.seqs[0], 45);
     assert.equal(back.seqs.at(-1), MAX_UNACKED_FRAMES + 44);
@@ -142,14 +142,14 @@ export function busContract(setUp: () => Promise<BusFixture>): void {
   test('acknowledged frames are not sent again', async () => {
     const [a] = await room('a');
     const first = recordingSink();
-    await fixture.buses[0].attach(a!, first, 0, () => {});
+    await fixture.buses[0].attach({ roomId, peerId: a! }, first, 0, () => {});
     for (let i = 0; i < 5; i++) await fixture.buses[0].send({ roomId, addressee: { to: a! }, frame: media(i) });
     await eventually(() => first.seqs.length === 5, 'five frames');
     fixture.buses[0].acknowledge(a!, 4);
     fixture.buses[0].detach(a!, first);
     const back = recordingSink();
     // Told nothing on resume (0), the bus still resends only what was never acknowledged.
-    await fixture.buses[0].attach(a!, back, 0, () => {});
+    await fixture.buses[0].attach({ roomId, peerId: a! }, back, 0, () => {});
     await eventually(() => back.seqs.length >= 1, 'the unacknowledged frame');
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(back.seqs, [5]);

@@ -1,3 +1,5 @@
+import type { MemberAddress } from '../store/room-store.ts';
+
 /**
  * Frames to clients are numbered per member. The number goes last: JSON.parse
  * keeps the last of repeated keys, so no `seq` inside a relayed message can
@@ -56,13 +58,13 @@ export interface Attachment {
 export interface SignalBus {
   send(message: Outgoing): Promise<SendOutcome>;
   /**
-   * This process now holds `peerId`'s socket, whose client has every frame up
+   * This process now holds the member's socket, whose client has every frame up
    * to `afterSeq`. Calls `greet` (which sends the unnumbered `joined` or
    * `resumed`), then hands `sink` every kept frame from `resendFrom` on, then
    * each new one as it comes. A sink attached before (here or on another
    * process) is superseded.
    */
-  attach(peerId: string, sink: FrameSink, afterSeq: number, greet: (attachment: Attachment) => void): Promise<Attachment>;
+  attach(member: MemberAddress, sink: FrameSink, afterSeq: number, greet: (attachment: Attachment) => void): Promise<Attachment>;
   /** The socket closed: frames wait in the inbox until the member is attached again. */
   detach(peerId: string, sink: FrameSink): void;
   /** The client has every frame up to `seq`; what is kept for it may be dropped. */

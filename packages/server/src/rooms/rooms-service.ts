@@ -96,7 +96,7 @@ export class RoomsService {
     }
     this.hold(member, socket);
     const locked = (await store.status(member.roomId))?.locked ?? false;
-    await bus.attach(member.id, socket, 0, () =>
+    await bus.attach(member.address, socket, 0, () =>
       socket.send({ type: 'joined', roomId: member.roomId, selfId: member.id, peers: outcome.others, resumeToken: this.newResumeToken(member), iceServers: this.iceServersFor(member.id), host: member.host, locked }),
     );
     const seconds = (performance.now() - startedAt) / 1000;
@@ -123,7 +123,7 @@ export class RoomsService {
     if (!outcome.ok) return SESSION_ENDED;
     this.hold(member, socket);
     await store.markBack(member.address);
-    await bus.attach(member.id, socket, lastSeq, ({ resendFrom, receivedSeq }) =>
+    await bus.attach(member.address, socket, lastSeq, ({ resendFrom, receivedSeq }) =>
       socket.send({ type: 'resumed', roomId: member.roomId, selfId: member.id, resumeToken: this.newResumeToken(member), peers: outcome.others, iceServers: this.iceServersFor(member.id), received: receivedSeq, resendFrom }),
     );
     await this.tellOthers(member, { type: 'peer-presence', peerId: member.id, presence: 'back' });

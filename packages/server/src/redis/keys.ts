@@ -1,0 +1,33 @@
+/**
+ * Where VideoApp keeps its state in Redis; the room store and the signal bus
+ * share this layout. Scripts build a member's keys from its id, which a
+ * single Redis (or a primary with replicas) allows; Redis Cluster would need
+ * every key passed in, and is not supported.
+ */
+export const KEY_PREFIX = 'va:';
+
+export const keys = {
+  /** Hash: life, host (host key hash), pass (passcode hash), locked ('1' or '0'). */
+  room: (roomId: string) => `${KEY_PREFIX}room:${roomId}`,
+  /** Hash: peer id → JSON {name, host}. */
+  members: (roomId: string) => `${KEY_PREFIX}room:${roomId}:members`,
+  /** Hash: room, holder (process id), seq (frames numbered so far), recv (last client number taken). */
+  peer: (peerId: string) => `${KEY_PREFIX}peer:${peerId}`,
+  /** Stream of the member's numbered frames, entry id `<seq>-0`, trimmed on acknowledgement and to MAX_UNACKED_FRAMES. */
+  inbox: (peerId: string) => `${KEY_PREFIX}peer:${peerId}:inbox`,
+  /** Sorted set of `<room> <peer>` by the epoch ms their grace runs out. */
+  away: `${KEY_PREFIX}away`,
+  /** Set of every process id that has held sockets. */
+  processes: `${KEY_PREFIX}processes`,
+  /** String that lives while the process renews it. */
+  lease: (processId: string) => `${KEY_PREFIX}lease:${processId}`,
+  /** Set of `<room> <peer>` the process holds. */
+  held: (processId: string) => `${KEY_PREFIX}held:${processId}`,
+  /** String, present while a session that ended might still present a token. */
+  ended: (peerId: string) => `${KEY_PREFIX}ended:${peerId}`,
+  /** Counter of one allowance in one minute. */
+  rate: (limit: string, window: number, key: string) => `${KEY_PREFIX}rate:${limit}:${window}:${key}`,
+};
+
+/** Each process hears about its members on its own channel. */
+export const processChannel = (processId: string) => `${KEY_PREFIX}process:${processId}`;

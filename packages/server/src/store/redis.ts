@@ -1,0 +1,179 @@
+import { generateRoomId, type PeerInfo } from '@videoapp/protocol';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from '../redis/connection.ts';
+import { Script } from '../redis/connection.ts';
+import { KEY_PREFIX, keys } from '../redis/keys.ts';
+import type { JoinOutcome, MemberAddress, MemberRecord, RoomAccess, RoomSecrets, RoomStatus, RoomStore } from './room-store.ts';
+
+/** A process whose lease is not renewed for this long is taken for dead, and its members are orphaned. */
+export const PROCESS_LEASE_MS = 5_000;
+/** Members handed over per sweep, so one sweep after a big crash stays short. */
+export const MAX_TAKEN_PER_SWEEP = 500;
+
+// ARGV[1]: the secrets as a flat list; KEYS: room. Refuses an ID already taken.
+const CREATE = new Script(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'life', ARGV[1], 'host', ARGV[2], 'pass', ARGV[3], 'locked', '0')
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1`);
+
+// KEYS: room, members. ARGV: life, peer id, member JSON, is host, capacity. Replies {outcome, members…}.
+const JOIN = new Script(`
+if redis.call('HGET', KEYS[1], 'life') ~= ARGV[1] then return {'room-not-found'} end
+if ARGV[4] ~= '1' and redis.call('HGET', KEYS[1], 'locked') == '1' then return {'room-locked'} end
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[5]) then return {'room-full'} end
+local others = redis.call('HGETALL', KEYS[2])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('PERSIST', KEYS[1])
+return {'ok', unpack(others)}`);
+
+// KEYS: room, members. ARGV: life, peer id, member JSON, capacity. A room Redis lost comes back locked.
+const RESTORE = new Script(`
+local life = redis.call('HGET', KEYS[1], 'life')
+if life and life ~= ARGV[1] then return {'room-not-found'} end
+if not life then redis.call('HSET', KEYS[1], 'life', ARGV[1], 'host', '', 'pass', '', 'locked', '1') end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 and redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[4]) then return {'room-full'} end
+redis.call('HDEL', KEYS[2], ARGV[2])
+local others = redis.call('HGETALL', KEYS[2])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('PERSIST', KEYS[1])
+return {'ok', unpack(others)}`);
+
+// KEYS: room, members, away. ARGV: peer id, empty-room TTL, away entry. 1 only for the call that removed the member.
+const LEAVE = new Script(`
+redis.call('ZREM', KEYS[3], ARGV[3])
+if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return 0 end
+if redis.call('HLEN', KEYS[2]) == 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1`);
+
+// KEYS: room. ARGV: '1' or '0'.
+const SET_LOCKED = new Script(`
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'locked', ARGV[1]) end
+return 0`);
+
+// KEYS: away. ARGV: now, most. Removing what it returns makes each entry one caller's.
+const TAKE_EXPIRED = new Script(`
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, entry in ipairs(due) do redis.call('ZREM', KEYS[1], entry) end
+return due`);
+
+// KEYS: processes. ARGV: key prefix, most. Members of every process whose lease lapsed; each process is reaped once.
+const TAKE_ORPHANS = new Script(`
+local orphans = {}
+for _, process in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. 'lease:' .. process) == 0 then
+    local held = ARGV[1] .. 'held:' .. process
+    for _, entry in ipairs(redis.call('SMEMBERS', held)) do table.insert(orphans, entry) end
+    redis.call('DEL', held)
+    redis.call('SREM', KEYS[1], process)
+  end
+  if #orphans >= tonumber(ARGV[2]) then break end
+end
+return orphans`);
+
+export interface RedisStoreOptions {
+  capacity: number;
+  emptyRoomTtlMs: number;
+}
+
+/** Rooms in Redis, shared by every server process of a deployment. */
+export class RedisRoomStore implements RoomStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisStoreOptions,
+  ) {}
+
+  get ready(): boolean {
+    return this.redis.isReady;
+  }
+
+  async createRoom(secrets: RoomSecrets): Promise<string> {
+    const life = randomBytes(8).toString('hex');
+    for (;;) {
+      const id = generateRoomId();
+      const created = await CREATE.run(this.redis, [keys.room(id)], [life, secrets.hostKeyHash, secrets.passcodeHash ?? '', this.options.emptyRoomTtlMs]);
+      if (Number(created) === 1) return id;
+    }
+  }
+
+  async status(roomId: string): Promise<RoomStatus | undefined> {
+    const [room, peers] = await Promise.all([this.redis.hGetAll(keys.room(roomId)), this.redis.hLen(keys.members(roomId))]);
+    if (!room.life) return undefined;
+    return { peers: Number(peers), capacity: this.options.capacity, passcode: Boolean(room.pass), locked: room.locked === '1' };
+  }
+
+  async access(roomId: string): Promise<RoomAccess | undefined> {
+    const room = await this.redis.hGetAll(keys.room(roomId));
+    if (!room.life) return undefined;
+    return { hostKeyHash: room.host ?? '', passcodeHash: room.pass || undefined, locked: room.locked === '1', life: room.life };
+  }
+
+  async setLocked(roomId: string, locked: boolean): Promise<void> {
+    await SET_LOCKED.run(this.redis, [keys.room(roomId)], [locked ? '1' : '0']);
+  }
+
+  async join(roomId: string, life: string, member: MemberRecord): Promise<JoinOutcome> {
+    const reply = await JOIN.run(this.redis, [keys.room(roomId), keys.members(roomId)], [life, member.id, memberJson(member), member.host ? '1' : '0', this.options.capacity]);
+    return joinOutcome(reply);
+  }
+
+  async restore(roomId: string, life: string, member: MemberRecord): Promise<JoinOutcome> {
+    const reply = await RESTORE.run(this.redis, [keys.room(roomId), keys.members(roomId)], [life, member.id, memberJson(member), this.options.capacity]);
+    return joinOutcome(reply);
+  }
+
+  async leave(roomId: string, peerId: string): Promise<boolean> {
+    const removed = await LEAVE.run(this.redis, [keys.room(roomId), keys.members(roomId), keys.away], [peerId, this.options.emptyRoomTtlMs, `${roomId} ${peerId}`]);
+    return Number(removed) === 1;
+  }
+
+  async members(roomId: string): Promise<PeerInfo[]> {
+    return peerInfos(Object.entries(await this.redis.hGetAll(keys.members(roomId))).flat());
+  }
+
+  async markAway({ roomId, peerId }: MemberAddress, until: number): Promise<void> {
+    await this.redis.zAdd(keys.away, { score: until, value: `${roomId} ${peerId}` });
+  }
+
+  async markBack({ roomId, peerId }: MemberAddress): Promise<void> {
+    await this.redis.zRem(keys.away, `${roomId} ${peerId}`);
+  }
+
+  async takeExpired(now: number): Promise<MemberAddress[]> {
+    return addresses(await TAKE_EXPIRED.run(this.redis, [keys.away], [now, MAX_TAKEN_PER_SWEEP]));
+  }
+
+  async renewLease(processId: string): Promise<void> {
+    await this.redis.multi().set(keys.lease(processId), '1', { PX: PROCESS_LEASE_MS }).sAdd(keys.processes, processId).exec();
+  }
+
+  async takeOrphans(): Promise<MemberAddress[]> {
+    return addresses(await TAKE_ORPHANS.run(this.redis, [keys.processes], [KEY_PREFIX, MAX_TAKEN_PER_SWEEP]));
+  }
+
+  async close(): Promise<void> {}
+}
+
+function memberJson(member: MemberRecord): string {
+  return JSON.stringify({ name: member.name, host: member.host });
+}
+
+/** A script's {outcome, id, json, id, json…} reply. */
+function joinOutcome(reply: unknown): JoinOutcome {
+  const [outcome, ...others] = reply as string[];
+  if (outcome === 'ok') return { ok: true, others: peerInfos(others) };
+  return { ok: false, code: outcome as 'room-not-found' | 'room-full' | 'room-locked' };
+}
+
+function peerInfos(flat: string[]): PeerInfo[] {
+  const peers: PeerInfo[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) peers.push({ id: flat[i]!, name: (JSON.parse(flat[i + 1]!) as { name: string }).name });
+  return peers;
+}
+
+function addresses(reply: unknown): MemberAddress[] {
+  return (reply as string[]).map((entry) => {
+    const [roomId = '', peerId = ''] = entry.split(' ');
+    return { roomId, peerId };
+  });
+}

@@ -1,0 +1,29 @@
+// The signal bus and room store over a real Redis, as two processes would use them: the same contract as in memory.
+import { describe } from 'node:test';
+import { createLogger } from '@videoapp/server';
+import { RedisSignalBus } from '../../packages/server/src/bus/redis.ts';
+import { busContract } from '../../packages/server/src/bus/signal-bus.contract.ts';
+import { connectRedis } from '../../packages/server/src/redis/connection.ts';
+import { RedisRoomStore } from '../../packages/server/src/store/redis.ts';
+import { RedisServer } from '../support/redis-server.ts';
+import { missing } from '../support/requires.ts';
+
+describe('the signal bus over Redis, between two processes', { skip: missing('redis') }, () => {
+  busContract(async () => {
+    const redis = await RedisServer.start();
+    const log = createLogger('silent');
+    const clients = await Promise.all(Array.from({ length: 3 }, (_, i) => connectRedis(redis.url, log, `test-${i}`)));
+    const [commands, subscriberA, subscriberB] = clients as [typeof clients[0], typeof clients[0], typeof clients[0]];
+    const store = new RedisRoomStore(commands, { capacity: 4, emptyRoomTtlMs: 60_000 });
+    const buses = [await RedisSignalBus.start(commands, subscriberA, 'process-a', log), await RedisSignalBus.start(commands, subscriberB, 'process-b', log)] as const;
+    return {
+      store,
+      buses: [buses[0], buses[1]],
+      async close() {
+        for (const bus of buses) await bus.close();
+        for (const client of clients) client.destroy();
+        await redis.close();
+      },
+    };
+  });
+});
