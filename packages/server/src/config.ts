@@ -130,6 +130,7 @@ const SETTINGS: Setting[] = [
   { env: 'HTTPS', flag: 'https', bare: 'on', apply: (c, v) => (c.https = toSwitch(v) ? (c.https.kind === 'off' ? { kind: 'self-signed' } : c.https) : { kind: 'off' }) },
   { env: 'TLS_CERT', flag: 'tls-cert', apply: (c, v) => (c.https = { kind: 'given', certFile: v, keyFile: c.https.kind === 'given' ? c.https.keyFile : '' }) },
   { env: 'TLS_KEY', flag: 'tls-key', apply: (c, v) => (c.https = { kind: 'given', certFile: c.https.kind === 'given' ? c.https.certFile : '', keyFile: v }) },
+  { env: 'RESUME_GRACE_MS', flag: 'resume-grace', apply: (c, v) => (c.resumeGraceMs = wholeNumber(v, 1_000, 600_000)) },
   { env: 'REDIS_URL', flag: 'redis-url', apply: (c, v) => (c.redisUrl = redisUrl(v)) },
   { env: 'DATA_DIR', flag: 'data-dir', apply: (c, v) => (c.dataDir = v) },
   { env: 'EMPTY_ROOM_TTL_MS', flag: 'empty-room-ttl', apply: (c, v) => (c.emptyRoomTtlMs = wholeNumber(v, 1_000, 7 * 86_400_000)) },
