@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ClientMessage, PROTOCOL_VERSION, type Schema } from '@videoapp/protocol';
-import type { RunningServer } from '@videoapp/server';
-import { startTestServer } from '../support/test-server.ts';
+import { DEPLOYMENTS, type Deployment } from '../support/deployment.ts';
 import { createRoomAsHost, pairInRoom, WsTestClient } from '../support/ws-client.ts';
 
 /** Values a field may be sent instead of what it expects; each field gets those its schema refuses. */
@@ -68,14 +67,17 @@ async function expectBadMessageNaming(client: WsTestClient, bad: BadField, label
 
 const label = (type: string, bad: BadField) => `${type}.${bad.path.join('.')} = ${JSON.stringify(bad.value)}`;
 
-describe('null and wrong-type values in every optional field', () => {
-  let server: RunningServer;
+for (const kind of DEPLOYMENTS) describe(`null and wrong-type values in every optional field: ${kind.name}`, { skip: kind.skip }, () => {
+  let deployment: Deployment;
+  let url: string;
+  let otherUrl: string;
 
   before(async () => {
-    server = await startTestServer({ joinsPerMinutePerAddress: 1_000_000, roomsPerMinutePerAddress: 1_000_000 });
+    deployment = await kind.start({ joinsPerMinutePerAddress: 1_000_000, roomsPerMinutePerAddress: 1_000_000 });
+    [url, otherUrl] = deployment.urls;
   });
   after(async () => {
-    await server.close();
+    await deployment.close();
   });
 
   test('the walk covers every message type with optional fields, nested ones included', () => {
@@ -87,7 +89,7 @@ describe('null and wrong-type values in every optional field', () => {
 
   test('as the first message: a typed error, and the socket still takes its hello', async (t) => {
     for (const { type, bad } of CASES) {
-      const client = await WsTestClient.open(server.url);
+      const client = await WsTestClient.open(url);
       client.send(withField(examples('0')[type], bad));
       await expectBadMessageNaming(client, bad, label(type, bad));
       client.send({ type: 'hello', version: PROTOCOL_VERSION });
@@ -99,8 +101,8 @@ describe('null and wrong-type values in every optional field', () => {
 
   test('after hello: a typed error, and the socket can still join a room', async (t) => {
     for (const { type, bad } of CASES) {
-      const { roomId } = await createRoomAsHost(server.url);
-      const client = await WsTestClient.greeted(server.url);
+      const { roomId } = await createRoomAsHost(url);
+      const client = await WsTestClient.greeted(url);
       client.send(withField(examples('0')[type], bad));
       await expectBadMessageNaming(client, bad, label(type, bad));
       client.send({ type: 'join', roomId, name: 'after a bad field' });
@@ -111,14 +113,14 @@ describe('null and wrong-type values in every optional field', () => {
   });
 
   test('in a room: a typed error, nothing reaches the other member, and the next message is relayed', async (t) => {
-    let pair = await pairInRoom(server.url);
+    let pair = await pairInRoom(url, otherUrl);
     let seq = 0;
     for (const [i, { type, bad }] of CASES.entries()) {
       if (i > 0 && i % CASES_PER_PAIR === 0) {
         // A fresh pair now and then, so the per-socket rate limit never answers for the schema.
         pair.a.close();
         pair.b.close();
-        pair = await pairInRoom(server.url);
+        pair = await pairInRoom(url, otherUrl);
         seq = 0;
       }
       const { a, b, bId } = pair;
@@ -136,8 +138,8 @@ describe('null and wrong-type values in every optional field', () => {
   });
 
   test('the cases from the report: null resume, null host key, null seq', async () => {
-    const { roomId, hostKey } = await createRoomAsHost(server.url);
-    const host = await WsTestClient.open(server.url);
+    const { roomId, hostKey } = await createRoomAsHost(url);
+    const host = await WsTestClient.open(url);
     host.send({ type: 'hello', version: PROTOCOL_VERSION, resume: null });
     assert.equal((await host.next('error')).code, 'bad-message');
     host.send({ type: 'hello', version: PROTOCOL_VERSION });

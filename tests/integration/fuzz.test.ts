@@ -4,10 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ClientMessage, MAX_MESSAGE_BYTES, parse, ServerMessage } from '@videoapp/protocol';
-import type { RunningServer } from '@videoapp/server';
 import WebSocket from 'ws';
 import { fuzzInput, type FuzzInput } from '../support/fuzz-inputs.ts';
-import { startTestServer } from '../support/test-server.ts';
+import { DEPLOYMENTS, type Deployment } from '../support/deployment.ts';
 import { createRoomAsHost, pairInRoom, WsTestClient } from '../support/ws-client.ts';
 
 const LOBBY_INPUTS = 2_500;
@@ -164,28 +163,32 @@ function startInnocentCall(pair: Awaited<ReturnType<typeof pairInRoom>>) {
   };
 }
 
-describe('fuzzing the signaling socket', () => {
-  let server: RunningServer;
+for (const kind of DEPLOYMENTS) describe(`fuzzing the signaling socket: ${kind.name}`, { skip: kind.skip }, () => {
+  let deployment: Deployment;
+  /** Attackers use the first process; the member they share a room with, and the innocent call's second person, the other. */
+  let url: string;
+  let otherUrl: string;
   let innocent: ReturnType<typeof startInnocentCall>;
   const tally = new Map<string, number>();
   const count = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
 
   before(async () => {
-    server = await startTestServer({ joinsPerMinutePerAddress: 1_000_000, roomsPerMinutePerAddress: 1_000_000 });
-    innocent = startInnocentCall(await pairInRoom(server.url));
+    deployment = await kind.start({ joinsPerMinutePerAddress: 1_000_000, roomsPerMinutePerAddress: 1_000_000 });
+    [url, otherUrl] = deployment.urls;
+    innocent = startInnocentCall(await pairInRoom(url, otherUrl));
   });
   after(async () => {
-    await server.close();
+    await deployment.close();
   });
 
   test(`${LOBBY_INPUTS} inputs from sockets outside any room each get a typed error or a close`, async (t) => {
     const inputs = fc.sample(fuzzInput, { numRuns: LOBBY_INPUTS, seed: SEED });
-    let socket = await FuzzSocket.greeted(server.url);
+    let socket = await FuzzSocket.greeted(url);
     let used = 0;
     for (const input of inputs) {
       if (socket.closed || used === INPUTS_PER_SOCKET) {
         socket.close();
-        socket = await FuzzSocket.greeted(server.url);
+        socket = await FuzzSocket.greeted(url);
         used = 0;
       }
       used++;
@@ -200,7 +203,7 @@ describe('fuzzing the signaling socket', () => {
   test(`${FIRST_MESSAGE_INPUTS} inputs sent as a socket's first message get a typed error or a close, and hello still works after an error`, async (t) => {
     const inputs = fc.sample(fuzzInput, { numRuns: FIRST_MESSAGE_INPUTS, seed: SEED + 2 });
     for (const input of inputs) {
-      const socket = await FuzzSocket.opened(server.url);
+      const socket = await FuzzSocket.opened(url);
       const outcome = await sendAndCheck(socket, input, false);
       count(`first message: ${input.origin} → ${outcome}`);
       if (outcome === 'error' || outcome === 'silence') {
@@ -220,11 +223,11 @@ describe('fuzzing the signaling socket', () => {
     const inputs = fc.sample(answerable, { numRuns: IN_ROOM_INPUTS, seed: SEED + 1 });
     let tried = 0;
     while (tried < inputs.length) {
-      const { roomId, hostKey } = await createRoomAsHost(server.url);
-      const attacker = await FuzzSocket.greeted(server.url);
+      const { roomId, hostKey } = await createRoomAsHost(url);
+      const attacker = await FuzzSocket.greeted(url);
       attacker.ws.send(JSON.stringify({ type: 'join', roomId, name: 'fuzzer', hostKey }));
       assert.equal(JSON.parse(((await attacker.next()) as { raw: string }).raw).type, 'joined');
-      const other = await WsTestClient.greeted(server.url);
+      const other = await WsTestClient.greeted(otherUrl);
       other.send({ type: 'join', roomId, name: 'other' });
       await other.next('joined');
       await attacker.next(); // peer-joined
@@ -245,8 +248,8 @@ describe('fuzzing the signaling socket', () => {
     assert.equal(received, sent);
     assert.ok(sent >= 20, `only ${sent} messages exchanged`);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
-    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
-    const fresh = await WsTestClient.greeted(server.url);
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    const fresh = await WsTestClient.greeted(url);
     fresh.close();
     t.diagnostic(`innocent call: ${sent} messages sent, ${received} received during the fuzzing`);
     t.diagnostic(`outcomes: ${[...tally].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join('; ')}`);

@@ -105,13 +105,13 @@ export async function createRoomAsHost(serverUrl: string, passcode?: string): Pr
   return (await res.json()) as { roomId: string; hostKey: string };
 }
 
-/** Two greeted clients in a fresh room, each knowing the other's id. */
-export async function pairInRoom(serverUrl: string) {
+/** Two greeted clients in a fresh room, each knowing the other's id; the second on `otherUrl` when given (another process). */
+export async function pairInRoom(serverUrl: string, otherUrl = serverUrl) {
   const roomId = await createRoom(serverUrl);
   const a = await WsTestClient.greeted(serverUrl);
   a.send({ type: 'join', roomId, name: 'Ada' });
   const aJoined = await a.next('joined');
-  const b = await WsTestClient.greeted(serverUrl);
+  const b = await WsTestClient.greeted(otherUrl);
   b.send({ type: 'join', roomId, name: 'Bo' });
   const bJoined = await b.next('joined');
   await a.next('peer-joined');
