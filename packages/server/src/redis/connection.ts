@@ -11,6 +11,8 @@ import type { Logger } from '../log.ts';
 export const REDIS_QUEUE_MAX = 10_000;
 /** Longest pause between attempts to reach Redis again. */
 export const REDIS_RECONNECT_MAX_MS = 1_000;
+/** How long a starting server waits for Redis before giving up (a wrong REDIS_URL should say so, not hang). */
+export const REDIS_CONNECT_TIMEOUT_MS = 10_000;
 /** How often "Redis unreachable" is logged while it stays so. */
 export const REDIS_ERROR_LOG_INTERVAL_MS = 10_000;
 
@@ -40,7 +42,18 @@ export async function connectRedis(url: string, log: Logger, role: string): Prom
     if (down) log.info('redis-back', { role });
     down = false;
   });
-  await client.connect();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis at ${new URL(url).host} did not answer within ${REDIS_CONNECT_TIMEOUT_MS / 1000} s (check REDIS_URL)`)), REDIS_CONNECT_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([client.connect(), timeout]);
+  } catch (err) {
+    client.destroy();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
   return client;
 }
 
