@@ -17,14 +17,3 @@ export const ERROR_CODES = [
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
-
-/** A failure as a value: a code to branch on and a sentence for logs and developers. */
-export class ProtocolError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProtocolError';
-  }
-}
