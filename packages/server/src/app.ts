@@ -5,6 +5,7 @@ import { clientAddressResolver } from './client-address.ts';
 import type { ServerConfig } from './config.ts';
 import { createHttpApp } from './http/http-app.ts';
 import { createLogger, type Logger } from './log.ts';
+import { NO_RELAY_WARNING, warnsOfNoRelay } from './no-relay-warning.ts';
 import { MemoryRoomRegistry } from './registry/memory-registry.ts';
 import type { RoomRegistry } from './registry/room-registry.ts';
 import { SignalingHub } from './signaling/hub.ts';
@@ -79,6 +80,7 @@ export async function startServer(config: ServerConfig, options: { registry?: Ro
   const port = (server.address() as AddressInfo).port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   log.info('listening', { port, host: config.host });
+  if (warnsOfNoRelay(config)) log.warn('no-relay-configured', { host: config.host, advice: NO_RELAY_WARNING });
 
   return {
     url: `${tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
