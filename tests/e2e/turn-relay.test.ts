@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { NEVER_CONNECTED_MS } from '@videoapp/client';
 import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia } from '../support/browsers.ts';
 import { icePath } from '../support/ice-path.ts';
 import { TurnLab, type Side } from '../support/turn-lab.ts';
-import { callState, openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
+import { callStatesSeen, openLobby, pressJoin, recordCallStates, startNewCall, waitForCallState } from '../support/ui.ts';
 
-/** How long a call with no possible path is watched to show it stays unconnected (a relayed one connects in ~1 s). */
-const NO_PATH_WATCH_MS = 8_000;
+/** From Bob's Join, how long both sides may take to say a call with no possible path could not connect: the engine's bound, plus room for a loaded machine. */
+const UNREACHABLE_SHOWN_WITHIN_MS = NEVER_CONNECTED_MS + 15_000;
 /** Credential lifetime in the refresh test: short enough to expire mid-test. */
 const SHORT_TTL_SECONDS = 4;
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -81,24 +82,57 @@ describe('calls through coturn between networks that cannot reach each other', (
     }
   });
 
-  test('with TURN switched off the same call never connects', async () => {
+  /**
+   * Dials a call that cannot connect and waits until both sides say so.
+   * Returns how long Bob waited, and every state either side showed meanwhile.
+   */
+  async function dialUnreachable(): Promise<{ alice: Page; bob: Page; shownMs: number; seen: string[] }> {
+    const { alice, bob, bobJoinedAt } = await dial();
+    await Promise.all([recordCallStates(alice), recordCallStates(bob)]);
+    await Promise.all([waitForCallState(bob, 'unreachable', UNREACHABLE_SHOWN_WITHIN_MS), waitForCallState(alice, 'unreachable', UNREACHABLE_SHOWN_WITHIN_MS)]);
+    const shownMs = Date.now() - bobJoinedAt;
+    const seen = [...new Set([...(await callStatesSeen(alice)), ...(await callStatesSeen(bob))])];
+    // Not "connected", and never "lost" or "reconnecting": this link never carried media.
+    assert.ok(!seen.includes('connected') && !seen.includes('reconnecting'), `states seen: ${seen.join(', ')}`);
+    assert.ok(seen.includes('connecting'), 'the peers did find each other through signaling');
+    const [a, b] = await Promise.all([remoteMedia(alice), remoteMedia(bob)]);
+    assert.deepEqual([a.framesDecoded, b.framesDecoded], [0, 0]);
+    for (const page of [alice, bob]) assert.equal(await page.getByText('connection was lost').count(), 0);
+    return { alice, bob, shownMs, seen };
+  }
+
+  test('with TURN switched off the call never connects, and both sides say the server has no relay', async () => {
     await lab.startServer({});
-    const { alice, bob } = await dial();
+    const { alice, bob, shownMs, seen } = await dialUnreachable();
     try {
-      const deadline = Date.now() + NO_PATH_WATCH_MS;
-      const seen = new Set<string | null>();
-      while (Date.now() < deadline) {
-        seen.add(await callState(bob));
-        seen.add(await callState(alice));
-        await bob.waitForTimeout(250);
+      for (const [page, other] of [[alice, 'Bob'], [bob, 'Alice']] as const) {
+        const status = page.getByRole('status').filter({ hasText: `Could not connect to ${other}` });
+        await status.filter({ hasText: 'This server has no relay (TURN) configured' }).waitFor({ timeout: 1_000 });
       }
-      assert.ok(!seen.has('connected'), `states seen: ${[...seen].join(', ')}`);
-      assert.ok(seen.has('connecting'), 'the peers did find each other through signaling');
-      const [a, b] = await Promise.all([remoteMedia(alice), remoteMedia(bob)]);
-      assert.deepEqual([a.framesDecoded, b.framesDecoded], [0, 0]);
-      figures.push(`no TURN: still not connected after ${NO_PATH_WATCH_MS} ms (states seen: ${[...seen].join(', ')})`);
+      figures.push(`no TURN: "could not connect, no relay" shown on both sides ${shownMs} ms after Bob's Join (states seen: ${seen.join(', ')})`);
     } finally {
       await hangUp(alice, bob);
+    }
+  });
+
+  test('with TURN handed out but unreachable (UDP dropped, no TCP relay), both sides say the networks may block calls', async () => {
+    await lab.startServer(withTurn(['udp']));
+    lab.setUdpBlocked('a', true);
+    lab.setUdpBlocked('b', true);
+    try {
+      const { alice, bob, shownMs } = await dialUnreachable();
+      try {
+        for (const page of [alice, bob]) {
+          await page.getByRole('status').filter({ hasText: 'Their network or yours may block calls' }).waitFor({ timeout: 1_000 });
+          assert.equal(await page.getByText('no relay').count(), 0);
+        }
+        figures.push(`TURN unreachable: "could not connect" shown on both sides ${shownMs} ms after Bob's Join`);
+      } finally {
+        await hangUp(alice, bob);
+      }
+    } finally {
+      lab.setUdpBlocked('a', false);
+      lab.setUdpBlocked('b', false);
     }
   });
 

@@ -8,6 +8,7 @@ const START_TIMEOUT_MS = 10_000;
 /** The built server as its own process (`npm start` without the build), so a test can kill it like a crash would. */
 export class ServerProcess {
   private child: ChildProcess | undefined;
+  private printed = '';
 
   constructor(
     readonly port: number,
@@ -18,6 +19,11 @@ export class ServerProcess {
   get pid(): number {
     if (this.child?.pid === undefined) throw new Error('server not started');
     return this.child.pid;
+  }
+
+  /** What the server has printed on stdout since it was last started: its start banner and its JSON log lines. */
+  get output(): string {
+    return this.printed;
   }
 
   get url(): string {
@@ -31,15 +37,41 @@ export class ServerProcess {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child = child;
+    this.printed = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('server did not start')), START_TIMEOUT_MS);
       child.stdout!.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('VideoApp is running')) {
+        this.printed += chunk.toString();
+        if (this.printed.includes('VideoApp is running')) {
           clearTimeout(timer);
           resolve();
         }
       });
       child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+  }
+
+  /** Resolves once the output matches `pattern` (it may arrive in later chunks than the line `start` waited for). */
+  waitForOutput(pattern: RegExp, timeoutMs = START_TIMEOUT_MS): Promise<string> {
+    const stdout = this.child?.stdout;
+    if (!stdout) return Promise.reject(new Error('server not started'));
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(this.printed)) return;
+        done();
+        resolve(this.printed);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`server output never matched ${pattern}: ${this.printed}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        stdout.off('data', check);
+      };
+      // Listeners run in order: the one `start` added has already appended the chunk.
+      stdout.on('data', check);
+      check();
     });
   }
 

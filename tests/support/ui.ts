@@ -29,3 +29,17 @@ export async function waitForCallState(page: Page, state: string, timeoutMs = 15
   await page.waitForFunction((s) => document.querySelector('.room')?.getAttribute('data-call-state') === s, state, { timeout: timeoutMs, polling: 50 });
   return Date.now() - started;
 }
+
+/** From now on, remembers every state the room shows (in the page), for `callStatesSeen`: nothing in between is missed. */
+export function recordCallStates(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const room = document.querySelector('.room')!;
+    const seen = [room.getAttribute('data-call-state') ?? ''];
+    (window as unknown as { __callStates: string[] }).__callStates = seen;
+    new MutationObserver(() => seen.push(room.getAttribute('data-call-state') ?? '')).observe(room, { attributeFilter: ['data-call-state'] });
+  });
+}
+
+export function callStatesSeen(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...new Set((window as unknown as { __callStates: string[] }).__callStates)]);
+}

@@ -5,6 +5,42 @@ import type { SignalingState } from './signaling-client.ts';
 /** How long media may stay interrupted before the UI says the other person's connection was lost. */
 export const PEER_LOST_AFTER_MS = 8_000;
 
+/**
+ * How long a link may try before the UI says it could not connect. A call
+ * that can connect does within a few seconds, even relayed (1–3 s over UDP
+ * or TCP in tests/e2e/turn-relay.test.ts), which leaves a slow TURN
+ * allocation on a distant relay ten seconds more. Chromium itself gives up
+ * on a first attempt with no working path after about 15 s; waiting out the
+ * ICE restart that follows would take as long again, leaving a person
+ * staring at "Connecting…" for half a minute when the retry is unlikely to
+ * fare better.
+ */
+export const NEVER_CONNECTED_MS = 15_000;
+
+/**
+ * Since when media with a person has not been flowing: `never-connected`
+ * since we began connecting to them, `interrupted` since media that flowed
+ * stopped. Which one decides what a long outage means: a path never found,
+ * or a connection lost.
+ */
+export interface Outage {
+  kind: 'never-connected' | 'interrupted';
+  since: number;
+}
+
+/** How long each kind of outage lasts before the UI stops saying it is (re)connecting. */
+export const OUTAGE_BOUND_MS: Record<Outage['kind'], number> = {
+  'never-connected': NEVER_CONNECTED_MS,
+  interrupted: PEER_LOST_AFTER_MS,
+};
+
+/** The outage after the link to a person moved to `link`: media flowing ends it; one that never flowed stays that until it does. */
+export function nextOutage(outage: Outage | undefined, link: LinkState, now: number): Outage | undefined {
+  if (link === 'connected') return undefined;
+  if (outage?.kind === 'never-connected') return outage;
+  return link === 'unstable' || link === 'failed' ? (outage ?? { kind: 'interrupted', since: now }) : undefined;
+}
+
 /** What the call knows about one other person. */
 export interface PeerView {
   id: string;
@@ -13,8 +49,8 @@ export interface PeerView {
   presence: 'here' | 'away';
   link: LinkState;
   media: MediaState | undefined;
-  /** When media to this peer stopped (link unstable or failed); undefined while connected. */
-  interruptedAt: number | undefined;
+  /** Media is not flowing, and since when; undefined while it flows (or while a link that had flowed negotiates again). */
+  outage: Outage | undefined;
 }
 
 /** `hung-up`: we did; `peer-hung-up`: the other person ended the call; the rest are join failures. */
@@ -33,6 +69,12 @@ export type CallState =
    * say plainly that their connection was lost.
    */
   | { kind: 'reconnecting'; who: 'us' | 'peer'; peer?: PeerView; lost: boolean }
+  /**
+   * Media with the peer never flowed within NEVER_CONNECTED_MS (the link
+   * keeps trying meanwhile). `relayAvailable`: whether the server handed out
+   * a TURN relay; without one, people on different networks cannot connect.
+   */
+  | { kind: 'unreachable'; peer: PeerView; relayAvailable: boolean }
   | { kind: 'peer-left'; name: string; reason: 'left' | 'lost' }
   | { kind: 'ended'; reason: CallEndReason; by?: string };
 
@@ -45,6 +87,8 @@ export interface CallFacts {
   peers: PeerView[];
   /** The last person to leave, for "Ada left the call" until someone else arrives. */
   lastDeparture: { name: string; reason: 'left' | 'lost' } | undefined;
+  /** Whether the server handed out a TURN relay. */
+  relayAvailable: boolean;
   now: number;
 }
 
@@ -53,7 +97,7 @@ export interface CallFacts {
  * wins over everything but the end: a call whose server is unreachable but
  * whose media flows is still a call.
  */
-export function deriveCallState({ phase, signaling, peers, lastDeparture, now }: CallFacts): CallState {
+export function deriveCallState({ phase, signaling, peers, lastDeparture, relayAvailable, now }: CallFacts): CallState {
   if (phase.kind === 'ended') return { kind: 'ended', reason: phase.reason, by: phase.by };
   if (phase.kind === 'joining') return { kind: 'joining', offline: signaling.kind === 'connecting' && signaling.attempt > 0 };
   const signalingDown = signaling.kind !== 'open';
@@ -64,22 +108,26 @@ export function deriveCallState({ phase, signaling, peers, lastDeparture, now }:
   if (!peer) return lastDeparture ? { kind: 'peer-left', ...lastDeparture } : { kind: 'waiting' };
   const status = peerStatus(peer, now);
   if (status === 'connecting') return { kind: 'connecting', peer };
+  if (status === 'unreachable') return { kind: 'unreachable', peer, relayAvailable };
   return { kind: 'reconnecting', who: 'peer', peer, lost: status === 'lost' };
 }
 
 /** Where the link to one person stands, for their own tile in a group call. */
-export type PeerStatus = 'connecting' | 'connected' | 'reconnecting' | 'lost';
+export type PeerStatus = 'connecting' | 'connected' | 'reconnecting' | 'lost' | 'unreachable';
 
 /**
- * One peer's status by the rules the call state applies to a 1:1 call:
- * interrupted media is reconnecting, and lost once the server lost them too,
- * the link failed, or recovery has taken PEER_LOST_AFTER_MS.
+ * One peer's status by the rules the call state applies to a 1:1 call: a
+ * link that never carried media is connecting, and unreachable after
+ * NEVER_CONNECTED_MS; interrupted media is reconnecting, and lost once the
+ * link failed or recovery has taken PEER_LOST_AFTER_MS. Anyone the server
+ * lost is lost.
  */
 export function peerStatus(peer: PeerView, now: number): PeerStatus {
   if (peer.link === 'connected') return 'connected';
-  if (peer.presence === 'away' || peer.interruptedAt !== undefined) {
-    const lost = peer.presence === 'away' || peer.link === 'failed' || now - (peer.interruptedAt ?? now) >= PEER_LOST_AFTER_MS;
-    return lost ? 'lost' : 'reconnecting';
-  }
-  return 'connecting';
+  if (peer.presence === 'away') return 'lost';
+  const { outage } = peer;
+  if (!outage) return 'connecting';
+  const boundPassed = now - outage.since >= OUTAGE_BOUND_MS[outage.kind];
+  if (outage.kind === 'never-connected') return boundPassed ? 'unreachable' : 'connecting';
+  return boundPassed || peer.link === 'failed' ? 'lost' : 'reconnecting';
 }

@@ -1,6 +1,6 @@
 import { assertNever, RESUME_GRACE_MS, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo } from '@videoapp/protocol';
 import { checkChatText, type ChatMessage, type ChatSendResult } from './chat-channel.ts';
-import { deriveCallState, PEER_LOST_AFTER_MS, type CallEndReason, type CallPhase, type CallState, type PeerView } from './call-state.ts';
+import { deriveCallState, nextOutage, OUTAGE_BOUND_MS, type CallEndReason, type CallPhase, type CallState, type Outage, type PeerView } from './call-state.ts';
 import { Emitter } from './emitter.ts';
 import { QualityWatch, type LinkQuality } from './quality.ts';
 import { PeerLink, type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory } from './peer-link.ts';
@@ -16,6 +16,8 @@ export interface RoomCredentials {
 }
 
 const JOIN_REFUSALS = new Set<ErrorCode>(['room-not-found', 'room-full', 'room-locked', 'wrong-passcode', 'rate-limited']);
+/** A timer may fire a moment before Date.now() says its delay has passed: look again this much later. */
+const TIMER_SLACK_MS = 10;
 
 interface CallEvents extends Record<string, unknown> {
   state: CallState;
@@ -53,6 +55,8 @@ export class Call extends Emitter<CallEvents> {
   private readonly signaling: SignalingClient;
   private readonly peers = new Map<string, { view: PeerView; link: PeerLink }>();
   private readonly absenceTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Per peer, when its outage reaches its bound and its status changes with no event to say so. */
+  private readonly outageTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private phase: CallPhase = { kind: 'joining' };
   private iceServers: IceServer[] = [];
   private localTracks: LocalTracks = {};
@@ -193,7 +197,7 @@ export class Call extends Emitter<CallEvents> {
 
   private end(reason: CallEndReason, by?: string): void {
     this.phase = { kind: 'ended', reason, by };
-    for (const timer of this.absenceTimers.values()) clearTimeout(timer);
+    for (const timer of [...this.absenceTimers.values(), ...this.outageTimers.values()]) clearTimeout(timer);
     for (const { link } of this.peers.values()) link.close();
     this.peers.clear();
     this.quality.stop();
@@ -306,8 +310,10 @@ export class Call extends Emitter<CallEvents> {
       initiator,
       localTracks: this.localTracks,
     });
-    const view: PeerView = { id: info.id, name: info.name, presence: 'here', link: link.linkState, media: undefined, interruptedAt: undefined };
+    const outage: Outage = { kind: 'never-connected', since: Date.now() };
+    const view: PeerView = { id: info.id, name: info.name, presence: 'here', link: link.linkState, media: undefined, outage };
     this.peers.set(info.id, { view, link });
+    this.watchOutage(info.id, outage);
     link.on('signal', (signal) => {
       if ('description' in signal) this.signaling.send({ type: 'description', to: info.id, description: signal.description });
       else this.signaling.send({ type: 'candidate', to: info.id, candidate: signal.candidate });
@@ -326,6 +332,7 @@ export class Call extends Emitter<CallEvents> {
     const entry = this.peers.get(peerId);
     if (!entry) return;
     this.watchAbsence(peerId, 'here');
+    this.watchOutage(peerId, undefined);
     entry.link.close();
     this.peers.delete(peerId);
     this.quality.unwatch(peerId);
@@ -348,18 +355,27 @@ export class Call extends Emitter<CallEvents> {
   private onLinkState(peerId: string, link: LinkState): void {
     const view = this.peers.get(peerId)?.view;
     if (!view) return;
-    const interrupted = link === 'unstable' || link === 'failed';
-    const interruptedAt = interrupted ? (view.interruptedAt ?? Date.now()) : undefined;
-    if (interrupted && view.interruptedAt === undefined) setTimeout(() => this.onLostBoundPassed(peerId), PEER_LOST_AFTER_MS + 10);
+    const outage = nextOutage(view.outage, link, Date.now());
+    if (outage !== view.outage) this.watchOutage(peerId, outage);
     // A link's encodings exist only once negotiated: (re)apply the group cap when it connects.
     if (link === 'connected') this.capSentVideo();
-    this.updatePeer(peerId, { link, interruptedAt });
+    this.updatePeer(peerId, { link, outage });
   }
 
-  /** Interrupted media has now lasted long enough to call the peer lost: their own status changes even if the call's does not. */
-  private onLostBoundPassed(peerId: string): void {
+  /** Arranges to look at a peer again when `outage` reaches its bound (then it is lost, or unreachable); undefined: media flows, nothing to watch. */
+  private watchOutage(peerId: string, outage: Outage | undefined): void {
+    clearTimeout(this.outageTimers.get(peerId));
+    this.outageTimers.delete(peerId);
+    if (!outage) return;
+    const due = outage.since + OUTAGE_BOUND_MS[outage.kind] - Date.now();
+    this.outageTimers.set(peerId, setTimeout(() => this.onOutageBoundPassed(peerId), due + TIMER_SLACK_MS));
+  }
+
+  /** An outage has lasted long enough to change what is said about the peer: their own status changes even if the call's does not. */
+  private onOutageBoundPassed(peerId: string): void {
+    this.outageTimers.delete(peerId);
     const view = this.peers.get(peerId)?.view;
-    if (view?.interruptedAt !== undefined) this.emit('peer-updated', view);
+    if (view) this.emit('peer-updated', view);
     this.publishState();
   }
 
@@ -393,7 +409,7 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private deriveState(): CallState {
-    return deriveCallState({ phase: this.phase, signaling: this.signaling.current, peers: this.peerList(), lastDeparture: this.lastDeparture, now: Date.now() });
+    return deriveCallState({ phase: this.phase, signaling: this.signaling.current, peers: this.peerList(), lastDeparture: this.lastDeparture, relayAvailable: this.relayAvailable, now: Date.now() });
   }
 
   private publishState(): void {

@@ -1,5 +1,5 @@
 export { Call, type CallEndReason, type CallOptions, type CallState, type PeerView, type RoomCredentials } from './call.ts';
-export { peerStatus, type PeerStatus } from './call-state.ts';
+export { NEVER_CONNECTED_MS, peerStatus, type PeerStatus } from './call-state.ts';
 export { CHAT_CHANNEL_ID, checkChatText, type ChatMessage, type ChatSendError, type ChatSendResult } from './chat-channel.ts';
 export { Emitter } from './emitter.ts';
 export { mediaErrorCode, openUserMedia, stopStream, type MediaErrorCode, type MediaOutcome } from './media.ts';

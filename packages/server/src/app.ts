@@ -11,6 +11,7 @@ import type { EndedSessionLog } from './rooms/ended-sessions.ts';
 import { RoomsService } from './rooms/rooms-service.ts';
 import { roomServices } from './room-services.ts';
 import { SignalingSockets } from './transport/signaling-sockets.ts';
+import { NO_RELAY_WARNING, warnsOfNoRelay } from './no-relay-warning.ts';
 import { tlsCredentials, type TlsCredentials } from './tls/tls-credentials.ts';
 
 /** How long clients told to reconnect on shutdown wait before trying. */
@@ -85,6 +86,7 @@ export async function startServer(config: ServerConfig, parts: ServerParts = {})
   const port = (server.address() as AddressInfo).port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   log.info('listening', { port, host: config.host });
+  if (warnsOfNoRelay(config)) log.warn('no-relay-configured', { host: config.host, advice: NO_RELAY_WARNING });
 
   return {
     url: `${tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,

@@ -3,6 +3,7 @@ import { startServer } from './app.ts';
 import { readConfig } from './config.ts';
 import { lanUrls } from './lan.ts';
 import { createLogger } from './log.ts';
+import { NO_RELAY_WARNING, warnsOfNoRelay } from './no-relay-warning.ts';
 import { persistentResumeSecret } from './resume-secret.ts';
 import { EndedSessions } from './rooms/ended-sessions-file.ts';
 import { terminalQr } from './terminal-qr.ts';
@@ -40,6 +41,7 @@ if (server.tls && config.https.kind === 'self-signed') {
   say('  The certificate is this server\'s own, so a phone warns about it once: see "Calling from a phone" in the README.');
   say(`  Its SHA-256 fingerprint: ${server.tls.fingerprint}`);
 }
+if (warnsOfNoRelay(config)) say(`  Warning: ${NO_RELAY_WARNING}`);
 if (process.stdout.isTTY) {
   say();
   say(`Scan to open ${lan[0] ?? server.url}:`);

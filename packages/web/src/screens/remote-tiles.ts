@@ -7,6 +7,7 @@ const STATUS_WORDS: Record<PeerStatus, string> = {
   connected: '',
   reconnecting: 'Reconnecting…',
   lost: 'Connection lost',
+  unreachable: 'Could not connect',
 };
 
 /** One other person on the stage: their picture, their sound, and (in a group) their name and status in words. */
@@ -48,17 +49,19 @@ export class RemoteTiles {
     return this.tiles.size;
   }
 
-  /** Creates the tile for `peer` if it is new, and writes their name and status. */
-  show(peer: PeerView, now = Date.now()): void {
+  /** Creates the tile for `peer` if it is new, and writes their name and status. Returns the status if it changed. */
+  show(peer: PeerView, now = Date.now()): PeerStatus | undefined {
     const tile = this.tiles.get(peer.id) ?? this.create(peer.id);
     tile.name.textContent = peer.name || 'Someone';
     const status = peerStatus(peer, now);
+    const changed = tile.element.dataset.peerStatus !== status;
     const cameraOff = peer.media && !peer.media.video ? 'Camera off' : '';
     tile.status.textContent = [STATUS_WORDS[status], cameraOff].filter(Boolean).join(' · ');
     tile.element.dataset.peerStatus = status;
     tile.element.classList.toggle('stale', status === 'reconnecting');
     tile.element.classList.toggle('remote-lost', status === 'lost');
     this.layout();
+    return changed ? status : undefined;
   }
 
   /** Plays a track the moment it arrives: the elements are live before any track exists. */

@@ -19,6 +19,8 @@ import { shortcutFor, shortcutsPanel, type ShortcutAction } from './shortcuts.ts
 
 /** How long a passing notice (a device unplugged, a failed switch) stays on screen. */
 const NOTICE_MS = 6_000;
+/** Said when "Hide my IP address" asks for a relay this server does not have: the call cannot connect at all. */
+const HIDDEN_IP_NEEDS_RELAY = 'This server has no relay, so your IP address cannot be hidden and the call cannot connect. Rejoin with "Hide my IP address" unticked.';
 
 type RoomRoute = Extract<Route, { screen: 'room' }>;
 
@@ -135,7 +137,9 @@ class RoomSession {
     this.call.on('track', ({ peerId, track }) => this.tiles.addTrack(peerId, track));
     this.call.on('peer-left', ({ peer, reason }) => this.onPeerLeft(peer, reason));
     this.call.on('peer-updated', (peer) => {
-      this.tiles.show(peer);
+      const changed = this.tiles.show(peer);
+      // In a group the banner speaks for the call as a whole: say in passing who could not be reached, and why.
+      if (changed === 'unreachable' && this.tiles.count >= 2) this.showNotice(this.cannotConnect(peer.name || 'Someone', this.call.relayAvailable));
       this.renderState(this.call.state);
     });
     this.call.on('room-lock', () => this.renderControls());
@@ -202,15 +206,17 @@ class RoomSession {
   }
 
   private describe(state: CallState): string {
-    const name = (state.kind === 'connecting' || state.kind === 'connected' || state.kind === 'reconnecting') && state.peer?.name ? state.peer.name : 'The other person';
+    const name = (state.kind === 'connecting' || state.kind === 'connected' || state.kind === 'reconnecting' || state.kind === 'unreachable') && state.peer?.name ? state.peer.name : 'The other person';
     switch (state.kind) {
       case 'joining':
         return state.offline ? 'Cannot reach the server. Retrying…' : 'Joining…';
       case 'waiting':
         return 'Waiting for the other person to join.';
       case 'connecting':
-        if (this.join.relayOnly && !this.call.relayAvailable) return 'This server has no relay, so your IP address cannot be hidden and the call cannot connect. Rejoin with "Hide my IP address" unticked.';
+        if (this.join.relayOnly && !this.call.relayAvailable) return HIDDEN_IP_NEEDS_RELAY;
         return `Connecting to ${name}…`;
+      case 'unreachable':
+        return this.cannotConnect(name, state.relayAvailable);
       case 'connected': {
         // In a group each tile says whose camera is off.
         const cameraOff = this.tiles.count < 2 && state.peer.media && !state.peer.media.video ? `${name} turned the camera off. ` : '';
@@ -224,6 +230,13 @@ class RoomSession {
       case 'ended':
         return '';
     }
+  }
+
+  /** Why media with `name` never flowed, as far as we can tell, and what the person can do about it. */
+  private cannotConnect(name: string, relayAvailable: boolean): string {
+    if (relayAvailable) return `Could not connect to ${name}. Their network or yours may block calls; try another network.`;
+    if (this.join.relayOnly) return HIDDEN_IP_NEEDS_RELAY;
+    return `Could not connect to ${name}. This server has no relay (TURN) configured, so calls only connect on the same network. Ask whoever runs it to add one.`;
   }
 
   private showEnded({ reason, by }: Extract<CallState, { kind: 'ended' }>): void {

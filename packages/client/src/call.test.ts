@@ -1,0 +1,136 @@
+// The call's per-peer outage timing, end to end through the engine: a fake socket plays the
+// server, a fake peer connection plays the browser's ICE, and mocked timers play the clock.
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { PROTOCOL_VERSION, type IceServer, type ServerMessage } from '@videoapp/protocol';
+import { Call, type CallState } from './call.ts';
+import { NEVER_CONNECTED_MS, PEER_LOST_AFTER_MS, peerStatus, type PeerStatus } from './call-state.ts';
+import type { WebSocketConstructor } from './signaling-client.ts';
+
+const ROOM_ID = '0123-4567-89ab-cdef';
+/** Long enough that no heartbeat is missed while the test moves the clock by many seconds. */
+const HEARTBEAT_MS = 600_000;
+const TURN: IceServer = { urls: ['turn:turn.example.com:3478?transport=udp'], username: '1:me', credential: 'x' };
+
+/** Just enough of a WebSocket for the signaling client; the test speaks for the server through `receive`. */
+class FakeSocket {
+  readyState = 0;
+  onopen: (() => void) | null = null;
+  onmessage: ((event: { data: string }) => void) | null = null;
+  onclose: (() => void) | null = null;
+  send(): void {}
+  close(): void {
+    this.readyState = 3;
+  }
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+  receive(message: ServerMessage): void {
+    this.onmessage?.({ data: JSON.stringify(message) });
+  }
+}
+
+/** Just enough of an RTCPeerConnection for a PeerLink; the test moves its `connectionState`. */
+class FakePeerConnection {
+  connectionState: RTCPeerConnectionState = 'new';
+  signalingState: RTCSignalingState = 'stable';
+  onconnectionstatechange: (() => void) | null = null;
+  restarts = 0;
+  addTransceiver(kind: string) {
+    return { sender: { replaceTrack: async () => {}, getParameters: () => ({ encodings: [] }) }, receiver: { track: { kind } } };
+  }
+  createDataChannel() {
+    return { readyState: 'connecting', close() {} };
+  }
+  getTransceivers() {
+    return [];
+  }
+  getConfiguration() {
+    return {};
+  }
+  setConfiguration(): void {}
+  getStats() {
+    return Promise.resolve(new Map());
+  }
+  restartIce(): void {
+    this.restarts++;
+  }
+  close(): void {}
+  moveTo(state: RTCPeerConnectionState): void {
+    this.connectionState = state;
+    this.onconnectionstatechange?.();
+  }
+}
+
+/** A call that has joined a room where Ada already is, with the ICE servers the server handed out. */
+function callWithAda(t: TestContext, iceServers: IceServer[]) {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+  let socket: FakeSocket | undefined;
+  let pc: FakePeerConnection | undefined;
+  const call = new Call({
+    signalingUrl: 'ws://videoapp.test/ws',
+    WebSocket: class extends FakeSocket {
+      constructor() {
+        super();
+        socket = this;
+      }
+    } as unknown as WebSocketConstructor,
+    createPeerConnection: () => (pc = new FakePeerConnection()) as unknown as RTCPeerConnection,
+  });
+  const states: CallState[] = [];
+  const adaStatuses: PeerStatus[] = [];
+  call.on('state', (state) => states.push(state));
+  call.on('peer-updated', (peer) => adaStatuses.push(peerStatus(peer, Date.now())));
+  call.join(ROOM_ID, 'Me', {});
+  socket!.open();
+  socket!.receive({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: HEARTBEAT_MS });
+  socket!.receive({ type: 'joined', roomId: ROOM_ID, selfId: 'me1', peers: [{ id: 'ada1', name: 'Ada' }], resumeToken: 'abcdefghijklmnop.qrstuv', iceServers });
+  t.after(() => call.leave());
+  return { call, pc: pc!, states, adaStatuses, tick: (ms: number) => t.mock.timers.tick(ms) };
+}
+
+test('a link that never comes up is connecting until NEVER_CONNECTED_MS, then unreachable, while ICE keeps restarting', (t) => {
+  const { call, pc, states, adaStatuses, tick } = callWithAda(t, []);
+  assert.equal(call.state.kind, 'connecting');
+  pc.moveTo('connecting');
+  pc.moveTo('failed');
+  tick(NEVER_CONNECTED_MS - 1);
+  assert.equal(states.at(-1)?.kind, 'connecting', 'a failed first attempt is still "connecting" within the bound');
+  assert.ok(pc.restarts >= 1, 'ICE restarted after the failure');
+  tick(1 + 50);
+  // Announced by the engine's own timer: nothing else happened on the link.
+  assert.deepEqual(states.at(-1), { kind: 'unreachable', peer: call.peerList()[0], relayAvailable: false });
+  assert.equal(adaStatuses.at(-1), 'unreachable');
+  assert.ok(!states.some((s) => s.kind === 'reconnecting'), `never "lost" or "reconnecting": ${states.map((s) => s.kind).join(', ')}`);
+});
+
+test('the unreachable state says whether the server handed out a TURN relay', (t) => {
+  const { call, pc, states, tick } = callWithAda(t, [TURN]);
+  pc.moveTo('failed');
+  tick(NEVER_CONNECTED_MS + 50);
+  assert.equal(call.relayAvailable, true);
+  assert.deepEqual(states.at(-1), { kind: 'unreachable', peer: call.peerList()[0], relayAvailable: true });
+});
+
+test('a link that connects in time is never called unreachable', (t) => {
+  const { pc, states, tick } = callWithAda(t, []);
+  tick(NEVER_CONNECTED_MS / 2);
+  pc.moveTo('connected');
+  tick(NEVER_CONNECTED_MS);
+  assert.deepEqual(states.map((s) => s.kind), ['joining', 'connecting', 'connected']);
+});
+
+test('a link that had connected and then failed is lost, not unreachable; a brief drop is reconnecting until PEER_LOST_AFTER_MS', (t) => {
+  const { call, pc, states, adaStatuses, tick } = callWithAda(t, []);
+  pc.moveTo('connected');
+  pc.moveTo('disconnected');
+  assert.deepEqual(states.at(-1), { kind: 'reconnecting', who: 'peer', peer: call.peerList()[0], lost: false });
+  tick(PEER_LOST_AFTER_MS + 50);
+  assert.equal((states.at(-1) as { lost?: boolean }).lost, true);
+  assert.equal(adaStatuses.at(-1), 'lost');
+  pc.moveTo('failed');
+  tick(NEVER_CONNECTED_MS);
+  assert.ok(!states.some((s) => s.kind === 'unreachable'), `states: ${states.map((s) => s.kind).join(', ')}`);
+  assert.equal(states.at(-1)?.kind, 'reconnecting');
+});
