@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
 const MAIN = new URL('../../packages/server/dist/main.js', import.meta.url).pathname;
-/** How long a started server may take to say it is listening. */
-const START_TIMEOUT_MS = 10_000;
+/** How long a started server may take to say it is listening (generous: a loaded CI machine starts processes slowly). */
+const START_TIMEOUT_MS = 30_000;
 
 /** The built server as its own process (`npm start` without the build), so a test can kill it like a crash would. */
 export class ServerProcess {

@@ -19,6 +19,11 @@ export const ROOMS_SWEEP_MS = 1_000;
 export interface MemberSocket extends FrameSink {
   readonly address: string;
   send(message: ServerMessage): void;
+  /**
+   * The socket is now `member`'s, told so just before it is sent `joined` or
+   * `resumed`: what the client sends in answer must find the socket in the room.
+   */
+  admitted(member: Member): void;
 }
 
 /** Why a request was refused, as the error the client is sent. */
@@ -96,9 +101,10 @@ export class RoomsService {
     }
     this.hold(member, socket);
     const locked = (await store.status(member.roomId))?.locked ?? false;
-    await bus.attach(member.address, socket, 0, () =>
-      socket.send({ type: 'joined', roomId: member.roomId, selfId: member.id, peers: outcome.others, resumeToken: this.newResumeToken(member), iceServers: this.iceServersFor(member.id), host: member.host, locked }),
-    );
+    await bus.attach(member.address, socket, 0, () => {
+      socket.admitted(member);
+      socket.send({ type: 'joined', roomId: member.roomId, selfId: member.id, peers: outcome.others, resumeToken: this.newResumeToken(member), iceServers: this.iceServersFor(member.id), host: member.host, locked });
+    });
     const seconds = (performance.now() - startedAt) / 1000;
     metrics.joined(seconds);
     log.info('joined', { room: roomTag(member.roomId), peer: member.id, host: member.host, ms: Math.round(seconds * 1000) });
@@ -123,9 +129,10 @@ export class RoomsService {
     if (!outcome.ok) return SESSION_ENDED;
     this.hold(member, socket);
     await store.markBack(member.address);
-    await bus.attach(member.address, socket, lastSeq, ({ resendFrom, receivedSeq }) =>
-      socket.send({ type: 'resumed', roomId: member.roomId, selfId: member.id, resumeToken: this.newResumeToken(member), peers: outcome.others, iceServers: this.iceServersFor(member.id), received: receivedSeq, resendFrom }),
-    );
+    await bus.attach(member.address, socket, lastSeq, ({ resendFrom, receivedSeq }) => {
+      socket.admitted(member);
+      socket.send({ type: 'resumed', roomId: member.roomId, selfId: member.id, resumeToken: this.newResumeToken(member), peers: outcome.others, iceServers: this.iceServersFor(member.id), received: receivedSeq, resendFrom });
+    });
     await this.tellOthers(member, { type: 'peer-presence', peerId: member.id, presence: 'back' });
     return member;
   }

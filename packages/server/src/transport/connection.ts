@@ -62,6 +62,8 @@ export class Connection implements WebSocketHandler, MemberSocket {
   private state: ConnectionState = { kind: 'greeting' };
   private readonly bucket = new TokenBucket(MESSAGES_PER_SECOND_PER_SOCKET, MESSAGE_BURST_PER_SOCKET);
   private floodStrikes = 0;
+  /** Set once the rooms service gave this socket a member, so a close in the middle of a join is handled once. */
+  private admittedMember: Member | undefined;
   lastHeardAt = Date.now();
   readonly openedAt = Date.now();
 
@@ -158,19 +160,23 @@ export class Connection implements WebSocketHandler, MemberSocket {
     await this.enter('join', () => this.deps.rooms.join(this, msg));
   }
 
-  /** Joins or resumes: `ready` → `joining` → `in-room`, or back to `ready` with the refusal. */
+  /** Joins or resumes: `ready` → `joining` → `in-room` (see `admitted`), or back to `ready` with the refusal. */
   private async enter(about: 'hello' | 'join', request: () => Promise<Member | Refusal>): Promise<void> {
     this.state = { kind: 'joining' };
     const outcome = await request();
+    // The state may have moved while the rooms service worked (admitted, or the socket closed).
+    const now = this.state as ConnectionState;
     if (isRefusal(outcome)) {
-      if (this.state.kind === 'joining') this.state = { kind: 'ready' };
+      if (now.kind === 'joining') this.state = { kind: 'ready' };
       return this.fail(outcome.code, outcome.message, about);
     }
-    if (this.state.kind !== 'joining') {
-      // This socket closed (or was superseded) while the rooms service answered: the member is away again.
-      return this.deps.rooms.away(outcome, this);
-    }
-    this.state = { kind: 'in-room', member: outcome };
+    // Closed before the rooms service could greet it: the member it was getting is away.
+    if (now.kind === 'closed' && !this.admittedMember) await this.deps.rooms.away(outcome, this);
+  }
+
+  admitted(member: Member): void {
+    this.admittedMember = member;
+    if (this.state.kind === 'joining') this.state = { kind: 'in-room', member };
   }
 
   private async onSignal(msg: Msg<'description' | 'candidate'>, frame: string): Promise<void> {
