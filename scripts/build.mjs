@@ -57,5 +57,7 @@ await build({
   format: 'esm',
   target: 'node20',
   outfile: join(root, 'packages/server/dist/main.js'),
+  // A dependency of the server, loaded from node_modules at run time: bundled into ESM, its CommonJS require() of Node's own modules would throw.
+  external: ['ws'],
   logLevel: 'warning',
 });
