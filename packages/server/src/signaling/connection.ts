@@ -13,8 +13,7 @@ import {
 } from '@videoapp/protocol';
 import { roomTag } from '../log.ts';
 import { TokenBucket } from '../rate-limit.ts';
-import { CLOSE_CODE } from '../websocket/frames.ts';
-import type { WebSocketHandler } from '../websocket/web-socket.ts';
+import type { ProtocolProblem, Socket, SocketHandler } from '../websocket/socket.ts';
 import type { SignalingHub } from './hub.ts';
 import { relayedFrame } from './relayed-frame.ts';
 import { Session } from './session.ts';
@@ -37,13 +36,6 @@ const JOIN_REFUSALS: Record<'room-not-found' | 'room-full' | 'room-locked', stri
   'room-locked': 'the host has locked this room',
 };
 
-/** The narrow view of a WebSocket a connection needs, so it can be tested without one. */
-export interface Socket {
-  send(frame: string): void;
-  close(code: number, reason: string): void;
-  terminate(): void;
-}
-
 type Msg<T extends ClientMessage['type']> = MessageOf<ClientMessage, T>;
 /** Messages that act on the sender's room, numbered so they survive a dropped socket. */
 type RoomMessage = Msg<'description' | 'candidate' | 'media' | 'leave' | 'lock'>;
@@ -57,7 +49,7 @@ type ConnectionState =
   | { kind: 'closed' };
 
 /** One signaling WebSocket: validates what arrives and dispatches it, one small handler per message type. */
-export class Connection implements WebSocketHandler {
+export class Connection implements SocketHandler {
   private state: ConnectionState = { kind: 'greeting' };
   private readonly bucket = new TokenBucket(MESSAGES_PER_SECOND_PER_SOCKET, MESSAGE_BURST_PER_SOCKET);
   private floodStrikes = 0;
@@ -255,10 +247,10 @@ export class Connection implements WebSocketHandler {
     this.close(CLOSE.policy, 'binary frames are not part of the protocol');
   }
 
-  /** The socket is already closing with `code`; only the count is ours to keep. */
-  onProtocolError(code: number): void {
-    this.hub.metrics.rejected(code === CLOSE_CODE.tooLarge ? 'message-too-large' : 'bad-frame');
-    this.hub.log.debug('protocol-error', { code, address: this.address });
+  /** The socket is already closing with the code the peer earned; only the count is ours to keep. */
+  onProtocolError(problem: ProtocolProblem, detail: string): void {
+    this.hub.metrics.rejected(problem);
+    this.hub.log.debug('protocol-error', { problem, detail, address: this.address });
   }
 
   onFailure(err: unknown): void {

@@ -9,8 +9,7 @@ import { PerMinuteLimit } from '../rate-limit.ts';
 import type { RoomRegistry } from '../registry/room-registry.ts';
 import { readResumeToken, signResumeToken } from '../resume-token.ts';
 import { issueTurnCredentials, turnRefreshIntervalMs } from '../turn-credentials.ts';
-import { acceptUpgrade, handshakeProblem, refuseUpgrade, type UpgradeRefusal } from '../websocket/handshake.ts';
-import { ServerWebSocket } from '../websocket/web-socket.ts';
+import { refuseUpgrade, WebSocketUpgrades, type UpgradeRefusal } from '../websocket/upgrade.ts';
 import { RoomAdmission } from './admission.ts';
 import { CLOSE, Connection } from './connection.ts';
 import { Session } from './session.ts';
@@ -43,6 +42,7 @@ export class SignalingHub {
   /** Peer ids of sessions that ended, whose tokens must not bring them back. */
   private readonly endedSessions = new Set<string>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly upgrades = new WebSocketUpgrades(() => this.metrics.rejected('bad-handshake'));
 
   constructor(
     readonly config: ServerConfig,
@@ -63,20 +63,18 @@ export class SignalingHub {
       this.metrics.rejected(refusal.reason);
       return refuseUpgrade(socket, refusal);
     }
-    if (!acceptUpgrade(req, socket)) return;
-    const ws = new ServerWebSocket(socket);
-    const connection = new Connection(ws, address, this);
-    this.slices[this.nextSlice++ % HEARTBEAT_SLICES]!.add(connection);
-    this.socketsPerAddress.set(address, (this.socketsPerAddress.get(address) ?? 0) + 1);
-    ws.start(connection, head);
+    this.upgrades.accept(req, socket, head, (webSocket) => {
+      const connection = new Connection(webSocket, address, this);
+      this.slices[this.nextSlice++ % HEARTBEAT_SLICES]!.add(connection);
+      this.socketsPerAddress.set(address, (this.socketsPerAddress.get(address) ?? 0) + 1);
+      return connection;
+    });
   }
 
   private refusalFor(req: IncomingMessage, address: string): (UpgradeRefusal & { reason: string }) | undefined {
     const origin = req.headers.origin;
     if (origin !== undefined && !this.isAllowedOrigin(origin, req.headers.host)) return { status: '403 Forbidden', reason: 'bad-origin' };
     if ((this.socketsPerAddress.get(address) ?? 0) >= this.config.socketsPerAddress) return { status: '429 Too Many Requests', reason: 'too-many-sockets' };
-    const problem = handshakeProblem(req);
-    if (problem) return { ...problem, reason: 'bad-handshake' };
     return undefined;
   }
 
