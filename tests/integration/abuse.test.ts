@@ -1,18 +1,32 @@
 // Each limit and abuse case, against the real server over real sockets: what is refused, how, and that nobody else notices.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { generateRoomId, MAX_CANDIDATES_PER_PEER, MAX_MESSAGE_BYTES, MESSAGE_BURST_PER_SOCKET } from '@videoapp/protocol';
 import type { RunningServer } from '@videoapp/server';
 import WebSocket from 'ws';
 import { metricValue } from '../support/metrics.ts';
-import { clientFrame, closeCodeOf, closedWithin, rawConnect, rawUpgrade } from '../support/raw-socket.ts';
+import { clientFrame, closeCodeOf, closedWithin, everythingSent, rawConnect, rawUpgrade } from '../support/raw-socket.ts';
 import { startHttpsTestServer, startTestServer } from '../support/test-server.ts';
 import { pairInRoom, WsTestClient } from '../support/ws-client.ts';
 
 const offer = { type: 'offer' as const, sdp: 'v=0\r\n' };
 const candidate = { candidate: 'candidate:1 1 udp 2122260223 192.0.2.7 54400 typ host', sdpMid: '0', sdpMLineIndex: 0 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A text message of exactly `bytes` bytes, valid JSON of a type the protocol does not have. */
+function paddedMessage(bytes: number): string {
+  const head = '{"type":"padding","pad":"';
+  const tail = '"}';
+  return head + 'x'.repeat(bytes - head.length - tail.length) + tail;
+}
+
+/** Sends `text` as one message cut into `fragments` frames (ASCII only, so no character is split). */
+function sendInFragments(client: WsTestClient, text: string, fragments: number): void {
+  const size = Math.ceil(text.length / fragments);
+  for (let at = 0; at < text.length; at += size) client.ws.send(text.slice(at, at + size), { fin: at + size >= text.length });
+}
 
 /** The bystanders: a call in another room that must keep working whatever the abuse. */
 async function expectStillRelaying(pair: Awaited<ReturnType<typeof pairInRoom>>): Promise<void> {
@@ -41,18 +55,32 @@ describe('limits and abuse', () => {
     await expectStillRelaying(bystanders);
   });
 
+  test('the size limit counts a message across its fragments: exactly MAX_MESSAGE_BYTES in fragments is read, one byte more closes with 1009', async () => {
+    const before = await metricValue(server.url, 'videoapp_messages_rejected_total{reason="message-too-large"}');
+    const c = await WsTestClient.greeted(server.url);
+    // Each fragment is far below the limit; only their sum reaches it.
+    sendInFragments(c, paddedMessage(MAX_MESSAGE_BYTES), 4);
+    const answer = await c.next('error');
+    assert.deepEqual([answer.code, answer.about], ['bad-message', 'padding']);
+    sendInFragments(c, paddedMessage(MAX_MESSAGE_BYTES + 1), 4);
+    assert.equal((await c.waitClosed()).code, 1009);
+    assert.equal(await metricValue(server.url, 'videoapp_messages_rejected_total{reason="message-too-large"}'), before + 1);
+    await expectStillRelaying(bystanders);
+  });
+
   test('compression is off: an offer of permessage-deflate is declined, and a compressed frame is a protocol error, never inflated', async () => {
     const client = new WebSocket(`${server.url.replace('http', 'ws')}/ws`, { perMessageDeflate: true });
     await new Promise((resolve, reject) => client.once('open', resolve).once('error', reject));
     assert.equal(client.extensions, '');
     client.close();
 
+    // 16 MB of spaces deflate to ~16 KB: a bomb had the server inflated it. Made before the upgrade: on a loaded machine
+    // deflating can outlast the hello timeout, and the socket would be closed (4003) before the bomb went out.
+    const bomb = deflateRawSync(Buffer.alloc(16 * 1024 * 1024, 0x20));
+    assert.ok(bomb.length < MAX_MESSAGE_BYTES);
     const { socket, head } = await rawUpgrade(server.port, ['Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits']);
     assert.match(head, /^HTTP\/1\.1 101/);
     assert.doesNotMatch(head, /sec-websocket-extensions/i);
-    // 16 MB of spaces deflate to ~16 KB: a bomb had the server inflated it.
-    const bomb = deflateRawSync(Buffer.alloc(16 * 1024 * 1024, 0x20));
-    assert.ok(bomb.length < MAX_MESSAGE_BYTES);
     const closed = closeCodeOf(socket);
     socket.write(clientFrame(0x1, bomb, { rsv1: true }));
     assert.equal(await closed, 1002);
@@ -82,6 +110,25 @@ describe('limits and abuse', () => {
     const socket = await rawConnect(server.port, { allowHalfOpen: true });
     socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nOrigin: https://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${Buffer.alloc(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
     await closedWithin(socket, 2000);
+  });
+
+  test('a request that is no valid WebSocket handshake gets 400 naming version 13, is counted, and is closed even while the client keeps its side open', async () => {
+    const before = await metricValue(server.url, 'videoapp_messages_rejected_total{reason="bad-handshake"}');
+    const key = `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`;
+    const requests = [
+      ['GET', 'Upgrade: websocket', key, 'Sec-WebSocket-Version: 12'],
+      ['GET', 'Upgrade: websocket', 'Sec-WebSocket-Key: short', 'Sec-WebSocket-Version: 13'],
+      ['GET', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13'],
+      ['GET', 'Upgrade: h2c', key, 'Sec-WebSocket-Version: 13'],
+      ['POST', 'Upgrade: websocket', key, 'Sec-WebSocket-Version: 13'],
+    ];
+    for (const [method, ...headers] of requests) {
+      const socket = await rawConnect(server.port, { allowHalfOpen: true });
+      const answer = everythingSent(socket, 3000);
+      socket.write(`${method} /ws HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: Upgrade\r\n${headers.join('\r\n')}\r\n\r\n`);
+      assert.match(await answer, /^HTTP\/1\.1 400 [^]*\r\nSec-WebSocket-Version: 13\r\n/, headers.join(', '));
+    }
+    assert.equal(await metricValue(server.url, 'videoapp_messages_rejected_total{reason="bad-handshake"}'), before + requests.length);
   });
 
   test('a WebSocket that never says hello is closed with 4003', async () => {

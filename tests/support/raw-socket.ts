@@ -32,6 +32,24 @@ export function closedWithin(socket: Socket, timeoutMs: number): Promise<number>
   });
 }
 
+/** Everything the server sends on `socket` (as latin1 text) until it closes the connection; rejects after `timeoutMs`. */
+export function everythingSent(socket: Socket, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`server kept the connection open for ${timeoutMs} ms; it sent: ${text}`));
+    }, timeoutMs);
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    pokeAfterEnd(socket);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+  });
+}
+
 /** Times a half-open client pokes the server after its FIN, 50 ms apart. */
 const HALF_OPEN_POKES = 40;
 

@@ -15,8 +15,7 @@ import type { Metrics } from '../metrics.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import type { Member } from '../rooms/member.ts';
 import { isRefusal, type MemberSocket, type Refusal, type RoomsService } from '../rooms/rooms-service.ts';
-import { CLOSE_CODE } from '../websocket/frames.ts';
-import type { WebSocketHandler } from '../websocket/web-socket.ts';
+import type { ProtocolProblem, Socket, SocketHandler } from '../websocket/socket.ts';
 import { relayedFrame } from './relayed-frame.ts';
 
 /** Rate-limited messages a socket may send before it is closed as a flood. */
@@ -30,13 +29,6 @@ export const CLOSE = {
   handshakeTimeout: 4003,
   superseded: 4004,
 } as const;
-
-/** The narrow view of a WebSocket a connection needs, so it can be tested without one. */
-export interface Socket {
-  send(frame: string): void;
-  close(code: number, reason: string): void;
-  terminate(): void;
-}
 
 /** What a connection needs from the server around it. */
 export interface ConnectionDeps {
@@ -58,7 +50,7 @@ type ConnectionState = { kind: 'greeting' } | { kind: 'ready' } | { kind: 'joini
  * and hands each message to the rooms service, one small handler per type.
  * It knows no room rules.
  */
-export class Connection implements WebSocketHandler, MemberSocket {
+export class Connection implements SocketHandler, MemberSocket {
   private state: ConnectionState = { kind: 'greeting' };
   private readonly bucket = new TokenBucket(MESSAGES_PER_SECOND_PER_SOCKET, MESSAGE_BURST_PER_SOCKET);
   private floodStrikes = 0;
@@ -220,10 +212,10 @@ export class Connection implements WebSocketHandler, MemberSocket {
     this.close(CLOSE.policy, 'binary frames are not part of the protocol');
   }
 
-  /** The socket is already closing with `code`; only the count is ours to keep. */
-  onProtocolError(code: number): void {
-    this.deps.metrics.rejected(code === CLOSE_CODE.tooLarge ? 'message-too-large' : 'bad-frame');
-    this.deps.log.debug('protocol-error', { code, address: this.address });
+  /** The socket is already closing with the code the peer earned; only the count is ours to keep. */
+  onProtocolError(problem: ProtocolProblem, detail: string): void {
+    this.deps.metrics.rejected(problem);
+    this.deps.log.debug('protocol-error', { problem, detail, address: this.address });
   }
 
   onFailure(err: unknown): void {

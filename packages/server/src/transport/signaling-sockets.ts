@@ -5,8 +5,7 @@ import type { ServerConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RoomsService } from '../rooms/rooms-service.ts';
-import { acceptUpgrade, handshakeProblem, refuseUpgrade, type UpgradeRefusal } from '../websocket/handshake.ts';
-import { ServerWebSocket } from '../websocket/web-socket.ts';
+import { refuseUpgrade, WebSocketUpgrades, type UpgradeRefusal } from '../websocket/upgrade.ts';
 import { CLOSE, Connection } from './connection.ts';
 
 /**
@@ -28,6 +27,7 @@ export class SignalingSockets {
   private beatCount = 0;
   private readonly socketsPerAddress = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly upgrades: WebSocketUpgrades;
 
   constructor(
     private readonly config: ServerConfig,
@@ -37,6 +37,7 @@ export class SignalingSockets {
   ) {
     this.heartbeat = setInterval(() => this.beat(), config.heartbeatIntervalMs / HEARTBEAT_SLICES);
     this.heartbeat.unref();
+    this.upgrades = new WebSocketUpgrades(() => this.metrics.rejected('bad-handshake'));
   }
 
   /** Completes a WebSocket upgrade on `/ws`, or refuses it with an HTTP status. */
@@ -46,18 +47,18 @@ export class SignalingSockets {
       this.metrics.rejected(refusal.reason);
       return refuseUpgrade(socket, refusal);
     }
-    if (!acceptUpgrade(req, socket)) return;
-    const ws = new ServerWebSocket(socket);
-    const connection = new Connection(ws, address, {
-      rooms: this.rooms,
-      metrics: this.metrics,
-      log: this.log,
-      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
-      forget: (closed) => this.forget(closed),
+    this.upgrades.accept(req, socket, head, (webSocket) => {
+      const connection = new Connection(webSocket, address, {
+        rooms: this.rooms,
+        metrics: this.metrics,
+        log: this.log,
+        heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+        forget: (closed) => this.forget(closed),
+      });
+      this.slices[this.nextSlice++ % HEARTBEAT_SLICES]!.add(connection);
+      this.socketsPerAddress.set(address, (this.socketsPerAddress.get(address) ?? 0) + 1);
+      return connection;
     });
-    this.slices[this.nextSlice++ % HEARTBEAT_SLICES]!.add(connection);
-    this.socketsPerAddress.set(address, (this.socketsPerAddress.get(address) ?? 0) + 1);
-    ws.start(connection, head);
   }
 
   get count(): number {
@@ -79,8 +80,6 @@ export class SignalingSockets {
     const origin = req.headers.origin;
     if (origin !== undefined && !this.isAllowedOrigin(origin, req.headers.host)) return { status: '403 Forbidden', reason: 'bad-origin' };
     if ((this.socketsPerAddress.get(address) ?? 0) >= this.config.socketsPerAddress) return { status: '429 Too Many Requests', reason: 'too-many-sockets' };
-    const problem = handshakeProblem(req);
-    if (problem) return { ...problem, reason: 'bad-handshake' };
     return undefined;
   }
 
