@@ -22,8 +22,10 @@ const config = (() => {
 const server = await (async () => {
   try {
     const log = createLogger(config.logLevel);
-    // Kept beside the resume secret: a restarted process must refuse the tokens of sessions that ended before it.
-    const endedSessions = await EndedSessions.inFile(join(config.dataDir, 'ended-sessions'), config.resumeTokenLifetimeMs, (err) => log.error('ended-sessions-write-failed', { message: String(err) }));
+    // Kept beside the resume secret: a restarted process must refuse the tokens of sessions that ended before it (with Redis, Redis keeps them).
+    const endedSessions = config.redisUrl
+      ? undefined
+      : await EndedSessions.inFile(join(config.dataDir, 'ended-sessions'), config.resumeTokenLifetimeMs, (err) => log.error('ended-sessions-write-failed', { message: String(err) }));
     return await startServer(config, { log, endedSessions });
   } catch (err) {
     process.stderr.write(`videoapp: could not start: ${(err as Error).message}\n`);
