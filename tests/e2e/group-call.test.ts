@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { GROUP_VIDEO_MAX_BITRATE_BPS, GROUP_VIDEO_MAX_HEIGHT, GROUP_VIDEO_MAX_WIDTH } from '@videoapp/client';
 import { expectEachPeerFlowing, instrumentedContext, mediaPerPeer, type PeerMedia } from '../support/browsers.ts';
 import { serverAndChromium } from '../support/lab.ts';
+import { missing } from '../support/requires.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
 const SCREENSHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
@@ -27,7 +28,7 @@ async function sentUnderCap(page: Page, label: string): Promise<PeerMedia[]> {
   }
 }
 
-describe('a group call of three in Chromium', () => {
+describe('a group call of three in Chromium', { skip: missing('chromium') }, () => {
   const lab = serverAndChromium();
   before(() => mkdirSync(SCREENSHOTS, { recursive: true }));
 

@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia, timeUntilMoving } from '../support/browsers.ts';
 import { freePort } from '../support/free-port.ts';
-import { canCreateNamespaces, createIsolatedHost, type IsolatedHost } from '../support/netns.ts';
+import { createIsolatedHost, type IsolatedHost } from '../support/netns.ts';
+import { missing } from '../support/requires.ts';
 import { ServerProcess } from '../support/server-process.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
@@ -15,9 +16,7 @@ const LOSS_SHOWN_WITHIN_MS = 10_000;
 const BACK_ON_SERVER_WITHIN_MS = 5_000;
 const SHORT_CUT_MS = 3_000;
 
-const skip = !canCreateNamespaces() && 'needs root and iproute2 for network namespaces';
-
-describe('a call under real network faults', { skip }, () => {
+describe('a call under real network faults', { skip: missing('netns', 'chromium') }, () => {
   let server: ServerProcess;
   let host: IsolatedHost;
   let local: Browser;

@@ -5,7 +5,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MAX_ROOM_PEERS } from '@videoapp/protocol';
 import type { RunningServer } from '@videoapp/server';
 import { expectMediaFlowing, instrumentedContext, launchChromium, trackStates } from '../support/browsers.ts';
-import { canCreateNamespaces, createIsolatedHost } from '../support/netns.ts';
+import { createIsolatedHost } from '../support/netns.ts';
+import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 import { WsTestClient } from '../support/ws-client.ts';
@@ -17,7 +18,7 @@ const LOST_NOTICE_BOUND_MS = 10_000;
 
 const allEnded = (states: string[]) => states.length > 0 && states.every((s) => s === 'ended');
 
-describe('the old app defects, fixed', () => {
+describe('the old app defects, fixed', { skip: missing('chromium') }, () => {
   let server: RunningServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -107,7 +108,7 @@ describe('the old app defects, fixed', () => {
   });
 
   describe('3: a peer whose network silently vanishes', () => {
-    test('is shown as lost within 10 seconds', { skip: !canCreateNamespaces() && 'needs root and iproute2 for a network namespace' }, async () => {
+    test('is shown as lost within 10 seconds', { skip: missing('netns') }, async () => {
       const host = createIsolatedHost('vadef', 1);
       const isolated = await launchChromium({ executablePath: host.chromium, extra: [`--unsafely-treat-insecure-origin-as-secure=http://${host.gateway}:${server.port}`] });
       try {

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia } from '../support/browsers.ts';
 import { icePath } from '../support/ice-path.ts';
+import { missing } from '../support/requires.ts';
 import { TurnLab, type Side } from '../support/turn-lab.ts';
 import { callState, openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
@@ -17,7 +18,7 @@ const NO_PATH_WATCH_MS = 8_000;
 const SHORT_TTL_SECONDS = 4;
 const CONNECT_TIMEOUT_MS = 20_000;
 
-describe('calls through coturn between networks that cannot reach each other', () => {
+describe('calls through coturn between networks that cannot reach each other', { skip: missing('netns', 'chromium', 'coturn', 'iptables') }, () => {
   const secret = randomBytes(24).toString('base64url');
   const figures: string[] = [];
   let lab: TurnLab;

@@ -1,6 +1,7 @@
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { CHROMIUM_PATH } from './requires.ts';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM_PATH };
 
 /** Flags for Debian's Chromium run as root in a sandbox with no internet, with fake camera and microphone. */
 export function chromiumArgs(options: { fakeMediaUi?: boolean; extra?: string[] } = {}): string[] {
