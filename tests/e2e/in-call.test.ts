@@ -6,9 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import { devices, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { RunningServer } from '@videoapp/server';
 import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia, trackStates } from '../support/browsers.ts';
-import { eventually, fromFakeCamera, picture } from '../support/remote-picture.ts';
+import { fromFakeCamera, picture } from '../support/remote-picture.ts';
 import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';
+import { eventually } from '../support/timing.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
 /** What the app asks of a shared screen (SCREEN_SHARE_CONSTRAINTS), which Chromium's fake screen delivers in full. */

@@ -122,11 +122,11 @@ describe('installing the app in Chromium', { skip: missing('chromium') }, () => 
       await doomed.close();
       const home = await page.goto(doomed.url);
       assert.equal(home?.fromServiceWorker(), true);
-      await page.getByRole('button', { name: 'New call' }).waitFor({ timeout: 5_000 });
+      await page.getByRole('button', { name: 'New call' }).waitFor();
       // A room link opened offline draws the shell too, which then says what is wrong instead of a browser error page.
       const room = await page.goto(`${doomed.url}${roomPath}`);
       assert.equal(room?.fromServiceWorker(), true);
-      await page.getByRole('heading', { name: /offline|reach|server/i }).waitFor({ timeout: 10_000 });
+      await page.getByRole('heading', { name: /offline|reach|server/i }).waitFor();
       console.log(`offline: shell served by the service worker; room link shows "${await page.getByRole('heading').first().textContent()}"`);
     } finally {
       await page.context().close();

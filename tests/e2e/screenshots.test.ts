@@ -31,8 +31,12 @@ describe('screenshots in Chromium', { skip: missing('chromium') }, () => {
   });
 
   async function shoot(page: Page, name: string): Promise<void> {
-    // Let fonts, the camera preview and layout settle before the picture.
-    await page.waitForTimeout(300);
+    // The picture waits for what it shows: fonts loaded, a frame in every video that has a stream, then two frames drawn with them.
+    await page.evaluate(async () => {
+      await document.fonts.ready;
+    });
+    await page.waitForFunction(() => [...document.querySelectorAll('video')].every((v) => !v.srcObject || v.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA));
+    await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
     await page.screenshot({ path: `${OUT}${name}.png` });
     const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(sideways <= 0, `${name}: the page scrolls sideways by ${sideways}px`);
