@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia } from '../support/browsers.ts';
 import { missing } from '../support/requires.ts';
+import { LOADED_MACHINE_FACTOR } from '../support/timing.ts';
 import { SERVICE_IP, TURN_PORT, TurnLab } from '../support/turn-lab.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
@@ -17,7 +18,14 @@ const LOSS_SHARE = 0.05;
 /** Media crosses the relay twice one way (to coturn, and from coturn to the other side), so each crossing adds half. */
 const ONE_WAY_DELAY_MS = 150;
 const RELAY_PORT = TURN_PORT + 1;
-const MIN_FPS = 15;
+/** What the call should hold on this link, reported beside the figures measured. */
+const TARGET_FPS = 15;
+/**
+ * What fails the test: the frame rate also falls when the machine is busy (the encoder adapts to
+ * the CPU it gets), so the floor is LOADED_MACHINE_FACTOR times lower. It still tells a call that
+ * holds from one that froze or collapsed.
+ */
+const MIN_FPS = TARGET_FPS / LOADED_MACHINE_FACTOR;
 const MEASURE_MS = 10_000;
 
 describe('a call over a lossy, slow link', { skip: missing('netns', 'chromium', 'coturn', 'iptables') }, () => {
@@ -42,7 +50,7 @@ describe('a call over a lossy, slow link', { skip: missing('netns', 'chromium', 
     await lab?.destroy();
   });
 
-  test(`5% loss and ${ONE_WAY_DELAY_MS} ms delay: the call holds at least ${MIN_FPS} decoded frames per second`, async () => {
+  test(`5% loss and ${ONE_WAY_DELAY_MS} ms delay: the call holds, both sides decoding video throughout`, async (t) => {
     const extra = [`--unsafely-treat-insecure-origin-as-secure=${lab.appUrl}`];
     const [a, b] = await Promise.all([launchChromium({ executablePath: lab.chromiumIn('a'), extra }), launchChromium({ executablePath: lab.chromiumIn('b'), extra })]);
     browsers.push(a, b);
@@ -56,9 +64,12 @@ describe('a call over a lossy, slow link', { skip: missing('netns', 'chromium', 
     await Promise.all([expectMediaFlowing(alice, 'Alice', 500), expectMediaFlowing(bob, 'Bob', 500)]);
 
     const start = await Promise.all([remoteMedia(alice), remoteMedia(bob)]);
+    const startedAt = Date.now();
     await bob.waitForTimeout(MEASURE_MS);
     const end = await Promise.all([remoteMedia(alice), remoteMedia(bob)]);
-    const fps = end.map((e, i) => ((e.framesDecoded - start[i]!.framesDecoded) * 1000) / MEASURE_MS);
+    // Over the time that really passed: a busy machine stretches the window.
+    const measuredMs = Date.now() - startedAt;
+    const fps = end.map((e, i) => ((e.framesDecoded - start[i]!.framesDecoded) * 1000) / measuredMs);
     const rttMs = await bob.evaluate(async () => {
       let rtt = 0;
       (await (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.getStats()).forEach((s: Record<string, unknown>) => {
@@ -66,8 +77,8 @@ describe('a call over a lossy, slow link', { skip: missing('netns', 'chromium', 
       });
       return rtt;
     });
-    console.log(`# lossy link: decoded ${fps[0]!.toFixed(1)} fps at Alice, ${fps[1]!.toFixed(1)} fps at Bob over ${MEASURE_MS / 1000} s; round trip ${rttMs.toFixed(0)} ms; ${end[1]!.frameWidth}x${end[1]!.frameHeight} at Bob`);
+    t.diagnostic(`lossy link: decoded ${fps[0]!.toFixed(1)} fps at Alice, ${fps[1]!.toFixed(1)} fps at Bob over ${(measuredMs / 1000).toFixed(1)} s (target ${TARGET_FPS}); round trip ${rttMs.toFixed(0)} ms; ${end[1]!.frameWidth}x${end[1]!.frameHeight} at Bob`);
     assert.ok(rttMs >= 2 * ONE_WAY_DELAY_MS, `the delay is really there: round trip ${rttMs} ms`);
-    for (const [i, who] of ['Alice', 'Bob'].entries()) assert.ok(fps[i]! >= MIN_FPS, `${who} decoded ${fps[i]} fps`);
+    for (const [i, who] of ['Alice', 'Bob'].entries()) assert.ok(fps[i]! >= MIN_FPS, `${who} decoded ${fps[i]} fps, under even the loaded-machine floor of ${MIN_FPS}`);
   });
 });
