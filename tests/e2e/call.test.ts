@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { expectMediaFlowing, instrumentedContext } from '../support/browsers.ts';
 import { serverAndChromium } from '../support/lab.ts';
+import { missing } from '../support/requires.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
-describe('a 1:1 call in Chromium', () => {
+describe('a 1:1 call in Chromium', { skip: missing('chromium') }, () => {
   const lab = serverAndChromium();
 
   test('New call, share the link, join from another browser: both sides decode the other', async () => {

@@ -5,10 +5,11 @@ import type { Browser as FirefoxBrowser } from 'puppeteer-core';
 import type { RunningServer } from '@videoapp/server';
 import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
 import { instrumentedFirefoxPage, joinFromFirefox, launchFirefox, waitForFirefoxCallState } from '../support/firefox.ts';
+import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
-describe('cross-engine calls', () => {
+describe('cross-engine calls', { skip: missing('chromium', 'firefox') }, () => {
   let server: RunningServer;
   let chromium: ChromiumBrowser;
   let firefox: FirefoxBrowser;

@@ -1,23 +1,37 @@
 // The old app's four defects, each driven through the UI in real Chromium and shown fixed.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { MAX_ROOM_PEERS } from '@videoapp/protocol';
+import { MAX_ROOM_PEERS, RESUME_GRACE_MS } from '@videoapp/protocol';
 import type { RunningServer } from '@videoapp/server';
 import { expectMediaFlowing, instrumentedContext, launchChromium, trackStates } from '../support/browsers.ts';
-import { canCreateNamespaces, createIsolatedHost } from '../support/netns.ts';
+import { createIsolatedHost } from '../support/netns.ts';
+import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';
+import { loadedBound, reportFigure } from '../support/timing.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 import { WsTestClient } from '../support/ws-client.ts';
 
-/** The other side must show a hang-up or a closed tab within this. */
-const LEFT_NOTICE_BOUND_MS = 1_000;
-/** ...and a peer whose network silently vanished within this. */
-const LOST_NOTICE_BOUND_MS = 10_000;
+/** The other side should show a hang-up or a closed tab within a second: it is told by a goodbye. */
+const LEFT_NOTICE_TARGET_MS = 1_000;
+/**
+ * The test allows a loaded machine more, but never so much that it could no longer tell the goodbye
+ * from its absence: a tab gone without one keeps its place for the whole resume grace.
+ */
+const LEFT_NOTICE_BOUND_MS = Math.min(loadedBound(LEFT_NOTICE_TARGET_MS), RESUME_GRACE_MS / 2);
+/** A peer whose network silently vanished should be shown within 10 s. */
+const LOST_NOTICE_TARGET_MS = 10_000;
+const LOST_NOTICE_BOUND_MS = loadedBound(LOST_NOTICE_TARGET_MS);
+
+/** Waits until Bob's room shows that Alice left, then reports how long after `started` that was. */
+async function leftShown(t: TestContext, bob: Page, started: number): Promise<void> {
+  await waitForCallState(bob, 'peer-left', LEFT_NOTICE_BOUND_MS);
+  reportFigure(t, 'the other side showed "left"', Date.now() - started, LEFT_NOTICE_TARGET_MS);
+}
 
 const allEnded = (states: string[]) => states.length > 0 && states.every((s) => s === 'ended');
 
-describe('the old app defects, fixed', () => {
+describe('the old app defects, fixed', { skip: missing('chromium') }, () => {
   let server: RunningServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -50,14 +64,13 @@ describe('the old app defects, fixed', () => {
     await server?.close();
   });
 
-  describe('2 and 3: hanging up releases media on both sides and tells the other at once', () => {
-    test('hang up', async () => {
+  describe('2 and 3: hanging up releases media on both sides and tells the other side', () => {
+    test('hang up', async (t) => {
       const { alice, bob } = await connectedPair();
       const started = Date.now();
       await alice.getByRole('button', { name: 'Hang up' }).click();
       await bob.getByRole('heading', { name: 'Alice ended the call' }).waitFor({ timeout: LEFT_NOTICE_BOUND_MS });
-      const noticedAfter = Date.now() - started;
-      assert.ok(noticedAfter <= LEFT_NOTICE_BOUND_MS, `Bob saw the hang-up after ${noticedAfter} ms`);
+      reportFigure(t, 'Bob saw the hang-up', Date.now() - started, LEFT_NOTICE_TARGET_MS);
       await alice.getByRole('heading', { name: 'You left the call' }).waitFor();
       assert.ok(allEnded(await trackStates(alice)), 'the one who hung up released camera and microphone');
       assert.ok(allEnded(await trackStates(bob)), 'the other person leaving released our camera and microphone');
@@ -74,40 +87,37 @@ describe('the old app defects, fixed', () => {
       assert.deepEqual(await trackStates(p), ['ended', 'ended']);
     });
 
-    test('going back from the room; the other side sees "left" within a second and keeps waiting', async () => {
+    test('going back from the room; the other side sees "left" and keeps waiting', async (t) => {
       const { alice, bob } = await connectedPair();
       const inCall = (await trackStates(alice)).length;
       const started = Date.now();
       await alice.goBack();
-      await waitForCallState(bob, 'peer-left', LEFT_NOTICE_BOUND_MS);
-      assert.ok(Date.now() - started <= LEFT_NOTICE_BOUND_MS + 100);
+      await leftShown(t, bob, started);
       assert.match(await bob.locator('.banner').innerText(), /Alice left the call/);
       await alice.getByRole('button', { name: 'Join', exact: true }).waitFor();
       const states = await trackStates(alice);
       assert.ok(allEnded(states.slice(0, inCall)), `tracks used in the call: ${states.slice(0, inCall)}`);
     });
 
-    test('closing the room by navigating elsewhere', async () => {
+    test('closing the room by navigating elsewhere', async (t) => {
       const { alice, bob } = await connectedPair();
       const started = Date.now();
       await alice.goto(`${server.url}/healthz`);
-      await waitForCallState(bob, 'peer-left', LEFT_NOTICE_BOUND_MS);
-      assert.ok(Date.now() - started <= LEFT_NOTICE_BOUND_MS + 500);
+      await leftShown(t, bob, started);
       const atExit = JSON.parse((await alice.evaluate(() => sessionStorage.getItem('__tracksAtPagehide'))) ?? '[]') as string[];
       assert.ok(allEnded(atExit), `track states when the page was left: ${atExit}`);
     });
 
-    test('closing the tab tells the other side within a second', async () => {
+    test('closing the tab tells the other side that Alice left', async (t) => {
       const { alice, bob } = await connectedPair();
       const started = Date.now();
       await alice.close({ runBeforeUnload: true });
-      await waitForCallState(bob, 'peer-left', LEFT_NOTICE_BOUND_MS);
-      assert.ok(Date.now() - started <= LEFT_NOTICE_BOUND_MS + 100);
+      await leftShown(t, bob, started);
     });
   });
 
   describe('3: a peer whose network silently vanishes', () => {
-    test('is shown as lost within 10 seconds', { skip: !canCreateNamespaces() && 'needs root and iproute2 for a network namespace' }, async () => {
+    test('is shown as interrupted or lost', { skip: missing('netns') }, async (t) => {
       const host = createIsolatedHost('vadef', 1);
       const isolated = await launchChromium({ executablePath: host.chromium, extra: [`--unsafely-treat-insecure-origin-as-secure=http://${host.gateway}:${server.port}`] });
       try {
@@ -124,10 +134,8 @@ describe('the old app defects, fixed', () => {
         const started = Date.now();
         host.cut();
         await waitForCallState(bob, 'reconnecting', LOST_NOTICE_BOUND_MS);
-        const shownAfter = Date.now() - started;
+        reportFigure(t, 'silent network loss shown', Date.now() - started, LOST_NOTICE_TARGET_MS);
         assert.match(await bob.locator('.banner').innerText(), /Connection to Alice interrupted|Alice's connection was lost/);
-        console.log(`# silent network loss shown after ${shownAfter} ms`);
-        assert.ok(shownAfter <= LOST_NOTICE_BOUND_MS);
       } finally {
         await isolated.close();
         host.destroy();

@@ -2,10 +2,11 @@
 // test-results/screenshots for a person to look at; the test itself checks what can be checked by rule.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { devices, type Browser, type Page } from 'playwright-core';
 import type { RunningServer } from '@videoapp/server';
 import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
+import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
@@ -16,78 +17,84 @@ const SIZES = [
   ['desktop', { viewport: { width: 1280, height: 800 } }],
 ] as const;
 
-let server: RunningServer;
-let browser: Browser;
-before(async () => {
-  mkdirSync(OUT, { recursive: true });
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+describe('screenshots in Chromium', { skip: missing('chromium') }, () => {
+  let server: RunningServer;
+  let browser: Browser;
+  before(async () => {
+    mkdirSync(OUT, { recursive: true });
+    server = await startTestServer();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 
-async function shoot(page: Page, name: string): Promise<void> {
-  // Let fonts, the camera preview and layout settle before the picture.
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: `${OUT}${name}.png` });
-  const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(sideways <= 0, `${name}: the page scrolls sideways by ${sideways}px`);
-}
+  async function shoot(page: Page, name: string): Promise<void> {
+    // The picture waits for what it shows: fonts loaded, a frame in every video that has a stream, then two frames drawn with them.
+    await page.evaluate(async () => {
+      await document.fonts.ready;
+    });
+    await page.waitForFunction(() => [...document.querySelectorAll('video')].every((v) => !v.srcObject || v.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA));
+    await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+    await page.screenshot({ path: `${OUT}${name}.png` });
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(sideways <= 0, `${name}: the page scrolls sideways by ${sideways}px`);
+  }
 
-for (const [label, device] of SIZES) {
-  test(`screenshots at ${label}: lobby, waiting room, connected room`, async () => {
-    const subject = await (await instrumentedContext(browser, { ...device })).newPage();
+  for (const [label, device] of SIZES) {
+    test(`screenshots at ${label}: lobby, waiting room, connected room`, async () => {
+      const subject = await (await instrumentedContext(browser, { ...device })).newPage();
+      const other = await (await instrumentedContext(browser)).newPage();
+      try {
+        const link = await startNewCall(subject, server.url, 'Ada');
+        await subject.locator('video.preview').waitFor();
+        await shoot(subject, `${label}-lobby`);
+        await pressJoin(subject);
+        await waitForCallState(subject, 'waiting');
+        await shoot(subject, `${label}-room-waiting`);
+        await openLobby(other, link, 'Bob');
+        await pressJoin(other);
+        await waitForCallState(subject, 'connected');
+        await expectMediaFlowing(subject, label, 500);
+        await shoot(subject, `${label}-room-connected`);
+      } finally {
+        await subject.context().close();
+        await other.context().close();
+      }
+    });
+  }
+
+  /** A notched phone: status bar and camera cut-out at the top, the home indicator at the bottom (CSS pixels). */
+  const NOTCH = { top: 47, bottom: 34 };
+
+  test('on a phone with a notch and a home indicator, the room and its controls stay inside the safe area', async () => {
+    const subject = await (await instrumentedContext(browser, { ...devices['Pixel 7']! })).newPage();
     const other = await (await instrumentedContext(browser)).newPage();
     try {
+      const cdp = await subject.context().newCDPSession(subject);
+      await cdp.send('Emulation.setSafeAreaInsetsOverride', { insets: NOTCH });
       const link = await startNewCall(subject, server.url, 'Ada');
-      await subject.locator('video.preview').waitFor();
-      await shoot(subject, `${label}-lobby`);
       await pressJoin(subject);
-      await waitForCallState(subject, 'waiting');
-      await shoot(subject, `${label}-room-waiting`);
       await openLobby(other, link, 'Bob');
       await pressJoin(other);
       await waitForCallState(subject, 'connected');
-      await expectMediaFlowing(subject, label, 500);
-      await shoot(subject, `${label}-room-connected`);
+      await shoot(subject, 'pixel7-portrait-notch-room-connected');
+      const layout = await subject.evaluate(() => {
+        const box = (el: Element | null) => el!.getBoundingClientRect();
+        return {
+          viewportHeight: window.innerHeight,
+          scrollHeight: document.documentElement.scrollHeight,
+          roomTop: box(document.querySelector('.room')).top,
+          controlsBottom: Math.max(...[...document.querySelectorAll('.controls button')].map((b) => box(b).bottom)),
+        };
+      });
+      assert.ok(layout.roomTop >= NOTCH.top, `the room starts under the notch: ${JSON.stringify(layout)}`);
+      assert.ok(layout.controlsBottom <= layout.viewportHeight - NOTCH.bottom, `controls under the home indicator: ${JSON.stringify(layout)}`);
+      assert.ok(layout.scrollHeight <= layout.viewportHeight, `the room is taller than the screen: ${JSON.stringify(layout)}`);
     } finally {
       await subject.context().close();
       await other.context().close();
     }
   });
-}
-
-/** A notched phone: status bar and camera cut-out at the top, the home indicator at the bottom (CSS pixels). */
-const NOTCH = { top: 47, bottom: 34 };
-
-test('on a phone with a notch and a home indicator, the room and its controls stay inside the safe area', async () => {
-  const subject = await (await instrumentedContext(browser, { ...devices['Pixel 7']! })).newPage();
-  const other = await (await instrumentedContext(browser)).newPage();
-  try {
-    const cdp = await subject.context().newCDPSession(subject);
-    await cdp.send('Emulation.setSafeAreaInsetsOverride', { insets: NOTCH });
-    const link = await startNewCall(subject, server.url, 'Ada');
-    await pressJoin(subject);
-    await openLobby(other, link, 'Bob');
-    await pressJoin(other);
-    await waitForCallState(subject, 'connected');
-    await shoot(subject, 'pixel7-portrait-notch-room-connected');
-    const layout = await subject.evaluate(() => {
-      const box = (el: Element | null) => el!.getBoundingClientRect();
-      return {
-        viewportHeight: window.innerHeight,
-        scrollHeight: document.documentElement.scrollHeight,
-        roomTop: box(document.querySelector('.room')).top,
-        controlsBottom: Math.max(...[...document.querySelectorAll('.controls button')].map((b) => box(b).bottom)),
-      };
-    });
-    assert.ok(layout.roomTop >= NOTCH.top, `the room starts under the notch: ${JSON.stringify(layout)}`);
-    assert.ok(layout.controlsBottom <= layout.viewportHeight - NOTCH.bottom, `controls under the home indicator: ${JSON.stringify(layout)}`);
-    assert.ok(layout.scrollHeight <= layout.viewportHeight, `the room is taller than the screen: ${JSON.stringify(layout)}`);
-  } finally {
-    await subject.context().close();
-    await other.context().close();
-  }
 });

@@ -10,13 +10,14 @@ import { after, before, describe, test } from 'node:test';
 import { issueTurnCredentials, type TurnSettings } from '@videoapp/server';
 import { startCoturn, type RunningCoturn } from '../../scripts/coturn.ts';
 import { freeUdpTcpPort } from '../support/free-port.ts';
+import { missing } from '../support/requires.ts';
 import { TurnClient } from '../support/turn-client.ts';
 
 /** An address in a denied range that the test configuration explicitly allows, so a refusal elsewhere is the policy, not a broken client. */
 const ALLOWED_PEER = '198.18.0.1';
 const RELAY_PORTS = { min: 40000 + Math.floor(Math.random() * 400) * 50, span: 50 };
 
-describe('coturn with the production policy', () => {
+describe('coturn with the production policy', { skip: missing('coturn') }, () => {
   const workDir = mkdtempSync(join(tmpdir(), 'vaturn-coturn-'));
   const secret = randomBytes(24).toString('base64url');
   let coturn: RunningCoturn;

@@ -1,7 +1,6 @@
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { INSTRUMENT } from './browsers.ts';
-
-export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+import { FIREFOX_PATH } from './requires.ts';
 
 /** Debian's Firefox ESR over WebDriver BiDi, with fake camera and microphone and no permission prompts. */
 export function launchFirefox(): Promise<Browser> {

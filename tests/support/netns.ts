@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM_PATH } from './browsers.ts';
+import { CHROMIUM_PATH } from './requires.ts';
 
 /**
  * A test host of our own: a network namespace joined to this machine by one
@@ -93,15 +93,5 @@ function removeQuietly(name: string, hostSide: string): void {
     run('ip', 'netns', 'del', name);
   } catch {
     // Not there: nothing to remove.
-  }
-}
-
-/** Whether this process may create namespaces (root with iproute2); tests that need them say why they skip. */
-export function canCreateNamespaces(): boolean {
-  try {
-    run('ip', 'netns', 'list');
-    return process.getuid?.() === 0;
-  } catch {
-    return false;
   }
 }

@@ -38,15 +38,3 @@ export function picture(page: Page, selector: string): Promise<Picture> {
 export function fromFakeCamera(p: Picture, device: keyof typeof FAKE_CAMERA_GREEN): boolean {
   return p.width > 0 && Math.abs(p.backgroundGreen - FAKE_CAMERA_GREEN[device]) <= 2;
 }
-
-/** Reads `read` until `ok` holds, at most `timeoutMs`; throws with the last value otherwise. */
-export async function eventually<T>(label: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!ok(value)) {
-    if (Date.now() > deadline) throw new Error(`${label}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    value = await read();
-  }
-  return value;
-}

@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCoturn, type RunningCoturn } from '../../scripts/coturn.ts';
-import { CHROMIUM_PATH } from './browsers.ts';
+import { CHROMIUM_PATH } from './requires.ts';
 
 /** Prefix of every namespace, interface and folder the lab creates, so parallel runs of other work do not collide. */
 export const LAB_TAG = 'vaturn';
