@@ -4,18 +4,18 @@
 // rules the tests exercise are the ones an operator deploys. Needs no root
 // beyond binding the port. Used by `npm run start:cluster` and the cluster tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const NGINX_PATH = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 export const PROXY_RULES = new URL('../deploy/nginx/videoapp-proxy.conf', import.meta.url).pathname;
-/** Longest nginx may take to accept connections on its port. */
+/** Longest nginx may take to bind its port. */
 export const NGINX_START_TIMEOUT_MS = 10_000;
 /** Longest a stop waits for nginx to exit on SIGTERM before killing it. */
 export const NGINX_STOP_TIMEOUT_MS = 5_000;
-/** How often a starting nginx's port is tried. */
+/** How often a starting nginx's pid file is looked for. */
 const READY_POLL_MS = 50;
+const PID_FILE = 'nginx.pid';
 /** Log kept for error messages: nginx logs each refused upstream connection, and runs for hours under `npm run start:cluster`. */
 const MAX_LOG_CHARS = 64 * 1024;
 
@@ -39,7 +39,7 @@ export function devNginxConfig(options: NginxOptions): string {
     ...(asRoot ? ['user root;'] : []),
     // One worker handles a development cluster's few connections, and leaves the cores to the browsers.
     'worker_processes 1;',
-    `pid ${temp('nginx.pid')};`,
+    `pid ${temp(PID_FILE)};`,
     'error_log stderr warn;',
     'events { worker_connections 1024; }',
     'http {',
@@ -66,7 +66,7 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
-/** Starts nginx and resolves once its port accepts connections, or rejects with its log if it exits or stalls. */
+/** Starts nginx and resolves once it has bound its port, or rejects with its log if it exits or stalls. */
 export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   mkdirSync(options.workDir, { recursive: true });
   const configPath = join(options.workDir, 'nginx.conf');
@@ -81,35 +81,37 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   child.stderr.on('data', append);
 
   const exited = new Promise<never>((_, reject) => {
-    child.once('exit', (code) => reject(new Error(`nginx exited (${code}) while starting:\n${log}`)));
+    child.once('exit', (code) => reject(new Error(`nginx exited (${code}) while starting`)));
     child.once('error', reject);
   });
   try {
-    await Promise.race([exited, acceptsConnections(options.port, NGINX_START_TIMEOUT_MS)]);
+    await Promise.race([exited, pidFileWritten(join(options.workDir, PID_FILE), child.pid, NGINX_START_TIMEOUT_MS)]);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${log}`);
+    throw new Error(`${(err as Error).message}:\n${log}`);
   }
   exited.catch(() => undefined);
   return { url: `http://127.0.0.1:${options.port}`, configPath, log: () => log, stop: () => stopProcess(child) };
 }
 
-/** Resolves once something accepts TCP connections on the loopback port. */
-async function acceptsConnections(port: number, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once nginx has written its pid file, which it does only after binding
+ * its port (the port accepting connections would not tell nginx from another
+ * program already on it).
+ */
+async function pidFileWritten(pidPath: string, pid: number | undefined, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const accepted = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      const answer = (ok: boolean) => {
-        socket.destroy();
-        resolve(ok);
-      };
-      socket.once('connect', () => answer(true));
-      socket.once('error', () => answer(false));
-    });
-    if (accepted) return;
-    if (Date.now() > deadline) throw new Error(`nginx not accepting connections on port ${port} after ${timeoutMs} ms`);
+  while (readPid(pidPath) !== pid) {
+    if (Date.now() > deadline) throw new Error(`nginx had not bound its port after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+  }
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, 'utf8').trim());
+  } catch {
+    return undefined;
   }
 }
 
