@@ -49,7 +49,8 @@ export class RedisServer {
   /** Stops it as an operator's restart would (SIGTERM: it writes what it holds and exits). */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    // Exited already: with a code, or (killed by a signal) with only a signal.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     await once(child, 'exit');
   }

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { TURNSERVER_PATH } from '../../scripts/coturn.ts';
+import { NGINX_PATH } from '../../scripts/nginx.ts';
 
 /** The browsers the tests drive: Debian's builds, or another named by these variables. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,7 +29,7 @@ const PROGRAMS = {
   coturn: { run: TURNSERVER_PATH, variable: 'TURNSERVER_PATH', debianPackage: 'coturn' },
   redis: { run: 'redis-server', debianPackage: 'redis-server' },
   janus: { run: 'janus', debianPackage: 'janus' },
-  nginx: { run: 'nginx', debianPackage: 'nginx' },
+  nginx: { run: NGINX_PATH, variable: 'NGINX_PATH', debianPackage: 'nginx' },
   iptables: { run: 'iptables', debianPackage: 'iptables' },
   pkill: { run: 'pkill', debianPackage: 'procps' },
 } satisfies Record<string, Program>;
