@@ -9,7 +9,7 @@ import { LocalCluster, type ClusterProcess } from '../../scripts/local-cluster.t
 import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia } from '../support/browsers.ts';
 import { freePort } from '../support/free-port.ts';
 import { metricValue } from '../support/metrics.ts';
-import { eventually } from '../support/remote-picture.ts';
+import { eventually } from '../support/timing.ts';
 import { missing } from '../support/requires.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
