@@ -91,8 +91,26 @@ const joinRows = [
   ]),
 ];
 const signalingRows = [
-  ['signaling server (best [range of rounds])', 'relayed msg/s', 'msg per server CPU-s', `p50 ms @${signalingPlan.latencyRate / 1000}k/s`, 'p99 ms', 'server CPU µs / msg', 'RSS KB / idle client', 'heap KB / idle client'],
-  ...(['bare', 'videoapp', 'peerjs'] as const).map((k) => [label[k]!, spread(relayed(k), true), spread(perCpu(k), true), spread(p50(k), false, 2), spread(p99(k), false, 2), spread(cpuPerMessage(k), false, 1), round(kb(k), 2), round(heapKb(k), 2)]),
+  [
+    'signaling server (best [range of rounds])',
+    'relayed msg/s',
+    'msg per server CPU-s',
+    `p50 ms @${signalingPlan.latencyRate / 1000}k/s`,
+    'p99 ms',
+    'server CPU µs / msg',
+    'RSS KB / idle client',
+    'heap KB / idle client',
+  ],
+  ...(['bare', 'videoapp', 'peerjs'] as const).map((k) => [
+    label[k]!,
+    spread(relayed(k), true),
+    spread(perCpu(k), true),
+    spread(p50(k), false, 2),
+    spread(p99(k), false, 2),
+    spread(cpuPerMessage(k), false, 1),
+    round(kb(k), 2),
+    round(heapKb(k), 2),
+  ]),
 ];
 const bestRound = (k: string) => sig[k]!.saturate.reduce((a, b) => (b.relayedPerSecond > a.relayedPerSecond ? b : a));
 const topRelayed = (k: string) => best(relayed(k), true);
@@ -109,13 +127,21 @@ const ratioRows = [
   ['relayed msg/s: VideoApp / bare relay', ...vs(topRelayed('videoapp'), topRelayed('bare'), '≥ 1.0×', topRelayed('videoapp') >= topRelayed('bare'))],
   ['relayed msg/s: VideoApp / PeerJS', ratio(topRelayed('videoapp'), topRelayed('peerjs')), '(≈ 1.5×)', ''],
   ['msg per server CPU-s: VideoApp / bare relay', ratio(best(perCpu('videoapp'), true), best(perCpu('bare'), true)), '', ''],
-  [`server CPU per message at ${signalingPlan.latencyRate / 1000}k msg/s: VideoApp / bare relay`, ratio(best(cpuPerMessage('videoapp'), false), best(cpuPerMessage('bare'), false)), '(lower is better)', ''],
+  [
+    `server CPU per message at ${signalingPlan.latencyRate / 1000}k msg/s: VideoApp / bare relay`,
+    ratio(best(cpuPerMessage('videoapp'), false), best(cpuPerMessage('bare'), false)),
+    '(lower is better)',
+    '',
+  ],
   [`server CPU per message at ${signalingPlan.latencyRate / 1000}k msg/s: VideoApp / PeerJS`, ratio(best(cpuPerMessage('videoapp'), false), best(cpuPerMessage('peerjs'), false)), '', ''],
   ['p99 latency: VideoApp / PeerJS', ...vs(topP99('videoapp'), topP99('peerjs'), '≤ 1.0×', topP99('videoapp') <= topP99('peerjs'))],
   ['p99 latency: VideoApp / bare relay', ratio(topP99('videoapp'), topP99('bare')), '', ''],
   ['RSS per idle client: VideoApp / bare relay', ...vs(kb('videoapp'), kb('bare'), '≤ 1.1×', kb('videoapp') <= 1.1 * kb('bare'))],
   ['RSS per idle client: VideoApp / PeerJS', ratio(kb('videoapp'), kb('peerjs')), '(≈ 0.85×)', ''],
-  ['first page JS+CSS gz: VideoApp / PeerJS client', ...vs(weight.firstPageGzip, Math.min(weight.peerJsMinGzip, weight.peerJsBundledGzip), `≤ 80 KB (is ${round(weight.firstPageGzip / 1024, 1)} KB)`, weight.firstPageGzip <= 80 * 1024)],
+  [
+    'first page JS+CSS gz: VideoApp / PeerJS client',
+    ...vs(weight.firstPageGzip, Math.min(weight.peerJsMinGzip, weight.peerJsBundledGzip), `≤ 80 KB (is ${round(weight.firstPageGzip / 1024, 1)} KB)`, weight.firstPageGzip <= 80 * 1024),
+  ],
 ];
 const generatorNote =
   `Generator check: the raw-forward relay (no JSON) reached ${round(signaling.headroom.relayedPerSecond)} msg/s with the generator at ` +
@@ -137,7 +163,9 @@ log('');
 log(table(ratioRows));
 log('');
 log(generatorNote);
-log(`Page weight: first page ${weight.firstPageGzip} B gz (${weight.files.map((f) => f.path).join(', ')}); peerjs.min.js ${weight.peerJsMinGzip} B gz; peerjs bundled ${weight.peerJsBundledGzip} B gz.`);
+log(
+  `Page weight: first page ${weight.firstPageGzip} B gz (${weight.files.map((f) => f.path).join(', ')}); peerjs.min.js ${weight.peerJsMinGzip} B gz; peerjs bundled ${weight.peerJsBundledGzip} B gz.`,
+);
 
 // ---- RESULTS.md ----------------------------------------------------------------
 

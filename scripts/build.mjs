@@ -27,15 +27,19 @@ const result = await build({
 const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
 const script = outputs.find((f) => f.endsWith('.js'));
 const style = outputs.find((f) => f.endsWith('.css'));
-const html = readFileSync(join(web, 'index.html'), 'utf8')
-  .replace('%SCRIPT%', `/assets/${script}`)
-  .replace('%STYLE%', `/assets/${style}`);
+const html = readFileSync(join(web, 'index.html'), 'utf8').replace('%SCRIPT%', `/assets/${script}`).replace('%STYLE%', `/assets/${style}`);
 writeFileSync(join(out, 'index.html'), html);
 cpSync(join(web, 'public'), out, { recursive: true });
 for (const [name, png] of Object.entries(drawAppIcons())) writeFileSync(join(out, name), png);
 
 // The service worker caches exactly what the first page needs; its version is a hash of those files, so any change installs afresh.
-const shellFiles = ['/', ...outputs.map((f) => `/assets/${f}`), ...readdirSync(out).filter((f) => f !== 'assets' && f !== 'index.html').map((f) => `/${f}`)];
+const shellFiles = [
+  '/',
+  ...outputs.map((f) => `/assets/${f}`),
+  ...readdirSync(out)
+    .filter((f) => f !== 'assets' && f !== 'index.html')
+    .map((f) => `/${f}`),
+];
 const shellHash = createHash('sha256').update(html);
 for (const f of shellFiles) if (f !== '/') shellHash.update(readFileSync(join(out, f)));
 const shellVersion = shellHash.digest('hex').slice(0, 16);

@@ -39,7 +39,22 @@ export interface CoturnOptions {
 }
 
 /** Template options a development or test run sets itself. */
-const REPLACED = new Set(['realm', 'server-name', 'external-ip', 'static-auth-secret', 'listening-port', 'tls-listening-port', 'min-port', 'max-port', 'cert', 'pkey', 'cipher-list', 'log-file', 'simple-log', 'new-log-timestamp']);
+const REPLACED = new Set([
+  'realm',
+  'server-name',
+  'external-ip',
+  'static-auth-secret',
+  'listening-port',
+  'tls-listening-port',
+  'min-port',
+  'max-port',
+  'cert',
+  'pkey',
+  'cipher-list',
+  'log-file',
+  'simple-log',
+  'new-log-timestamp',
+]);
 
 /** The production template with the development settings in place of the operator's. */
 export function devCoturnConfig(template: string, options: CoturnOptions): string {

@@ -16,19 +16,11 @@ function findTests(dir) {
   });
 }
 
-const files = [...findTests(join(root, 'packages')), ...findTests(join(root, 'tests'))]
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-  .sort();
+const files = [...findTests(join(root, 'packages')), ...findTests(join(root, 'tests'))].filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 
 const child = spawn(
   process.execPath,
-  [
-    '--import', 'tsx',
-    '--test',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=./scripts/count-reporter.mjs', '--test-reporter-destination=stdout',
-    ...files,
-  ],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/count-reporter.mjs', '--test-reporter-destination=stdout', ...files],
   { cwd: root, stdio: 'inherit' },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

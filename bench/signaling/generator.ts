@@ -158,8 +158,7 @@ function onFrame(receiver: Client, data: Buffer): void {
   if (text === '{"type":"ping"}') {
     receiver.ackedSeq = receiver.lastSeq;
     receiver.ws.send(receiver.lastSeq > 0 ? `{"type":"pong","ack":${receiver.lastSeq}}` : '{"type":"pong"}');
-  }
-  else if (text.includes('"error"') || text.includes('"ERROR"')) {
+  } else if (text.includes('"error"') || text.includes('"ERROR"')) {
     errors++;
     firstError ||= text;
   }

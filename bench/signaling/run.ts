@@ -242,11 +242,15 @@ export async function runSignaling(plan: SignalingPlan, log: (line: string) => v
     }
   }
   const { saturate: headroom } = await throughputRound('bare-raw', plan, false);
-  log(`  generator check: raw-forward relay ${Math.round(headroom.relayedPerSecond)} msg/s (CPU: server ${pct(headroom.serverCpu)}, generator ${pct(headroom.generatorCpu)}, others ${pct(headroom.otherCpu)})`);
+  log(
+    `  generator check: raw-forward relay ${Math.round(headroom.relayedPerSecond)} msg/s (CPU: server ${pct(headroom.serverCpu)}, generator ${pct(headroom.generatorCpu)}, others ${pct(headroom.otherCpu)})`,
+  );
   for (const kind of COMPARED) {
     const memory = await idleMemory(kind, plan);
     byKind[kind]!.memory = memory;
-    log(`  memory ${kind.padEnd(8)} ${(memory.perClientBytes / 1024).toFixed(2)} KB RSS per idle client (heap ${(memory.heapPerClientBytes / 1024).toFixed(2)} KB; ${plan.idleClients} clients connected in ${memory.connectMs} ms)`);
+    log(
+      `  memory ${kind.padEnd(8)} ${(memory.perClientBytes / 1024).toFixed(2)} KB RSS per idle client (heap ${(memory.heapPerClientBytes / 1024).toFixed(2)} KB; ${plan.idleClients} clients connected in ${memory.connectMs} ms)`,
+    );
   }
   return { byKind, headroom };
 }

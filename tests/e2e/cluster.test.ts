@@ -58,7 +58,11 @@ describe('a call across server processes behind nginx', { skip: missing('redis',
     browser = await launchChromium();
   });
   after(async () => {
-    for (const page of pages) await page.context().close().catch(() => {});
+    for (const page of pages)
+      await page
+        .context()
+        .close()
+        .catch(() => {});
     await browser?.close();
     await cluster?.stop();
   });
@@ -114,7 +118,11 @@ describe('a call across server processes behind nginx', { skip: missing('redis',
     await bob.getByRole('button', { name: 'Chat, 1 unread' }).click();
     assert.deepEqual(await bob.locator('.chat-log li.theirs .chat-text').allTextContents(), ['Hello from behind nginx']);
     await sendChat(bob, 'Hello from the other process');
-    await eventually('the reply at Alice', () => alice.locator('.chat-log li.theirs .chat-text').allTextContents(), (texts) => texts.length === 1);
+    await eventually(
+      'the reply at Alice',
+      () => alice.locator('.chat-log li.theirs .chat-text').allTextContents(),
+      (texts) => texts.length === 1,
+    );
     assert.deepEqual(await alice.locator('.chat-log li.theirs .chat-text').allTextContents(), ['Hello from the other process']);
 
     // Bob's leave goes from his process through Redis to Alice's, and through nginx to her.
@@ -132,7 +140,10 @@ describe('a call across server processes behind nginx', { skip: missing('redis',
 
     const killedAt = Date.now();
     await aliceProcess.kill();
-    const resumedAt = await alice.waitForFunction((since) => (window as unknown as { __resumedAt: number[] }).__resumedAt.find((at) => at >= since), killedAt, { timeout: BACK_ON_ANOTHER_PROCESS_MS * 2, polling: 50 });
+    const resumedAt = await alice.waitForFunction((since) => (window as unknown as { __resumedAt: number[] }).__resumedAt.find((at) => at >= since), killedAt, {
+      timeout: BACK_ON_ANOTHER_PROCESS_MS * 2,
+      polling: 50,
+    });
     const backMs = ((await resumedAt.jsonValue()) as number) - killedAt;
     const sockets = await eventually('Alice and Bob on the running processes', socketsByProcess, (m) => [...m.values()].reduce((a, b) => a + b, 0) === 2);
     const aliceNow = [...sockets].find(([p, n]) => n - (p === bobProcess ? 1 : 0) === 1)![0];
@@ -140,7 +151,9 @@ describe('a call across server processes behind nginx', { skip: missing('redis',
     const samples = await sampling.stop();
     const sides = Object.entries(samples).map(([who, frames]) => ({ who, gapMs: longestGapMs(frames), newFrames: frames.at(-1)!.framesDecoded - frames[0]!.framesDecoded }));
     t.diagnostic(`${aliceProcess.name} killed; Alice back on ${aliceNow.name} (Bob on ${bobProcess.name}) after ${backMs} ms`);
-    t.diagnostic(`longest gap between decoded frames across the kill: ${sides.map((s) => `${s.who} ${s.gapMs} ms`).join(', ')} (sampled every ${FRAME_SAMPLE_MS} ms; longest between two samples ${longestIntervalMs(samples.Alice!)} ms)`);
+    t.diagnostic(
+      `longest gap between decoded frames across the kill: ${sides.map((s) => `${s.who} ${s.gapMs} ms`).join(', ')} (sampled every ${FRAME_SAMPLE_MS} ms; longest between two samples ${longestIntervalMs(samples.Alice!)} ms)`,
+    );
     assert.ok(backMs <= BACK_ON_ANOTHER_PROCESS_MS, `back after ${backMs} ms`);
     assert.notEqual(aliceNow, aliceProcess);
     for (const { who, gapMs, newFrames } of sides) {
@@ -154,7 +167,12 @@ describe('a call across server processes behind nginx', { skip: missing('redis',
     const ufragsBefore = await Promise.all([remoteUfrag(alice), remoteUfrag(bob)]);
     const restartedAt = Date.now();
     await alice.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((pc) => pc.connectionState !== 'closed')!.restartIce());
-    await eventually('new ICE credentials on both sides', () => Promise.all([remoteUfrag(alice), remoteUfrag(bob)]), ([a, b]) => a !== ufragsBefore[0] && b !== ufragsBefore[1], RENEGOTIATED_WITHIN_MS);
+    await eventually(
+      'new ICE credentials on both sides',
+      () => Promise.all([remoteUfrag(alice), remoteUfrag(bob)]),
+      ([a, b]) => a !== ufragsBefore[0] && b !== ufragsBefore[1],
+      RENEGOTIATED_WITHIN_MS,
+    );
     t.diagnostic(`ICE restart through ${aliceNow.name} completed in ${Date.now() - restartedAt} ms`);
     assert.ok((await metricValue(aliceNow.url, 'videoapp_messages_received_total{type="description"}')) > offersBefore, `the offer went through ${aliceNow.name}`);
     await Promise.all([expectMediaFlowing(alice, 'Alice after the restart', 1000), expectMediaFlowing(bob, 'Bob after the restart', 1000)]);

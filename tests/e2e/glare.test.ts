@@ -70,16 +70,24 @@ describe('glare in Chromium', { skip: missing('chromium') }, () => {
         await a.waitForTimeout(POLL_MS);
         const [sa, sb] = await Promise.all([settled(a, ufrags[0]), settled(b, ufrags[1])]);
         const now = await Promise.all([remoteMedia(a), remoteMedia(b)]);
-        const flowing = now[0].framesDecoded > before[0].framesDecoded && now[1].framesDecoded > before[1].framesDecoded && now[0].audioPacketsReceived > before[0].audioPacketsReceived && now[1].audioPacketsReceived > before[1].audioPacketsReceived;
+        const flowing =
+          now[0].framesDecoded > before[0].framesDecoded &&
+          now[1].framesDecoded > before[1].framesDecoded &&
+          now[0].audioPacketsReceived > before[0].audioPacketsReceived &&
+          now[1].audioPacketsReceived > before[1].audioPacketsReceived;
         if (sa && sb && flowing) break;
         assert.ok(Date.now() < deadline, `run ${run}: not settled (stable, connected and on new ICE credentials: A=${sa} B=${sb}; media flowing=${flowing})`);
       }
     }
 
-    const collisions = await Promise.all([a, b].map((p) => p.evaluate(() => {
-      const call = (window as unknown as { call: import('@videoapp/client').Call }).call;
-      return call.peerList().reduce((n, peer) => n + call.collisions(peer.id), 0);
-    })));
+    const collisions = await Promise.all(
+      [a, b].map((p) =>
+        p.evaluate(() => {
+          const call = (window as unknown as { call: import('@videoapp/client').Call }).call;
+          return call.peerList().reduce((n, peer) => n + call.collisions(peer.id), 0);
+        }),
+      ),
+    );
     t.diagnostic(`glare: ${RUNS} runs (${lateRuns} with a page told too late to fire with the other), offer collisions seen A=${collisions[0]} B=${collisions[1]}`);
     // Both sides offering at once must actually have collided, or this test proved nothing about glare.
     assert.ok(collisions[0]! + collisions[1]! >= RUNS / 2, `only ${collisions} collisions in ${RUNS} runs`);

@@ -62,18 +62,26 @@ describe('a group call of three in Chromium', { skip: missing('chromium') }, () 
     }
 
     // A phone, upright and sideways: every tile stays on screen, with no sideways scrolling.
-    for (const size of [{ width: 390, height: 844 }, { width: 844, height: 390 }]) {
+    for (const size of [
+      { width: 390, height: 844 },
+      { width: 844, height: 390 },
+    ]) {
       await alice!.setViewportSize(size);
       // Saved for a person to look at, beside the 1:1 screenshots.
       await alice!.screenshot({ path: `${SCREENSHOTS}group-${size.width}x${size.height}.png` });
       const fit = await alice!.evaluate(() => ({
         scrollWidth: document.documentElement.scrollWidth,
         clientWidth: document.documentElement.clientWidth,
-        tiles: [...document.querySelectorAll('.tile')].map((t) => t.getBoundingClientRect()).map((r) => ({ left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height })),
+        tiles: [...document.querySelectorAll('.tile')]
+          .map((t) => t.getBoundingClientRect())
+          .map((r) => ({ left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height })),
       }));
       assert.ok(fit.scrollWidth <= fit.clientWidth, `${size.width}x${size.height}: scrolls sideways (${fit.scrollWidth} > ${fit.clientWidth})`);
       for (const tile of fit.tiles) {
-        assert.ok(tile.left >= 0 && tile.right <= size.width + 0.5 && tile.top >= 0 && tile.bottom <= size.height + 0.5 && tile.width > 100 && tile.height > 80, `${size.width}x${size.height}: tile ${JSON.stringify(tile)}`);
+        assert.ok(
+          tile.left >= 0 && tile.right <= size.width + 0.5 && tile.top >= 0 && tile.bottom <= size.height + 0.5 && tile.width > 100 && tile.height > 80,
+          `${size.width}x${size.height}: tile ${JSON.stringify(tile)}`,
+        );
       }
     }
 

@@ -105,7 +105,11 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
 
     test('the quality indicator shows figures from the real WebRTC statistics', async () => {
       const indicator = alice.locator('.quality-indicator');
-      await eventually('quality level', () => indicator.getAttribute('data-quality'), (q) => q === 'good' || q === 'fair' || q === 'poor');
+      await eventually(
+        'quality level',
+        () => indicator.getAttribute('data-quality'),
+        (q) => q === 'good' || q === 'fair' || q === 'poor',
+      );
       await indicator.click();
       const panel = alice.getByRole('dialog', { name: 'Connection' });
       await panel.waitFor();
@@ -154,10 +158,18 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
     });
 
     test('switching camera replaces the sent track without renegotiating; the other side sees the other camera', async () => {
-      const before = await eventually('camera 2 at Bob', () => picture(bob, REMOTE_VIDEO), (p) => fromFakeCamera(p, 2));
+      const before = await eventually(
+        'camera 2 at Bob',
+        () => picture(bob, REMOTE_VIDEO),
+        (p) => fromFakeCamera(p, 2),
+      );
       const versions = await sdpVersions(alice);
       await alice.getByRole('button', { name: 'Switch camera' }).click();
-      const after = await eventually('camera 0 at Bob', () => picture(bob, REMOTE_VIDEO), (p) => fromFakeCamera(p, 0));
+      const after = await eventually(
+        'camera 0 at Bob',
+        () => picture(bob, REMOTE_VIDEO),
+        (p) => fromFakeCamera(p, 0),
+      );
       await expectMediaFlowing(bob, 'Bob after the switch', 1000);
       assert.deepEqual(await sdpVersions(alice), versions, 'no renegotiation');
       assert.equal(await sentTrackLabel(alice, 'video'), 'fake_device_0');
@@ -169,14 +181,20 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
       assert.notDeepEqual([camera.frameWidth, camera.frameHeight], [SHARE_WIDTH, SHARE_HEIGHT]);
       await alice.getByRole('button', { name: 'Share your screen' }).click();
       await alice.getByRole('button', { name: 'Stop sharing your screen' }).waitFor();
-      const shared = await eventually('share at Bob', () => remoteMedia(bob), (m) => m.frameWidth === SHARE_WIDTH && m.frameHeight === SHARE_HEIGHT, 20_000);
+      const shared = await eventually(
+        'share at Bob',
+        () => remoteMedia(bob),
+        (m) => m.frameWidth === SHARE_WIDTH && m.frameHeight === SHARE_HEIGHT,
+        20_000,
+      );
       await expectMediaFlowing(bob, 'Bob during the share', 1000);
       const shown = await picture(bob, REMOTE_VIDEO);
       assert.deepEqual([shown.width, shown.height], [SHARE_WIDTH, SHARE_HEIGHT], 'the video element plays the share');
       console.log(`screen share: Bob decodes ${shared.frameWidth}x${shared.frameHeight} (camera was ${camera.frameWidth}x${camera.frameHeight})`);
 
       // Recovery keeps what is being sent: after an ICE restart (what a network change leads to) Bob still gets the share, not the camera.
-      const remoteUfrag = () => bob.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((pc) => pc.connectionState !== 'closed')!.remoteDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1]!);
+      const remoteUfrag = () =>
+        bob.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((pc) => pc.connectionState !== 'closed')!.remoteDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1]!);
       const ufragBefore = await remoteUfrag();
       await alice.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((pc) => pc.connectionState !== 'closed')!.restartIce());
       await eventually('a new ICE session at Bob', remoteUfrag, (ufrag) => ufrag !== ufragBefore);
@@ -186,18 +204,31 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
 
       // Stopped from our button: the camera is back on the same sender.
       await alice.getByRole('button', { name: 'Stop sharing your screen' }).click();
-      await eventually('camera back at Bob', () => picture(bob, REMOTE_VIDEO), (p) => p.width !== SHARE_WIDTH && fromFakeCamera(p, 0));
+      await eventually(
+        'camera back at Bob',
+        () => picture(bob, REMOTE_VIDEO),
+        (p) => p.width !== SHARE_WIDTH && fromFakeCamera(p, 0),
+      );
 
       // Stopped from the browser's own "Stop sharing": the browser stops the track and fires `ended`.
       await alice.getByRole('button', { name: 'Share your screen' }).click();
-      await eventually('second share at Bob', () => remoteMedia(bob), (m) => m.frameWidth === SHARE_WIDTH, 20_000);
+      await eventually(
+        'second share at Bob',
+        () => remoteMedia(bob),
+        (m) => m.frameWidth === SHARE_WIDTH,
+        20_000,
+      );
       await alice.evaluate(() => {
         const share = (window as unknown as { __displayTracks: MediaStreamTrack[] }).__displayTracks.at(-1)!;
         share.stop();
         share.dispatchEvent(new Event('ended'));
       });
       await alice.getByRole('button', { name: 'Share your screen' }).waitFor();
-      await eventually('camera back at Bob again', () => picture(bob, REMOTE_VIDEO), (p) => p.width !== SHARE_WIDTH && fromFakeCamera(p, 0));
+      await eventually(
+        'camera back at Bob again',
+        () => picture(bob, REMOTE_VIDEO),
+        (p) => p.width !== SHARE_WIDTH && fromFakeCamera(p, 0),
+      );
       await expectMediaFlowing(bob, 'Bob after the share', 1000);
       assert.deepEqual(await alice.evaluate(() => (window as unknown as { __displayTracks: MediaStreamTrack[] }).__displayTracks.map((t) => t.readyState)), ['ended', 'ended']);
     });
@@ -205,13 +236,25 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
     test('devices: another microphone and speaker mid-call, a live level meter, and a camera that vanishes is replaced', async () => {
       await alice.getByRole('button', { name: 'Choose camera, microphone and speaker' }).click();
       const panel = alice.getByRole('dialog', { name: 'Devices' });
-      await eventually('mic level', () => panel.locator('meter').evaluate((m: HTMLMeterElement) => m.value), (v) => v > 0);
+      await eventually(
+        'mic level',
+        () => panel.locator('meter').evaluate((m: HTMLMeterElement) => m.value),
+        (v) => v > 0,
+      );
       await panel.getByLabel('Microphone', { exact: true }).selectOption({ label: 'Fake Audio Input 2' });
-      await eventually('new microphone sent', () => sentTrackLabel(alice, 'audio'), (l) => l === 'Fake Audio Input 2');
+      await eventually(
+        'new microphone sent',
+        () => sentTrackLabel(alice, 'audio'),
+        (l) => l === 'Fake Audio Input 2',
+      );
       await expectMediaFlowing(bob, 'Bob after the microphone change', 1000);
       const speaker = await panel.getByLabel('Speaker').evaluate((s: HTMLSelectElement) => s.options[s.options.length - 1]!.value);
       await panel.getByLabel('Speaker').selectOption(speaker);
-      await eventually('speaker', () => alice.evaluate(() => (document.querySelector('audio') as HTMLAudioElement & { sinkId: string }).sinkId), (id) => id === speaker);
+      await eventually(
+        'speaker',
+        () => alice.evaluate(() => (document.querySelector('audio') as HTMLAudioElement & { sinkId: string }).sinkId),
+        (id) => id === speaker,
+      );
 
       // The camera is unplugged: the browser ends its track. The app opens another and sends it.
       const frames = (await remoteMedia(bob)).framesDecoded;
@@ -221,7 +264,11 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
         camera.dispatchEvent(new Event('ended'));
       });
       await alice.locator('.room-notice', { hasText: 'camera was disconnected' }).waitFor();
-      await eventually('frames after the unplug', () => remoteMedia(bob), (m) => m.framesDecoded > frames + 30);
+      await eventually(
+        'frames after the unplug',
+        () => remoteMedia(bob),
+        (m) => m.framesDecoded > frames + 30,
+      );
       assert.equal(await panel.getByLabel('Camera', { exact: true }).evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.textContent), await sentTrackLabel(alice, 'video'));
       await alice.keyboard.press('Escape');
     });
@@ -251,13 +298,28 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
     });
 
     test('keyboard: every control is labelled, shortcuts work and are listed, focus goes in order; Shift+H hangs up and releases everything', async () => {
-      const controls = await alice.locator('.controls button').evaluateAll((buttons) =>
-        (buttons as HTMLButtonElement[]).filter((b) => b.checkVisibility()).map((b) => ({ name: b.getAttribute('aria-label') ?? b.textContent ?? '', tabindex: b.tabIndex, keys: b.getAttribute('aria-keyshortcuts'), title: b.title })),
-      );
+      const controls = await alice
+        .locator('.controls button')
+        .evaluateAll((buttons) =>
+          (buttons as HTMLButtonElement[])
+            .filter((b) => b.checkVisibility())
+            .map((b) => ({ name: b.getAttribute('aria-label') ?? b.textContent ?? '', tabindex: b.tabIndex, keys: b.getAttribute('aria-keyshortcuts'), title: b.title })),
+        );
       assert.deepEqual(
-      // Alice created the room, so she also has the Lock control.
+        // Alice created the room, so she also has the Lock control.
         controls.map((c) => c.name),
-        ['Turn microphone off', 'Turn camera off', 'Switch camera', 'Share your screen', 'Chat', 'Choose camera, microphone and speaker', 'Copy the call link', 'Keyboard shortcuts', 'Lock the room: nobody new can join', 'Hang up'],
+        [
+          'Turn microphone off',
+          'Turn camera off',
+          'Switch camera',
+          'Share your screen',
+          'Chat',
+          'Choose camera, microphone and speaker',
+          'Copy the call link',
+          'Keyboard shortcuts',
+          'Lock the room: nobody new can join',
+          'Hang up',
+        ],
       );
       assert.ok(controls.every((c) => c.tabindex === 0 && c.title.length > 0));
       assert.equal(await alice.locator('[tabindex]:not([tabindex="0"]):not([tabindex="-1"])').count(), 0, 'no positive tabindex reorders focus');
@@ -268,7 +330,10 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
         await alice.keyboard.press('Tab');
         walked.push(await alice.evaluate(() => document.activeElement?.getAttribute('aria-label')));
       }
-      assert.deepEqual(walked, controls.slice(1).map((c) => c.name));
+      assert.deepEqual(
+        walked,
+        controls.slice(1).map((c) => c.name),
+      );
 
       await alice.locator('h1').focus();
       await alice.keyboard.press('m');
@@ -311,9 +376,17 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
 
     assert.equal(await phone.getByRole('button', { name: 'Share your screen' }).count(), 0, 'no share control on a phone');
     assert.equal(await phone.locator('[data-control=share]').isVisible(), false);
-    await eventually('phone camera 2 at Desk', () => picture(desk, REMOTE_VIDEO), (p) => fromFakeCamera(p, 2));
+    await eventually(
+      'phone camera 2 at Desk',
+      () => picture(desk, REMOTE_VIDEO),
+      (p) => fromFakeCamera(p, 2),
+    );
     await phone.getByRole('button', { name: 'Switch camera' }).tap();
-    await eventually('phone camera 0 at Desk', () => picture(desk, REMOTE_VIDEO), (p) => fromFakeCamera(p, 0));
+    await eventually(
+      'phone camera 0 at Desk',
+      () => picture(desk, REMOTE_VIDEO),
+      (p) => fromFakeCamera(p, 0),
+    );
     await expectMediaFlowing(desk, 'Desk after the flip', 1000);
 
     await phone.getByRole('button', { name: 'Chat' }).tap();
@@ -324,7 +397,11 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
     await desk.locator('.chat-log li.theirs', { hasText: 'from my phone' }).waitFor();
     await phone.getByRole('button', { name: 'Close chat' }).tap();
 
-    const level = await eventually('phone quality', () => phone.locator('.quality-indicator').getAttribute('data-quality'), (q) => q !== 'unknown');
+    const level = await eventually(
+      'phone quality',
+      () => phone.locator('.quality-indicator').getAttribute('data-quality'),
+      (q) => q !== 'unknown',
+    );
     assert.ok(await phone.locator('.quality-indicator').isVisible(), `indicator (${level}) on screen`);
     const layout = await phone.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth }));
     assert.ok(layout.scrollWidth <= layout.width, `page scrolls sideways: ${JSON.stringify(layout)}`);

@@ -37,7 +37,22 @@ describe('a call over a lossy, slow link', { skip: missing('netns', 'chromium', 
     const secret = randomBytes(24).toString('base64url');
     lab = TurnLab.build();
     await lab.startCoturn(secret);
-    relay = spawn('ip', ['netns', 'exec', lab.core, process.execPath, '--import', 'tsx', new URL('../support/udp-delay-relay.ts', import.meta.url).pathname, `${SERVICE_IP}:${RELAY_PORT}`, `${SERVICE_IP}:${TURN_PORT}`, String(ONE_WAY_DELAY_MS / 2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    relay = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        lab.core,
+        process.execPath,
+        '--import',
+        'tsx',
+        new URL('../support/udp-delay-relay.ts', import.meta.url).pathname,
+        `${SERVICE_IP}:${RELAY_PORT}`,
+        `${SERVICE_IP}:${TURN_PORT}`,
+        String(ONE_WAY_DELAY_MS / 2),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     await new Promise<void>((resolve) => relay.stdout!.once('data', () => resolve()));
     await lab.startServer({ TURN_URLS: `turn:${SERVICE_IP}:${RELAY_PORT}?transport=udp`, TURN_SECRET: secret });
     for (const chain of ['INPUT', 'OUTPUT']) {
@@ -77,7 +92,9 @@ describe('a call over a lossy, slow link', { skip: missing('netns', 'chromium', 
       });
       return rtt;
     });
-    t.diagnostic(`lossy link: decoded ${fps[0]!.toFixed(1)} fps at Alice, ${fps[1]!.toFixed(1)} fps at Bob over ${(measuredMs / 1000).toFixed(1)} s (target ${TARGET_FPS}); round trip ${rttMs.toFixed(0)} ms; ${end[1]!.frameWidth}x${end[1]!.frameHeight} at Bob`);
+    t.diagnostic(
+      `lossy link: decoded ${fps[0]!.toFixed(1)} fps at Alice, ${fps[1]!.toFixed(1)} fps at Bob over ${(measuredMs / 1000).toFixed(1)} s (target ${TARGET_FPS}); round trip ${rttMs.toFixed(0)} ms; ${end[1]!.frameWidth}x${end[1]!.frameHeight} at Bob`,
+    );
     assert.ok(rttMs >= 2 * ONE_WAY_DELAY_MS, `the delay is really there: round trip ${rttMs} ms`);
     for (const [i, who] of ['Alice', 'Bob'].entries()) assert.ok(fps[i]! >= MIN_FPS, `${who} decoded ${fps[i]} fps, under even the loaded-machine floor of ${MIN_FPS}`);
   });

@@ -70,7 +70,11 @@ describe('a call under real network faults', { skip: missing('netns', 'chromium'
   }
 
   async function hangUp(...pages: Page[]): Promise<void> {
-    for (const p of pages) await p.context().close().catch(() => {});
+    for (const p of pages)
+      await p
+        .context()
+        .close()
+        .catch(() => {});
   }
 
   test('a link cut for 3 seconds: video moves again after the restore, with no user action', async (t) => {
@@ -125,19 +129,28 @@ describe('a call under real network faults', { skip: missing('netns', 'chromium'
     await bob.waitForTimeout(SERVER_DOWN_MS);
     await server.start();
     const listening = Date.now();
-    await Promise.all([alice, bob].map((p) => p.waitForFunction(() => document.querySelector('.room')?.getAttribute('data-server-link') === 'ok', undefined, { timeout: loadedBound(BACK_ON_SERVER_TARGET_MS), polling: 50 })));
+    await Promise.all(
+      [alice, bob].map((p) =>
+        p.waitForFunction(() => document.querySelector('.room')?.getAttribute('data-server-link') === 'ok', undefined, { timeout: loadedBound(BACK_ON_SERVER_TARGET_MS), polling: 50 }),
+      ),
+    );
     reportFigure(t, 'both clients back on the restarted server after it listened', Date.now() - listening, BACK_ON_SERVER_TARGET_MS);
     sampling = false;
     await sampler;
     reportFigure(t, `longest stretch without a new frame at Alice's side (sampled every ${FRAME_SAMPLE_MS} ms)`, longestGapMs[0]!, FRAME_GAP_TARGET_MS);
     reportFigure(t, `longest stretch without a new frame at Bob's side (sampled every ${FRAME_SAMPLE_MS} ms)`, longestGapMs[1]!, FRAME_GAP_TARGET_MS);
-    assert.ok(longestGapMs.every((gap) => gap <= loadedBound(FRAME_GAP_TARGET_MS)), `frames stopped for ${longestGapMs.join(' and ')} ms while the server was down for ${SERVER_DOWN_MS} ms`);
+    assert.ok(
+      longestGapMs.every((gap) => gap <= loadedBound(FRAME_GAP_TARGET_MS)),
+      `frames stopped for ${longestGapMs.join(' and ')} ms while the server was down for ${SERVER_DOWN_MS} ms`,
+    );
 
     // A full renegotiation (an ICE restart, new offer and answer) through the restarted server.
     const ufrag = (p: Page) => p.evaluate(() => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.localDescription!.sdp)?.[1]);
     const before = await Promise.all([ufrag(alice), ufrag(bob)]);
     await alice.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.restartIce());
-    await alice.waitForFunction((old) => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.remoteDescription!.sdp)?.[1] !== old, before[1], { timeout: 25_000 });
+    await alice.waitForFunction((old) => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.remoteDescription!.sdp)?.[1] !== old, before[1], {
+      timeout: 25_000,
+    });
     const afterRestart = await Promise.all([ufrag(alice), ufrag(bob)]);
     assert.notEqual(afterRestart[0], before[0]);
     assert.notEqual(afterRestart[1], before[1]);

@@ -13,7 +13,10 @@ const MIN_TOUCH_TARGET_PX = 44;
 describe('a phone in Chromium', { skip: missing('chromium') }, () => {
   const lab = serverAndChromium();
 
-  for (const [label, device] of [['portrait', devices['Pixel 7']!], ['landscape', devices['Pixel 7 landscape']!]] as const) {
+  for (const [label, device] of [
+    ['portrait', devices['Pixel 7']!],
+    ['landscape', devices['Pixel 7 landscape']!],
+  ] as const) {
     test(`a phone in ${label} joins a desktop call; every control is reachable by touch without scrolling sideways`, async () => {
       const desktop = await (await instrumentedContext(lab.browser)).newPage();
       const link = await startNewCall(desktop, lab.server.url, 'Desk');
@@ -31,10 +34,12 @@ describe('a phone in Chromium', { skip: missing('chromium') }, () => {
         viewportWidth: window.innerWidth,
         viewportHeight: window.innerHeight,
         // Controls this device does not offer (screen sharing on a phone, a second camera) are hidden, not squeezed.
-        controls: [...document.querySelectorAll<HTMLElement>('.controls button')].filter((b) => b.checkVisibility()).map((b) => {
-          const r = b.getBoundingClientRect();
-          return { label: b.getAttribute('aria-label') ?? b.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
-        }),
+        controls: [...document.querySelectorAll<HTMLElement>('.controls button')]
+          .filter((b) => b.checkVisibility())
+          .map((b) => {
+            const r = b.getBoundingClientRect();
+            return { label: b.getAttribute('aria-label') ?? b.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
+          }),
       }));
       assert.ok(layout.scrollWidth <= layout.viewportWidth, `page scrolls sideways: ${layout.scrollWidth} > ${layout.viewportWidth}`);
       assert.ok(layout.controls.length >= 4);

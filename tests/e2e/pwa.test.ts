@@ -53,7 +53,14 @@ describe('installing the app in Chromium', { skip: missing('chromium') }, () => 
       const parsed = (await cdp.send('Page.getAppManifest')) as { url: string; errors: { message: string }[]; data?: string };
       assert.deepEqual(parsed.errors, [], JSON.stringify(parsed.errors));
       assert.equal(parsed.url, `${lab.server.url}/manifest.webmanifest`);
-      const manifest = JSON.parse(parsed.data!) as { name: string; short_name: string; start_url: string; display: string; theme_color: string; icons: { src: string; sizes: string; type: string; purpose?: string }[] };
+      const manifest = JSON.parse(parsed.data!) as {
+        name: string;
+        short_name: string;
+        start_url: string;
+        display: string;
+        theme_color: string;
+        icons: { src: string; sizes: string; type: string; purpose?: string }[];
+      };
       assert.equal(manifest.name, 'VideoApp');
       assert.ok(manifest.short_name.length <= 12, 'short_name is cut on home screens past 12 characters');
       assert.equal(manifest.start_url, '/');
@@ -66,7 +73,10 @@ describe('installing the app in Chromium', { skip: missing('chromium') }, () => 
         assert.equal(response.headers.get('content-type'), 'image/png');
         assert.deepEqual(pngSize(Buffer.from(await response.arrayBuffer())), { width: size, height: size }, `${icon.src} is not ${size}px`);
       }
-      assert.ok(manifest.icons.some((i) => i.purpose === 'maskable'), 'no maskable icon for Android adaptive icons');
+      assert.ok(
+        manifest.icons.some((i) => i.purpose === 'maskable'),
+        'no maskable icon for Android adaptive icons',
+      );
       const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] };
       assert.deepEqual(installabilityErrors, [], JSON.stringify(installabilityErrors));
 
@@ -115,8 +125,16 @@ describe('installing the app in Chromium', { skip: missing('chromium') }, () => 
       const roomPath = new URL(page.url()).pathname;
       const cached = await cachedPaths(page);
       assert.ok(cached.includes('/') && cached.some((p) => p.endsWith('.js')) && cached.some((p) => p.endsWith('.css')), `shell not cached: ${cached}`);
-      assert.deepEqual(cached.filter((p) => /^\/(api|ws|r)\b/.test(p)), [], `cached more than the shell: ${cached}`);
-      assert.deepEqual(fromWorker.filter((p) => p.startsWith('/api/')), [], 'API answered by the service worker');
+      assert.deepEqual(
+        cached.filter((p) => /^\/(api|ws|r)\b/.test(p)),
+        [],
+        `cached more than the shell: ${cached}`,
+      );
+      assert.deepEqual(
+        fromWorker.filter((p) => p.startsWith('/api/')),
+        [],
+        'API answered by the service worker',
+      );
       await page.goto('about:blank');
 
       await doomed.close();

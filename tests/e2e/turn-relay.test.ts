@@ -107,7 +107,10 @@ describe('calls through coturn between networks that cannot reach each other', {
     await lab.startServer({});
     const { alice, bob, shownMs, seen } = await dialUnreachable();
     try {
-      for (const [page, other] of [[alice, 'Bob'], [bob, 'Alice']] as const) {
+      for (const [page, other] of [
+        [alice, 'Bob'],
+        [bob, 'Alice'],
+      ] as const) {
         const status = page.getByRole('status').filter({ hasText: `Could not connect to ${other}` });
         await status.filter({ hasText: 'This server has no relay (TURN) configured' }).waitFor();
       }
@@ -210,13 +213,22 @@ describe('calls through coturn between networks that cannot reach each other', {
       // seconds), with a margin for coturn's clock: coturn now refuses those.
       const firstExpiryMs = Number(before.iceServerUsernames[0]?.split(':')[0]) * 1000;
       await alice.waitForTimeout(Math.max(0, firstExpiryMs + 1500 - Date.now()));
-      const now = await eventually('fresh credentials on the peer connection', () => icePath(alice), (p) => p.iceServerUsernames.join() !== before.iceServerUsernames.join());
+      const now = await eventually(
+        'fresh credentials on the peer connection',
+        () => icePath(alice),
+        (p) => p.iceServerUsernames.join() !== before.iceServerUsernames.join(),
+      );
       const expiry = Number(now.iceServerUsernames[0]?.split(':')[0]);
       assert.ok(expiry * 1000 > Date.now(), `the peer connection holds unexpired credentials (expiry ${expiry})`);
 
       const restartedAt = Date.now();
       await alice.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((p) => p.connectionState !== 'closed')!.restartIce());
-      const after = await eventually('a new candidate pair after the ICE restart', () => icePath(alice), (p) => p.local !== undefined && p.local.id !== before.local?.id, 30_000);
+      const after = await eventually(
+        'a new candidate pair after the ICE restart',
+        () => icePath(alice),
+        (p) => p.local !== undefined && p.local.id !== before.local?.id,
+        30_000,
+      );
       assert.equal(after.local?.type, 'relay');
       assert.notEqual(after.local?.port, before.local?.port, 'through a new allocation');
       await Promise.all([expectMediaFlowing(alice, 'Alice'), expectMediaFlowing(bob, 'Bob')]);

@@ -43,7 +43,14 @@ describe('limits and abuse', () => {
   let server: RunningServer;
   let bystanders: Awaited<ReturnType<typeof pairInRoom>>;
   before(async () => {
-    server = await startTestServer({ handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, helloTimeoutMs: HELLO_TIMEOUT_MS, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 5000, joinsPerMinutePerAddress: 10_000, roomsPerMinutePerAddress: 10_000 });
+    server = await startTestServer({
+      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+      helloTimeoutMs: HELLO_TIMEOUT_MS,
+      heartbeatIntervalMs: 200,
+      heartbeatTimeoutMs: 5000,
+      joinsPerMinutePerAddress: 10_000,
+      roomsPerMinutePerAddress: 10_000,
+    });
     bystanders = await pairInRoom(server.url);
   });
   after(async () => {
@@ -116,7 +123,9 @@ describe('limits and abuse', () => {
 
   test('a refused upgrade is closed by the server even while the client keeps its side open', async () => {
     const socket = await rawConnect(server.port, { allowHalfOpen: true });
-    socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nOrigin: https://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${Buffer.alloc(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.write(
+      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nOrigin: https://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${Buffer.alloc(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     await closedWithin(socket, 2000);
   });
 
@@ -166,7 +175,7 @@ describe('limits and abuse', () => {
     const refused = await a.next('error');
     assert.deepEqual([refused.code, refused.about], ['too-many-candidates', 'candidate']);
     let relayed = 0;
-    while (relayed < MAX_CANDIDATES_PER_PEER) (await b.next('candidate'), relayed++);
+    while (relayed < MAX_CANDIDATES_PER_PEER) await b.next('candidate'), relayed++;
     assert.equal(b.pending().filter((m) => m.type === 'candidate').length, 0, 'the refused candidate was relayed');
     a.send({ type: 'description', to: bId, description: offer });
     a.send({ type: 'candidate', to: bId, candidate });
@@ -250,7 +259,11 @@ describe('sockets per address', () => {
       open[0]!.close();
       await open[0]!.waitClosed();
       // The server frees the place when it has seen the close itself.
-      await eventually('the closed socket forgotten', () => metricValue(server.url, 'videoapp_sockets'), (count) => count === 4);
+      await eventually(
+        'the closed socket forgotten',
+        () => metricValue(server.url, 'videoapp_sockets'),
+        (count) => count === 4,
+      );
       const again = await WsTestClient.greeted(server.url);
       again.send({ type: 'pong' });
       for (const c of [...open.slice(1), again]) c.close();

@@ -41,7 +41,15 @@ describe('two server processes, one Redis', { skip: missing('redis') }, () => {
   before(async () => {
     redis = await RedisServer.start();
     dataDir = mkdtempSync(join(tmpdir(), 'videoapp-cluster-'));
-    const env = { REDIS_URL: redis.url, RESUME_SECRET: 'cluster-test-resume-secret', DATA_DIR: dataDir, RESUME_GRACE_MS: String(GRACE_MS), LOG_LEVEL: 'warn', JOINS_PER_MINUTE_PER_ADDRESS: '1000', ROOMS_PER_MINUTE_PER_ADDRESS: '1000' };
+    const env = {
+      REDIS_URL: redis.url,
+      RESUME_SECRET: 'cluster-test-resume-secret',
+      DATA_DIR: dataDir,
+      RESUME_GRACE_MS: String(GRACE_MS),
+      LOG_LEVEL: 'warn',
+      JOINS_PER_MINUTE_PER_ADDRESS: '1000',
+      ROOMS_PER_MINUTE_PER_ADDRESS: '1000',
+    };
     a = new ServerProcess(await freePort(), env);
     b = new ServerProcess(await freePort(), env);
     await Promise.all([a.start(), b.start()]);
@@ -132,7 +140,11 @@ describe('two server processes, one Redis', { skip: missing('redis') }, () => {
     const gotByB = await collect(onB.client, 'description', 2);
     assert.deepEqual(gotByB, ['v=0\r\ns=a1\r\n', 'v=0\r\ns=restart\r\n']);
     await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(onB.client.pending().filter((m: ServerMessage) => m.type === 'description'), [], 'nothing twice');
+    assert.deepEqual(
+      onB.client.pending().filter((m: ServerMessage) => m.type === 'description'),
+      [],
+      'nothing twice',
+    );
     back.close();
     onB.client.close();
     await a.start();
@@ -148,7 +160,11 @@ describe('two server processes, one Redis', { skip: missing('redis') }, () => {
     assert.deepEqual(await survivor.client.next('peer-left', LOST_WITHIN_MS), { type: 'peer-left', peerId: doomed.joined.selfId, reason: 'lost' });
     const tookMs = Date.now() - started;
     await new Promise((r) => setTimeout(r, 1_500));
-    assert.deepEqual(survivor.client.pending().filter((m) => m.type === 'peer-left'), [], 'declared gone once');
+    assert.deepEqual(
+      survivor.client.pending().filter((m) => m.type === 'peer-left'),
+      [],
+      'declared gone once',
+    );
     assert.ok(tookMs >= GRACE_MS, `declared lost after ${tookMs} ms, before the grace period`);
     survivor.client.close();
     await a.start();
@@ -160,7 +176,11 @@ describe('two server processes, one Redis', { skip: missing('redis') }, () => {
     const two = await joined(b.url, roomId, { name: 'Two' });
     await one.client.next('peer-joined');
     await redis.stop();
-    await eventually('/readyz with Redis down', async () => (await fetch(`${a.url}/readyz`)).status, (status) => status === 503);
+    await eventually(
+      '/readyz with Redis down',
+      async () => (await fetch(`${a.url}/readyz`)).status,
+      (status) => status === 503,
+    );
     await redis.start();
     one.client.send({ type: 'description', to: two.joined.selfId, description: offer, seq: 1 });
     assert.equal((await two.client.next('description', 10_000)).from, one.joined.selfId);

@@ -67,89 +67,94 @@ async function expectBadMessageNaming(client: WsTestClient, bad: BadField, label
 
 const label = (type: string, bad: BadField) => `${type}.${bad.path.join('.')} = ${JSON.stringify(bad.value)}`;
 
-for (const kind of DEPLOYMENTS) describe(`null and wrong-type values in every optional field: ${kind.name}`, { skip: kind.skip }, () => {
-  let deployment: Deployment;
-  let url: string;
-  let otherUrl: string;
+for (const kind of DEPLOYMENTS)
+  describe(`null and wrong-type values in every optional field: ${kind.name}`, { skip: kind.skip }, () => {
+    let deployment: Deployment;
+    let url: string;
+    let otherUrl: string;
 
-  before(async () => {
-    deployment = await kind.start({ joinsPerMinutePerAddress: 1_000_000, roomsPerMinutePerAddress: 1_000_000 });
-    [url, otherUrl] = deployment.urls;
-  });
-  after(async () => {
-    await deployment.close();
-  });
+    before(async () => {
+      deployment = await kind.start({ joinsPerMinutePerAddress: 1_000_000, roomsPerMinutePerAddress: 1_000_000 });
+      [url, otherUrl] = deployment.urls;
+    });
+    after(async () => {
+      await deployment.close();
+    });
 
-  test('the walk covers every message type with optional fields, nested ones included', () => {
-    const covered = new Set(CASES.map((c) => `${c.type}.${c.bad.path.join('.')}`));
-    for (const expected of ['hello.resume', 'hello.lastSeq', 'join.passcode', 'join.hostKey', 'description.seq', 'candidate.candidate.sdpMid', 'lock.ack', 'pong.ack']) {
-      assert.ok(covered.has(expected), `${expected} is not walked`);
-    }
-  });
-
-  test('as the first message: a typed error, and the socket still takes its hello', async (t) => {
-    for (const { type, bad } of CASES) {
-      const client = await WsTestClient.open(url);
-      client.send(withField(examples('0')[type], bad));
-      await expectBadMessageNaming(client, bad, label(type, bad));
-      client.send({ type: 'hello', version: PROTOCOL_VERSION });
-      await client.next('welcome');
-      client.close();
-    }
-    t.diagnostic(`${CASES.length} bad fields sent before hello`);
-  });
-
-  test('after hello: a typed error, and the socket can still join a room', async (t) => {
-    for (const { type, bad } of CASES) {
-      const { roomId } = await createRoomAsHost(url);
-      const client = await WsTestClient.greeted(url);
-      client.send(withField(examples('0')[type], bad));
-      await expectBadMessageNaming(client, bad, label(type, bad));
-      client.send({ type: 'join', roomId, name: 'after a bad field' });
-      await client.next('joined');
-      client.close();
-    }
-    t.diagnostic(`${CASES.length} bad fields sent between hello and join`);
-  });
-
-  test('in a room: a typed error, nothing reaches the other member, and the next message is relayed', async (t) => {
-    let pair = await pairInRoom(url, otherUrl);
-    let seq = 0;
-    for (const [i, { type, bad }] of CASES.entries()) {
-      if (i > 0 && i % CASES_PER_PAIR === 0) {
-        // A fresh pair now and then, so the per-socket rate limit never answers for the schema.
-        pair.a.close();
-        pair.b.close();
-        pair = await pairInRoom(url, otherUrl);
-        seq = 0;
+    test('the walk covers every message type with optional fields, nested ones included', () => {
+      const covered = new Set(CASES.map((c) => `${c.type}.${c.bad.path.join('.')}`));
+      for (const expected of ['hello.resume', 'hello.lastSeq', 'join.passcode', 'join.hostKey', 'description.seq', 'candidate.candidate.sdpMid', 'lock.ack', 'pong.ack']) {
+        assert.ok(covered.has(expected), `${expected} is not walked`);
       }
-      const { a, b, bId } = pair;
-      a.send(withField(examples(bId)[type], bad));
-      await expectBadMessageNaming(a, bad, label(type, bad));
-      const audio = seq % 2 === 0;
-      a.send({ type: 'media', media: { audio, video: true }, seq: ++seq });
-      const relayed = await b.next('peer-media');
-      assert.equal(relayed.media.audio, audio, `after ${label(type, bad)}`);
-      assert.deepEqual(b.pending().filter((m) => m.type !== 'peer-media'), [], `after ${label(type, bad)}`);
-    }
-    t.diagnostic(`${CASES.length} bad fields sent by a member of a room`);
-    pair.a.close();
-    pair.b.close();
-  });
+    });
 
-  test('the cases from the report: null resume, null host key, null seq', async () => {
-    const { roomId, hostKey } = await createRoomAsHost(url);
-    const host = await WsTestClient.open(url);
-    host.send({ type: 'hello', version: PROTOCOL_VERSION, resume: null });
-    assert.equal((await host.next('error')).code, 'bad-message');
-    host.send({ type: 'hello', version: PROTOCOL_VERSION });
-    await host.next('welcome');
-    host.send({ type: 'join', roomId, name: 'Host', hostKey: null });
-    assert.equal((await host.next('error')).code, 'bad-message');
-    host.send({ type: 'join', roomId, name: 'Host', hostKey });
-    assert.equal((await host.next('joined')).host, true);
-    host.send({ type: 'description', to: 'abc', description: { type: 'offer', sdp: 'v=0\r\n' }, seq: null });
-    assert.match((await host.next('error')).message, /^\$\.seq: null is not allowed/);
-    host.close();
+    test('as the first message: a typed error, and the socket still takes its hello', async (t) => {
+      for (const { type, bad } of CASES) {
+        const client = await WsTestClient.open(url);
+        client.send(withField(examples('0')[type], bad));
+        await expectBadMessageNaming(client, bad, label(type, bad));
+        client.send({ type: 'hello', version: PROTOCOL_VERSION });
+        await client.next('welcome');
+        client.close();
+      }
+      t.diagnostic(`${CASES.length} bad fields sent before hello`);
+    });
+
+    test('after hello: a typed error, and the socket can still join a room', async (t) => {
+      for (const { type, bad } of CASES) {
+        const { roomId } = await createRoomAsHost(url);
+        const client = await WsTestClient.greeted(url);
+        client.send(withField(examples('0')[type], bad));
+        await expectBadMessageNaming(client, bad, label(type, bad));
+        client.send({ type: 'join', roomId, name: 'after a bad field' });
+        await client.next('joined');
+        client.close();
+      }
+      t.diagnostic(`${CASES.length} bad fields sent between hello and join`);
+    });
+
+    test('in a room: a typed error, nothing reaches the other member, and the next message is relayed', async (t) => {
+      let pair = await pairInRoom(url, otherUrl);
+      let seq = 0;
+      for (const [i, { type, bad }] of CASES.entries()) {
+        if (i > 0 && i % CASES_PER_PAIR === 0) {
+          // A fresh pair now and then, so the per-socket rate limit never answers for the schema.
+          pair.a.close();
+          pair.b.close();
+          pair = await pairInRoom(url, otherUrl);
+          seq = 0;
+        }
+        const { a, b, bId } = pair;
+        a.send(withField(examples(bId)[type], bad));
+        await expectBadMessageNaming(a, bad, label(type, bad));
+        const audio = seq % 2 === 0;
+        a.send({ type: 'media', media: { audio, video: true }, seq: ++seq });
+        const relayed = await b.next('peer-media');
+        assert.equal(relayed.media.audio, audio, `after ${label(type, bad)}`);
+        assert.deepEqual(
+          b.pending().filter((m) => m.type !== 'peer-media'),
+          [],
+          `after ${label(type, bad)}`,
+        );
+      }
+      t.diagnostic(`${CASES.length} bad fields sent by a member of a room`);
+      pair.a.close();
+      pair.b.close();
+    });
+
+    test('the cases from the report: null resume, null host key, null seq', async () => {
+      const { roomId, hostKey } = await createRoomAsHost(url);
+      const host = await WsTestClient.open(url);
+      host.send({ type: 'hello', version: PROTOCOL_VERSION, resume: null });
+      assert.equal((await host.next('error')).code, 'bad-message');
+      host.send({ type: 'hello', version: PROTOCOL_VERSION });
+      await host.next('welcome');
+      host.send({ type: 'join', roomId, name: 'Host', hostKey: null });
+      assert.equal((await host.next('error')).code, 'bad-message');
+      host.send({ type: 'join', roomId, name: 'Host', hostKey });
+      assert.equal((await host.next('joined')).host, true);
+      host.send({ type: 'description', to: 'abc', description: { type: 'offer', sdp: 'v=0\r\n' }, seq: null });
+      assert.match((await host.next('error')).message, /^\$\.seq: null is not allowed/);
+      host.close();
+    });
   });
-});

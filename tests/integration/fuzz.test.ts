@@ -163,96 +163,106 @@ function startInnocentCall(pair: Awaited<ReturnType<typeof pairInRoom>>) {
   };
 }
 
-for (const kind of DEPLOYMENTS) describe(`fuzzing the signaling socket: ${kind.name}`, { skip: kind.skip }, () => {
-  let deployment: Deployment;
-  /** Attackers use the first process; the member they share a room with, and the innocent call's second person, the other. */
-  let url: string;
-  let otherUrl: string;
-  let innocent: ReturnType<typeof startInnocentCall>;
-  const tally = new Map<string, number>();
-  const count = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
+for (const kind of DEPLOYMENTS)
+  describe(`fuzzing the signaling socket: ${kind.name}`, { skip: kind.skip }, () => {
+    let deployment: Deployment;
+    /** Attackers use the first process; the member they share a room with, and the innocent call's second person, the other. */
+    let url: string;
+    let otherUrl: string;
+    let innocent: ReturnType<typeof startInnocentCall>;
+    const tally = new Map<string, number>();
+    const count = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
 
-  before(async () => {
-    deployment = await kind.start({ joinsPerMinutePerAddress: 1_000_000, roomsPerMinutePerAddress: 1_000_000 });
-    [url, otherUrl] = deployment.urls;
-    innocent = startInnocentCall(await pairInRoom(url, otherUrl));
-  });
-  after(async () => {
-    await deployment.close();
-  });
+    before(async () => {
+      deployment = await kind.start({ joinsPerMinutePerAddress: 1_000_000, roomsPerMinutePerAddress: 1_000_000 });
+      [url, otherUrl] = deployment.urls;
+      innocent = startInnocentCall(await pairInRoom(url, otherUrl));
+    });
+    after(async () => {
+      await deployment.close();
+    });
 
-  test(`${LOBBY_INPUTS} inputs from sockets outside any room each get a typed error or a close`, async (t) => {
-    const inputs = fc.sample(fuzzInput, { numRuns: LOBBY_INPUTS, seed: SEED });
-    let socket = await FuzzSocket.greeted(url);
-    let used = 0;
-    for (const input of inputs) {
-      if (socket.closed || used === INPUTS_PER_SOCKET) {
-        socket.close();
-        socket = await FuzzSocket.greeted(url);
-        used = 0;
+    test(`${LOBBY_INPUTS} inputs from sockets outside any room each get a typed error or a close`, async (t) => {
+      const inputs = fc.sample(fuzzInput, { numRuns: LOBBY_INPUTS, seed: SEED });
+      let socket = await FuzzSocket.greeted(url);
+      let used = 0;
+      for (const input of inputs) {
+        if (socket.closed || used === INPUTS_PER_SOCKET) {
+          socket.close();
+          socket = await FuzzSocket.greeted(url);
+          used = 0;
+        }
+        used++;
+        count(`${input.origin} → ${await sendAndCheck(socket, input)}`);
       }
-      used++;
-      count(`${input.origin} → ${await sendAndCheck(socket, input)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(socket.pending().filter((e) => e.kind === 'message'), [], 'a reply nobody asked for');
-    socket.close();
-    t.diagnostic(`seed ${SEED}: ${inputs.length} inputs tried outside a room`);
-  });
-
-  test(`${FIRST_MESSAGE_INPUTS} inputs sent as a socket's first message get a typed error or a close, and hello still works after an error`, async (t) => {
-    const inputs = fc.sample(fuzzInput, { numRuns: FIRST_MESSAGE_INPUTS, seed: SEED + 2 });
-    for (const input of inputs) {
-      const socket = await FuzzSocket.opened(url);
-      const outcome = await sendAndCheck(socket, input, false);
-      count(`first message: ${input.origin} → ${outcome}`);
-      if (outcome === 'error' || outcome === 'silence') {
-        // The bad message changed nothing: the socket still awaits its hello.
-        socket.ws.send(JSON.stringify({ type: 'hello', version: 1 }));
-        const welcome = await socket.next();
-        assert.equal(welcome.kind === 'message' && JSON.parse(welcome.raw).type, 'welcome', `after ${input.kind === 'text' ? input.text.slice(0, 200) : input.kind}`);
-      }
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(
+        socket.pending().filter((e) => e.kind === 'message'),
+        [],
+        'a reply nobody asked for',
+      );
       socket.close();
-    }
-    t.diagnostic(`seed ${SEED + 2}: ${inputs.length} first messages tried`);
-  });
+      t.diagnostic(`seed ${SEED}: ${inputs.length} inputs tried outside a room`);
+    });
 
-  test(`${IN_ROOM_INPUTS} invalid inputs from a member of a room get typed errors, and nothing reaches the other member`, async (t) => {
-    // Inputs that close the socket (binary, bad UTF-8, oversized) were covered above; here each must be answered in the room.
-    const answerable = fuzzInput.filter((input) => !isValid(input) && expectedOutcome(input) === 'error');
-    const inputs = fc.sample(answerable, { numRuns: IN_ROOM_INPUTS, seed: SEED + 1 });
-    let tried = 0;
-    while (tried < inputs.length) {
-      const { roomId, hostKey } = await createRoomAsHost(url);
-      const attacker = await FuzzSocket.greeted(url);
-      attacker.ws.send(JSON.stringify({ type: 'join', roomId, name: 'fuzzer', hostKey }));
-      assert.equal(JSON.parse(((await attacker.next()) as { raw: string }).raw).type, 'joined');
-      const other = await WsTestClient.greeted(otherUrl);
-      other.send({ type: 'join', roomId, name: 'other' });
-      await other.next('joined');
-      await attacker.next(); // peer-joined
-      for (let used = 0; used < INPUTS_PER_SOCKET && tried < inputs.length; used++) {
-        const input = inputs[tried++]!;
-        count(`in room: ${input.origin} → ${await sendAndCheck(attacker, input)}`);
+    test(`${FIRST_MESSAGE_INPUTS} inputs sent as a socket's first message get a typed error or a close, and hello still works after an error`, async (t) => {
+      const inputs = fc.sample(fuzzInput, { numRuns: FIRST_MESSAGE_INPUTS, seed: SEED + 2 });
+      for (const input of inputs) {
+        const socket = await FuzzSocket.opened(url);
+        const outcome = await sendAndCheck(socket, input, false);
+        count(`first message: ${input.origin} → ${outcome}`);
+        if (outcome === 'error' || outcome === 'silence') {
+          // The bad message changed nothing: the socket still awaits its hello.
+          socket.ws.send(JSON.stringify({ type: 'hello', version: 1 }));
+          const welcome = await socket.next();
+          assert.equal(welcome.kind === 'message' && JSON.parse(welcome.raw).type, 'welcome', `after ${input.kind === 'text' ? input.text.slice(0, 200) : input.kind}`);
+        }
+        socket.close();
       }
-      await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual(other.pending(), [], 'a bad input reached the other member');
-      attacker.close();
-      other.close();
-    }
-    t.diagnostic(`seed ${SEED + 1}: ${inputs.length} invalid inputs tried inside a room`);
-  });
+      t.diagnostic(`seed ${SEED + 2}: ${inputs.length} first messages tried`);
+    });
 
-  test('afterwards: the server is up, nothing was polluted, and the innocent call lost nothing', async (t) => {
-    const { sent, received } = await innocent.stop();
-    assert.equal(received, sent);
-    assert.ok(sent >= 20, `only ${sent} messages exchanged`);
-    assert.equal(({} as Record<string, unknown>).polluted, undefined);
-    assert.equal((await fetch(`${url}/healthz`)).status, 200);
-    const fresh = await WsTestClient.greeted(url);
-    fresh.close();
-    t.diagnostic(`innocent call: ${sent} messages sent, ${received} received during the fuzzing`);
-    t.diagnostic(`outcomes: ${[...tally].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join('; ')}`);
-    process.stdout.write(`fuzz: ${LOBBY_INPUTS + IN_ROOM_INPUTS} inputs tried (seed ${SEED}); innocent call ${received}/${sent} messages delivered\n`);
+    test(`${IN_ROOM_INPUTS} invalid inputs from a member of a room get typed errors, and nothing reaches the other member`, async (t) => {
+      // Inputs that close the socket (binary, bad UTF-8, oversized) were covered above; here each must be answered in the room.
+      const answerable = fuzzInput.filter((input) => !isValid(input) && expectedOutcome(input) === 'error');
+      const inputs = fc.sample(answerable, { numRuns: IN_ROOM_INPUTS, seed: SEED + 1 });
+      let tried = 0;
+      while (tried < inputs.length) {
+        const { roomId, hostKey } = await createRoomAsHost(url);
+        const attacker = await FuzzSocket.greeted(url);
+        attacker.ws.send(JSON.stringify({ type: 'join', roomId, name: 'fuzzer', hostKey }));
+        assert.equal(JSON.parse(((await attacker.next()) as { raw: string }).raw).type, 'joined');
+        const other = await WsTestClient.greeted(otherUrl);
+        other.send({ type: 'join', roomId, name: 'other' });
+        await other.next('joined');
+        await attacker.next(); // peer-joined
+        for (let used = 0; used < INPUTS_PER_SOCKET && tried < inputs.length; used++) {
+          const input = inputs[tried++]!;
+          count(`in room: ${input.origin} → ${await sendAndCheck(attacker, input)}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(other.pending(), [], 'a bad input reached the other member');
+        attacker.close();
+        other.close();
+      }
+      t.diagnostic(`seed ${SEED + 1}: ${inputs.length} invalid inputs tried inside a room`);
+    });
+
+    test('afterwards: the server is up, nothing was polluted, and the innocent call lost nothing', async (t) => {
+      const { sent, received } = await innocent.stop();
+      assert.equal(received, sent);
+      assert.ok(sent >= 20, `only ${sent} messages exchanged`);
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      const fresh = await WsTestClient.greeted(url);
+      fresh.close();
+      t.diagnostic(`innocent call: ${sent} messages sent, ${received} received during the fuzzing`);
+      t.diagnostic(
+        `outcomes: ${[...tally]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, n]) => `${k}: ${n}`)
+          .join('; ')}`,
+      );
+      process.stdout.write(`fuzz: ${LOBBY_INPUTS + IN_ROOM_INPUTS} inputs tried (seed ${SEED}); innocent call ${received}/${sent} messages delivered\n`);
+    });
   });
-});

@@ -77,7 +77,13 @@ describe('logs', () => {
 describe('metrics', () => {
   test('relayed messages by type, rejections by reason, and a join-latency histogram that counts every join', async () => {
     const { metrics } = await callWithCapturedLogs('silent');
-    const sample = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1] ?? NaN);
+    const sample = (name: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find((l) => l.startsWith(`${name} `))
+          ?.split(' ')[1] ?? NaN,
+      );
     assert.equal(sample('videoapp_messages_relayed_total{type="description"}'), 2);
     assert.equal(sample('videoapp_messages_relayed_total{type="candidate"}'), 5);
     assert.equal(sample('videoapp_messages_relayed_total{type="peer-media"}'), 1);
@@ -87,7 +93,10 @@ describe('metrics', () => {
     assert.equal(sample('videoapp_join_duration_seconds_count'), 2);
     assert.ok(sample('videoapp_join_duration_seconds_sum') > 0);
     // Cumulative buckets never fall, and the last holds every join. The passcode join pays for scrypt, so not all fit the first bucket.
-    const buckets = metrics.split('\n').filter((l) => l.startsWith('videoapp_join_duration_seconds_bucket')).map((l) => Number(l.split(' ')[1]));
+    const buckets = metrics
+      .split('\n')
+      .filter((l) => l.startsWith('videoapp_join_duration_seconds_bucket'))
+      .map((l) => Number(l.split(' ')[1]));
     assert.ok(buckets.length >= 10);
     for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]! >= buckets[i - 1]!, metrics);
     assert.equal(buckets.at(-1), 2);
@@ -111,7 +120,14 @@ describe('metrics', () => {
       // A few collections happen on their own; give the event-loop and GC figures something to report.
       for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 50));
       const text = await metricsText(server.url);
-      for (const name of ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'process_open_fds', 'process_uptime_seconds', 'nodejs_eventloop_lag_p50_seconds', 'nodejs_eventloop_lag_p99_seconds']) {
+      for (const name of [
+        'process_resident_memory_bytes',
+        'nodejs_heap_size_used_bytes',
+        'process_open_fds',
+        'process_uptime_seconds',
+        'nodejs_eventloop_lag_p50_seconds',
+        'nodejs_eventloop_lag_p99_seconds',
+      ]) {
         assert.ok((await metricValue(server.url, name)) > 0, `${name} missing or zero`);
       }
       assert.match(text, /# TYPE nodejs_gc_duration_seconds histogram/);

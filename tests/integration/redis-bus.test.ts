@@ -13,7 +13,7 @@ describe('the signal bus over Redis, between two processes', { skip: missing('re
     const redis = await RedisServer.start();
     const log = createLogger('silent');
     const clients = await Promise.all(Array.from({ length: 3 }, (_, i) => connectRedis(redis.url, log, `test-${i}`)));
-    const [commands, subscriberA, subscriberB] = clients as [typeof clients[0], typeof clients[0], typeof clients[0]];
+    const [commands, subscriberA, subscriberB] = clients as [(typeof clients)[0], (typeof clients)[0], (typeof clients)[0]];
     const store = new RedisRoomStore(commands, { capacity: 4, emptyRoomTtlMs: 60_000 });
     const buses = [await RedisSignalBus.start(commands, subscriberA, 'process-a', log), await RedisSignalBus.start(commands, subscriberB, 'process-b', log)] as const;
     return {

@@ -59,7 +59,10 @@ describe('SIGTERM', () => {
     t.diagnostic(`exited ${ms} ms after SIGTERM (its own deadline: ${SHUTDOWN_DEADLINE_MS} ms)`);
     await assert.rejects(fetch(`${server.url}/healthz`));
     // Its log lines stayed JSON to the end.
-    const logLines = server.output().split('\n').filter((l) => l.startsWith('{'));
+    const logLines = server
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     assert.ok(logLines.length >= 3);
     for (const line of logLines) JSON.parse(line);
   });

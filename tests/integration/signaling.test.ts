@@ -148,7 +148,11 @@ describe('signaling', () => {
     assert.deepEqual(await b.next('peer-presence'), { type: 'peer-presence', peerId: aId, presence: 'away' });
     const away = Date.now() - started;
     // In that order: "away" first, while the place is still kept.
-    assert.deepEqual(b.pending().filter((m) => m.type === 'peer-left'), [], 'left came before away');
+    assert.deepEqual(
+      b.pending().filter((m) => m.type === 'peer-left'),
+      [],
+      'left came before away',
+    );
     assert.deepEqual(await b.next('peer-left'), { type: 'peer-left', peerId: aId, reason: 'lost' });
     t.diagnostic(`away after ${away} ms, left after ${Date.now() - started} ms (heartbeat timeout 700 ms, resume grace 800 ms)`);
   });
@@ -164,7 +168,10 @@ describe('signaling', () => {
     const resumed = await back.next('resumed');
     assert.equal(resumed.selfId, aId);
     assert.equal(resumed.resendFrom, 1, 'nothing was acknowledged by the old socket, so everything numbered is re-sent');
-    assert.deepEqual(resumed.peers.map((p) => p.id), [bId]);
+    assert.deepEqual(
+      resumed.peers.map((p) => p.id),
+      [bId],
+    );
     assert.deepEqual(await back.next('description'), { type: 'description', from: bId, description: offer });
     assert.equal((await b.next('peer-presence')).presence, 'back');
     await new Promise((r) => setTimeout(r, 1000));
@@ -216,7 +223,10 @@ describe('resuming', () => {
       back.send({ type: 'description', to: bId, description: offer, seq: 7 });
       await b.next('description');
       await new Promise((r) => setTimeout(r, 200));
-      assert.deepEqual(b.pending().filter((m) => m.type === 'description'), []);
+      assert.deepEqual(
+        b.pending().filter((m) => m.type === 'description'),
+        [],
+      );
     } finally {
       await server.close();
     }
@@ -248,14 +258,20 @@ describe('resuming', () => {
       await back.next('resumed');
       assert.equal((await back.next('candidate')).candidate.candidate, 'fourth');
       await new Promise((r) => setTimeout(r, 200));
-      assert.deepEqual(back.pending().filter((m) => m.type === 'candidate'), []);
+      assert.deepEqual(
+        back.pending().filter((m) => m.type === 'candidate'),
+        [],
+      );
       // An ack outside a room has nothing to act on, and is not an error.
       const outsider = await WsTestClient.open(server.url);
       outsider.send({ type: 'hello', version: PROTOCOL_VERSION });
       await outsider.next('welcome');
       outsider.send({ type: 'ack', seq: 3 });
       await new Promise((r) => setTimeout(r, 100));
-      assert.deepEqual(outsider.pending().filter((m) => m.type === 'error'), []);
+      assert.deepEqual(
+        outsider.pending().filter((m) => m.type === 'error'),
+        [],
+      );
     } finally {
       await server.close();
     }
@@ -315,7 +331,11 @@ describe('room expiry', () => {
       a.send({ type: 'join', roomId, name: 'Ada' });
       await a.next('joined');
       a.send({ type: 'leave', reason: 'hang-up' });
-      await eventually('the empty room expired', async () => (await fetch(`${server.url}/api/rooms/${roomId}`)).status, (status) => status === 404);
+      await eventually(
+        'the empty room expired',
+        async () => (await fetch(`${server.url}/api/rooms/${roomId}`)).status,
+        (status) => status === 404,
+      );
       a.send({ type: 'join', roomId, name: 'Ada' });
       assert.equal((await a.next('error')).code, 'room-not-found');
     } finally {

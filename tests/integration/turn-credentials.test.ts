@@ -59,8 +59,14 @@ describe('TURN credentials from the signaling server', () => {
     a.send({ type: 'leave', reason: 'hang-up' });
     await b.next('peer-left');
     await new Promise((r) => setTimeout(r, refreshMs + 300));
-    assert.deepEqual(a.pending().filter((m) => m.type === 'ice-servers'), []);
-    assert.ok(b.pending().some((m) => m.type === 'ice-servers'), 'the one still in the room keeps getting them');
+    assert.deepEqual(
+      a.pending().filter((m) => m.type === 'ice-servers'),
+      [],
+    );
+    assert.ok(
+      b.pending().some((m) => m.type === 'ice-servers'),
+      'the one still in the room keeps getting them',
+    );
     console.log(`refresh every ${refreshMs} ms for a ${turn.ttlSeconds} s lifetime; first arrived after ${arrivedMs} ms`);
     a.close();
     b.close();
@@ -78,7 +84,10 @@ describe('without TURN configured', () => {
     const { a, b, aJoined } = await pairInRoom(server.url);
     assert.deepEqual(aJoined.iceServers, []);
     await new Promise((r) => setTimeout(r, 1200));
-    assert.deepEqual(a.pending().filter((m) => m.type === 'ice-servers'), []);
+    assert.deepEqual(
+      a.pending().filter((m) => m.type === 'ice-servers'),
+      [],
+    );
     a.close();
     b.close();
   });

@@ -222,8 +222,19 @@ export function mediaPerPeer(page: Evaluator): Promise<PeerMedia[]> {
       pcs.map(async (pc) => {
         const videoReceiver = pc.getReceivers().find((r) => r.track.kind === 'video');
         const tile = tiles.find((t) => (t.querySelector('video')?.srcObject as MediaStream | null)?.getVideoTracks().some((track) => track === videoReceiver?.track));
-        const encoding = pc.getSenders().find((s) => s.track?.kind === 'video')?.getParameters().encodings?.[0];
-        const media = { tilePeerId: tile?.dataset.peerId, framesDecoded: 0, audioPacketsReceived: 0, sentFrameWidth: 0, sentFrameHeight: 0, maxBitrate: encoding?.maxBitrate, scaleResolutionDownBy: encoding?.scaleResolutionDownBy };
+        const encoding = pc
+          .getSenders()
+          .find((s) => s.track?.kind === 'video')
+          ?.getParameters().encodings?.[0];
+        const media = {
+          tilePeerId: tile?.dataset.peerId,
+          framesDecoded: 0,
+          audioPacketsReceived: 0,
+          sentFrameWidth: 0,
+          sentFrameHeight: 0,
+          maxBitrate: encoding?.maxBitrate,
+          scaleResolutionDownBy: encoding?.scaleResolutionDownBy,
+        };
         (await pc.getStats()).forEach((s: Record<string, unknown>) => {
           if (s.type === 'inbound-rtp' && s.kind === 'video') media.framesDecoded += (s.framesDecoded as number) ?? 0;
           if (s.type === 'inbound-rtp' && s.kind === 'audio') media.audioPacketsReceived += (s.packetsReceived as number) ?? 0;

@@ -68,23 +68,39 @@ function withOwnKey(base: Record<string, Json>, key: string, value: Json): Recor
 
 type Mutation = (msg: Record<string, Json>) => Record<string, Json>;
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.nat().map((i): Mutation => (msg) => {
-    const keys = Object.keys(msg);
-    const copy = { ...msg };
-    delete copy[keys[i % keys.length]!];
-    return copy;
-  }),
-  fc.tuple(fc.nat(), weirdValue).map(([i, value]): Mutation => (msg) => {
-    const keys = Object.keys(msg);
-    return withOwnKey(msg, keys[i % keys.length]!, value);
-  }),
-  fc.tuple(fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS), fc.string({ maxLength: 12 })), weirdValue).map(([key, value]): Mutation => (msg) => withOwnKey(msg, key, value)),
-  fc.oneof(fc.string({ maxLength: 16 }), fc.constantFrom('HELLO', 'join\u0000', ' pong', 'ping', 'welcome', 'error', '__proto__', 'constructor')).map((type): Mutation => (msg) => ({ ...msg, type })),
-  weirdValue.map((value): Mutation => (msg) => {
-    // Mutate one level down, where descriptions and candidates keep their payload.
-    const inner = Object.keys(msg).find((k) => typeof msg[k] === 'object' && msg[k] !== null);
-    return inner ? { ...msg, [inner]: withOwnKey(msg[inner] as Record<string, Json>, 'sdp', value) } : withOwnKey(msg, 'x', value);
-  }),
+  fc.nat().map(
+    (i): Mutation =>
+      (msg) => {
+        const keys = Object.keys(msg);
+        const copy = { ...msg };
+        delete copy[keys[i % keys.length]!];
+        return copy;
+      },
+  ),
+  fc.tuple(fc.nat(), weirdValue).map(
+    ([i, value]): Mutation =>
+      (msg) => {
+        const keys = Object.keys(msg);
+        return withOwnKey(msg, keys[i % keys.length]!, value);
+      },
+  ),
+  fc.tuple(fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS), fc.string({ maxLength: 12 })), weirdValue).map(
+    ([key, value]): Mutation =>
+      (msg) =>
+        withOwnKey(msg, key, value),
+  ),
+  fc.oneof(fc.string({ maxLength: 16 }), fc.constantFrom('HELLO', 'join\u0000', ' pong', 'ping', 'welcome', 'error', '__proto__', 'constructor')).map(
+    (type): Mutation =>
+      (msg) => ({ ...msg, type }),
+  ),
+  weirdValue.map(
+    (value): Mutation =>
+      (msg) => {
+        // Mutate one level down, where descriptions and candidates keep their payload.
+        const inner = Object.keys(msg).find((k) => typeof msg[k] === 'object' && msg[k] !== null);
+        return inner ? { ...msg, [inner]: withOwnKey(msg[inner] as Record<string, Json>, 'sdp', value) } : withOwnKey(msg, 'x', value);
+      },
+  ),
 );
 
 export const mutatedMessage = fc.tuple(validMessage, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([msg, mutations]) => mutations.reduce((m, f) => f(m), msg));
@@ -106,7 +122,15 @@ export const fuzzInput: fc.Arbitrary<FuzzInput> = fc.oneof(
   { weight: 1, arbitrary: validMessage.map((m): FuzzInput => ({ kind: 'text', text: JSON.stringify(m), origin: 'valid' })) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v): FuzzInput => ({ kind: 'text', text: JSON.stringify(v) ?? 'null', origin: 'random-json' })) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((text): FuzzInput => ({ kind: 'text', text, origin: 'random-text' })) },
-  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 30_000 }), fc.boolean()).map(([depth, asArray]): FuzzInput => ({ kind: 'text', text: asArray ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth), origin: 'deep-nesting' })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 1, max: 30_000 }), fc.boolean())
+      .map(([depth, asArray]): FuzzInput => ({ kind: 'text', text: asArray ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth), origin: 'deep-nesting' })),
+  },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 256 }).map((bytes): FuzzInput => ({ kind: 'binary', bytes, origin: 'binary' })) },
-  { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes): FuzzInput => ({ kind: 'bad-utf8', bytes: new Uint8Array([...bytes, 0xc3, 0x28, 0xff]), origin: 'invalid-utf8' })) },
+  {
+    weight: 1,
+    arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes): FuzzInput => ({ kind: 'bad-utf8', bytes: new Uint8Array([...bytes, 0xc3, 0x28, 0xff]), origin: 'invalid-utf8' })),
+  },
 );

@@ -31,7 +31,14 @@ export function icePath(page: Page): Promise<IcePath> {
     const candidates = new Map<string, CandidateView>();
     for (const c of stats.values()) {
       if (c.type !== 'local-candidate' && c.type !== 'remote-candidate') continue;
-      candidates.set(c.id as string, { id: c.id as string, type: c.candidateType as string, address: (c.address ?? c.ip) as string, port: c.port as number, protocol: c.protocol as string, relayProtocol: c.relayProtocol as string | undefined });
+      candidates.set(c.id as string, {
+        id: c.id as string,
+        type: c.candidateType as string,
+        address: (c.address ?? c.ip) as string,
+        port: c.port as number,
+        protocol: c.protocol as string,
+        relayProtocol: c.relayProtocol as string | undefined,
+      });
     }
     const transport = [...stats.values()].find((s) => s.type === 'transport' && s.selectedCandidatePairId);
     const pair = transport && stats.get(transport.selectedCandidatePairId as string);

@@ -132,7 +132,9 @@ function encode(type: number, transactionId: Buffer, attributes: [number, Buffer
   // MESSAGE-INTEGRITY covers the message with its length already counting the integrity attribute itself.
   const integrityBytes = 4 + 20;
   header.writeUInt16BE(body.length + integrityBytes, 2);
-  const mac = createHmac('sha1', key).update(Buffer.concat([header, body])).digest();
+  const mac = createHmac('sha1', key)
+    .update(Buffer.concat([header, body]))
+    .digest();
   return Buffer.concat([header, body, attribute(ATTR.messageIntegrity, mac)]);
 }
 

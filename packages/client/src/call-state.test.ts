@@ -47,7 +47,11 @@ test('a link that never carried media is connecting until NEVER_CONNECTED_MS, th
 
 test('our own outage without media is reconnecting on our side; the end wins over everything', () => {
   assert.deepEqual(deriveCallState(facts({ peers: [ada()], signaling: { kind: 'connecting', attempt: 1 } })), { kind: 'reconnecting', who: 'us', peer: ada(), lost: false });
-  assert.deepEqual(deriveCallState(facts({ phase: { kind: 'ended', reason: 'peer-hung-up', by: 'Ada' }, peers: [ada({ link: 'connected', outage: undefined })] })), { kind: 'ended', reason: 'peer-hung-up', by: 'Ada' });
+  assert.deepEqual(deriveCallState(facts({ phase: { kind: 'ended', reason: 'peer-hung-up', by: 'Ada' }, peers: [ada({ link: 'connected', outage: undefined })] })), {
+    kind: 'ended',
+    reason: 'peer-hung-up',
+    by: 'Ada',
+  });
 });
 
 test('in a group, media with any one person is a connected call, about that person', () => {

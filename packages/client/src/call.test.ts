@@ -118,7 +118,10 @@ test('a link that connects in time is never called unreachable', (t) => {
   tick(NEVER_CONNECTED_MS / 2);
   pc.moveTo('connected');
   tick(NEVER_CONNECTED_MS);
-  assert.deepEqual(states.map((s) => s.kind), ['joining', 'connecting', 'connected']);
+  assert.deepEqual(
+    states.map((s) => s.kind),
+    ['joining', 'connecting', 'connected'],
+  );
 });
 
 test('a link that had connected and then failed is lost, not unreachable; a brief drop is reconnecting until PEER_LOST_AFTER_MS', (t) => {

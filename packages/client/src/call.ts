@@ -368,7 +368,10 @@ export class Call extends Emitter<CallEvents> {
     this.outageTimers.delete(peerId);
     if (!outage) return;
     const due = outage.since + OUTAGE_BOUND_MS[outage.kind] - Date.now();
-    this.outageTimers.set(peerId, setTimeout(() => this.onOutageBoundPassed(peerId), due + TIMER_SLACK_MS));
+    this.outageTimers.set(
+      peerId,
+      setTimeout(() => this.onOutageBoundPassed(peerId), due + TIMER_SLACK_MS),
+    );
   }
 
   /** An outage has lasted long enough to change what is said about the peer: their own status changes even if the call's does not. */
@@ -391,7 +394,11 @@ export class Call extends Emitter<CallEvents> {
   private watchAbsence(peerId: string, presence: PeerView['presence']): void {
     clearTimeout(this.absenceTimers.get(peerId));
     this.absenceTimers.delete(peerId);
-    if (presence === 'away') this.absenceTimers.set(peerId, setTimeout(() => this.removePeer(peerId, 'lost'), RESUME_GRACE_MS));
+    if (presence === 'away')
+      this.absenceTimers.set(
+        peerId,
+        setTimeout(() => this.removePeer(peerId, 'lost'), RESUME_GRACE_MS),
+      );
   }
 
   /** Runs `action` on the link to `peerId`, creating it if the first word from them is an offer. */
@@ -420,4 +427,3 @@ export class Call extends Emitter<CallEvents> {
     this.emit('state', state);
   }
 }
-

@@ -88,4 +88,3 @@ export class ChatChannel extends Emitter<ChatChannelEvents> {
     }
   }
 }
-

@@ -3,16 +3,10 @@
  * own code so the UI can say what happened and what to do.
  */
 
-export type MediaErrorCode =
-  | 'permission-denied'
-  | 'no-device'
-  | 'device-busy'
-  | 'constraints-unsatisfiable'
-  | 'insecure-context'
-  | 'unsupported';
+export type MediaErrorCode = 'permission-denied' | 'no-device' | 'device-busy' | 'constraints-unsatisfiable' | 'insecure-context' | 'unsupported';
 
 export type MediaOutcome =
-  | { ok: true; stream: MediaStream; /** Set when the camera could not be had and the call goes audio-only. */ missing?: 'camera' }
+  | { ok: true; stream: MediaStream /** Set when the camera could not be had and the call goes audio-only. */; missing?: 'camera' }
   | { ok: false; code: MediaErrorCode; detail: string };
 
 export interface MediaEnvironment {

@@ -122,18 +122,20 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     // A link never capped is left exactly as the browser set it up.
     if (uncapped && !this.videoCapped) return this.sendCapChain;
     this.videoCapped = !uncapped;
-    this.sendCapChain = this.sendCapChain.then(async () => {
-      const sender = this.transceivers.video?.sender;
-      if (!sender || this.pc.signalingState === 'closed') return;
-      const parameters = sender.getParameters();
-      if (!parameters.encodings?.length) return;
-      for (const encoding of parameters.encodings) {
-        if (cap.maxBitrate === undefined) delete encoding.maxBitrate;
-        else encoding.maxBitrate = cap.maxBitrate;
-        encoding.scaleResolutionDownBy = cap.scaleResolutionDownBy;
-      }
-      await sender.setParameters(parameters);
-    }).catch((err: unknown) => console.warn('videoapp: could not cap the sent video', err));
+    this.sendCapChain = this.sendCapChain
+      .then(async () => {
+        const sender = this.transceivers.video?.sender;
+        if (!sender || this.pc.signalingState === 'closed') return;
+        const parameters = sender.getParameters();
+        if (!parameters.encodings?.length) return;
+        for (const encoding of parameters.encodings) {
+          if (cap.maxBitrate === undefined) delete encoding.maxBitrate;
+          else encoding.maxBitrate = cap.maxBitrate;
+          encoding.scaleResolutionDownBy = cap.scaleResolutionDownBy;
+        }
+        await sender.setParameters(parameters);
+      })
+      .catch((err: unknown) => console.warn('videoapp: could not cap the sent video', err));
     return this.sendCapChain;
   }
 

@@ -24,10 +24,7 @@ interface NumberedMessage {
   fields: string;
 }
 
-export type SignalingState =
-  | { kind: 'connecting'; attempt: number }
-  | { kind: 'open' }
-  | { kind: 'closed' };
+export type SignalingState = { kind: 'connecting'; attempt: number } | { kind: 'open' } | { kind: 'closed' };
 
 /** Messages the call handles; heartbeats and the greeting are dealt with here. */
 export type CallMessage = Exclude<ServerMessage, { type: 'ping' | 'welcome' | 'goodbye' | 'resume-token' }>;

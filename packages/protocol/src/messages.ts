@@ -4,30 +4,9 @@
  * inferred from these schemas, which both ends use to validate.
  */
 import { ERROR_CODES } from './errors.ts';
-import {
-  MAX_CANDIDATE_CHARS,
-  MAX_ERROR_MESSAGE_CHARS,
-  MAX_NAME_CHARS,
-  MAX_PASSCODE_CHARS,
-  MAX_RESUME_TOKEN_CHARS,
-  MIN_PASSCODE_CHARS,
-  MAX_ROOM_PEERS,
-  MAX_SDP_CHARS,
-} from './limits.ts';
+import { MAX_CANDIDATE_CHARS, MAX_ERROR_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_PASSCODE_CHARS, MAX_RESUME_TOKEN_CHARS, MIN_PASSCODE_CHARS, MAX_ROOM_PEERS, MAX_SDP_CHARS } from './limits.ts';
 import { ROOM_ID_PATTERN } from './room-id.ts';
-import {
-  array,
-  boolean,
-  integer,
-
-  object,
-  oneOf,
-  optional,
-  string,
-  tagged,
-  union,
-  type Infer,
-} from './schema.ts';
+import { array, boolean, integer, object, oneOf, optional, string, tagged, union, type Infer } from './schema.ts';
 
 const peerId = string({ min: 1, max: 32, pattern: /^[0-9a-z]+$/ });
 const roomId = string({ max: 19, pattern: ROOM_ID_PATTERN });
@@ -176,4 +155,3 @@ export type RoomStatusResponse = Infer<typeof RoomStatusResponse>;
 
 export const ApiErrorResponse = object({ error: object({ code: oneOf(ERROR_CODES), message: string({ max: MAX_ERROR_MESSAGE_CHARS }) }) });
 export type ApiErrorResponse = Infer<typeof ApiErrorResponse>;
-

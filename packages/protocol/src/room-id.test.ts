@@ -14,8 +14,14 @@ test('room IDs carry at least 80 bits and match the canonical pattern', () => {
 });
 
 test('every bit of the random bytes reaches the ID', () => {
-  assert.equal(generateRoomId((b) => b.fill(0)), '0000-0000-0000-0000');
-  assert.equal(generateRoomId((b) => b.fill(255)), 'zzzz-zzzz-zzzz-zzzz');
+  assert.equal(
+    generateRoomId((b) => b.fill(0)),
+    '0000-0000-0000-0000',
+  );
+  assert.equal(
+    generateRoomId((b) => b.fill(255)),
+    'zzzz-zzzz-zzzz-zzzz',
+  );
 });
 
 test('what a person types or pastes is read back to the canonical ID', () => {

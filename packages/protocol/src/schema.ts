@@ -109,9 +109,7 @@ type Shape = Record<string, Schema<unknown>>;
 type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends { optional: true } ? K : never }[keyof S];
 type RequiredKeys<S extends Shape> = Exclude<keyof S, OptionalKeys<S>>;
 type Flatten<T> = { [K in keyof T]: T[K] };
-export type ObjectOf<S extends Shape> = Flatten<
-  { [K in RequiredKeys<S>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Infer<S[K]> }
->;
+export type ObjectOf<S extends Shape> = Flatten<{ [K in RequiredKeys<S>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Infer<S[K]> }>;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -146,10 +144,7 @@ export function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> & { shape
 }
 
 /** An object schema whose `type` field holds a fixed tag: one member of a message union. */
-export function tagged<const T extends string, S extends Shape>(
-  tag: T,
-  shape: S,
-): Schema<Flatten<{ type: T } & ObjectOf<S>>> & { tag: T; shape: S } {
+export function tagged<const T extends string, S extends Shape>(tag: T, shape: S): Schema<Flatten<{ type: T } & ObjectOf<S>>> & { tag: T; shape: S } {
   const schema = object({ type: literal(tag), ...shape });
   return { tag, shape, check: schema.check } as Schema<Flatten<{ type: T } & ObjectOf<S>>> & { tag: T; shape: S };
 }
@@ -158,9 +153,7 @@ export function tagged<const T extends string, S extends Shape>(
  * A union of tagged objects, told apart by `type` with one map lookup rather
  * than by trying each member in turn.
  */
-export function union<const M extends readonly (Schema<unknown> & { tag: string })[]>(
-  members: M,
-): Schema<Infer<M[number]>> & { members: M } {
+export function union<const M extends readonly (Schema<unknown> & { tag: string })[]>(members: M): Schema<Infer<M[number]>> & { members: M } {
   const byTag = new Map<unknown, Schema<unknown>>(members.map((m) => [m.tag, m]));
   return {
     members,

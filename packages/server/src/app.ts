@@ -62,9 +62,7 @@ export async function startServer(config: ServerConfig, parts: ServerParts = {})
   // Checked this often, a connection that never finishes its request headers is dropped within a second of its deadline.
   const checking = { connectionsCheckingInterval: Math.min(1_000, config.handshakeTimeoutMs) };
   // Over HTTPS the same bound covers a connection that never starts TLS (the default would wait two minutes).
-  const server: Server = tls
-    ? createSecureServer({ ...checking, handshakeTimeout: config.handshakeTimeoutMs, cert: tls.cert, key: tls.key }, onRequest)
-    : createServer(checking, onRequest);
+  const server: Server = tls ? createSecureServer({ ...checking, handshakeTimeout: config.handshakeTimeoutMs, cert: tls.cert, key: tls.key }, onRequest) : createServer(checking, onRequest);
   server.on('upgrade', (req, socket, head) => {
     // This runs inside the socket's data handler, where anything thrown would take the whole process down.
     try {
@@ -97,10 +95,7 @@ export async function startServer(config: ServerConfig, parts: ServerParts = {})
       sockets.shutdown(SHUTDOWN_RETRY_MS);
       rooms.close();
       server.closeIdleConnections();
-      await Promise.race([
-        new Promise<void>((resolve) => server.close(() => resolve())),
-        new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS).unref()),
-      ]);
+      await Promise.race([new Promise<void>((resolve) => server.close(() => resolve())), new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS).unref())]);
       server.closeAllConnections();
       await services.close();
     },

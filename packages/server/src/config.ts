@@ -141,7 +141,11 @@ const SETTINGS: Setting[] = [
   { env: 'HANDSHAKE_TIMEOUT_MS', flag: 'handshake-timeout', apply: (c, v) => (c.handshakeTimeoutMs = wholeNumber(v, 100, 600_000)) },
 ];
 
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const turnOf = (c: ServerConfig): TurnSettings => c.turn ?? { urls: [], secret: '', ttlSeconds: 3600 };
 
 function toSwitch(value: string): boolean {
@@ -174,7 +178,7 @@ function urls(value: string, schemes: string[]): string[] {
 }
 
 function redisUrl(value: string): string {
-  if (!/^rediss?:\/\/[^\s]+$/.test(value)) throw new Error("must be a redis:// or rediss:// URL (not repeated here: it may hold a password)");
+  if (!/^rediss?:\/\/[^\s]+$/.test(value)) throw new Error('must be a redis:// or rediss:// URL (not repeated here: it may hold a password)');
   return value;
 }
 

@@ -16,9 +16,14 @@ function processMetrics(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_MS });
-    new Gauge({ name: 'process_uptime_seconds', help: 'Seconds since the process started.', registers: [processRegistry], collect() {
-      this.set(process.uptime());
-    } });
+    new Gauge({
+      name: 'process_uptime_seconds',
+      help: 'Seconds since the process started.',
+      registers: [processRegistry],
+      collect() {
+        this.set(process.uptime());
+      },
+    });
   }
   return processRegistry;
 }
@@ -27,15 +32,35 @@ function processMetrics(): Registry {
 export class Metrics {
   private readonly registry = new Registry();
   private readonly receivedByType = new Counter({ name: 'videoapp_messages_received_total', help: 'Valid messages received, by type.', labelNames: ['type'], registers: [this.registry] });
-  private readonly relayedByType = new Counter({ name: 'videoapp_messages_relayed_total', help: 'Messages passed from one member of a room to another, by type.', labelNames: ['type'], registers: [this.registry] });
-  private readonly rejectedByReason = new Counter({ name: 'videoapp_messages_rejected_total', help: 'Messages, sockets and upgrades refused, by reason.', labelNames: ['reason'], registers: [this.registry] });
-  private readonly joinLatency = new Histogram({ name: 'videoapp_join_duration_seconds', help: 'Time from a join arriving to the joined answer, passcode check included.', buckets: JOIN_LATENCY_BUCKETS_SECONDS, registers: [this.registry] });
+  private readonly relayedByType = new Counter({
+    name: 'videoapp_messages_relayed_total',
+    help: 'Messages passed from one member of a room to another, by type.',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  private readonly rejectedByReason = new Counter({
+    name: 'videoapp_messages_rejected_total',
+    help: 'Messages, sockets and upgrades refused, by reason.',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly joinLatency = new Histogram({
+    name: 'videoapp_join_duration_seconds',
+    help: 'Time from a join arriving to the joined answer, passcode check included.',
+    buckets: JOIN_LATENCY_BUCKETS_SECONDS,
+    registers: [this.registry],
+  });
 
   constructor(gauges: () => { sockets: number; rooms: number; sessions: number }) {
     const gauge = (name: string, help: string, read: (g: ReturnType<typeof gauges>) => number) =>
-      new Gauge({ name, help, registers: [this.registry], collect() {
-        this.set(read(gauges()));
-      } });
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(gauges()));
+        },
+      });
     gauge('videoapp_sockets', 'Open signaling WebSockets.', (g) => g.sockets);
     gauge('videoapp_rooms', 'Rooms held by this process.', (g) => g.rooms);
     gauge('videoapp_sessions', 'People in rooms, including those awaiting a resume.', (g) => g.sessions);

@@ -10,7 +10,10 @@ test('the terminal QR code decodes to the LAN URL it was made from', () => {
   const url = 'https://192.168.1.23:8080';
   const lines = terminalQr(url).map((line) => line.replace(/\x1b\[[0-9;]*m/g, ''));
   const width = [...lines[0]!].length;
-  assert.ok(lines.every((l) => [...l].length === width), 'ragged lines');
+  assert.ok(
+    lines.every((l) => [...l].length === width),
+    'ragged lines',
+  );
   // Light is the foreground: the upper half of ▀ and █ is light, the lower half of ▄ and █ is light.
   const rows: boolean[][] = [];
   for (const line of lines) {

@@ -39,10 +39,22 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || url.origin !== self.location.origin || NEVER_FROM_CACHE.test(url.pathname)) return;
   if (request.mode === 'navigate') {
     // Network first, so a new version shows at once; the cached shell only when the server cannot be reached.
-    event.respondWith(fetch(request).catch(() => caches.open(CACHE).then((cache) => cache.match(SHELL_PAGE)).then((hit) => hit ?? Response.error())));
+    event.respondWith(
+      fetch(request).catch(() =>
+        caches
+          .open(CACHE)
+          .then((cache) => cache.match(SHELL_PAGE))
+          .then((hit) => hit ?? Response.error()),
+      ),
+    );
     return;
   }
   if (!SHELL_FILES.includes(url.pathname)) return;
   // Shell files are named by content (or tied to SHELL_VERSION), so a cached copy is never stale.
-  event.respondWith(caches.open(CACHE).then((cache) => cache.match(request)).then((hit) => hit ?? fetch(request)));
+  event.respondWith(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.match(request))
+      .then((hit) => hit ?? fetch(request)),
+  );
 });

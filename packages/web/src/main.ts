@@ -46,7 +46,7 @@ window.addEventListener('pagehide', () => {
 // Back from the browser's page cache: draw the screen again, since pagehide undid it.
 window.addEventListener('pageshow', (event) => {
   if (event.persisted) render(parseRoute(location.pathname));
-registerShellWorker();
+  registerShellWorker();
 });
 
 render(parseRoute(location.pathname));

@@ -1,11 +1,7 @@
 import { normalizeRoomId, roomPath } from '@videoapp/protocol';
 
 /** The app's screens as addresses: a room link opens its lobby; `/call` is the room itself. */
-export type Route =
-  | { screen: 'home' }
-  | { screen: 'lobby'; roomId: string }
-  | { screen: 'room'; roomId: string }
-  | { screen: 'bad-link' };
+export type Route = { screen: 'home' } | { screen: 'lobby'; roomId: string } | { screen: 'room'; roomId: string } | { screen: 'bad-link' };
 
 export function parseRoute(path: string): Route {
   if (path === '/' || path === '/index.html') return { screen: 'home' };

@@ -9,10 +9,14 @@ describe('the in-memory signal bus', () => {
   busContract(async () => {
     const store = new MemoryRoomStore({ capacity: 4, emptyRoomTtlMs: 60_000 });
     const bus = new MemorySignalBus(store);
-    return { store, buses: [bus, bus], async close() {
-      await bus.close();
-      await store.close();
-    } };
+    return {
+      store,
+      buses: [bus, bus],
+      async close() {
+        await bus.close();
+        await store.close();
+      },
+    };
   });
 
   test('keeps nothing for a member between messages once they are acknowledged', async () => {

@@ -191,7 +191,12 @@ export class RedisSignalBus implements SignalBus {
     const waiting = (member.waiting ?? []).sort((a, b) => a.seq - b.seq);
     member.waiting = undefined;
     for (const { seq, frame } of waiting) {
-      if (seq > member.lastSent + 1) return this.catchUp(peerId, member, waiting.filter((w) => w.seq >= seq));
+      if (seq > member.lastSent + 1)
+        return this.catchUp(
+          peerId,
+          member,
+          waiting.filter((w) => w.seq >= seq),
+        );
       this.hand(member, seq, frame);
     }
   }

@@ -75,8 +75,14 @@ export function busContract(setUp: () => Promise<BusFixture>): void {
     await fixture.buses[1].attach({ roomId, peerId: c! }, sc, 0, () => {});
     for (let i = 0; i < 20; i++) await fixture.buses[0].send({ roomId, addressee: { allBut: a! }, frame: media(i) });
     await eventually(() => sb.seqs.length === 20 && sc.seqs.length === 20, 'twenty frames each');
-    assert.deepEqual(sb.seqs, Array.from({ length: 20 }, (_, i) => i + 1));
-    assert.deepEqual(sc.frames.map((f) => f.includes('"video":true')), Array.from({ length: 20 }, (_, i) => i % 2 === 0));
+    assert.deepEqual(
+      sb.seqs,
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      sc.frames.map((f) => f.includes('"video":true')),
+      Array.from({ length: 20 }, (_, i) => i % 2 === 0),
+    );
   });
 
   test('frames sent while a member is away wait; a new socket (on either bus) gets each one after the last it saw, once', async () => {
@@ -115,7 +121,13 @@ export function busContract(setUp: () => Promise<BusFixture>): void {
     const sb = recordingSink();
     await fixture.buses[0].attach({ roomId, peerId: b! }, sb, 0, () => {});
     const outcomes = [];
-    for (const [bus, seq] of [[0, 1], [1, 2], [1, 2], [0, 1], [1, 3]] as const) {
+    for (const [bus, seq] of [
+      [0, 1],
+      [1, 2],
+      [1, 2],
+      [0, 1],
+      [1, 3],
+    ] as const) {
       outcomes.push(await fixture.buses[bus].send({ roomId, addressee: { to: b! }, frame: media(seq), cause: { peerId: a!, seq } }));
     }
     assert.deepEqual(outcomes, ['sent', 'sent', 'duplicate', 'duplicate', 'sent']);

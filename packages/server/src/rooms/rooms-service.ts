@@ -103,7 +103,16 @@ export class RoomsService {
     const locked = (await store.status(member.roomId))?.locked ?? false;
     await bus.attach(member.address, socket, 0, () => {
       socket.admitted(member);
-      socket.send({ type: 'joined', roomId: member.roomId, selfId: member.id, peers: outcome.others, resumeToken: this.newResumeToken(member), iceServers: this.iceServersFor(member.id), host: member.host, locked });
+      socket.send({
+        type: 'joined',
+        roomId: member.roomId,
+        selfId: member.id,
+        peers: outcome.others,
+        resumeToken: this.newResumeToken(member),
+        iceServers: this.iceServersFor(member.id),
+        host: member.host,
+        locked,
+      });
     });
     const seconds = (performance.now() - startedAt) / 1000;
     metrics.joined(seconds);
@@ -131,7 +140,16 @@ export class RoomsService {
     await store.markBack(member.address);
     await bus.attach(member.address, socket, lastSeq, ({ resendFrom, receivedSeq }) => {
       socket.admitted(member);
-      socket.send({ type: 'resumed', roomId: member.roomId, selfId: member.id, resumeToken: this.newResumeToken(member), peers: outcome.others, iceServers: this.iceServersFor(member.id), received: receivedSeq, resendFrom });
+      socket.send({
+        type: 'resumed',
+        roomId: member.roomId,
+        selfId: member.id,
+        resumeToken: this.newResumeToken(member),
+        peers: outcome.others,
+        iceServers: this.iceServersFor(member.id),
+        received: receivedSeq,
+        resendFrom,
+      });
     });
     await this.tellOthers(member, { type: 'peer-presence', peerId: member.id, presence: 'back' });
     return member;
@@ -251,7 +269,11 @@ export class RoomsService {
       for (const address of await store.takeExpired(now)) await this.end(address, 'lost');
       for (const orphan of await store.takeOrphans()) {
         await store.markAway(orphan, now + config.resumeGraceMs);
-        await this.deps.bus.send({ roomId: orphan.roomId, addressee: { allBut: orphan.peerId }, frame: JSON.stringify({ type: 'peer-presence', peerId: orphan.peerId, presence: 'away' } satisfies ServerMessage) });
+        await this.deps.bus.send({
+          roomId: orphan.roomId,
+          addressee: { allBut: orphan.peerId },
+          frame: JSON.stringify({ type: 'peer-presence', peerId: orphan.peerId, presence: 'away' } satisfies ServerMessage),
+        });
         log.info('orphan-adopted', { room: roomTag(orphan.roomId), peer: orphan.peerId });
       }
     } catch (err) {

@@ -178,7 +178,11 @@ export class Connection implements SocketHandler, MemberSocket {
     else if (!member.countCandidate(msg.to)) return this.fail('too-many-candidates', 'candidate limit reached for this negotiation', 'candidate');
     const relayed =
       relayedFrame(frame, msg.type, msg, member.id) ??
-      JSON.stringify(msg.type === 'description' ? ({ type: 'description', from: member.id, description: msg.description } satisfies ServerMessage) : ({ type: 'candidate', from: member.id, candidate: msg.candidate } satisfies ServerMessage));
+      JSON.stringify(
+        msg.type === 'description'
+          ? ({ type: 'description', from: member.id, description: msg.description } satisfies ServerMessage)
+          : ({ type: 'candidate', from: member.id, candidate: msg.candidate } satisfies ServerMessage),
+      );
     const refusal = await this.deps.rooms.relay(member, msg.type, msg.to, relayed, msg.seq);
     if (refusal) this.fail(refusal.code, refusal.message, msg.type);
   }

@@ -15,7 +15,10 @@ function reserialized(frame: string, from: string): unknown {
 
 describe('relayedFrame', () => {
   test('a frame as our client sends it is relayed as the same message from the sender', () => {
-    for (const [type, body] of [['description', offer], ['candidate', candidate]] as const) {
+    for (const [type, body] of [
+      ['description', offer],
+      ['candidate', candidate],
+    ] as const) {
       const frame = JSON.stringify({ type, to: 'b0b', [type]: body });
       assert.equal(parse(ClientMessage, JSON.parse(frame)).ok, true);
       const relayed = relayedFrame(frame, type, { to: 'b0b' }, 'a11ce');

@@ -8,7 +8,15 @@ import { describeProblem } from '../problems.ts';
 export const showHome: Screen = (root, ctx) => {
   const status = h('p', { class: 'status', role: 'status' });
   const newCall = h('button', { class: 'primary big', type: 'button' }, 'New call');
-  const passcodeInput = h('input', { id: 'new-passcode', name: 'passcode', type: 'password', autocomplete: 'new-password', minlength: MIN_PASSCODE_CHARS, maxlength: MAX_PASSCODE_CHARS, 'aria-describedby': 'passcode-hint' });
+  const passcodeInput = h('input', {
+    id: 'new-passcode',
+    name: 'passcode',
+    type: 'password',
+    autocomplete: 'new-password',
+    minlength: MIN_PASSCODE_CHARS,
+    maxlength: MAX_PASSCODE_CHARS,
+    'aria-describedby': 'passcode-hint',
+  });
   const codeInput = h('input', {
     id: 'join-code',
     name: 'code',
@@ -60,7 +68,13 @@ export const showHome: Screen = (root, ctx) => {
       h('h1', { tabindex: -1 }, 'VideoApp'),
       h('p', { class: 'lead' }, 'Video calls straight between two browsers. No account, no install.'),
       newCall,
-      h('div', { class: 'passcode' }, h('label', { for: 'new-passcode' }, 'Passcode (optional)'), passcodeInput, h('p', { id: 'passcode-hint', class: 'hint' }, 'Whoever joins will have to type it. Tell it to them yourself; it is not part of the link.')),
+      h(
+        'div',
+        { class: 'passcode' },
+        h('label', { for: 'new-passcode' }, 'Passcode (optional)'),
+        passcodeInput,
+        h('p', { id: 'passcode-hint', class: 'hint' }, 'Whoever joins will have to type it. Tell it to them yourself; it is not part of the link.'),
+      ),
       joinForm,
       status,
     ),

@@ -27,7 +27,13 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   const retry = () => ctx.navigate({ screen: 'lobby', roomId }, { replace: true });
   const home = () => ctx.navigate({ screen: 'home' });
   const fail = (code: ProblemCode) => {
-    const actions = code === 'room-not-found' || code === 'room-full' ? [{ label: 'Start a new call', run: home }] : [{ label: 'Try again', run: retry }, { label: 'Go to start', run: home }];
+    const actions =
+      code === 'room-not-found' || code === 'room-full'
+        ? [{ label: 'Start a new call', run: home }]
+        : [
+            { label: 'Try again', run: retry },
+            { label: 'Go to start', run: home },
+          ];
     showProblem(root, code, actions);
   };
 
@@ -93,7 +99,12 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
         'section',
         { class: 'screen lobby' },
         h('h1', { tabindex: -1 }, peersInside > 0 ? 'Ready to join?' : 'Your call is ready'),
-        h('div', { class: 'lobby-grid' }, h('div', { class: 'preview-box' }, preview, meter), h('div', { class: 'lobby-side' }, audioOnly ? h('p', { class: 'notice', role: 'status' }, 'No camera found: you will join with audio only.') : null, form, shareBox(roomId))),
+        h(
+          'div',
+          { class: 'lobby-grid' },
+          h('div', { class: 'preview-box' }, preview, meter),
+          h('div', { class: 'lobby-side' }, audioOnly ? h('p', { class: 'notice', role: 'status' }, 'No camera found: you will join with audio only.') : null, form, shareBox(roomId)),
+        ),
         h('p', { class: 'hint' }, peersInside > 0 ? 'Someone is already waiting in this call.' : 'Nobody is here yet. Share the link, then join.'),
       ),
     );

@@ -18,7 +18,12 @@ const PATH_WORDS: Record<string, string> = { host: 'Direct (same network)', srfl
 export class QualityPanel implements RoomPanel {
   readonly id = 'quality';
   readonly title = 'Connection';
-  readonly indicator = h('button', { type: 'button', class: 'quality-indicator', 'data-quality': 'unknown', 'aria-label': 'Connection quality: measuring. Show details', hidden: true }, h('span', { class: 'bars', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), h('span', { class: 'quality-word' }, '…'));
+  readonly indicator = h(
+    'button',
+    { type: 'button', class: 'quality-indicator', 'data-quality': 'unknown', 'aria-label': 'Connection quality: measuring. Show details', hidden: true },
+    h('span', { class: 'bars', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
+    h('span', { class: 'quality-word' }, '…'),
+  );
   private readonly figures = h('dl', { class: 'quality-figures' });
   private readonly advice = h('ul', { class: 'quality-issues' });
   readonly body = h('div', { class: 'panel-body' }, this.figures, this.advice, h('p', { class: 'hint' }, 'Measured every two seconds from the browser’s WebRTC statistics.'));

@@ -122,6 +122,6 @@ export class RemoteTiles {
     this.element.dataset.count = String(count);
     this.element.classList.toggle('group', count >= 2);
     // The one person of a 1:1 call is named by the page's banner; in a group each picture says who it is.
-    for (const tile of this.tiles.values()) tile.video.setAttribute('aria-label', count >= 2 ? (tile.name.textContent || 'Someone') : 'The other person');
+    for (const tile of this.tiles.values()) tile.video.setAttribute('aria-label', count >= 2 ? tile.name.textContent || 'Someone' : 'The other person');
   }
 }

@@ -77,7 +77,11 @@ export class RoomControls {
     const chat = this.button('chat');
     chat.replaceChildren('Chat', ...(view.unread > 0 ? [h('span', { class: 'badge', 'aria-hidden': 'true' }, String(view.unread))] : []));
     this.label('chat', view.unread > 0 ? `Chat, ${view.unread} unread` : 'Chat', 'chat');
-    for (const [action, panel] of [['chat', 'chat'], ['devices', 'devices'], ['help', 'shortcuts']] as const) {
+    for (const [action, panel] of [
+      ['chat', 'chat'],
+      ['devices', 'devices'],
+      ['help', 'shortcuts'],
+    ] as const) {
       this.button(action).setAttribute('aria-expanded', String(view.openPanel === panel));
       this.button(action).setAttribute('aria-controls', `panel-${panel}`);
     }

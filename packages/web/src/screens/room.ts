@@ -43,7 +43,14 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
     void openLocalMedia().then((media) => {
       if (gone) return media.ok && stopStream(media.stream);
       if (!media.ok) return showProblem(root, media.code, [{ label: 'Try again', run: () => ctx.navigate({ screen: 'room', roomId }, { replace: true }) }]);
-      session = new RoomSession(root, ctx, { roomId, name: savedName() || 'Guest', stream: media.stream, audioOnly: media.missing === 'camera', relayOnly: savedHideIp(), credentials: { hostKey: savedHostKey(roomId) } });
+      session = new RoomSession(root, ctx, {
+        roomId,
+        name: savedName() || 'Guest',
+        stream: media.stream,
+        audioOnly: media.missing === 'camera',
+        relayOnly: savedHideIp(),
+        credentials: { hostKey: savedHostKey(roomId) },
+      });
     });
   }
   return () => {
@@ -206,7 +213,8 @@ class RoomSession {
   }
 
   private describe(state: CallState): string {
-    const name = (state.kind === 'connecting' || state.kind === 'connected' || state.kind === 'reconnecting' || state.kind === 'unreachable') && state.peer?.name ? state.peer.name : 'The other person';
+    const name =
+      (state.kind === 'connecting' || state.kind === 'connected' || state.kind === 'reconnecting' || state.kind === 'unreachable') && state.peer?.name ? state.peer.name : 'The other person';
     switch (state.kind) {
       case 'joining':
         return state.offline ? 'Cannot reach the server. Retrying…' : 'Joining…';
@@ -252,7 +260,12 @@ class RoomSession {
         'section',
         { class: 'screen ended', 'data-call-state': 'ended', 'data-end-reason': reason },
         h('h1', { tabindex: -1 }, reason === 'peer-hung-up' ? `${by || 'The other person'} ended the call` : 'You left the call'),
-        h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'button', onclick: () => this.ctx.navigate({ screen: 'lobby', roomId: this.join.roomId }) }, 'Rejoin'), h('button', { type: 'button', onclick: () => this.ctx.navigate({ screen: 'home' }) }, 'Home')),
+        h(
+          'div',
+          { class: 'actions' },
+          h('button', { class: 'primary', type: 'button', onclick: () => this.ctx.navigate({ screen: 'lobby', roomId: this.join.roomId }) }, 'Rejoin'),
+          h('button', { type: 'button', onclick: () => this.ctx.navigate({ screen: 'home' }) }, 'Home'),
+        ),
       ),
     );
     (this.root.querySelector('h1') as HTMLElement | null)?.focus();
@@ -275,7 +288,10 @@ class RoomSession {
       case 'help':
         return this.panels.toggle(this.shortcuts, button);
       case 'copy-link':
-        return void navigator.clipboard?.writeText(`${location.origin}/r/${this.join.roomId}`).then(() => this.showNotice('Link copied'), () => this.showNotice('Could not copy the link'));
+        return void navigator.clipboard?.writeText(`${location.origin}/r/${this.join.roomId}`).then(
+          () => this.showNotice('Link copied'),
+          () => this.showNotice('Could not copy the link'),
+        );
       case 'lock':
         return this.call.lock(!this.call.locked);
       case 'hang-up':

@@ -17,7 +17,8 @@ export function shareBox(roomId: string): HTMLElement {
   });
   const shareData: ShareData = { title: 'VideoApp call', text: 'Join my video call', url: link };
   // Phones offer their own share sheet (messages, mail, nearby devices); desktops mostly do not, and then the button is left out.
-  const share = typeof navigator.share === 'function' && (navigator.canShare?.(shareData) ?? true) ? h('button', { type: 'button', class: 'share-link', 'aria-label': 'Share the call link' }, 'Share…') : null;
+  const share =
+    typeof navigator.share === 'function' && (navigator.canShare?.(shareData) ?? true) ? h('button', { type: 'button', class: 'share-link', 'aria-label': 'Share the call link' }, 'Share…') : null;
   share?.addEventListener('click', async () => {
     try {
       await navigator.share(shareData);
