@@ -15,7 +15,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_PATH } from '../tests/support/browsers.ts';
-import { bothSides, runJoin, type JoinPlan } from './join/run.ts';
+import { bothSides, type JoinPlan, runJoin } from './join/run.ts';
 import { measurePageWeight } from './page-weight.ts';
 import { buildProcesses, FULL_PLAN, GENERATOR_CORE, runSignaling, SERVER_CORE, type SignalingPlan } from './signaling/run.ts';
 import { markdownTable, ratio, round, summarize, table } from './stats.ts';

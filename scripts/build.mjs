@@ -1,8 +1,9 @@
 // Builds the web app (hashed, minified JS and CSS, index.html, icons, service worker) and bundles the server for `npm start`.
-import { build } from 'esbuild';
+
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { build } from 'esbuild';
 import { drawAppIcons } from './icons.mjs';
 
 const root = new URL('..', import.meta.url).pathname;

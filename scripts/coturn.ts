@@ -2,7 +2,7 @@
 // development machine or a test differs from production (addresses, ports,
 // secret, no TLS certificate). Used by `npm run turn` and by the TURN tests, so
 // both exercise the configuration an operator deploys.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { freePort } from '../tests/support/free-port.ts';
 import { RedisServer } from '../tests/support/redis-server.ts';
 import { ServerProcess } from '../tests/support/server-process.ts';
-import { startNginx, type RunningNginx } from './nginx.ts';
+import { type RunningNginx, startNginx } from './nginx.ts';
 
 /** Enough processes that one can die while the call it served goes on across the others. */
 export const DEFAULT_PROCESS_COUNT = 3;

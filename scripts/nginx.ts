@@ -3,7 +3,7 @@
 // folder and includes deploy/nginx/videoapp-proxy.conf unchanged: the proxy
 // rules the tests exercise are the ones an operator deploys. Needs no root
 // beyond binding the port. Used by `npm run start:cluster` and the cluster tests.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

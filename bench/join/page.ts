@@ -126,7 +126,11 @@ async function peerJs(port: number): Promise<CallTiming> {
   const n = ++peerCount;
   const caller = new Peer(`caller${n}x${Date.now()}`, options);
   const callee = new Peer(`callee${n}x${Date.now()}`, options);
-  const opened = (peer: Peer) => new Promise<void>((resolve, reject) => (peer.on('open', () => resolve()), peer.on('error', reject)));
+  const opened = (peer: Peer) =>
+    new Promise<void>((resolve, reject) => {
+      peer.on('open', () => resolve());
+      peer.on('error', reject);
+    });
   const videoFrom = (stream: MediaStream) =>
     new Promise<MediaStreamTrack>((resolve) => {
       const video = stream.getVideoTracks()[0];

@@ -10,9 +10,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { RunningServer } from '@videoapp/server';
 import { build } from 'esbuild';
 import { PeerServer } from 'peer';
-import type { RunningServer } from '@videoapp/server';
 import { launchChromium } from '../../tests/support/browsers.ts';
 import { startTestServer } from '../../tests/support/test-server.ts';
 import type { CallTiming } from './page.ts';

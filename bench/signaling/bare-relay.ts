@@ -10,7 +10,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 export async function startBareRelay(options: { rawForward: boolean }): Promise<{ port: number; server: Server }> {
   const server = createServer((_req, res) => res.writeHead(404).end());

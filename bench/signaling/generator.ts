@@ -17,12 +17,13 @@
  * Every reply carries the generator's own CPU use over the measured span, so
  * a run can show the generator had headroom while the server did not.
  */
-import { performance } from 'node:perf_hooks';
+
 import { readFileSync } from 'node:fs';
-import WebSocket from 'ws';
+import { performance } from 'node:perf_hooks';
 import { ACK_DELAY_MS } from '@videoapp/client';
+import WebSocket from 'ws';
 import { quantile } from '../stats.ts';
-import { createVideoAppRoom, frameTemplate, readStamp, sourceAddress, type FrameTemplate, type WireKind } from './wires.ts';
+import { createVideoAppRoom, type FrameTemplate, frameTemplate, readStamp, sourceAddress, type WireKind } from './wires.ts';
 
 /** Upgrades in flight at once while connecting. */
 export const CONNECT_CONCURRENCY = 200;
@@ -220,7 +221,10 @@ let peerJsHeartbeat: NodeJS.Timeout | undefined;
 async function connect(command: Extract<GeneratorCommand, { command: 'connect' }>): Promise<{ clients: number; ms: number }> {
   kind = command.kind;
   // Real PeerJS clients send a heartbeat, as VideoApp clients answer pings: both servers get their keep-alive traffic.
-  if (kind === 'peerjs') peerJsHeartbeat ??= setInterval(() => clients.forEach((c) => c.ws.send('{"type":"HEARTBEAT"}')), PEERJS_HEARTBEAT_MS);
+  if (kind === 'peerjs')
+    peerJsHeartbeat ??= setInterval(() => {
+      for (const c of clients) c.ws.send('{"type":"HEARTBEAT"}');
+    }, PEERJS_HEARTBEAT_MS);
   if (kind === 'videoapp') ackSweep ??= setInterval(sweepAcks, ACK_SWEEP_MS);
   serverPid = command.serverPid;
   const started = performance.now();

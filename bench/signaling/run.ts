@@ -4,7 +4,7 @@
  * round by round, so a burst of noise from elsewhere on the machine does not
  * land on one side only; each figure is the median of the rounds with its range.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { GeneratorCommand, LatencyResult, SaturateResult } from './generator.ts';

@@ -13,10 +13,11 @@
  *   raised from 5,000 to 20,000 (the default would refuse the memory test's clients).
  * - bare / bare-raw: bench/signaling/bare-relay.ts.
  */
-import { defaultConfig, startServer } from '@videoapp/server';
-import { PeerServer } from 'peer';
+
 import type { AddressInfo } from 'node:net';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { defaultConfig, startServer } from '@videoapp/server';
+import { PeerServer } from 'peer';
 import { startBareRelay } from './bare-relay.ts';
 
 export type ServerKind = 'videoapp' | 'peerjs' | 'bare' | 'bare-raw';

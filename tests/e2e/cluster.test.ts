@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { LocalCluster, type ClusterProcess } from '../../scripts/local-cluster.ts';
+import { type ClusterProcess, LocalCluster } from '../../scripts/local-cluster.ts';
 import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia } from '../support/browsers.ts';
 import { freePort } from '../support/free-port.ts';
 import { metricValue } from '../support/metrics.ts';
-import { eventually } from '../support/timing.ts';
 import { missing } from '../support/requires.ts';
+import { eventually } from '../support/timing.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
 /** From the issue: a client whose process died is back on another one within this. */

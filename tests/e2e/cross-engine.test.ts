@@ -1,8 +1,8 @@
 // Chromium and Firefox call each other, each way round, through the UI.
 import { after, before, describe, test } from 'node:test';
+import type { RunningServer } from '@videoapp/server';
 import type { Browser as ChromiumBrowser } from 'playwright-core';
 import type { Browser as FirefoxBrowser } from 'puppeteer-core';
-import type { RunningServer } from '@videoapp/server';
 import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
 import { instrumentedFirefoxPage, joinFromFirefox, launchFirefox, waitForFirefoxCallState } from '../support/firefox.ts';
 import { missing } from '../support/requires.ts';

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { GROUP_VIDEO_MAX_BITRATE_BPS, GROUP_VIDEO_MAX_HEIGHT, GROUP_VIDEO_MAX_WIDTH } from '@videoapp/client';
+import type { Page } from 'playwright-core';
 import { expectEachPeerFlowing, instrumentedContext, mediaPerPeer, type PeerMedia } from '../support/browsers.ts';
 import { serverAndChromium } from '../support/lab.ts';
 import { missing } from '../support/requires.ts';

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
 import type { RunningServer } from '@videoapp/server';
+import type { Browser } from 'playwright-core';
 import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
 import { missing } from '../support/requires.ts';
 import { startHttpsTestServer } from '../support/test-server.ts';

@@ -3,8 +3,8 @@
 // then the same call from an emulated phone.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { devices, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { RunningServer } from '@videoapp/server';
+import { type Browser, type BrowserContext, devices, type Page } from 'playwright-core';
 import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia, trackStates } from '../support/browsers.ts';
 import { fromFakeCamera, picture } from '../support/remote-picture.ts';
 import { missing } from '../support/requires.ts';

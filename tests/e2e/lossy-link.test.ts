@@ -3,9 +3,8 @@
 // tests/support/turn-lab.ts); between each of them and coturn runs our own UDP
 // delay relay (the kernel here has no netem), and iptables drops 5% of Alice's packets.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia } from '../support/browsers.ts';

@@ -1,9 +1,9 @@
 // The old app's four defects, each driven through the UI in real Chromium and shown fixed.
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import { MAX_ROOM_PEERS, RESUME_GRACE_MS } from '@videoapp/protocol';
 import type { RunningServer } from '@videoapp/server';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expectMediaFlowing, instrumentedContext, launchChromium, trackStates } from '../support/browsers.ts';
 import { createIsolatedHost } from '../support/netns.ts';
 import { missing } from '../support/requires.ts';
@@ -167,7 +167,9 @@ describe('the old app defects, fixed', { skip: missing('chromium') }, () => {
       // The places left after the pair go to socket-only guests, so Carol comes when every place is taken.
       const roomId = new URL(link).pathname.split('/').pop()!;
       const guests = await fillRoom(server.url, roomId, MAX_ROOM_PEERS - 2);
-      t.after(() => guests.forEach((g) => g.close()));
+      t.after(() => {
+        for (const guest of guests) guest.close();
+      });
       const carol = await page();
       await carol.goto(link);
       await carol.getByRole('heading', { name: 'This call is full' }).waitFor();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
-import { chromiumArgs, CHROMIUM_PATH, instrumentedContext } from '../support/browsers.ts';
+import { CHROMIUM_PATH, chromiumArgs, instrumentedContext } from '../support/browsers.ts';
 import { serverAndChromium } from '../support/lab.ts';
 import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { devices, type Browser, type Page } from 'playwright-core';
 import type { RunningServer } from '@videoapp/server';
+import { type Browser, devices, type Page } from 'playwright-core';
 import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
 import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';

@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
 import { NEVER_CONNECTED_MS } from '@videoapp/client';
+import type { Browser, Page } from 'playwright-core';
 import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia } from '../support/browsers.ts';
 import { icePath } from '../support/ice-path.ts';
 import { missing } from '../support/requires.ts';
 import { eventually } from '../support/timing.ts';
-import { TurnLab, type Side } from '../support/turn-lab.ts';
+import { type Side, TurnLab } from '../support/turn-lab.ts';
 import { callStatesSeen, openLobby, pressJoin, recordCallStates, startNewCall, waitForCallState } from '../support/ui.ts';
 
 /** From Bob's Join, how long both sides may take to say a call with no possible path could not connect: the engine's bound, plus room for a loaded machine. */

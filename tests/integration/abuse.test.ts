@@ -1,8 +1,8 @@
 // Each limit and abuse case, against the real server over real sockets: what is refused, how, and that nobody else notices.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { deflateRawSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import { deflateRawSync } from 'node:zlib';
 import { generateRoomId, MAX_CANDIDATES_PER_PEER, MAX_MESSAGE_BYTES, MESSAGE_BURST_PER_SOCKET } from '@videoapp/protocol';
 import type { RunningServer } from '@videoapp/server';
 import WebSocket from 'ws';
@@ -143,7 +143,7 @@ describe('limits and abuse', () => {
       const socket = await rawConnect(server.port, { allowHalfOpen: true });
       const answer = everythingSent(socket, 3000);
       socket.write(`${method} /ws HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: Upgrade\r\n${headers.join('\r\n')}\r\n\r\n`);
-      assert.match(await answer, /^HTTP\/1\.1 400 [^]*\r\nSec-WebSocket-Version: 13\r\n/, headers.join(', '));
+      assert.match(await answer, /^HTTP\/1\.1 400 [\s\S]*\r\nSec-WebSocket-Version: 13\r\n/, headers.join(', '));
     }
     assert.equal(await metricValue(server.url, 'videoapp_messages_rejected_total{reason="bad-handshake"}'), before + requests.length);
   });
@@ -175,7 +175,10 @@ describe('limits and abuse', () => {
     const refused = await a.next('error');
     assert.deepEqual([refused.code, refused.about], ['too-many-candidates', 'candidate']);
     let relayed = 0;
-    while (relayed < MAX_CANDIDATES_PER_PEER) await b.next('candidate'), relayed++;
+    while (relayed < MAX_CANDIDATES_PER_PEER) {
+      await b.next('candidate');
+      relayed++;
+    }
     assert.equal(b.pending().filter((m) => m.type === 'candidate').length, 0, 'the refused candidate was relayed');
     a.send({ type: 'description', to: bId, description: offer });
     a.send({ type: 'candidate', to: bId, candidate });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { issueTurnCredentials, type TurnSettings } from '@videoapp/server';
-import { startCoturn, type RunningCoturn } from '../../scripts/coturn.ts';
+import { type RunningCoturn, startCoturn } from '../../scripts/coturn.ts';
 import { freeUdpTcpPort } from '../support/free-port.ts';
 import { missing } from '../support/requires.ts';
 import { TurnClient } from '../support/turn-client.ts';

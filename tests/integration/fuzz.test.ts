@@ -2,11 +2,11 @@
 // server over real sockets, while an innocent call in another room keeps exchanging messages.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import fc from 'fast-check';
 import { ClientMessage, MAX_MESSAGE_BYTES, parse, ServerMessage } from '@videoapp/protocol';
+import fc from 'fast-check';
 import WebSocket from 'ws';
-import { fuzzInput, type FuzzInput } from '../support/fuzz-inputs.ts';
 import { DEPLOYMENTS, type Deployment } from '../support/deployment.ts';
+import { type FuzzInput, fuzzInput } from '../support/fuzz-inputs.ts';
 import { createRoomAsHost, pairInRoom, WsTestClient } from '../support/ws-client.ts';
 
 const LOBBY_INPUTS = 2_500;
@@ -74,7 +74,10 @@ class FuzzSocket {
       if (Date.now() > deadline) throw new Error(`no reply within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 50);
-        this.wake = () => (clearTimeout(timer), resolve());
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
     return this.events.shift()!;

@@ -6,7 +6,7 @@ import { freePort } from '../support/free-port.ts';
 import { ServerProcess } from '../support/server-process.ts';
 
 /** The start banner ends with an empty line (and the log lines of startup come before it). */
-const END_OF_BANNER = /VideoApp is running[^]*?\n\n/;
+const END_OF_BANNER = /VideoApp is running[\s\S]*?\n\n/;
 
 /** Starts the built server on every interface (as `npm start` does) with `env`, and returns what it printed at start. */
 async function startupOutput(env: Record<string, string>): Promise<string> {

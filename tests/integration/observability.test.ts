@@ -1,7 +1,7 @@
 // What an operator sees: /metrics (counters and the join-latency histogram) and logs that carry no call content or room secrets.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createLogger, defaultConfig, startServer, type LogLevel } from '@videoapp/server';
+import { createLogger, defaultConfig, type LogLevel, startServer } from '@videoapp/server';
 import { metricsText, metricValue } from '../support/metrics.ts';
 import { createRoomAsHost, WsTestClient } from '../support/ws-client.ts';
 

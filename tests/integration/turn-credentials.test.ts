@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { PROTOCOL_VERSION, type IceServer } from '@videoapp/protocol';
-import { turnRefreshIntervalMs, type RunningServer, type TurnSettings } from '@videoapp/server';
+import { type IceServer, PROTOCOL_VERSION } from '@videoapp/protocol';
+import { type RunningServer, type TurnSettings, turnRefreshIntervalMs } from '@videoapp/server';
 import { startTestServer } from '../support/test-server.ts';
 import { pairInRoom, WsTestClient } from '../support/ws-client.ts';
 

@@ -2,7 +2,7 @@
 // Starts the built server as its own process, connects LOAD_CLIENTS WebSocket clients in pairs (one room per pair),
 // has every client send a description or candidate to its partner every LOAD_INTERVAL_MS for LOAD_SECONDS,
 // and reports messages relayed, lost, relay latency (p50/p99) and server memory per connected client.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { CHROMIUM_PATH } from './requires.ts';
 
 export { CHROMIUM_PATH };
@@ -103,7 +103,9 @@ export function remoteMedia(page: Evaluator): Promise<RemoteMediaCounts> {
     for (const pc of pcs) {
       const report = await pc.getStats();
       const byId = new Map<string, Record<string, unknown>>();
-      report.forEach((s: Record<string, unknown>) => byId.set(s.id as string, s));
+      report.forEach((s: Record<string, unknown>) => {
+        byId.set(s.id as string, s);
+      });
       report.forEach((s: Record<string, unknown>) => {
         if (s.type === 'inbound-rtp' && s.kind === 'video') {
           counts.framesDecoded += (s.framesDecoded as number) ?? 0;

@@ -26,7 +26,9 @@ export function icePath(page: Page): Promise<IcePath> {
     const empty = { local: undefined, remote: undefined, remoteAddresses: [] as string[], iceServerUsernames: [] as string[] };
     if (!pc) return empty;
     const stats = new Map<string, Record<string, unknown>>();
-    (await pc.getStats()).forEach((s: Record<string, unknown>) => stats.set(s.id as string, s));
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+      stats.set(s.id as string, s);
+    });
     // No named helpers in here: the test runner's transpiler would wrap them in a function the page lacks.
     const candidates = new Map<string, CandidateView>();
     for (const c of stats.values()) {

@@ -1,6 +1,6 @@
 import { after, before } from 'node:test';
-import type { Browser } from 'playwright-core';
 import type { RunningServer, ServerConfig } from '@videoapp/server';
+import type { Browser } from 'playwright-core';
 import { launchChromium } from './browsers.ts';
 import { startTestServer } from './test-server.ts';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultConfig, startServer, type RunningServer, type ServerConfig } from '@videoapp/server';
+import { defaultConfig, type RunningServer, type ServerConfig, startServer } from '@videoapp/server';
 
 /** The real server on an ephemeral loopback port, quiet, with the given settings changed. */
 export function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {

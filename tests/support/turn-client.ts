@@ -104,7 +104,7 @@ export class TurnClient {
     return new Promise((resolve) => {
       const onMessage = (data: Buffer) => {
         const message = decode(data);
-        if (!message || !message.transactionId.equals(transactionId)) return;
+        if (!message?.transactionId.equals(transactionId)) return;
         finish(message);
       };
       const timer = setTimeout(() => finish(undefined), ANSWER_TIMEOUT_MS);

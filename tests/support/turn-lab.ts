@@ -8,11 +8,11 @@
 // to each other nor to the relay address, so only coturn connects them. setPeersRoutable(true) turns core into a router,
 // giving them a direct path (to show that relay-only really avoids it).
 // Addresses are in the benchmark range 198.18.0.0/15; nothing leaves the namespaces.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCoturn, type RunningCoturn } from '../../scripts/coturn.ts';
+import { type RunningCoturn, startCoturn } from '../../scripts/coturn.ts';
 import { CHROMIUM_PATH } from './requires.ts';
 
 /** Prefix of every namespace, interface and folder the lab creates, so parallel runs of other work do not collide. */

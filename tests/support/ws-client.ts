@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, type ClientMessage, type MessageOf, type ServerMessage } from '@videoapp/protocol';
+import { type ClientMessage, type MessageOf, PROTOCOL_VERSION, type ServerMessage } from '@videoapp/protocol';
 import WebSocket from 'ws';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deriveCallState, NEVER_CONNECTED_MS, nextOutage, PEER_LOST_AFTER_MS, peerStatus, type CallFacts, type Outage, type PeerView } from './call-state.ts';
+import { type CallFacts, deriveCallState, NEVER_CONNECTED_MS, nextOutage, type Outage, PEER_LOST_AFTER_MS, type PeerView, peerStatus } from './call-state.ts';
 
 const now = 100_000;
 const open = { kind: 'open' } as const;

@@ -1,10 +1,10 @@
 // The call's per-peer outage timing, end to end through the engine: a fake socket plays the
 // server, a fake peer connection plays the browser's ICE, and mocked timers play the clock.
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { PROTOCOL_VERSION, type IceServer, type ServerMessage } from '@videoapp/protocol';
+import { type TestContext, test } from 'node:test';
+import { type IceServer, PROTOCOL_VERSION, type ServerMessage } from '@videoapp/protocol';
 import { Call, type CallState } from './call.ts';
-import { NEVER_CONNECTED_MS, PEER_LOST_AFTER_MS, peerStatus, type PeerStatus } from './call-state.ts';
+import { NEVER_CONNECTED_MS, PEER_LOST_AFTER_MS, type PeerStatus, peerStatus } from './call-state.ts';
 import type { WebSocketConstructor } from './signaling-client.ts';
 
 const ROOM_ID = '0123-4567-89ab-cdef';
@@ -76,7 +76,10 @@ function callWithAda(t: TestContext, iceServers: IceServer[]) {
         socket = this;
       }
     } as unknown as WebSocketConstructor,
-    createPeerConnection: () => (pc = new FakePeerConnection()) as unknown as RTCPeerConnection,
+    createPeerConnection: () => {
+      pc = new FakePeerConnection();
+      return pc as unknown as RTCPeerConnection;
+    },
   });
   const states: CallState[] = [];
   const adaStatuses: PeerStatus[] = [];

@@ -1,11 +1,11 @@
-import { assertNever, RESUME_GRACE_MS, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo } from '@videoapp/protocol';
-import { checkChatText, type ChatMessage, type ChatSendResult } from './chat-channel.ts';
-import { deriveCallState, nextOutage, OUTAGE_BOUND_MS, type CallEndReason, type CallPhase, type CallState, type Outage, type PeerView } from './call-state.ts';
+import { assertNever, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo, RESUME_GRACE_MS } from '@videoapp/protocol';
+import { type CallEndReason, type CallPhase, type CallState, deriveCallState, nextOutage, OUTAGE_BOUND_MS, type Outage, type PeerView } from './call-state.ts';
+import { type ChatMessage, type ChatSendResult, checkChatText } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
-import { QualityWatch, type LinkQuality } from './quality.ts';
-import { PeerLink, type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory } from './peer-link.ts';
+import { type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory, PeerLink } from './peer-link.ts';
+import { type LinkQuality, QualityWatch } from './quality.ts';
 import { videoSendCap } from './send-cap.ts';
-import { SignalingClient, type CallMessage, type SignalingState, type WebSocketConstructor } from './signaling-client.ts';
+import { type CallMessage, SignalingClient, type SignalingState, type WebSocketConstructor } from './signaling-client.ts';
 
 export type { CallEndReason, CallState, PeerView } from './call-state.ts';
 

@@ -1,4 +1,4 @@
-import { assertNever, MAX_CHAT_CHARS, MAX_PEER_MESSAGE_CHARS, PeerMessage, parse, type ErrorCode } from '@videoapp/protocol';
+import { assertNever, type ErrorCode, MAX_CHAT_CHARS, MAX_PEER_MESSAGE_CHARS, PeerMessage, parse } from '@videoapp/protocol';
 import { Emitter } from './emitter.ts';
 
 /**
@@ -56,7 +56,7 @@ export class ChatChannel extends Emitter<ChatChannelEvents> {
   send(text: string): ChatSendResult {
     const problem = checkChatText(text);
     if (problem) return { ok: false, code: problem };
-    if (!this.channel || this.channel.readyState !== 'open') return { ok: false, code: 'peer-not-found' };
+    if (this.channel?.readyState !== 'open') return { ok: false, code: 'peer-not-found' };
     const message: ChatMessage = { text, sentAt: Date.now() };
     const wire: PeerMessage = { type: 'chat', ...message };
     this.channel.send(JSON.stringify(wire));

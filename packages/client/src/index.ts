@@ -1,11 +1,11 @@
 export { Call, type CallEndReason, type CallOptions, type CallState, type PeerView, type RoomCredentials } from './call.ts';
-export { NEVER_CONNECTED_MS, peerStatus, type PeerStatus } from './call-state.ts';
-export { CHAT_CHANNEL_ID, checkChatText, type ChatMessage, type ChatSendError, type ChatSendResult } from './chat-channel.ts';
+export { NEVER_CONNECTED_MS, type PeerStatus, peerStatus } from './call-state.ts';
+export { CHAT_CHANNEL_ID, type ChatMessage, type ChatSendError, type ChatSendResult, checkChatText } from './chat-channel.ts';
 export { Emitter } from './emitter.ts';
-export { mediaErrorCode, openUserMedia, stopStream, type MediaErrorCode, type MediaOutcome } from './media.ts';
-export { PeerLink, type LinkState, type LocalTracks, type MediaKind } from './peer-link.ts';
-export { QUALITY_INTERVAL_MS, QUALITY_THRESHOLDS, rateQuality, type LinkQuality, type QualityIssue, type QualityLevel } from './quality.ts';
+export { type MediaErrorCode, type MediaOutcome, mediaErrorCode, openUserMedia, stopStream } from './media.ts';
+export { type LinkState, type LocalTracks, type MediaKind, PeerLink } from './peer-link.ts';
+export { type LinkQuality, QUALITY_INTERVAL_MS, QUALITY_THRESHOLDS, type QualityIssue, type QualityLevel, rateQuality } from './quality.ts';
 export { SCREEN_SHARE_CONSTRAINTS, ScreenShare, type ScreenShareOutcome, type ScreenShareState } from './screen-share.ts';
+export { GROUP_VIDEO_MAX_BITRATE_BPS, GROUP_VIDEO_MAX_HEIGHT, GROUP_VIDEO_MAX_WIDTH, type VideoSendCap, videoSendCap } from './send-cap.ts';
 export { ACK_DELAY_MS, SignalingClient, type SignalingState } from './signaling-client.ts';
-export { summarizeStats, type LinkStats } from './stats.ts';
-export { GROUP_VIDEO_MAX_BITRATE_BPS, GROUP_VIDEO_MAX_HEIGHT, GROUP_VIDEO_MAX_WIDTH, videoSendCap, type VideoSendCap } from './send-cap.ts';
+export { type LinkStats, summarizeStats } from './stats.ts';

@@ -1,4 +1,4 @@
-import { summarizeStats, type LinkStats } from './stats.ts';
+import { type LinkStats, summarizeStats } from './stats.ts';
 
 /** How often the engine reads each link's statistics while it is connected. */
 export const QUALITY_INTERVAL_MS = 2_000;

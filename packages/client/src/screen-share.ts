@@ -1,5 +1,5 @@
 import { Emitter } from './emitter.ts';
-import { mediaErrorCode, type MediaErrorCode } from './media.ts';
+import { type MediaErrorCode, mediaErrorCode } from './media.ts';
 
 /**
  * What we ask the browser for: text on a shared screen must stay legible, so

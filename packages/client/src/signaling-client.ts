@@ -1,4 +1,4 @@
-import { parse, PROTOCOL_VERSION, ServerMessage, type ClientMessage } from '@videoapp/protocol';
+import { type ClientMessage, PROTOCOL_VERSION, parse, ServerMessage } from '@videoapp/protocol';
 import { Emitter } from './emitter.ts';
 
 /** Waits between reconnect attempts: quick at first, then capped so a restarted server is found within seconds. */

@@ -4,9 +4,9 @@
  * inferred from these schemas, which both ends use to validate.
  */
 import { ERROR_CODES } from './errors.ts';
-import { MAX_CANDIDATE_CHARS, MAX_ERROR_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_PASSCODE_CHARS, MAX_RESUME_TOKEN_CHARS, MIN_PASSCODE_CHARS, MAX_ROOM_PEERS, MAX_SDP_CHARS } from './limits.ts';
+import { MAX_CANDIDATE_CHARS, MAX_ERROR_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_PASSCODE_CHARS, MAX_RESUME_TOKEN_CHARS, MAX_ROOM_PEERS, MAX_SDP_CHARS, MIN_PASSCODE_CHARS } from './limits.ts';
 import { ROOM_ID_PATTERN } from './room-id.ts';
-import { array, boolean, integer, object, oneOf, optional, string, tagged, union, type Infer } from './schema.ts';
+import { array, boolean, type Infer, integer, object, oneOf, optional, string, tagged, union } from './schema.ts';
 
 const peerId = string({ min: 1, max: 32, pattern: /^[0-9a-z]+$/ });
 const roomId = string({ max: 19, pattern: ROOM_ID_PATTERN });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_CHAT_CHARS, MAX_PEER_MESSAGE_CHARS, parse, PeerMessage } from './index.ts';
+import { MAX_CHAT_CHARS, MAX_PEER_MESSAGE_CHARS, PeerMessage, parse } from './index.ts';
 
 test('a chat message parses; markup is just characters to the schema', () => {
   const value = { type: 'chat', text: '<img src=x onerror=alert(1)>', sentAt: 1_700_000_000_000 };

@@ -4,7 +4,7 @@
  * schema, since the other end is just as untrusted as any network input.
  */
 import { MAX_CHAT_CHARS } from './limits.ts';
-import { integer, string, tagged, union, type Infer } from './schema.ts';
+import { type Infer, integer, string, tagged, union } from './schema.ts';
 
 export const PeerMessage = union([
   /** `sentAt`: the sender's clock in ms, for display only (clocks differ; order is arrival order). */

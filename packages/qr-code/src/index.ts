@@ -1,3 +1,3 @@
 export type { ErrorCorrectionLevel } from './capacity.ts';
-export { encodeQr, QrTooLongError, QUIET_ZONE_MODULES, type QrCode } from './qr-code.ts';
+export { encodeQr, type QrCode, QrTooLongError, QUIET_ZONE_MODULES } from './qr-code.ts';
 export { qrSideWithQuietZone, qrSvgPath } from './svg-path.ts';

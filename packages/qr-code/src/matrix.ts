@@ -1,5 +1,5 @@
 /** The symbol's grid: fixed patterns, data placement, masks and the mask penalty score. */
-import { alignmentCentres, sizeOf, type ErrorCorrectionLevel } from './capacity.ts';
+import { alignmentCentres, type ErrorCorrectionLevel, sizeOf } from './capacity.ts';
 
 const FORMAT_LEVEL_BITS: Record<ErrorCorrectionLevel, number> = { L: 1, M: 0, Q: 3, H: 2 };
 const FORMAT_GENERATOR = 0x537;
@@ -49,13 +49,13 @@ export class QrMatrix {
     this.drawFinder(3, size - 4);
     const centres = alignmentCentres(this.version);
     const last = centres.length - 1;
-    centres.forEach((cx, i) =>
-      centres.forEach((cy, j) => {
+    for (const [i, cx] of centres.entries()) {
+      for (const [j, cy] of centres.entries()) {
         // The three corners that hold finder patterns get no alignment pattern.
-        if ((i === 0 && j === 0) || (i === 0 && j === last) || (i === last && j === 0)) return;
+        if ((i === 0 && j === 0) || (i === 0 && j === last) || (i === last && j === 0)) continue;
         for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) this.setFixed(cx + dx, cy + dy, Math.max(Math.abs(dx), Math.abs(dy)) !== 1);
-      }),
-    );
+      }
+    }
     // Reserve the format areas now (real bits come after masking) and draw the version blocks.
     this.drawFormat('L', 0);
     this.drawVersion();

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import jsQR from 'jsqr';
-import { blockLayout, MAX_VERSION, type ErrorCorrectionLevel } from './capacity.ts';
-import { encodeQr, QrTooLongError, QUIET_ZONE_MODULES, type QrCode } from './qr-code.ts';
+import { blockLayout, type ErrorCorrectionLevel, MAX_VERSION } from './capacity.ts';
+import { encodeQr, type QrCode, QrTooLongError, QUIET_ZONE_MODULES } from './qr-code.ts';
 import { qrSideWithQuietZone, qrSvgPath } from './svg-path.ts';
 
 const PIXELS_PER_MODULE = 3;
@@ -60,7 +60,7 @@ for (const level of ['L', 'M', 'Q', 'H'] as const) {
       assert.equal(code.size, version * 4 + 17);
       assert.deepEqual(decode(code), bytesOf(text), `version ${version} level ${level} did not read back`);
       decoded++;
-      if (version < MAX_VERSION) assert.equal(encodeQr(text + 'x', level).version, version + 1);
+      if (version < MAX_VERSION) assert.equal(encodeQr(`${text}x`, level).version, version + 1);
     }
     console.log(`level ${level}: ${decoded} versions decoded by jsQR`);
   });

@@ -1,5 +1,5 @@
 /** Encodes text as a QR code (byte mode, UTF-8), picking the smallest version that holds it. */
-import { blockLayout, MAX_VERSION, MIN_VERSION, type ErrorCorrectionLevel } from './capacity.ts';
+import { blockLayout, type ErrorCorrectionLevel, MAX_VERSION, MIN_VERSION } from './capacity.ts';
 import { MASK_COUNT, QrMatrix } from './matrix.ts';
 import { errorCorrection, generatorPolynomial } from './reed-solomon.ts';
 

@@ -32,7 +32,7 @@ export function errorCorrection(data: readonly number[], generator: readonly num
   for (const byte of data) {
     const factor = byte ^ remainder.shift()!;
     remainder.push(0);
-    generator.forEach((coefficient, i) => (remainder[i] = remainder[i]! ^ multiply(coefficient, factor)));
+    for (const [i, coefficient] of generator.entries()) remainder[i] = remainder[i]! ^ multiply(coefficient, factor);
   }
   return remainder;
 }

@@ -1,4 +1,4 @@
-import { QUIET_ZONE_MODULES, type QrCode } from './qr-code.ts';
+import { type QrCode, QUIET_ZONE_MODULES } from './qr-code.ts';
 
 /**
  * An SVG path drawing the dark modules, one unit per module, offset by the

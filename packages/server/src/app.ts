@@ -7,12 +7,12 @@ import { createHttpApp } from './http/http-app.ts';
 import { StaticFiles } from './http/static-files.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
+import { NO_RELAY_WARNING, warnsOfNoRelay } from './no-relay-warning.ts';
+import { roomServices } from './room-services.ts';
 import type { EndedSessionLog } from './rooms/ended-sessions.ts';
 import { RoomsService } from './rooms/rooms-service.ts';
-import { roomServices } from './room-services.ts';
+import { type TlsCredentials, tlsCredentials } from './tls/tls-credentials.ts';
 import { SignalingSockets } from './transport/signaling-sockets.ts';
-import { NO_RELAY_WARNING, warnsOfNoRelay } from './no-relay-warning.ts';
-import { tlsCredentials, type TlsCredentials } from './tls/tls-credentials.ts';
 
 /** How long clients told to reconnect on shutdown wait before trying. */
 export const SHUTDOWN_RETRY_MS = 500;

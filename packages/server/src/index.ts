@@ -1,4 +1,4 @@
-export { startServer, type RunningServer } from './app.ts';
+export { type RunningServer, startServer } from './app.ts';
 export { defaultConfig, readConfig, type ServerConfig } from './config.ts';
-export { createLogger, roomTag, type Logger, type LogLevel } from './log.ts';
-export { issueTurnCredentials, turnRefreshIntervalMs, type TurnSettings } from './turn-credentials.ts';
+export { createLogger, type Logger, type LogLevel, roomTag } from './log.ts';
+export { issueTurnCredentials, type TurnSettings, turnRefreshIntervalMs } from './turn-credentials.ts';

@@ -3,6 +3,7 @@
 
 // A module, so that `self` can be declared as the service-worker scope it is.
 export {};
+
 declare const self: ServiceWorkerGlobalScope;
 /** Filled in by scripts/build.mjs: the shell's URLs and a version that changes whenever any of them does. */
 declare const SHELL_FILES: string[];

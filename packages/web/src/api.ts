@@ -1,4 +1,4 @@
-import { ApiErrorResponse, CreateRoomResponse, parse, RoomStatusResponse, type ErrorCode } from '@videoapp/protocol';
+import { ApiErrorResponse, CreateRoomResponse, type ErrorCode, parse, RoomStatusResponse } from '@videoapp/protocol';
 
 /** Why an API call failed: a protocol error code, or that the server could not be reached at all. */
 export type ApiFailure = { ok: false; code: ErrorCode | 'offline' | 'server-unreachable' };

@@ -1,4 +1,4 @@
-import { openUserMedia, type MediaOutcome } from '@videoapp/client';
+import { type MediaOutcome, openUserMedia } from '@videoapp/client';
 
 export interface DeviceChoice {
   audioDeviceId?: string;

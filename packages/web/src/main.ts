@@ -1,11 +1,11 @@
 import './styles.css';
 import type { AppContext, Screen } from './app-context.ts';
-import { registerShellWorker } from './shell-worker.ts';
 import { parseRoute, pathOf, type Route } from './routes.ts';
 import { showHome } from './screens/home.ts';
 import { showLobby } from './screens/lobby.ts';
 import { showProblem } from './screens/problem.ts';
 import { showRoom } from './screens/room.ts';
+import { registerShellWorker } from './shell-worker.ts';
 
 const root = document.getElementById('app')!;
 let undoScreen: (() => void) | undefined;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MemoryRoomStore } from '../store/memory.ts';
 import { MemorySignalBus } from './memory.ts';
-import { MAX_UNACKED_FRAMES, type FrameSink } from './signal-bus.ts';
 import { busContract } from './signal-bus.contract.ts';
+import { type FrameSink, MAX_UNACKED_FRAMES } from './signal-bus.ts';
 
 describe('the in-memory signal bus', () => {
   busContract(async () => {

@@ -1,6 +1,6 @@
 import type { MemoryRoomStore } from '../store/memory.ts';
 import type { MemberAddress } from '../store/room-store.ts';
-import { MAX_UNACKED_FRAMES, numbered, type Attachment, type FrameSink, type Outgoing, type SendOutcome, type SignalBus } from './signal-bus.ts';
+import { type Attachment, type FrameSink, MAX_UNACKED_FRAMES, numbered, type Outgoing, type SendOutcome, type SignalBus } from './signal-bus.ts';
 
 /** One member's numbering both ways, and the frames the client has not acknowledged. */
 interface Inbox {

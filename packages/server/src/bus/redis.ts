@@ -1,8 +1,8 @@
 import type { Logger } from '../log.ts';
-import { Script, type Redis } from '../redis/connection.ts';
+import { type Redis, Script } from '../redis/connection.ts';
 import { KEY_PREFIX, keys, processChannel } from '../redis/keys.ts';
 import type { MemberAddress } from '../store/room-store.ts';
-import { MAX_UNACKED_FRAMES, type Attachment, type FrameSink, type Outgoing, type SendOutcome, type SignalBus } from './signal-bus.ts';
+import { type Attachment, type FrameSink, MAX_UNACKED_FRAMES, type Outgoing, type SendOutcome, type SignalBus } from './signal-bus.ts';
 
 // Numbers the frame for each addressee, keeps it in their inbox and tells the process holding them,
 // in one step, so frames to a member are numbered in the order they were sent, whichever process sent them.

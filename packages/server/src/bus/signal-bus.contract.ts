@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RoomStore } from '../store/room-store.ts';
-import { MAX_UNACKED_FRAMES, type FrameSink, type SignalBus } from './signal-bus.ts';
+import { type FrameSink, MAX_UNACKED_FRAMES, type SignalBus } from './signal-bus.ts';
 
 export interface BusFixture {
   store: RoomStore;

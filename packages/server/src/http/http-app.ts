@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CreateRoomRequest, normalizeRoomId, parse, type ApiErrorResponse, type CreateRoomResponse, type ErrorCode, type RoomStatusResponse } from '@videoapp/protocol';
+import { type ApiErrorResponse, CreateRoomRequest, type CreateRoomResponse, type ErrorCode, normalizeRoomId, parse, type RoomStatusResponse } from '@videoapp/protocol';
 import type { Metrics } from '../metrics.ts';
+import { hashPasscode, newHostKey } from '../room-secrets.ts';
 import type { RateLimits } from '../rooms/rate-limits.ts';
 import type { RoomStore } from '../store/room-store.ts';
-import { hashPasscode, newHostKey } from '../room-secrets.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import type { StaticFiles } from './static-files.ts';
 

@@ -1,6 +1,6 @@
 import type { LimitName, LimitsPerMinute, RateLimits } from '../rooms/rate-limits.ts';
+import { type Redis, Script } from './connection.ts';
 import { keys } from './keys.ts';
-import { Script, type Redis } from './connection.ts';
 
 // KEYS: the counter. ARGV: its lifetime. Counts one use, starting the window's clock on the first.
 const COUNT = new Script(`

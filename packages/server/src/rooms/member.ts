@@ -29,7 +29,8 @@ export class Member implements MemberRecord {
   every(intervalMs: number, task: () => void): void {
     const timer = setInterval(task, intervalMs);
     timer.unref();
-    (this.timers ??= []).push(timer);
+    this.timers ??= [];
+    this.timers.push(timer);
   }
 
   end(): void {

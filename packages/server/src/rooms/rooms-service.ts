@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DepartureReason, ErrorCode, IceServer, MediaState, ServerMessage } from '@videoapp/protocol';
 import type { Addressee, FrameSink, SignalBus } from '../bus/signal-bus.ts';
 import type { ServerConfig } from '../config.ts';
-import { roomTag, type Logger } from '../log.ts';
+import { type Logger, roomTag } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { readResumeToken, signResumeToken } from '../resume-token.ts';
 import type { MemberAddress, RoomStore } from '../store/room-store.ts';

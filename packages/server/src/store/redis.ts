@@ -1,5 +1,5 @@
-import { generateRoomId, type PeerInfo } from '@videoapp/protocol';
 import { randomBytes } from 'node:crypto';
+import { generateRoomId, type PeerInfo } from '@videoapp/protocol';
 import type { Redis } from '../redis/connection.ts';
 import { Script } from '../redis/connection.ts';
 import { KEY_PREFIX, keys } from '../redis/keys.ts';

@@ -46,6 +46,6 @@ export function objectIdentifier(dotted: string): Buffer {
 
 /** UTCTime up to 2049, GeneralizedTime after, as RFC 5280 asks. */
 export function time(date: Date): Buffer {
-  const iso = date.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z'; // YYYYMMDDHHMMSSZ
+  const iso = `${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`; // YYYYMMDDHHMMSSZ
   return date.getUTCFullYear() < 2050 ? element(0x17, Buffer.from(iso.slice(2), 'ascii')) : element(0x18, Buffer.from(iso, 'ascii'));
 }

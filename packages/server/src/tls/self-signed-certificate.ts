@@ -83,7 +83,7 @@ function ipv6Bytes(address: string): Buffer {
   const missing = 8 - groups(head).length - groups(tail).length;
   const all = [...groups(head), ...(address.includes('::') ? new Array<string>(missing).fill('0') : []), ...groups(tail)];
   const bytes = Buffer.alloc(16);
-  all.forEach((g, i) => bytes.writeUInt16BE(parseInt(g, 16), i * 2));
+  for (const [i, group] of all.entries()) bytes.writeUInt16BE(parseInt(group, 16), i * 2);
   return bytes;
 }
 

@@ -1,13 +1,13 @@
 import {
   assertNever,
   ClientMessage,
+  type ErrorCode,
   MAX_ERROR_MESSAGE_CHARS,
   MESSAGE_BURST_PER_SOCKET,
   MESSAGES_PER_SECOND_PER_SOCKET,
-  parse,
-  PROTOCOL_VERSION,
-  type ErrorCode,
   type MessageOf,
+  PROTOCOL_VERSION,
+  parse,
   type ServerMessage,
 } from '@videoapp/protocol';
 import type { Logger } from '../log.ts';
@@ -119,7 +119,10 @@ export class Connection implements SocketHandler, MemberSocket {
       case 'candidate':
         return this.onSignal(msg, frame);
       case 'media':
-        return this.inRoom(msg, (member) => this.deps.rooms.media(member, msg.media, msg.seq));
+        return this.inRoom(msg, async (member) => {
+          await this.deps.rooms.media(member, msg.media, msg.seq);
+          return undefined;
+        });
       case 'leave':
         return this.onLeave(msg);
       case 'lock':
@@ -194,7 +197,7 @@ export class Connection implements SocketHandler, MemberSocket {
     await this.deps.rooms.leave(member, msg.reason);
   }
 
-  private async inRoom(msg: Msg<'media' | 'lock'>, act: (member: Member) => Promise<Refusal | undefined | void>): Promise<void> {
+  private async inRoom(msg: Msg<'media' | 'lock'>, act: (member: Member) => Promise<Refusal | undefined>): Promise<void> {
     const member = this.memberFor(msg);
     if (!member) return;
     const refusal = await act(member);

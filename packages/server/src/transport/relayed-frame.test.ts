@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ClientMessage, parse, ServerMessage } from '@videoapp/protocol';
-import { relayedFrame } from './relayed-frame.ts';
 import { numbered } from '../bus/signal-bus.ts';
+import { relayedFrame } from './relayed-frame.ts';
 
 const offer = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\na="quoted" \\ \u00e9\r\n' };
 const candidate = { candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host', sdpMid: '0', sdpMLineIndex: 0 };

@@ -5,7 +5,7 @@ import type { ServerConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RoomsService } from '../rooms/rooms-service.ts';
-import { refuseUpgrade, WebSocketUpgrades, type UpgradeRefusal } from '../websocket/upgrade.ts';
+import { refuseUpgrade, type UpgradeRefusal, WebSocketUpgrades } from '../websocket/upgrade.ts';
 import { CLOSE, Connection } from './connection.ts';
 
 /**

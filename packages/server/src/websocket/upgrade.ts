@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MAX_MESSAGE_BYTES } from '@videoapp/protocol';
-import { WebSocketServer, type ServerOptions } from 'ws';
+import { type ServerOptions, WebSocketServer } from 'ws';
 import type { Socket, SocketHandler } from './socket.ts';
 import { WsSocket } from './ws-socket.ts';
 

@@ -58,7 +58,10 @@ describe('WsSocket over real sockets', () => {
   let port: number;
   const peers: Peer[] = [];
   const upgraded = new Set<Duplex>();
-  const nextPeer = async (before: number): Promise<Peer> => (await until('a connection', () => peers.length > before), peers[before]!);
+  const nextPeer = async (before: number): Promise<Peer> => {
+    await until('a connection', () => peers.length > before);
+    return peers[before]!;
+  };
   const openClient = async (): Promise<WebSocket> => {
     const client = new WebSocket(`ws://127.0.0.1:${port}/ws`);
     await new Promise((resolve, reject) => client.once('open', resolve).once('error', reject));

@@ -1,6 +1,6 @@
 // A `ws` WebSocket seen through our Socket interface, its events delivered to one SocketHandler.
 import { MAX_BUFFERED_BYTES_PER_SOCKET } from '@videoapp/protocol';
-import { WebSocket, type RawData } from 'ws';
+import { type RawData, WebSocket } from 'ws';
 import type { ProtocolProblem, Socket, SocketHandler } from './socket.ts';
 
 /** ws's code for a message over `maxPayload` (it closes with 1009); every other error it reports is a broken frame. */

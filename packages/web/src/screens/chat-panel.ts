@@ -1,5 +1,5 @@
-import { MAX_CHAT_CHARS } from '@videoapp/protocol';
 import type { Call, ChatSendError } from '@videoapp/client';
+import { MAX_CHAT_CHARS } from '@videoapp/protocol';
 import { h } from '../dom.ts';
 import type { RoomPanel } from './room-panels.ts';
 

@@ -1,6 +1,6 @@
 import { MAX_PASSCODE_CHARS, MIN_PASSCODE_CHARS, normalizeRoomId } from '@videoapp/protocol';
 import { createRoom } from '../api.ts';
-import { saveHostKey, type Screen } from '../app-context.ts';
+import { type Screen, saveHostKey } from '../app-context.ts';
 import { h } from '../dom.ts';
 import { describeProblem } from '../problems.ts';
 

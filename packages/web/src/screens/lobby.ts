@@ -1,11 +1,11 @@
 import { stopStream } from '@videoapp/client';
 import { MAX_PASSCODE_CHARS } from '@videoapp/protocol';
-import type { Route } from '../routes.ts';
 import { roomStatus } from '../api.ts';
-import { saveHideIp, saveName, savedHideIp, savedHostKey, savedName, type Screen } from '../app-context.ts';
+import { type Screen, savedHideIp, savedHostKey, savedName, saveHideIp, saveName } from '../app-context.ts';
 import { h } from '../dom.ts';
-import { listDevices, meterLevel, openLocalMedia, type DeviceChoice } from '../local-media.ts';
+import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
+import type { Route } from '../routes.ts';
 import { showProblem } from './problem.ts';
 import { shareBox } from './share-box.ts';
 
@@ -115,7 +115,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     const select = h('select', { id, name: kind });
     const current = (kind === 'videoinput' ? stream?.getVideoTracks() : stream?.getAudioTracks())?.[0]?.getSettings().deviceId;
     void listDevices(kind).then((devices) => {
-      devices.forEach((d, i) => select.append(h('option', { value: d.deviceId, selected: d.deviceId === current }, d.label || `${label} ${i + 1}`)));
+      for (const [i, d] of devices.entries()) select.append(h('option', { value: d.deviceId, selected: d.deviceId === current }, d.label || `${label} ${i + 1}`));
     });
     select.addEventListener('change', () => void switchDevice(kind, select.value));
     return h('div', { class: 'picker' }, h('label', { for: id }, label), select);

@@ -1,4 +1,4 @@
-import { peerStatus, type PeerStatus, type PeerView } from '@videoapp/client';
+import { type PeerStatus, type PeerView, peerStatus } from '@videoapp/client';
 import { h } from '../dom.ts';
 
 /** What a tile says under a person's name when their link is not simply flowing. */

@@ -97,7 +97,10 @@ export class RoomControls {
   private label(action: ControlAction, label: string, shortcut?: ShortcutAction): void {
     const button = this.button(action);
     button.setAttribute('aria-label', label);
-    if (!shortcut) return void (button.title = label);
+    if (!shortcut) {
+      button.title = label;
+      return;
+    }
     const keys = keysFor(shortcut);
     button.setAttribute('aria-keyshortcuts', keys);
     button.title = `${label} (${keys})`;

@@ -1,9 +1,9 @@
-import { Emitter, ScreenShare, stopStream, type Call } from '@videoapp/client';
+import { type Call, Emitter, ScreenShare, stopStream } from '@videoapp/client';
 import { canShareScreen, listDevices, openCamera, openMicrophone } from '../local-media.ts';
 
 interface RoomMediaEvents extends Record<string, unknown> {
   /** Tracks, devices or sharing changed: redraw. */
-  change: void;
+  change: undefined;
   /** Something went wrong that the person should hear about, in words. */
   notice: string;
 }

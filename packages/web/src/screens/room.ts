@@ -1,21 +1,21 @@
-import { Call, stopStream, type CallState, type PeerView } from '@videoapp/client';
+import { Call, type CallState, type PeerView, stopStream } from '@videoapp/client';
 import type { DepartureReason } from '@videoapp/protocol';
-import type { Route } from '../routes.ts';
-import { savedHideIp, savedHostKey, savedName, type JoinHandoff, type Screen } from '../app-context.ts';
+import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedName } from '../app-context.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { openLocalMedia } from '../local-media.ts';
+import type { Route } from '../routes.ts';
 import { keepScreenAwake } from '../wake-lock.ts';
 import { ChatPanel } from './chat-panel.ts';
 import { DevicePanel } from './device-panel.ts';
 import { showProblem } from './problem.ts';
 import { QualityPanel } from './quality-panel.ts';
-import { RoomControls, type ControlAction } from './room-controls.ts';
+import { RemoteTiles } from './remote-tiles.ts';
+import { type ControlAction, RoomControls } from './room-controls.ts';
 import { RoomMedia } from './room-media.ts';
 import { PanelHost } from './room-panels.ts';
-import { RemoteTiles } from './remote-tiles.ts';
 import { makeMovable } from './self-view.ts';
 import { shareBox } from './share-box.ts';
-import { shortcutFor, shortcutsPanel, type ShortcutAction } from './shortcuts.ts';
+import { type ShortcutAction, shortcutFor, shortcutsPanel } from './shortcuts.ts';
 
 /** How long a passing notice (a device unplugged, a failed switch) stays on screen. */
 const NOTICE_MS = 6_000;
