@@ -25,6 +25,11 @@ export class RedisServer {
     return server;
   }
 
+  get pid(): number {
+    if (this.child?.pid === undefined) throw new Error('redis-server not started');
+    return this.child.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
