@@ -7,6 +7,8 @@ import { startTestServer } from './test-server.ts';
 export interface Deployment {
   /** Where the first and the second client of a pair connect: the same process, or two different ones. */
   urls: [string, string];
+  /** The first process's port, for tests that speak raw TCP to it. */
+  port: number;
   close(): Promise<void>;
 }
 
@@ -22,7 +24,7 @@ export const ONE_PROCESS: DeploymentKind = {
   skip: false,
   async start(overrides) {
     const server = await startTestServer(overrides);
-    return { urls: [server.url, server.url], close: () => server.close() };
+    return { urls: [server.url, server.url], port: server.port, close: () => server.close() };
   },
 };
 
@@ -35,6 +37,7 @@ export const TWO_PROCESSES: DeploymentKind = {
     const servers = [await startTestServer(settings), await startTestServer(settings)];
     return {
       urls: [servers[0]!.url, servers[1]!.url],
+      port: servers[0]!.port,
       async close() {
         for (const server of servers) await server.close();
         await redis.close();

@@ -98,10 +98,10 @@ export function defaultConfig(): ServerConfig {
 
 /** Log levels a person may choose; `silent` turns logging off. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+/** Longest TURN credential lifetime accepted: a week; longer-lived credentials are close to the static password they replace. */
+export const MAX_TURN_TTL_SECONDS = 7 * 86_400;
 /** Shortest RESUME_SECRET accepted: it signs tokens that give back a place in a room. */
 export const MIN_RESUME_SECRET_CHARS = 16;
-/** Shortest TURN credential lifetime worth issuing: an ICE restart must fit inside it. */
-export const MIN_TURN_TTL_SECONDS = 60;
 
 /**
  * Each setting: its environment variable, its flag, and how to read and check
@@ -124,7 +124,7 @@ const SETTINGS: Setting[] = [
   { env: 'STUN_URLS', flag: 'stun-urls', apply: (c, v) => (c.stunUrls = urls(v, ['stun:', 'stuns:'])) },
   { env: 'TURN_URLS', flag: 'turn-urls', apply: (c, v) => (c.turn = { ...turnOf(c), urls: urls(v, ['turn:', 'turns:']) }) },
   { env: 'TURN_SECRET', flag: 'turn-secret', apply: (c, v) => (c.turn = { ...turnOf(c), secret: v }) },
-  { env: 'TURN_TTL_SECONDS', flag: 'turn-ttl', apply: (c, v) => (c.turn = { ...turnOf(c), ttlSeconds: wholeNumber(v, MIN_TURN_TTL_SECONDS, 7 * 86_400) }) },
+  { env: 'TURN_TTL_SECONDS', flag: 'turn-ttl', apply: (c, v) => (c.turn = { ...turnOf(c), ttlSeconds: wholeNumber(v, 1, MAX_TURN_TTL_SECONDS) }) },
   { env: 'RESUME_SECRET', flag: 'resume-secret', apply: (c, v) => (c.resumeSecret = atLeast(v, MIN_RESUME_SECRET_CHARS)) },
   { env: 'LOG_LEVEL', flag: 'log-level', apply: (c, v) => (c.logLevel = oneOf(v, LOG_LEVELS)) },
   { env: 'HTTPS', flag: 'https', bare: 'on', apply: (c, v) => (c.https = toSwitch(v) ? (c.https.kind === 'off' ? { kind: 'self-signed' } : c.https) : { kind: 'off' }) },
