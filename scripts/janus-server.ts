@@ -5,7 +5,7 @@
 // Janus tests, so both run the same setup. deploy/janus/ holds the production
 // configuration an operator fills in; tests/integration/janus-deploy-config.test.ts
 // checks it loads the same libraries and runs.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -2,8 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { MAX_SFU_ROOM_PEERS } from '@videoapp/protocol';
 import Janode, { type Connection, type Handle, type Session } from 'janode';
 import VideoRoomPlugin, { type JanusStream, type PublisherInfo, type VideoRoomHandle } from 'janode/plugins/videoroom';
-import { roomTag, type Logger } from '../log.ts';
-import { type FeedId, type SfuAdapter, type SfuCandidate, SfuError, type SfuErrorCode, type SfuEvent, type SfuPublication, type SfuPublisher, type SfuRoom, type SfuStream, type SfuSubscription } from './sfu-adapter.ts';
+import { type Logger, roomTag } from '../log.ts';
+import {
+  type FeedId,
+  type SfuAdapter,
+  type SfuCandidate,
+  SfuError,
+  type SfuErrorCode,
+  type SfuEvent,
+  type SfuPublication,
+  type SfuPublisher,
+  type SfuRoom,
+  type SfuStream,
+  type SfuSubscription,
+} from './sfu-adapter.ts';
 
 /** Where Janus's WebSocket API is and the secrets it asks for (JANUS_URL, JANUS_API_SECRET, JANUS_ADMIN_KEY). */
 export interface JanusSettings {
@@ -57,10 +69,7 @@ const JANUS_ERRORS: Record<number, SfuErrorCode> = {
 Janode.Logger.setLevel('none');
 
 /** The connection to Janus, as one explicit state. */
-type Link =
-  | { state: 'up'; connection: Connection; session: Session; manager: VideoRoomHandle }
-  | { state: 'down'; reason: string; retry: NodeJS.Timeout; attempt: number }
-  | { state: 'closed' };
+type Link = { state: 'up'; connection: Connection; session: Session; manager: VideoRoomHandle } | { state: 'down'; reason: string; retry: NodeJS.Timeout; attempt: number } | { state: 'closed' };
 
 /** What the adapter keeps for one SFU room; none of it leaves the adapter. */
 interface JanusRoom {
