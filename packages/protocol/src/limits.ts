@@ -30,6 +30,13 @@ export const MAX_CHAT_CHARS = 2000;
  * outgoing streams) is what a phone can carry.
  */
 export const MAX_ROOM_PEERS = 4;
+/**
+ * People in one room whose media goes through the SFU (Janus): each sends one
+ * stream (with simulcast layers) whatever the room's size, so the limit is the
+ * subscribers' downlink and the SFU's forwarding. Not yet in force: rooms still
+ * use the mesh and MAX_ROOM_PEERS (issue 13).
+ */
+export const MAX_SFU_ROOM_PEERS = 25;
 
 /** How often each end sends a heartbeat, and how long silence may last before the socket counts as dead. */
 export const HEARTBEAT_INTERVAL_MS = 2_000;

@@ -47,3 +47,15 @@ test('flags are parsed strictly: an unknown flag, a flag without its value, or a
   assert.throws(() => readConfig({}, ['8080']), /8080/);
   assert.equal(readConfig({ PORT: '1' }, ['--port=2']).port, 2, 'a flag wins over the environment');
 });
+
+test('Janus (SFU groundwork) takes a ws:// or wss:// URL and both secrets, all three or none', () => {
+  assert.equal(readConfig({}, []).sfu, undefined, 'no SFU unless configured');
+  const janus = { JANUS_URL: 'ws://127.0.0.1:8188', JANUS_API_SECRET: 'api-secret', JANUS_ADMIN_KEY: 'admin-key' };
+  assert.deepEqual(readConfig(janus, []).sfu, { url: 'ws://127.0.0.1:8188', apiSecret: 'api-secret', adminKey: 'admin-key' });
+  assert.deepEqual(readConfig({}, ['--janus-url', 'wss://janus.internal/ws', '--janus-api-secret=a', '--janus-admin-key', 'k']).sfu, { url: 'wss://janus.internal/ws', apiSecret: 'a', adminKey: 'k' });
+  assert.throws(() => readConfig({ ...janus, JANUS_URL: 'http://127.0.0.1:8088/janus' }, []), /^Error: JANUS_URL \(--janus-url\) must be Janus's WebSocket API as a ws:\/\/ or wss:\/\/ URL/);
+  assert.throws(() => readConfig({ ...janus, JANUS_URL: '127.0.0.1:8188' }, []), /JANUS_URL/);
+  assert.throws(() => readConfig({ JANUS_URL: 'ws://127.0.0.1:8188' }, []), /Janus needs all three of JANUS_URL, JANUS_API_SECRET and JANUS_ADMIN_KEY \(missing: JANUS_API_SECRET, JANUS_ADMIN_KEY\)/);
+  assert.throws(() => readConfig({ JANUS_API_SECRET: 's', JANUS_ADMIN_KEY: 'k' }, []), /missing: JANUS_URL\)/);
+  assert.throws(() => readConfig(janus, ['--janus-api-secret=']), /missing: JANUS_API_SECRET\)/, 'an empty secret counts as none');
+});

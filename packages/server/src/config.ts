@@ -59,6 +59,18 @@ export interface ServerConfig {
   trustedProxies: string[];
   /** Keep rooms and deliver signaling through Redis (several processes share rooms); in memory when unset. */
   redisUrl: string | undefined;
+  /**
+   * The Janus SFU our server drives (its WebSocket API and secrets), or none.
+   * SFU groundwork: read and checked, but rooms still use the mesh (issue 13).
+   */
+  sfu: SfuSettings | undefined;
+}
+
+/** JANUS_URL, JANUS_API_SECRET and JANUS_ADMIN_KEY: all three, or none. */
+export interface SfuSettings {
+  url: string;
+  apiSecret: string;
+  adminKey: string;
 }
 
 /** Defaults for the two timeouts that drop connections which never finish saying who they are. */
@@ -93,6 +105,7 @@ export function defaultConfig(): ServerConfig {
     dataDir: join(homedir(), '.videoapp'),
     trustedProxies: [],
     redisUrl: undefined,
+    sfu: undefined,
   };
 }
 
@@ -132,6 +145,9 @@ const SETTINGS: Setting[] = [
   { env: 'TLS_KEY', flag: 'tls-key', apply: (c, v) => (c.https = { kind: 'given', certFile: c.https.kind === 'given' ? c.https.certFile : '', keyFile: v }) },
   { env: 'RESUME_GRACE_MS', flag: 'resume-grace', apply: (c, v) => (c.resumeGraceMs = wholeNumber(v, 1_000, 600_000)) },
   { env: 'REDIS_URL', flag: 'redis-url', apply: (c, v) => (c.redisUrl = redisUrl(v)) },
+  { env: 'JANUS_URL', flag: 'janus-url', apply: (c, v) => (c.sfu = { ...sfuOf(c), url: janusUrl(v) }) },
+  { env: 'JANUS_API_SECRET', flag: 'janus-api-secret', apply: (c, v) => (c.sfu = { ...sfuOf(c), apiSecret: v }) },
+  { env: 'JANUS_ADMIN_KEY', flag: 'janus-admin-key', apply: (c, v) => (c.sfu = { ...sfuOf(c), adminKey: v }) },
   { env: 'DATA_DIR', flag: 'data-dir', apply: (c, v) => (c.dataDir = v) },
   { env: 'EMPTY_ROOM_TTL_MS', flag: 'empty-room-ttl', apply: (c, v) => (c.emptyRoomTtlMs = wholeNumber(v, 1_000, 7 * 86_400_000)) },
   { env: 'SOCKETS_PER_ADDRESS', flag: 'sockets-per-address', apply: (c, v) => (c.socketsPerAddress = wholeNumber(v, 1)) },
@@ -147,6 +163,7 @@ const list = (v: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 const turnOf = (c: ServerConfig): TurnSettings => c.turn ?? { urls: [], secret: '', ttlSeconds: 3600 };
+const sfuOf = (c: ServerConfig): SfuSettings => c.sfu ?? { url: '', apiSecret: '', adminKey: '' };
 
 function toSwitch(value: string): boolean {
   if (/^(on|true|yes|1)$/i.test(value)) return true;
@@ -175,6 +192,17 @@ function urls(value: string, schemes: string[]): string[] {
   const wrong = given.find((u) => !schemes.some((scheme) => u.startsWith(scheme)));
   if (wrong !== undefined) throw new Error(`must be comma-separated ${schemes.join(' or ')} URLs, got "${wrong}"`);
   return given;
+}
+
+function janusUrl(value: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.protocol !== 'ws:' && parsed?.protocol !== 'wss:') throw new Error(`must be Janus's WebSocket API as a ws:// or wss:// URL, e.g. ws://127.0.0.1:8188, got "${value}"`);
+  return value;
 }
 
 function redisUrl(value: string): string {
@@ -226,6 +254,10 @@ export function readConfig(env: NodeJS.ProcessEnv, argv: string[]): ServerConfig
   }
   if (config.turn && (!config.turn.secret || config.turn.urls.length === 0)) {
     throw new Error('TURN needs both TURN_URLS and TURN_SECRET');
+  }
+  if (config.sfu && (!config.sfu.url || !config.sfu.apiSecret || !config.sfu.adminKey)) {
+    const absent = [['JANUS_URL', config.sfu.url], ['JANUS_API_SECRET', config.sfu.apiSecret], ['JANUS_ADMIN_KEY', config.sfu.adminKey]].filter(([, v]) => !v).map(([name]) => name);
+    throw new Error(`Janus needs all three of JANUS_URL, JANUS_API_SECRET and JANUS_ADMIN_KEY (missing: ${absent.join(', ')})`);
   }
   return config;
 }

@@ -10,6 +10,8 @@ import { RedisRateLimits } from './redis/rate-limits.ts';
 import type { EndedSessionLog } from './rooms/ended-sessions.ts';
 import { EndedSessions } from './rooms/ended-sessions-file.ts';
 import { type LimitsPerMinute, MemoryRateLimits, type RateLimits } from './rooms/rate-limits.ts';
+import { JanusAdapter } from './sfu/janus.ts';
+import type { SfuAdapter } from './sfu/sfu-adapter.ts';
 import { MemoryRoomStore } from './store/memory.ts';
 import { RedisRoomStore } from './store/redis.ts';
 import type { RoomStore } from './store/room-store.ts';
@@ -21,6 +23,12 @@ export interface RoomServices {
   limits: RateLimits;
   ended: EndedSessionLog;
   processId: string;
+  /**
+   * The SFU, when JANUS_URL is set: connected (and its secrets checked) at
+   * start, so a wrong setting stops the server. Groundwork: the rooms service
+   * does not use it yet; rooms still use the mesh (issue 13).
+   */
+  sfu: SfuAdapter | undefined;
   close(): Promise<void>;
 }
 
@@ -36,7 +44,8 @@ export function limitsPerMinute(config: ServerConfig): LimitsPerMinute {
 /** In memory unless REDIS_URL is set. `ended` (without Redis) defaults to memory only; main.ts passes one kept on disk. */
 export async function roomServices(config: ServerConfig, log: Logger, ended?: EndedSessionLog): Promise<RoomServices> {
   const processId = randomBytes(6).toString('hex');
-  if (config.redisUrl) return redisServices(config.redisUrl, config, log, processId);
+  const sfu = config.sfu ? await JanusAdapter.connect(config.sfu, log) : undefined;
+  if (config.redisUrl) return redisServices(config.redisUrl, config, log, processId, sfu);
   const store = new MemoryRoomStore({ capacity: config.roomCapacity, emptyRoomTtlMs: config.emptyRoomTtlMs });
   const bus = new MemorySignalBus(store);
   return {
@@ -45,14 +54,16 @@ export async function roomServices(config: ServerConfig, log: Logger, ended?: En
     limits: new MemoryRateLimits(limitsPerMinute(config)),
     ended: ended ?? EndedSessions.inMemory(config.resumeTokenLifetimeMs),
     processId,
+    sfu,
     async close() {
+      await sfu?.close();
       await bus.close();
       await store.close();
     },
   };
 }
 
-async function redisServices(url: string, config: ServerConfig, log: Logger, processId: string): Promise<RoomServices> {
+async function redisServices(url: string, config: ServerConfig, log: Logger, processId: string, sfu: SfuAdapter | undefined): Promise<RoomServices> {
   const redis = await connectRedis(url, log, 'commands');
   const subscriber = await connectRedis(url, log, 'subscriber');
   const store = new RedisRoomStore(redis, { capacity: config.roomCapacity, emptyRoomTtlMs: config.emptyRoomTtlMs });
@@ -65,7 +76,9 @@ async function redisServices(url: string, config: ServerConfig, log: Logger, pro
     limits: new RedisRateLimits(redis, limitsPerMinute(config)),
     ended: new RedisEndedSessions(redis, config.resumeTokenLifetimeMs),
     processId,
+    sfu,
     async close() {
+      await sfu?.close().catch(() => undefined);
       await bus.close().catch(() => undefined);
       // Whatever is still queued for Redis is given up: the process is going.
       subscriber.destroy();

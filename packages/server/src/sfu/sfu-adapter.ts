@@ -1,0 +1,122 @@
+/**
+ * What the rooms service needs from a Selective Forwarding Unit, free of any
+ * one SFU's API (janus.ts implements it over Janus's VideoRoom). Everything
+ * here may be handed on to a browser: SDP, feed ids, display names. Secrets the
+ * SFU needs (API secret, admin key, per-room secrets) stay inside the adapter.
+ */
+
+/** An SFU room, made for one of our rooms. */
+export interface SfuRoom {
+  /** Our room's id (never sent to the SFU, which knows the room by its own id). */
+  readonly roomId: string;
+}
+
+/** A publisher's stream in the SFU: what a subscriber asks for. */
+export type FeedId = number;
+
+/** One media stream of a feed, as the SFU describes it. */
+export interface SfuStream {
+  /** The stream's m-line id in the publisher's SDP. */
+  mid: string;
+  kind: 'audio' | 'video' | 'data';
+  codec?: string;
+  /** The publisher sends several layers (simulcast) a subscriber can choose from. */
+  simulcast: boolean;
+}
+
+/** A publisher as the SFU announces it to the room. */
+export interface SfuPublisher {
+  feedId: FeedId;
+  displayName: string;
+  streams: SfuStream[];
+}
+
+/** An ICE candidate from a browser, or null once it has gathered them all. */
+export type SfuCandidate = { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null;
+
+/** One person's upload: a publishing connection to the SFU. */
+export interface SfuPublication {
+  readonly room: SfuRoom;
+  readonly feedId: FeedId;
+  /** The SFU's answer to the publisher's offer. */
+  readonly answerSdp: string;
+  trickle(candidate: SfuCandidate): Promise<void>;
+  /** Stops publishing and leaves the SFU room (others hear `publisher-left`). */
+  leave(): Promise<void>;
+}
+
+/** One person's download: a subscribing connection carrying the feeds asked for. */
+export interface SfuSubscription {
+  readonly room: SfuRoom;
+  readonly feeds: readonly FeedId[];
+  /** The SFU's offer, to be answered by the subscriber's browser. */
+  readonly offerSdp: string;
+  /** Hands the browser's answer to the SFU, which then starts forwarding. */
+  start(answerSdp: string): Promise<void>;
+  trickle(candidate: SfuCandidate): Promise<void>;
+  leave(): Promise<void>;
+}
+
+/** What happens in the SFU without being asked: the rooms service turns these into our protocol's messages. */
+export type SfuEvent =
+  /** A publisher's media reached the SFU: others may subscribe to it now. */
+  | { type: 'publisher-joined'; roomId: string; publisher: SfuPublisher }
+  /** A known publisher renegotiated (a stream added or removed) or changed its name. */
+  | { type: 'publisher-changed'; roomId: string; publisher: SfuPublisher }
+  | { type: 'publisher-left'; roomId: string; feedId: FeedId }
+  /** Voice activity from the SFU's audio levels (for the active speaker). */
+  | { type: 'publisher-talking'; roomId: string; feedId: FeedId; talking: boolean }
+  /** The SFU room is gone (the connection to the SFU was lost, or it was destroyed from outside): make a new one. */
+  | { type: 'room-lost'; roomId: string }
+  /** The connection to the SFU dropped; the adapter reconnects on its own. */
+  | { type: 'sfu-down'; reason: string }
+  /** Connected again, holding no rooms: every room must be made again and its people publish anew. */
+  | { type: 'sfu-up' };
+
+export type SfuEventType = SfuEvent['type'];
+
+/** Why an SFU operation failed, for the rooms service to decide what a client hears. */
+export type SfuErrorCode =
+  /** Not connected to the SFU right now (it is reconnecting), or closed. */
+  | 'sfu-unavailable'
+  /** The SFU did not answer within its time. */
+  | 'sfu-timeout'
+  /** The SFU room no longer exists. */
+  | 'room-gone'
+  /** The SFU room has as many publishers as it takes. */
+  | 'room-full'
+  /** The feed asked for is not being published (any more). */
+  | 'feed-gone'
+  /** The SFU refused the SDP it was given. */
+  | 'bad-sdp'
+  /** Anything else the SFU refused; the message says what. */
+  | 'sfu-refused';
+
+export class SfuError extends Error {
+  override readonly name = 'SfuError';
+
+  constructor(
+    readonly code: SfuErrorCode,
+    message: string,
+    /** The SFU's own error number, where it gave one. */
+    readonly sfuCode?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Creates and destroys SFU rooms and negotiates each person's publishing and
+ * subscribing connection. One adapter serves every room of a server process.
+ */
+export interface SfuAdapter {
+  createRoom(roomId: string): Promise<SfuRoom>;
+  /** Ends the SFU room: every connection in it closes. Destroying a room already gone succeeds. */
+  destroyRoom(room: SfuRoom): Promise<void>;
+  publish(room: SfuRoom, displayName: string, offerSdp: string): Promise<SfuPublication>;
+  subscribe(room: SfuRoom, feeds: readonly FeedId[]): Promise<SfuSubscription>;
+  /** `listener` hears every event; the returned function stops that. */
+  onEvent(listener: (event: SfuEvent) => void): () => void;
+  /** Destroys the rooms it made and disconnects; later calls fail with `sfu-unavailable`. */
+  close(): Promise<void>;
+}
