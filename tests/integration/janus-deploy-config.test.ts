@@ -23,7 +23,11 @@ test('the production Janus configuration ships no secret: each one is left to fi
   assert.equal(settingIn(core, 'admin_secret'), 'FILL IN');
   assert.equal(settingIn(read('janus.plugin.videoroom.jcfg'), 'admin_key'), 'FILL IN');
   assert.match(settingIn(read('janus.transport.websockets.jcfg'), 'ws_ip') ?? '', /^FILL IN/);
-  const settings = readdirSync(DEPLOY_FOLDER).flatMap((name) => read(name).split('\n').filter((line) => !line.trim().startsWith('#')));
+  const settings = readdirSync(DEPLOY_FOLDER).flatMap((name) =>
+    read(name)
+      .split('\n')
+      .filter((line) => !line.trim().startsWith('#')),
+  );
   assert.ok(!settings.some((line) => line.includes('janusoverlord')), "Debian's public admin_secret is set nowhere");
 });
 

@@ -256,7 +256,13 @@ export function readConfig(env: NodeJS.ProcessEnv, argv: string[]): ServerConfig
     throw new Error('TURN needs both TURN_URLS and TURN_SECRET');
   }
   if (config.sfu && (!config.sfu.url || !config.sfu.apiSecret || !config.sfu.adminKey)) {
-    const absent = [['JANUS_URL', config.sfu.url], ['JANUS_API_SECRET', config.sfu.apiSecret], ['JANUS_ADMIN_KEY', config.sfu.adminKey]].filter(([, v]) => !v).map(([name]) => name);
+    const absent = [
+      ['JANUS_URL', config.sfu.url],
+      ['JANUS_API_SECRET', config.sfu.apiSecret],
+      ['JANUS_ADMIN_KEY', config.sfu.adminKey],
+    ]
+      .filter(([, v]) => !v)
+      .map(([name]) => name);
     throw new Error(`Janus needs all three of JANUS_URL, JANUS_API_SECRET and JANUS_ADMIN_KEY (missing: ${absent.join(', ')})`);
   }
   return config;
