@@ -70,7 +70,7 @@ export class Connection implements SocketHandler {
     this.socket.send(JSON.stringify(message));
   }
 
-  sendFrame(frame: string): void {
+  sendFrame(frame: string | Buffer): void {
     this.socket.send(frame);
   }
 

@@ -41,7 +41,7 @@ describe('relayedFrame', () => {
     const relayed = relayedFrame(frame, 'description', { to: 'b0b', seq: 7 }, 'a11ce');
     assert.ok(relayed);
     const sent: string[] = [];
-    new Session('b0b', 'Bob', 'room', { sendFrame: (f) => sent.push(f) }).deliver(relayed);
+    new Session('b0b', 'Bob', 'room', { sendFrame: (f) => sent.push(f.toString()) }).deliver(relayed);
     const received = JSON.parse(sent[0]!) as { seq: number };
     assert.equal(received.seq, 1, "the receiver sees the server's number");
     assert.equal(parse(ServerMessage, received).ok, true);

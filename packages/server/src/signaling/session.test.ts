@@ -5,7 +5,7 @@ import { MAX_UNACKED_FRAMES, Session, type FrameSink } from './session.ts';
 /** A socket that records what the session sends on it, as the numbers the frames carry. */
 function recordingSink(): FrameSink & { seqs: number[] } {
   const seqs: number[] = [];
-  return { seqs, sendFrame: (frame) => seqs.push((JSON.parse(frame) as { seq: number }).seq) };
+  return { seqs, sendFrame: (frame) => seqs.push((JSON.parse(frame.toString()) as { seq: number }).seq) };
 }
 
 function sessionWith(frames: number, sink: FrameSink = recordingSink()): Session {
@@ -17,7 +17,7 @@ function sessionWith(frames: number, sink: FrameSink = recordingSink()): Session
 describe('Session', () => {
   test('frames are numbered from 1, with the number as the last key', () => {
     const sent: string[] = [];
-    const session = sessionWith(2, { sendFrame: (f) => sent.push(f) });
+    const session = sessionWith(2, { sendFrame: (f) => sent.push(f.toString()) });
     assert.deepEqual(sent.map((f) => (JSON.parse(f) as { seq: number }).seq), [1, 2]);
     assert.match(sent[1]!, /,"seq":2}$/);
     assert.equal(session.isAway, false);

@@ -10,7 +10,8 @@ import type { Member } from '../registry/room-registry.ts';
 export const MAX_UNACKED_FRAMES = 256;
 
 export interface FrameSink {
-  sendFrame(frame: string): void;
+  /** Sends one text message: a string, or its UTF-8 bytes. */
+  sendFrame(frame: string | Buffer): void;
 }
 
 /**
@@ -30,8 +31,12 @@ export class Session implements Member {
   private repeatTimer: NodeJS.Timeout | undefined;
   private candidatesSent: Map<string, number> | undefined;
   private sentSeq = 0;
-  /** Frames not yet acknowledged, oldest first: they carry the numbers sentSeq - length + 1 … sentSeq. */
-  private unacked: string[] | undefined;
+  /**
+   * Frames not yet acknowledged, oldest first: they carry the numbers sentSeq - length + 1 … sentSeq.
+   * Kept encoded, outside the JS heap: under load thousands of frames wait for their acknowledgement
+   * at any moment, and as strings every young-generation collection copied them.
+   */
+  private unacked: Buffer[] | undefined;
   /** The last numbered client message taken. */
   receivedSeq = 0;
 
@@ -62,7 +67,7 @@ export class Session implements Member {
    */
   deliver(frame: string): void {
     const seq = ++this.sentSeq;
-    const numbered = `${frame.slice(0, -1)},"seq":${seq}}`;
+    const numbered = Buffer.from(`${frame.slice(0, -1)},"seq":${seq}}`);
     const unacked = (this.unacked ??= []);
     unacked.push(numbered);
     if (unacked.length > MAX_UNACKED_FRAMES) unacked.shift();

@@ -2,8 +2,8 @@
 
 /** The narrow view of a WebSocket a connection needs, so it can be tested without one. */
 export interface Socket {
-  /** Sends one text message; dropped once the socket is closing. */
-  send(text: string): void;
+  /** Sends one text message, given as a string or as its UTF-8 bytes; dropped once the socket is closing. */
+  send(text: string | Buffer): void;
   /** Starts the closing handshake; a peer that does not answer is dropped after CLOSE_TIMEOUT_MS. */
   close(code: number, reason: string): void;
   /** Drops the connection at once, without a closing handshake. */

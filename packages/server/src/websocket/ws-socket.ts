@@ -6,6 +6,9 @@ import type { ProtocolProblem, Socket, SocketHandler } from './socket.ts';
 /** ws's code for a message over `maxPayload` (it closes with 1009); every other error it reports is a broken frame. */
 const MESSAGE_TOO_LARGE_ERROR = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 
+/** Bytes we send are always a text message's UTF-8. */
+const TEXT_MESSAGE = { binary: false };
+
 // A WebSocket finds its adapter through this property, so the listeners below are shared by all sockets rather than closures per socket.
 const adapter = Symbol('ws-socket');
 type AdoptedWebSocket = WebSocket & { [adapter]: WsSocket };
@@ -28,9 +31,9 @@ export class WsSocket implements Socket {
     ws.on('close', onClose);
   }
 
-  send(text: string): void {
+  send(text: string | Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(text);
+    this.ws.send(text, TEXT_MESSAGE);
     // A peer that stops reading must not grow our memory without bound: what the kernel will not take yet waits in our process.
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES_PER_SOCKET) this.ws.terminate();
   }
