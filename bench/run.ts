@@ -7,6 +7,10 @@
  *   npm run bench             the full run (about 10 minutes)
  *   npm run bench -- --quick  a smoke run with small counts (figures not meaningful)
  *
+ * BENCH_BASELINE=<dir> adds "VideoApp before" to the signaling rounds: the
+ * server of an older checkout in <dir> (see buildBaseline), measured in the
+ * same run as ours, described in the table by BENCH_BASELINE_LABEL.
+ *
  * What each side does is documented where it is done: bench/join/page.ts,
  * bench/signaling/{wires,generator,server-process,bare-relay}.ts, bench/page-weight.ts.
  */
@@ -17,7 +21,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_PATH } from '../tests/support/browsers.ts';
 import { bothSides, type JoinPlan, runJoin } from './join/run.ts';
 import { measurePageWeight } from './page-weight.ts';
-import { buildProcesses, FULL_PLAN, GENERATOR_CORE, runSignaling, SERVER_CORE, type SignalingPlan } from './signaling/run.ts';
+import { BASELINE, buildBaseline, buildProcesses, COMPARED, FULL_PLAN, GENERATOR_CORE, runSignaling, SERVER_CORE, type SignalingPlan } from './signaling/run.ts';
 import { markdownTable, ratio, round, summarize, table } from './stats.ts';
 
 /** The whole run is cut off past this, whatever it is doing. */
@@ -48,7 +52,13 @@ const joins = await runJoin(joinPlan, log);
 
 log(`Signaling capacity (server on core ${SERVER_CORE}, load generator on core ${GENERATOR_CORE})`);
 await buildProcesses();
-const signaling = await runSignaling(signalingPlan, log);
+const baselineDir = process.env.BENCH_BASELINE;
+const baselineLabel = process.env.BENCH_BASELINE_LABEL ?? baselineDir ?? '';
+if (baselineDir) await buildBaseline(baselineDir);
+const contenders = baselineDir ? [...COMPARED, BASELINE] : COMPARED;
+const signaling = await runSignaling(signalingPlan, contenders, log);
+/** The signaling contenders as the tables list them: ours beside the one it replaced, the floor first. */
+const signalingKinds = ['bare', 'videoapp', ...(baselineDir ? [BASELINE.name] : []), 'peerjs'];
 
 // ---- the table ---------------------------------------------------------------
 
@@ -76,7 +86,13 @@ const p99 = (k: string) => sig[k]!.latency.map((r) => r.p99Ms);
 const cpuPerMessage = (k: string) => sig[k]!.latency.map((r) => (r.serverCpu * 1e6) / r.deliveredPerSecond);
 const kb = (k: string) => sig[k]!.memory!.perClientBytes / 1024;
 const heapKb = (k: string) => sig[k]!.memory!.heapPerClientBytes / 1024;
-const label: Record<string, string> = { floor: 'floor (2 RTCPeerConnections)', videoapp: 'VideoApp', peerjs: 'PeerJS', bare: 'bare ws relay (floor)' };
+const label: Record<string, string> = {
+  floor: 'floor (2 RTCPeerConnections)',
+  videoapp: 'VideoApp',
+  peerjs: 'PeerJS',
+  bare: 'bare ws relay (floor)',
+  [BASELINE.name]: `VideoApp before (${baselineLabel})`,
+};
 
 const joinRows = [
   ['join → first frame, both sides (ms)', 'median', 'p90', 'min', 'max', 'caller side median', 'callee side median'],
@@ -101,7 +117,7 @@ const signalingRows = [
     'RSS KB / idle client',
     'heap KB / idle client',
   ],
-  ...(['bare', 'videoapp', 'peerjs'] as const).map((k) => [
+  ...signalingKinds.map((k) => [
     label[k]!,
     spread(relayed(k), true),
     spread(perCpu(k), true),
@@ -118,6 +134,8 @@ const topP99 = (k: string) => best(p99(k), false);
 const vs = (a: number, b: number, target: string, met: boolean) => [ratio(a, b), target, met ? 'yes' : 'NO'];
 const joinVsFloor = join.videoapp.median / join.floor.median;
 const joinVsPeer = join.videoapp.median / join.peerjs.median;
+/** A ratio row for the baseline server, when this run measured one. */
+const beforeRow = (name: string, measured: () => string) => (baselineDir ? [[name, measured(), '', '']] : []);
 const ratioRows = [
   ['ratio', 'measured', 'target', 'met'],
   ['join median: VideoApp / floor', ...vs(join.videoapp.median, join.floor.median, '≤ 1.5× (stretch 1.2×)', joinVsFloor <= 1.5)],
@@ -125,6 +143,7 @@ const ratioRows = [
   ['join median: VideoApp / PeerJS', ...vs(join.videoapp.median, join.peerjs.median, '≤ 0.6×', joinVsPeer <= 0.6)],
   ['join p90: VideoApp / PeerJS', ratio(join.videoapp.p90, join.peerjs.p90), '', ''],
   ['relayed msg/s: VideoApp / bare relay', ...vs(topRelayed('videoapp'), topRelayed('bare'), '≥ 1.0×', topRelayed('videoapp') >= topRelayed('bare'))],
+  ...beforeRow('relayed msg/s: VideoApp before / bare relay', () => ratio(topRelayed(BASELINE.name), topRelayed('bare'))),
   ['relayed msg/s: VideoApp / PeerJS', ratio(topRelayed('videoapp'), topRelayed('peerjs')), '(≈ 1.5×)', ''],
   ['msg per server CPU-s: VideoApp / bare relay', ratio(best(perCpu('videoapp'), true), best(perCpu('bare'), true)), '', ''],
   [
@@ -133,10 +152,14 @@ const ratioRows = [
     '(lower is better)',
     '',
   ],
+  ...beforeRow(`server CPU per message at ${signalingPlan.latencyRate / 1000}k msg/s: VideoApp before / bare relay`, () =>
+    ratio(best(cpuPerMessage(BASELINE.name), false), best(cpuPerMessage('bare'), false)),
+  ),
   [`server CPU per message at ${signalingPlan.latencyRate / 1000}k msg/s: VideoApp / PeerJS`, ratio(best(cpuPerMessage('videoapp'), false), best(cpuPerMessage('peerjs'), false)), '', ''],
   ['p99 latency: VideoApp / PeerJS', ...vs(topP99('videoapp'), topP99('peerjs'), '≤ 1.0×', topP99('videoapp') <= topP99('peerjs'))],
   ['p99 latency: VideoApp / bare relay', ratio(topP99('videoapp'), topP99('bare')), '', ''],
-  ['RSS per idle client: VideoApp / bare relay', ...vs(kb('videoapp'), kb('bare'), '≤ 1.1×', kb('videoapp') <= 1.1 * kb('bare'))],
+  ['RSS per idle client: VideoApp / bare relay', ...vs(kb('videoapp'), kb('bare'), '≤ 1.3× (issue 11)', kb('videoapp') <= 1.3 * kb('bare'))],
+  ...beforeRow('RSS per idle client: VideoApp before / bare relay', () => ratio(kb(BASELINE.name), kb('bare'))),
   ['RSS per idle client: VideoApp / PeerJS', ratio(kb('videoapp'), kb('peerjs')), '(≈ 0.85×)', ''],
   [
     'first page JS+CSS gz: VideoApp / PeerJS client',
@@ -146,13 +169,13 @@ const ratioRows = [
 const generatorNote =
   `Generator check: the raw-forward relay (no JSON) reached ${round(signaling.headroom.relayedPerSecond)} msg/s with the generator at ` +
   `${round(signaling.headroom.generatorCpu * 100)}% of its core; in each side's best round the servers ran at ` +
-  (['bare', 'videoapp', 'peerjs'] as const).map((k) => `${k} ${round(bestRound(k).serverCpu * 100)}%`).join(', ') +
+  signalingKinds.map((k) => `${k} ${round(bestRound(k).serverCpu * 100)}%`).join(', ') +
   ' of theirs, the generator at ' +
-  (['bare', 'videoapp', 'peerjs'] as const).map((k) => `${round(bestRound(k).generatorCpu * 100)}%`).join(', ') +
+  signalingKinds.map((k) => `${round(bestRound(k).generatorCpu * 100)}%`).join(', ') +
   '; other work on the machine used ' +
-  (['bare', 'videoapp', 'peerjs'] as const).map((k) => `${k} ${round(bestRound(k).otherCpu * 100)}%`).join(', ') +
+  signalingKinds.map((k) => `${k} ${round(bestRound(k).otherCpu * 100)}%`).join(', ') +
   ' of a core meanwhile. Error replies during the kept rounds: ' +
-  (['bare', 'videoapp', 'peerjs'] as const).map((k) => `${k} ${sig[k]!.saturate.reduce((n, r) => n + r.errors, 0) + sig[k]!.latency.reduce((n, r) => n + r.errors, 0)}`).join(', ') +
+  signalingKinds.map((k) => `${k} ${sig[k]!.saturate.reduce((n, r) => n + r.errors, 0) + sig[k]!.latency.reduce((n, r) => n + r.errors, 0)}`).join(', ') +
   '.';
 
 log('');

@@ -5,8 +5,9 @@
  * land on one side only; each figure is the median of the rounds with its range.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import type { GeneratorCommand, LatencyResult, SaturateResult } from './generator.ts';
 import type { MemoryReport, ServerKind, ServerReady } from './server-process.ts';
 
@@ -52,26 +53,64 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const BUILT = here('../dist');
 
 /**
- * Bundles the server and generator processes the way `npm run build` bundles
- * the server for `npm start` (esbuild, no keep-names), so our server runs as
- * shipped rather than through tsx, whose keep-names transform gives every
- * function an extra property table. `ws` and `peer` stay external: the bare
- * relay and the generator run the installed `ws` (our server speaks WebSocket
- * itself, packages/server/src/websocket/), and PeerJS runs its published build.
+ * Bundled the way `npm run build` bundles the server for `npm start` (esbuild,
+ * no keep-names), so our server runs as shipped rather than through tsx, whose
+ * keep-names transform gives every function an extra property table. `ws` and
+ * `peer` stay external: every server (ours, the bare relay) and the generator
+ * run the installed `ws`, and PeerJS runs its published build.
  */
+const PROCESS_BUILD: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outdir: BUILT,
+  outExtension: { '.js': '.mjs' },
+  external: ['ws', 'peer'],
+  logLevel: 'warning',
+};
+
 export async function buildProcesses(): Promise<void> {
+  await build({ ...PROCESS_BUILD, entryPoints: { 'server-process': here('./server-process.ts'), generator: here('./generator.ts') } });
+}
+
+/** The bundle name of an older checkout's server process, measured beside ours as "VideoApp before". */
+export const BASELINE_BUNDLE = 'baseline-server-process';
+
+/**
+ * Bundles the server process of another checkout (a tree with no
+ * node_modules will do, e.g. from `git archive <commit> | tar -x -C <dir>`):
+ * its @videoapp packages come from that tree, everything else from ours.
+ */
+export async function buildBaseline(checkout: string): Promise<void> {
   await build({
-    entryPoints: { 'server-process': here('./server-process.ts'), generator: here('./generator.ts') },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outdir: BUILT,
-    outExtension: { '.js': '.mjs' },
-    external: ['ws', 'peer'],
-    logLevel: 'warning',
+    ...PROCESS_BUILD,
+    entryPoints: { [BASELINE_BUNDLE]: join(checkout, 'bench/signaling/server-process.ts') },
+    nodePaths: [here('../../node_modules')],
+    plugins: [
+      {
+        name: 'baseline-workspace',
+        setup(builder) {
+          builder.onResolve({ filter: /^@videoapp\/[a-z-]+$/ }, (args) => ({ path: join(checkout, 'packages', args.path.slice('@videoapp/'.length), 'src/index.ts') }));
+        },
+      },
+    ],
   });
 }
+
+/** One server measured: `kind` is what its process runs, `bundle` which build of the process runs it. */
+export interface Contender {
+  name: string;
+  kind: ServerKind;
+  bundle?: string;
+}
+
+export const COMPARED: Contender[] = [
+  { name: 'bare', kind: 'bare' },
+  { name: 'videoapp', kind: 'videoapp' },
+  { name: 'peerjs', kind: 'peerjs' },
+];
+export const BASELINE: Contender = { name: 'before', kind: 'videoapp', bundle: BASELINE_BUNDLE };
 
 /** Runs one bundled process on one core, with an IPC channel. */
 function pinned(core: string, name: string, args: string[], nodeFlags: string[] = []): ChildProcess {
@@ -199,14 +238,13 @@ export async function idleMemory(kind: ServerKind, plan: SignalingPlan, bundle?:
     );
     await new Promise((resolve) => setTimeout(resolve, plan.idleSettleMs));
     const after = await server.memory();
-    if (process.env.BENCH_VERBOSE) console.log(kind, JSON.stringify({ before, after }));
-    if (process.env.BENCH_SERVER_HEAP_SNAPSHOT) await server.snapshot(`${process.env.BENCH_SERVER_HEAP_SNAPSHOT}-${kind}.heapsnapshot`);
+    const which = bundle ? `${kind}-${bundle}` : kind;
+    if (process.env.BENCH_VERBOSE) console.log(which, JSON.stringify({ before, after }));
+    if (process.env.BENCH_SERVER_HEAP_SNAPSHOT) await server.snapshot(`${process.env.BENCH_SERVER_HEAP_SNAPSHOT}-${which}.heapsnapshot`);
     await generator.run({ command: 'close' }, 30_000);
     return { perClientBytes: (after.rss - before.rss) / connected.clients, heapPerClientBytes: (after.heapUsed - before.heapUsed) / connected.clients, connectMs: connected.ms };
   });
 }
-
-export const COMPARED: ServerKind[] = ['bare', 'videoapp', 'peerjs'];
 
 /**
  * Other work shares these two cores. A throughput round during which the rest
@@ -216,27 +254,28 @@ export const COMPARED: ServerKind[] = ['bare', 'videoapp', 'peerjs'];
 export const DISTURBED_OTHER_CPU = 0.25;
 export const DISTURBED_RETRIES = 2;
 
-async function leastDisturbedRound(kind: ServerKind, plan: SignalingPlan, log: (line: string) => void): Promise<{ saturate: SaturateResult; latency: LatencyResult }> {
+async function leastDisturbedRound(contender: Contender, plan: SignalingPlan, log: (line: string) => void): Promise<{ saturate: SaturateResult; latency: LatencyResult }> {
   let best: { saturate: SaturateResult; latency: LatencyResult } | undefined;
   const disturbance = (r: typeof best) => Math.max(r!.saturate.otherCpu, r!.latency.otherCpu);
   for (let attempt = 0; attempt <= DISTURBED_RETRIES; attempt++) {
-    const round = (await throughputRound(kind, plan)) as { saturate: SaturateResult; latency: LatencyResult };
+    const round = (await throughputRound(contender.kind, plan, true, contender.bundle)) as { saturate: SaturateResult; latency: LatencyResult };
     if (!best || disturbance(round) < disturbance(best)) best = round;
     if (disturbance(best) <= DISTURBED_OTHER_CPU) break;
-    if (attempt < DISTURBED_RETRIES) log(`  (${kind}: other work used ${pct(disturbance(round))} of a core meanwhile; running the round again)`);
+    if (attempt < DISTURBED_RETRIES) log(`  (${contender.name}: other work used ${pct(disturbance(round))} of a core meanwhile; running the round again)`);
   }
   return best!;
 }
 
-export async function runSignaling(plan: SignalingPlan, log: (line: string) => void): Promise<{ byKind: Record<string, KindResults>; headroom: SaturateResult }> {
-  const byKind: Record<string, KindResults> = Object.fromEntries(COMPARED.map((k) => [k, { saturate: [], latency: [] }]));
+/** Every contender round by round, interleaved; then the generator check; then memory. Results are keyed by contender name. */
+export async function runSignaling(plan: SignalingPlan, contenders: Contender[], log: (line: string) => void): Promise<{ byKind: Record<string, KindResults>; headroom: SaturateResult }> {
+  const byKind: Record<string, KindResults> = Object.fromEntries(contenders.map((c) => [c.name, { saturate: [], latency: [] }]));
   for (let round = 1; round <= plan.rounds; round++) {
-    for (const kind of COMPARED) {
-      const { saturate, latency } = await leastDisturbedRound(kind, plan, log);
-      byKind[kind]!.saturate.push(saturate);
-      byKind[kind]!.latency.push(latency);
+    for (const contender of contenders) {
+      const { saturate, latency } = await leastDisturbedRound(contender, plan, log);
+      byKind[contender.name]!.saturate.push(saturate);
+      byKind[contender.name]!.latency.push(latency);
       log(
-        `  round ${round} ${kind.padEnd(8)} ${Math.round(saturate.relayedPerSecond)} msg/s (CPU: server ${pct(saturate.serverCpu)}, generator ${pct(saturate.generatorCpu)}, others ${pct(saturate.otherCpu)}; errors ${saturate.errors}); ` +
+        `  round ${round} ${contender.name.padEnd(8)} ${Math.round(saturate.relayedPerSecond)} msg/s (CPU: server ${pct(saturate.serverCpu)}, generator ${pct(saturate.generatorCpu)}, others ${pct(saturate.otherCpu)}; errors ${saturate.errors}); ` +
           `at ${Math.round(latency.offeredPerSecond)}/s p50 ${latency.p50Ms.toFixed(2)} ms p99 ${latency.p99Ms.toFixed(2)} ms (others ${pct(latency.otherCpu)})`,
       );
     }
@@ -245,11 +284,11 @@ export async function runSignaling(plan: SignalingPlan, log: (line: string) => v
   log(
     `  generator check: raw-forward relay ${Math.round(headroom.relayedPerSecond)} msg/s (CPU: server ${pct(headroom.serverCpu)}, generator ${pct(headroom.generatorCpu)}, others ${pct(headroom.otherCpu)})`,
   );
-  for (const kind of COMPARED) {
-    const memory = await idleMemory(kind, plan);
-    byKind[kind]!.memory = memory;
+  for (const contender of contenders) {
+    const memory = await idleMemory(contender.kind, plan, contender.bundle);
+    byKind[contender.name]!.memory = memory;
     log(
-      `  memory ${kind.padEnd(8)} ${(memory.perClientBytes / 1024).toFixed(2)} KB RSS per idle client (heap ${(memory.heapPerClientBytes / 1024).toFixed(2)} KB; ${plan.idleClients} clients connected in ${memory.connectMs} ms)`,
+      `  memory ${contender.name.padEnd(8)} ${(memory.perClientBytes / 1024).toFixed(2)} KB RSS per idle client (heap ${(memory.heapPerClientBytes / 1024).toFixed(2)} KB; ${plan.idleClients} clients connected in ${memory.connectMs} ms)`,
     );
   }
   return { byKind, headroom };
