@@ -5,6 +5,7 @@
  * land on one side only; each figure is the median of the rounds with its range.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
@@ -66,7 +67,8 @@ const PROCESS_BUILD: BuildOptions = {
   target: 'node20',
   outdir: BUILT,
   outExtension: { '.js': '.mjs' },
-  external: ['ws', 'peer'],
+  // npm packages load from node_modules as Node packages (bundled into ESM, their CommonJS require() of Node's own modules throws).
+  external: ['peer', ...Object.keys(JSON.parse(readFileSync(here('../../packages/server/package.json'), 'utf8')).dependencies ?? {})],
   logLevel: 'warning',
 };
 
