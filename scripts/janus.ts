@@ -9,10 +9,11 @@
 //   JANUS_RTP_PORTS  UDP ports for media, as min-max (default 20000-20999)
 //
 // SFU groundwork: the server reads and checks these settings, but rooms still use the mesh (issue 13).
-import { spawn, spawnSync } from 'node:child_process';
+
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runBesideService } from './beside-service.ts';
 import { freshJanusSecrets, JANUS_PATH, startJanus } from './janus-server.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -43,27 +44,4 @@ const janus = await startJanus({ workDir, wsHost: '127.0.0.1', wsPort, rtpPorts,
 const env = { JANUS_URL: janus.url, JANUS_API_SECRET: secrets.apiSecret, JANUS_ADMIN_KEY: secrets.adminKey };
 process.stdout.write(`\nJanus is answering on ${janus.url}, media on UDP ${rtpPorts.min}-${rtpPorts.max} (configuration: ${janus.configFolder})\n`);
 
-let server: ReturnType<typeof spawn> | undefined;
-let stopping = false;
-async function stop(code: number): Promise<void> {
-  // Ctrl-C reaches the server too, whose exit then asks for a second stop.
-  if (stopping) return;
-  stopping = true;
-  server?.kill('SIGTERM');
-  await janus.stop();
-  rmSync(workDir, { recursive: true, force: true });
-  process.exit(code);
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));
-
-if (!withServer) {
-  process.stdout.write('Start VideoApp with these settings (in another terminal):\n\n');
-  process.stdout.write(`  JANUS_URL='${env.JANUS_URL}' JANUS_API_SECRET='${env.JANUS_API_SECRET}' JANUS_ADMIN_KEY='${env.JANUS_ADMIN_KEY}' npm start\n\n`);
-  process.stdout.write('Ctrl-C stops Janus.\n');
-} else if (spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' }).status !== 0) {
-  await stop(1);
-} else {
-  const serverArgs = process.argv.slice(2).filter((arg) => arg !== '--with-server');
-  server = spawn(process.execPath, [join(root, 'packages/server/dist/main.js'), ...serverArgs], { stdio: 'inherit', env: { ...process.env, ...env } });
-  server.on('exit', (code) => void stop(code ?? 0));
-}
+await runBesideService({ name: 'Janus', env, stopService: () => janus.stop(), workDir, root, withServer });

@@ -6,11 +6,12 @@
 //   TURN_SECRET  shared secret (default: a new random one each run)
 //   TURN_HOST    address coturn listens and relays on (default 127.0.0.1; a LAN address for phones)
 //   TURN_PORT    UDP and TCP port (default 3478)
-import { spawn, spawnSync } from 'node:child_process';
+
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runBesideService } from './beside-service.ts';
 import { startCoturn, TURNSERVER_PATH } from './coturn.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -44,27 +45,4 @@ const turnUrls = [`turn:${host}:${port}?transport=udp`, `turn:${host}:${port}?tr
 const env = { TURN_URLS: turnUrls, TURN_SECRET: secret };
 process.stdout.write(`\ncoturn is relaying on ${host}:${port} (configuration: ${coturn.configPath})\n`);
 
-let server: ReturnType<typeof spawn> | undefined;
-let stopping = false;
-async function stop(code: number): Promise<void> {
-  // Ctrl-C reaches the server too, whose exit then asks for a second stop.
-  if (stopping) return;
-  stopping = true;
-  server?.kill('SIGTERM');
-  await coturn.stop();
-  rmSync(workDir, { recursive: true, force: true });
-  process.exit(code);
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));
-
-if (!withServer) {
-  process.stdout.write('Start VideoApp with these settings (in another terminal):\n\n');
-  process.stdout.write(`  TURN_URLS='${env.TURN_URLS}' TURN_SECRET='${env.TURN_SECRET}' npm start\n\n`);
-  process.stdout.write('Ctrl-C stops coturn.\n');
-} else if (spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' }).status !== 0) {
-  await stop(1);
-} else {
-  const serverArgs = process.argv.slice(2).filter((arg) => arg !== '--with-server');
-  server = spawn(process.execPath, [join(root, 'packages/server/dist/main.js'), ...serverArgs], { stdio: 'inherit', env: { ...process.env, ...env } });
-  server.on('exit', (code) => void stop(code ?? 0));
-}
+await runBesideService({ name: 'coturn', env, stopService: () => coturn.stop(), workDir, root, withServer });
