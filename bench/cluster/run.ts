@@ -213,14 +213,15 @@ const results: Record<string, { lat: Awaited<ReturnType<typeof latency>>; thr: A
 for (const kind of kinds) {
   const d = await deploy(kind.name, kind.processes, kind.redis);
   try {
+    // Idle memory first, on a fresh deployment: measured after the overload it reads what the overload left behind.
+    const mem = await idleMemory(d);
+    log(`  ${kind.name}: ${round(mem.serverKbPerClient, 2)} KB resident per idle client in the servers, ${round(mem.redisKbPerClient, 2)} KB in Redis`);
     const lat = await latency(d);
     log(`  ${kind.name}: latency p50 ${round(lat.p50, 2)} ms, p99 ${round(lat.p99, 2)} ms (${lat.delivered}/${lat.sent} delivered), server CPU ${round(lat.serverCpuUsPerMessage, 1)} µs/msg`);
     const thr = await throughput(d);
     log(
       `  ${kind.name}: relayed ${round(thr.relayedPerSecond)} msg/s of ${round(thr.offeredPerSecond)} offered; server cores ${thr.serverCores.map((c) => round(c, 2)).join(' + ')}, Redis ${round(thr.redisCores, 2)}, generator ${round(thr.generatorCores, 2)}`,
     );
-    const mem = await idleMemory(d);
-    log(`  ${kind.name}: ${round(mem.serverKbPerClient, 2)} KB resident per idle client in the servers, ${round(mem.redisKbPerClient, 2)} KB in Redis`);
     results[kind.name] = { lat, thr, mem };
   } finally {
     await d.close();

@@ -194,13 +194,17 @@ function urls(value: string, schemes: string[]): string[] {
   return given;
 }
 
-function janusUrl(value: string): string {
-  let parsed: URL | undefined;
+/** The value as a URL, or undefined when it is none. */
+function parsedUrl(value: string): URL | undefined {
   try {
-    parsed = new URL(value);
+    return new URL(value);
   } catch {
-    parsed = undefined;
+    return undefined;
   }
+}
+
+function janusUrl(value: string): string {
+  const parsed = parsedUrl(value);
   if (parsed?.protocol !== 'ws:' && parsed?.protocol !== 'wss:') throw new Error(`must be Janus's WebSocket API as a ws:// or wss:// URL, e.g. ws://127.0.0.1:8188, got "${value}"`);
   return value;
 }
@@ -218,13 +222,7 @@ function proxies(value: string): string[] {
 }
 
 function origin(value: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(value);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed?.origin !== value) throw new Error(`must be comma-separated origins such as https://example.org (no path), got "${value}"`);
+  if (parsedUrl(value)?.origin !== value) throw new Error(`must be comma-separated origins such as https://example.org (no path), got "${value}"`);
   return value;
 }
 

@@ -3,8 +3,8 @@ import { hostKeyMatches, verifyPasscode } from '../room-secrets.ts';
 import type { RoomStore } from '../store/room-store.ts';
 import type { RateLimits } from './rate-limits.ts';
 
-/** `life`: the room's life the newcomer was admitted to (see RoomAccess). */
-export type Admission = { ok: true; host: boolean; life: string } | { ok: false; code: ErrorCode; message: string };
+/** `life`: the room's life the newcomer was admitted to (see RoomAccess); `locked`: whether the room was locked as they entered. */
+export type Admission = { ok: true; host: boolean; life: string; locked: boolean } | { ok: false; code: ErrorCode; message: string };
 
 /**
  * Decides whether someone may enter a room before the store is asked to add
@@ -16,7 +16,7 @@ export type Admission = { ok: true; host: boolean; life: string } | { ok: false;
 export async function admit(store: RoomStore, limits: RateLimits, roomId: string, presented: { passcode?: string; hostKey?: string }, address: string): Promise<Admission> {
   const access = await store.access(roomId);
   if (!access) return { ok: false, code: 'room-not-found', message: 'no such room, or it has expired' };
-  if (presented.hostKey !== undefined && hostKeyMatches(presented.hostKey, access.hostKeyHash)) return { ok: true, host: true, life: access.life };
+  if (presented.hostKey !== undefined && hostKeyMatches(presented.hostKey, access.hostKeyHash)) return { ok: true, host: true, life: access.life, locked: access.locked };
   if (access.passcodeHash !== undefined) {
     if (presented.passcode === undefined) return { ok: false, code: 'wrong-passcode', message: 'this room needs a passcode' };
     const allowed = (await limits.take('passcode-by-address', address)) && (await limits.take('passcode-by-room', roomId));
@@ -24,5 +24,5 @@ export async function admit(store: RoomStore, limits: RateLimits, roomId: string
     if (!(await verifyPasscode(presented.passcode, access.passcodeHash))) return { ok: false, code: 'wrong-passcode', message: 'that passcode is not right' };
   }
   if (access.locked) return { ok: false, code: 'room-locked', message: 'the host has locked this room' };
-  return { ok: true, host: false, life: access.life };
+  return { ok: true, host: false, life: access.life, locked: false };
 }

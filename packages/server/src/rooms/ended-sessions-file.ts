@@ -74,9 +74,10 @@ export class EndedSessions implements EndedSessionLog {
 
   private sweep(): void {
     const now = this.now();
+    const before = this.until.size;
     for (const [peerId, at] of this.until) if (at <= now) this.until.delete(peerId);
     // Rewritten with the live entries only, so the file never holds more than one token lifetime of endings.
-    if (this.file) {
+    if (this.file && this.until.size < before) {
       const file = this.file;
       this.writing = this.writing.then(() => writeFile(file, this.lines())).catch(this.onWriteError);
     }

@@ -100,7 +100,7 @@ export class RoomsService {
       return { code: outcome.code, message: JOIN_REFUSALS[outcome.code] };
     }
     this.hold(member, socket);
-    const locked = (await store.status(member.roomId))?.locked ?? false;
+    const { locked } = admission;
     await bus.attach(member.address, socket, 0, () => {
       socket.admitted(member);
       socket.send({
