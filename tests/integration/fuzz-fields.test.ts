@@ -27,6 +27,12 @@ function examples(to: string): { [T in ClientMessage['type']]: Example & { type:
     pong: { type: 'pong', ack: 0 },
     ack: { type: 'ack', seq: 0 },
     lock: { type: 'lock', locked: false, seq: 1, ack: 0 },
+    'sfu-publish': { type: 'sfu-publish', sdp: 'v=0\r\n', seq: 1, ack: 0 },
+    'sfu-subscribe-answer': { type: 'sfu-subscribe-answer', sdp: 'v=0\r\n', seq: 1, ack: 0 },
+    'sfu-candidate': { type: 'sfu-candidate', connection: 'publish', candidate: { candidate: '', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'abcd' }, seq: 1, ack: 0 },
+    'sfu-view': { type: 'sfu-view', feeds: [{ peerId: to, video: 'low' }], seq: 1, ack: 0 },
+    'sfu-leave': { type: 'sfu-leave', seq: 1, ack: 0 },
+    chat: { type: 'chat', text: 'hello', seq: 1, ack: 0 },
   };
 }
 
@@ -91,7 +97,7 @@ for (const kind of DEPLOYMENTS)
     test('as the first message: a typed error, and the socket still takes its hello', async (t) => {
       for (const { type, bad } of CASES) {
         const client = await WsTestClient.open(url);
-        client.send(withField(examples('0')[type], bad));
+        client.sendInvalid(withField(examples('0')[type], bad));
         await expectBadMessageNaming(client, bad, label(type, bad));
         client.send({ type: 'hello', version: PROTOCOL_VERSION });
         await client.next('welcome');
@@ -104,7 +110,7 @@ for (const kind of DEPLOYMENTS)
       for (const { type, bad } of CASES) {
         const { roomId } = await createRoomAsHost(url);
         const client = await WsTestClient.greeted(url);
-        client.send(withField(examples('0')[type], bad));
+        client.sendInvalid(withField(examples('0')[type], bad));
         await expectBadMessageNaming(client, bad, label(type, bad));
         client.send({ type: 'join', roomId, name: 'after a bad field' });
         await client.next('joined');
@@ -125,7 +131,7 @@ for (const kind of DEPLOYMENTS)
           seq = 0;
         }
         const { a, b, bId } = pair;
-        a.send(withField(examples(bId)[type], bad));
+        a.sendInvalid(withField(examples(bId)[type], bad));
         await expectBadMessageNaming(a, bad, label(type, bad));
         const audio = seq % 2 === 0;
         a.send({ type: 'media', media: { audio, video: true }, seq: ++seq });
@@ -145,15 +151,15 @@ for (const kind of DEPLOYMENTS)
     test('the cases from the report: null resume, null host key, null seq', async () => {
       const { roomId, hostKey } = await createRoomAsHost(url);
       const host = await WsTestClient.open(url);
-      host.send({ type: 'hello', version: PROTOCOL_VERSION, resume: null });
+      host.sendInvalid({ type: 'hello', version: PROTOCOL_VERSION, resume: null });
       assert.equal((await host.next('error')).code, 'bad-message');
       host.send({ type: 'hello', version: PROTOCOL_VERSION });
       await host.next('welcome');
-      host.send({ type: 'join', roomId, name: 'Host', hostKey: null });
+      host.sendInvalid({ type: 'join', roomId, name: 'Host', hostKey: null });
       assert.equal((await host.next('error')).code, 'bad-message');
       host.send({ type: 'join', roomId, name: 'Host', hostKey });
       assert.equal((await host.next('joined')).host, true);
-      host.send({ type: 'description', to: 'abc', description: { type: 'offer', sdp: 'v=0\r\n' }, seq: null });
+      host.sendInvalid({ type: 'description', to: 'abc', description: { type: 'offer', sdp: 'v=0\r\n' }, seq: null });
       assert.match((await host.next('error')).message, /^\$\.seq: null is not allowed/);
       host.close();
     });

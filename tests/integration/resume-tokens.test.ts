@@ -17,7 +17,7 @@ async function resumeWith(url: string, token: string): Promise<WsTestClient> {
   return client;
 }
 
-async function joinRoom(url: string, roomId: string, fields: Record<string, string>) {
+async function joinRoom(url: string, roomId: string, fields: { name: string; passcode?: string; hostKey?: string }) {
   const client = await WsTestClient.greeted(url);
   client.send({ type: 'join', roomId, ...fields });
   return { client, joined: await client.next('joined') };

@@ -99,7 +99,7 @@ describe('signaling', () => {
     assert.equal((await c.next('error')).code, 'bad-message');
     c.send({ type: 'join', roomId: 'nope', name: 'x' });
     assert.match((await c.next('error')).message, /roomId: malformed/);
-    c.send({ type: 'teleport' });
+    c.sendInvalid({ type: 'teleport' });
     assert.equal((await c.next('error')).code, 'bad-message');
     c.send({ type: 'join', roomId: await createRoom(server.url), name: 'Cy' });
     await c.next('joined');

@@ -44,7 +44,12 @@ export class WsTestClient {
     return client;
   }
 
-  send(msg: ClientMessage | Record<string, unknown>): void {
+  send(msg: ClientMessage): void {
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  /** Sends what the protocol may refuse (a wrong field, a made-up type), as JSON. */
+  sendInvalid(msg: Record<string, unknown>): void {
     this.ws.send(JSON.stringify(msg));
   }
 

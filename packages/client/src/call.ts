@@ -233,6 +233,14 @@ export class Call extends Emitter<CallEvents> {
         return this.emit('room-lock', { locked: msg.locked });
       case 'error':
         return this.onError(msg);
+      case 'media-route':
+      case 'sfu-answer':
+      case 'sfu-offer':
+      case 'sfu-reset':
+      case 'talking':
+      case 'chat':
+        // Sent only to rooms whose media goes through the SFU, which this engine does not join yet (issue 13).
+        return;
       default:
         return assertNever(msg);
     }

@@ -33,10 +33,18 @@ export const MAX_ROOM_PEERS = 4;
 /**
  * People in one room whose media goes through the SFU (Janus): each sends one
  * stream (with simulcast layers) whatever the room's size, so the limit is the
- * subscribers' downlink and the SFU's forwarding. Not yet in force: rooms still
- * use the mesh and MAX_ROOM_PEERS (issue 13).
+ * subscribers' downlink and the SFU's forwarding. In force when the server has
+ * an SFU; without one, MAX_ROOM_PEERS.
  */
 export const MAX_SFU_ROOM_PEERS = 25;
+/** m-lines in one subscriber connection: audio and video of everyone else, with room for a screen each. */
+export const MAX_SFU_STREAMS = 4 * MAX_SFU_ROOM_PEERS;
+/** People in a room at or above which its media goes through the SFU (when there is one): P2P for two. */
+export const SFU_FROM_PEERS = 3;
+/** How long a room that fell back to two stays on the SFU before returning to P2P (someone may be rejoining). */
+export const SFU_TO_MESH_DELAY_MS = 5_000;
+/** Chat lines one person may send through the server per minute (SFU rooms). */
+export const CHAT_LINES_PER_MINUTE = 60;
 
 /** How often each end sends a heartbeat, and how long silence may last before the socket counts as dead. */
 export const HEARTBEAT_INTERVAL_MS = 2_000;

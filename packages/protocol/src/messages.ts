@@ -4,7 +4,18 @@
  * inferred from these schemas, which both ends use to validate.
  */
 import { ERROR_CODES } from './errors.ts';
-import { MAX_CANDIDATE_CHARS, MAX_ERROR_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_PASSCODE_CHARS, MAX_RESUME_TOKEN_CHARS, MAX_ROOM_PEERS, MAX_SDP_CHARS, MIN_PASSCODE_CHARS } from './limits.ts';
+import {
+  MAX_CANDIDATE_CHARS,
+  MAX_CHAT_CHARS,
+  MAX_ERROR_MESSAGE_CHARS,
+  MAX_NAME_CHARS,
+  MAX_PASSCODE_CHARS,
+  MAX_RESUME_TOKEN_CHARS,
+  MAX_SDP_CHARS,
+  MAX_SFU_ROOM_PEERS,
+  MAX_SFU_STREAMS,
+  MIN_PASSCODE_CHARS,
+} from './limits.ts';
 import { ROOM_ID_PATTERN } from './room-id.ts';
 import { array, boolean, type Infer, integer, object, oneOf, optional, string, tagged, union } from './schema.ts';
 
@@ -56,6 +67,27 @@ const iceServer = object({
 /** Media a peer is sending, so the other side can say "camera off" rather than show a black frame. */
 const mediaState = object({ audio: boolean(), video: boolean() });
 
+/**
+ * How a room's media travels: `mesh`, a peer connection between every two
+ * people; `sfu`, each person publishes once to the SFU and subscribes to the
+ * others through it. The server decides (P2P for two, SFU from three when one
+ * is configured); clients move make-before-break.
+ */
+const mediaRoute = oneOf(['mesh', 'sfu']);
+
+/** Which connection to the SFU a candidate belongs to. */
+const sfuConnection = oneOf(['publish', 'subscribe']);
+
+/** One m-line of the subscriber connection: whose media it carries. */
+const sfuStream = object({ mid: string({ min: 1, max: 32 }), peerId, kind: oneOf(['audio', 'video']) });
+
+/**
+ * What a subscriber wants of one person's video: `off` pauses it (an
+ * off-screen tile); a layer picks among the publisher's simulcast layers
+ * (`low` ≈ 1/4, `medium` ≈ 1/2, `high` full resolution).
+ */
+const videoWant = oneOf(['off', 'low', 'medium', 'high']);
+
 // ---- client → server -------------------------------------------------------
 
 export const ClientMessage = union([
@@ -72,6 +104,17 @@ export const ClientMessage = union([
   tagged('ack', { seq: seqCount }),
   /** The host closes the room to newcomers (or opens it again); people inside stay. */
   tagged('lock', { locked: boolean(), seq, ack }),
+  /** Publishes our media to the SFU (or renegotiates it: an ICE restart); answered by `sfu-answer`. */
+  tagged('sfu-publish', { sdp: string({ max: MAX_SDP_CHARS }), seq, ack }),
+  /** Our answer to the subscriber connection's latest `sfu-offer`. */
+  tagged('sfu-subscribe-answer', { sdp: string({ max: MAX_SDP_CHARS }), seq, ack }),
+  tagged('sfu-candidate', { connection: sfuConnection, candidate: iceCandidate, seq, ack }),
+  /** What we want to receive of each person's video; people left out keep what they had (`low` at first). */
+  tagged('sfu-view', { feeds: array(object({ peerId, video: videoWant }), MAX_SFU_ROOM_PEERS), seq, ack }),
+  /** We need the SFU no more (back on the mesh, whose media flows): our SFU connections may close. */
+  tagged('sfu-leave', { seq, ack }),
+  /** A chat line to everyone in the room, for rooms whose media goes through the SFU (no data channel between people). Relayed, never logged. */
+  tagged('chat', { text: string({ min: 1, max: MAX_CHAT_CHARS }), seq, ack }),
 ]);
 export type ClientMessage = Infer<typeof ClientMessage>;
 
@@ -82,12 +125,14 @@ export const ServerMessage = union([
   tagged('joined', {
     roomId,
     selfId: peerId,
-    peers: array(peerInfo, MAX_ROOM_PEERS),
+    peers: array(peerInfo, MAX_SFU_ROOM_PEERS),
     resumeToken,
     iceServers: array(iceServer, 8),
     /** This person created the room and may lock it. */
     host: optional(boolean()),
     locked: optional(boolean()),
+    /** How the room's media travels now (`mesh` when left out). */
+    route: optional(mediaRoute),
   }),
   /**
    * The session survived a dropped socket; `peers` is who is in the room now,
@@ -101,10 +146,11 @@ export const ServerMessage = union([
     selfId: peerId,
     /** A fresh token: the one just used may be close to its expiry. */
     resumeToken,
-    peers: array(peerInfo, MAX_ROOM_PEERS),
+    peers: array(peerInfo, MAX_SFU_ROOM_PEERS),
     iceServers: array(iceServer, 8),
     received: seqCount,
     resendFrom: integer(1, Number.MAX_SAFE_INTEGER),
+    route: optional(mediaRoute),
   }),
   tagged('peer-joined', { peer: peerInfo, seq }),
   /** `hung-up`: ended the call; `left`: closed or reloaded the page; `lost`: its connection died and the grace period ran out. */
@@ -127,6 +173,22 @@ export const ServerMessage = union([
   tagged('ice-servers', { iceServers: array(iceServer, 8), seq }),
   /** A fresh resume token, sent while the session lives so the one the client holds never expires under it. */
   tagged('resume-token', { resumeToken, seq }),
+  /** The room's media route changed: move to it make-before-break (keep the old one until the new one carries media). */
+  tagged('media-route', { route: mediaRoute, seq }),
+  /** The SFU's answer to our `sfu-publish`. */
+  tagged('sfu-answer', { sdp: string({ max: MAX_SDP_CHARS }), seq }),
+  /**
+   * A (new) offer for our subscriber connection, sent whenever the people we
+   * receive through the SFU change; `streams` names whose media each m-line
+   * carries. Answered by `sfu-subscribe-answer`.
+   */
+  tagged('sfu-offer', { sdp: string({ max: MAX_SDP_CHARS }), streams: array(sfuStream, MAX_SFU_STREAMS), seq }),
+  /** The SFU lost our connections (it restarted): publish again, and expect a fresh `sfu-offer`. */
+  tagged('sfu-reset', { seq }),
+  /** Who is speaking, from the SFU's audio levels. */
+  tagged('talking', { peerId, talking: boolean(), seq }),
+  /** A chat line relayed by the server (SFU rooms). */
+  tagged('chat', { from: peerId, text: string({ min: 1, max: MAX_CHAT_CHARS }), seq }),
   /** The server is going away (shutdown, redeploy): reconnect after `retryMs`. */
   tagged('goodbye', { retryMs: integer(0, 600_000) }),
 ]);
@@ -139,6 +201,9 @@ export type SessionDescription = Infer<typeof sessionDescription>;
 export type IceCandidate = Infer<typeof iceCandidate>;
 export type IceServer = Infer<typeof iceServer>;
 export type MediaState = Infer<typeof mediaState>;
+export type MediaRoute = Infer<typeof mediaRoute>;
+export type SfuStreamInfo = Infer<typeof sfuStream>;
+export type VideoWant = Infer<typeof videoWant>;
 
 // ---- HTTP API --------------------------------------------------------------
 
