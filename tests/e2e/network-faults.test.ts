@@ -1,7 +1,7 @@
 // Real network faults on a live call: one browser sits in a network namespace of its own whose link
 // the test cuts, restores, readdresses, or makes lossy; the server is killed and restarted mid-call.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia, timeUntilMoving } from '../support/browsers.ts';
 import { freePort } from '../support/free-port.ts';
@@ -43,6 +43,10 @@ describe('a call under real network faults', { skip: missing('netns', 'chromium'
     await server.start();
     local = await launchChromium();
     isolated = await launchChromium({ executablePath: host.chromium, extra: [`--unsafely-treat-insecure-origin-as-secure=http://${host.gateway}:${server.port}`] });
+  });
+  // A finished test's pages would go on encoding and sending video, slowing every test after it.
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => {});
   });
   after(async () => {
     for (const c of contexts) await c.close().catch(() => {});

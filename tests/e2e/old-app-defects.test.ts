@@ -1,6 +1,6 @@
 // The old app's four defects, each driven through the UI in real Chromium and shown fixed.
 import assert from 'node:assert/strict';
-import { after, before, describe, type TestContext, test } from 'node:test';
+import { after, afterEach, before, describe, type TestContext, test } from 'node:test';
 import { MAX_ROOM_PEERS, RESUME_GRACE_MS } from '@videoapp/protocol';
 import type { RunningServer } from '@videoapp/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -57,6 +57,10 @@ describe('the old app defects, fixed', { skip: missing('chromium') }, () => {
   before(async () => {
     server = await startTestServer({ host: '0.0.0.0' });
     browser = await launchChromium();
+  });
+  // A finished test's pages would go on encoding and sending video, slowing every test after it.
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => {});
   });
   after(async () => {
     for (const c of contexts) await c.close().catch(() => {});
