@@ -1,0 +1,65 @@
+/**
+ * `npm run bench:sfu`: what group calls through Janus cost, measured in one run
+ * on this machine (see forwarding.ts for the method). Starts its own Janus from
+ * Debian's package with the same generated configuration as `npm run start:sfu`.
+ *
+ *   npm run bench:sfu             the full run (about a minute)
+ *   npm run bench:sfu -- --quick  a smoke run (figures not meaningful)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../packages/server/src/log.ts';
+import { JanusAdapter } from '../../packages/server/src/sfu/janus.ts';
+import { freshJanusSecrets, startJanus } from '../../scripts/janus-server.ts';
+import { freePort } from '../../tests/support/free-port.ts';
+import { ratio, round, table } from '../stats.ts';
+import { type ForwardingResult, FULL_FORWARDING_PLAN, QUICK_FORWARDING_PLAN, runForwarding } from './forwarding.ts';
+
+/** Janus's media ports for the bench (it picks free ones inside). */
+const RTP_PORTS = { min: 21_000, max: 21_999 };
+
+export interface SfuBenchResults {
+  forwarding: ForwardingResult[];
+}
+
+/** Starts a Janus, measures, stops it. */
+export async function runSfuBench(quick: boolean, log: (line: string) => void): Promise<SfuBenchResults> {
+  const workDir = mkdtempSync(join(tmpdir(), 'videoapp-bench-janus-'));
+  const options = { workDir, wsHost: '127.0.0.1', wsPort: await freePort(), rtpPorts: RTP_PORTS, ...freshJanusSecrets() };
+  const janus = await startJanus(options);
+  const adapter = await JanusAdapter.connect({ url: janus.url, apiSecret: options.apiSecret, adminKey: options.adminKey }, createLogger('warn'));
+  try {
+    log('Janus CPU per forwarded stream');
+    const forwarding = await runForwarding(adapter, janus.pid, quick ? QUICK_FORWARDING_PLAN : FULL_FORWARDING_PLAN, log);
+    return { forwarding };
+  } finally {
+    await adapter.close();
+    await janus.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The figures as table rows, for this bench's own output and for `npm run bench`. */
+export function sfuTableRows(results: SfuBenchResults): string[][] {
+  return [
+    ['SFU forwarding (Janus)', 'forwarded streams', 'Janus CPU % (publishers only → all)', 'Janus CPU % / forwarded stream', 'encode CPU % / stream', 'forward / encode', 'kB/s per stream'],
+    ...results.forwarding.map((r) => [
+      `${r.roomSize} people`,
+      String(r.forwardedStreams),
+      `${round(r.janusCpuPublishersOnly * 100, 1)} → ${round(r.janusCpuForwarding * 100, 1)}`,
+      round(r.janusCpuPerForwardedStream * 100, 2),
+      round(r.encodeCpuPerStream * 100, 2),
+      ratio(r.janusCpuPerForwardedStream, r.encodeCpuPerStream),
+      round(r.forwardedBytesPerStreamPerSecond / 1000, 1),
+    ]),
+  ];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const results = await runSfuBench(process.argv.includes('--quick'), (line) => console.log(line));
+  console.log('');
+  console.log(table(sfuTableRows(results)));
+  // libwebrtc's objects may crash Node as it finalizes them on a natural exit (see tests/support/wrtc-peer.ts).
+  process.exit(0);
+}
