@@ -67,7 +67,8 @@ export class SfuRooms {
       case 'sfu-subscribe-answer':
         return this.sessionOf(member).answer(request.sdp);
       case 'sfu-candidate':
-        return this.sessionOf(member).trickle(request.connection, request.candidate);
+        // A publisher's first candidates may overtake its offer: its session is made for them.
+        return (request.connection === 'publish' ? this.sessionFor(member) : this.sessionOf(member)).trickle(request.connection, request.candidate);
       case 'sfu-view':
         return this.view(member, request.feeds);
       case 'sfu-leave':
@@ -76,14 +77,19 @@ export class SfuRooms {
   }
 
   private async publish(member: Member, sdp: string): Promise<void> {
+    const session = this.sessionFor(member);
     if ((await this.deps.store.route(member.roomId)) !== 'sfu') throw new SessionRefusal("this room's media goes peer to peer now, not through the SFU");
+    await session.publish(sdp);
+  }
+
+  private sessionFor(member: Member): SfuSession {
     const local = this.local(member.roomId);
     let session = local.sessions.get(member.id);
     if (!session) {
       session = this.newSession(member.roomId, member.id);
       local.sessions.set(member.id, session);
     }
-    await session.publish(sdp);
+    return session;
   }
 
   private async view(member: Member, feeds: MessageOf<ClientMessage, 'sfu-view'>['feeds']): Promise<void> {

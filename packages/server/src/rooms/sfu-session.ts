@@ -40,6 +40,8 @@ export class SfuSession {
   /** Connections from before a reset, left once their replacements are up (make-before-break). */
   private stale: { kind: SfuConnectionKind; leave(): Promise<void> }[] = [];
   private readonly candidates: Record<SfuConnectionKind, number> = { publish: 0, subscribe: 0 };
+  /** Candidates of a first publication that arrived before the SFU answered it (the client trickles at once). */
+  private early: SfuCandidate[] = [];
   private readonly wants = new Map<string, VideoWant>();
   /** The choice last made for each m-line (by feed, since Janus may reuse an m-line for another feed). */
   private readonly applied = new Map<string, string>();
@@ -60,18 +62,19 @@ export class SfuSession {
   /** The client's offer: a first publication, or a renegotiation of the one it has. */
   publish(offerSdp: string): Promise<void> {
     return this.run(async () => {
-      this.candidates.publish = 0;
-      let answerSdp: string;
       if (this.publishing.state === 'published') {
-        answerSdp = await this.publishing.publication.renegotiate(offerSdp);
-      } else {
-        // The display name Janus announces is our peer id: how any process maps a feed to a person.
-        const publication = await this.context.sfu.publish(await this.context.room(), this.peerId, offerSdp);
-        this.publishing = { state: 'published', publication };
-        answerSdp = publication.answerSdp;
-        await this.leaveStale('publish');
+        this.candidates.publish = 0;
+        return this.context.send({ type: 'sfu-answer', sdp: await this.publishing.publication.renegotiate(offerSdp) });
       }
-      await this.context.send({ type: 'sfu-answer', sdp: answerSdp });
+      const early = this.early;
+      this.early = [];
+      this.candidates.publish = 0;
+      // The display name Janus announces is our peer id: how any process maps a feed to a person.
+      const publication = await this.context.sfu.publish(await this.context.room(), this.peerId, offerSdp);
+      this.publishing = { state: 'published', publication };
+      await this.context.send({ type: 'sfu-answer', sdp: publication.answerSdp });
+      for (const candidate of early) await publication.trickle(candidate);
+      await this.leaveStale('publish');
     });
   }
 
@@ -92,6 +95,11 @@ export class SfuSession {
 
   trickle(connection: SfuConnectionKind, candidate: IceCandidate): Promise<void> {
     if (++this.candidates[connection] > MAX_CANDIDATES_PER_PEER) return Promise.reject(new SessionRefusal('candidate limit reached for this negotiation'));
+    if (connection === 'publish' && this.publishing.state === 'idle') {
+      // The first publication is on its way (or about to be asked for): kept for it.
+      this.early.push(sfuCandidate(candidate));
+      return Promise.resolve();
+    }
     return this.run(async () => {
       const target =
         connection === 'publish' ? (this.publishing.state === 'published' ? this.publishing.publication : undefined) : this.subscribing.state === 'idle' ? undefined : this.subscribing.subscription;
@@ -147,6 +155,7 @@ export class SfuSession {
   }
 
   private forget(): void {
+    this.early = [];
     this.publishing = { state: 'idle' };
     this.subscribing = { state: 'idle' };
     this.applied.clear();
