@@ -150,7 +150,14 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
         .sort()
         .join(','),
     );
-    const allowed = new Set(['roomId', 'answerSdp,feedId,leave,room,trickle', 'feeds,leave,offerSdp,room,start,trickle', 'publisher,roomId,type', 'feedId,roomId,type', 'feedId,roomId,talking,type']);
+    const allowed = new Set([
+      'roomId',
+      'answerSdp,feedId,leave,renegotiate,room,trickle',
+      'choose,feeds,leave,offerSdp,room,start,streams,trickle,update',
+      'publisher,roomId,type',
+      'feedId,roomId,type',
+      'feedId,roomId,talking,type',
+    ]);
     for (const shape of shapes) assert.ok(allowed.has(shape), `unexpected fields handed out: ${shape}`);
   });
 

@@ -26,15 +26,16 @@ export class SyntheticCamera {
   private readonly timer: NodeJS.Timeout;
   private frames = 0;
 
-  constructor() {
-    const pixels = SYNTHETIC_WIDTH * SYNTHETIC_HEIGHT;
+  /** A bigger picture than the default lets libwebrtc send simulcast layers: it sends fewer the smaller the picture. */
+  constructor(width = SYNTHETIC_WIDTH, height = SYNTHETIC_HEIGHT) {
+    const pixels = width * height;
     const data = new Uint8Array(pixels * 1.5);
     // Chroma planes at grey; the luma plane changes each frame.
     data.fill(128, pixels);
     this.timer = setInterval(() => {
       const shift = this.frames++ * 4;
-      for (let i = 0; i < pixels; i++) data[i] = ((i % SYNTHETIC_WIDTH) + shift) & 0xff;
-      this.source.onFrame({ width: SYNTHETIC_WIDTH, height: SYNTHETIC_HEIGHT, data });
+      for (let i = 0; i < pixels; i++) data[i] = ((i % width) + shift) & 0xff;
+      this.source.onFrame({ width, height, data });
     }, 1000 / SYNTHETIC_FPS);
   }
 

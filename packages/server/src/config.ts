@@ -9,6 +9,7 @@ import {
   HEARTBEAT_TIMEOUT_MS,
   JOINS_PER_MINUTE_PER_ADDRESS,
   MAX_ROOM_PEERS,
+  MAX_SFU_ROOM_PEERS,
   PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS,
   PASSCODE_ATTEMPTS_PER_MINUTE_PER_ROOM,
   RESUME_GRACE_MS,
@@ -60,8 +61,8 @@ export interface ServerConfig {
   /** Keep rooms and deliver signaling through Redis (several processes share rooms); in memory when unset. */
   redisUrl: string | undefined;
   /**
-   * The Janus SFU our server drives (its WebSocket API and secrets), or none.
-   * SFU groundwork: read and checked, but rooms still use the mesh (issue 13).
+   * The Janus SFU our server drives (its WebSocket API and secrets), or none:
+   * with one, rooms of SFU_FROM_PEERS people and more send their media through it.
    */
   sfu: SfuSettings | undefined;
 }
@@ -107,6 +108,11 @@ export function defaultConfig(): ServerConfig {
     redisUrl: undefined,
     sfu: undefined,
   };
+}
+
+/** People one room takes: MAX_SFU_ROOM_PEERS when an SFU carries the bigger rooms, the mesh's limit otherwise. */
+export function roomCapacity(config: Pick<ServerConfig, 'roomCapacity' | 'sfu'>): number {
+  return config.sfu ? MAX_SFU_ROOM_PEERS : config.roomCapacity;
 }
 
 /** Log levels a person may choose; `silent` turns logging off. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MemorySignalBus } from './bus/memory.ts';
 import { RedisSignalBus } from './bus/redis.ts';
 import type { SignalBus } from './bus/signal-bus.ts';
-import type { ServerConfig } from './config.ts';
+import { roomCapacity, type ServerConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import { connectRedis } from './redis/connection.ts';
 import { RedisEndedSessions } from './redis/ended-sessions.ts';
@@ -25,8 +25,7 @@ export interface RoomServices {
   processId: string;
   /**
    * The SFU, when JANUS_URL is set: connected (and its secrets checked) at
-   * start, so a wrong setting stops the server. Groundwork: the rooms service
-   * does not use it yet; rooms still use the mesh (issue 13).
+   * start, so a wrong setting stops the server.
    */
   sfu: SfuAdapter | undefined;
   close(): Promise<void>;
@@ -46,7 +45,7 @@ export async function roomServices(config: ServerConfig, log: Logger, ended?: En
   const processId = randomBytes(6).toString('hex');
   const sfu = config.sfu ? await JanusAdapter.connect(config.sfu, log) : undefined;
   if (config.redisUrl) return redisServices(config.redisUrl, config, log, processId, sfu);
-  const store = new MemoryRoomStore({ capacity: config.roomCapacity, emptyRoomTtlMs: config.emptyRoomTtlMs });
+  const store = new MemoryRoomStore({ capacity: roomCapacity(config), emptyRoomTtlMs: config.emptyRoomTtlMs });
   const bus = new MemorySignalBus(store);
   return {
     store,
@@ -66,10 +65,12 @@ export async function roomServices(config: ServerConfig, log: Logger, ended?: En
 async function redisServices(url: string, config: ServerConfig, log: Logger, processId: string, sfu: SfuAdapter | undefined): Promise<RoomServices> {
   const redis = await connectRedis(url, log, 'commands');
   const subscriber = await connectRedis(url, log, 'subscriber');
-  const store = new RedisRoomStore(redis, { capacity: config.roomCapacity, emptyRoomTtlMs: config.emptyRoomTtlMs });
+  const store = new RedisRoomStore(redis, { capacity: roomCapacity(config), emptyRoomTtlMs: config.emptyRoomTtlMs });
   await store.renewLease(processId);
   const bus = await RedisSignalBus.start(redis, subscriber, processId, log);
   log.info('redis-connected', { processId });
+  // Each process makes its own Janus room for a room (see SfuRooms): people held by different processes would not see each other.
+  if (sfu) log.warn('sfu-single-process', { advice: 'an SFU room is not yet shared between server processes: run one process with JANUS_URL, or keep a room on one process' });
   return {
     store,
     bus,

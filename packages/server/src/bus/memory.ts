@@ -23,7 +23,7 @@ export class MemorySignalBus implements SignalBus {
   constructor(private readonly store: MemoryRoomStore) {}
 
   async send({ roomId, addressee, frame, cause }: Outgoing): Promise<SendOutcome> {
-    if (cause && !this.take(cause.peerId, cause.seq)) return 'duplicate';
+    if (cause && !this.takeNow(cause.peerId, cause.seq)) return 'duplicate';
     if ('to' in addressee) {
       if (!this.store.hasMember(roomId, addressee.to)) return 'not-member';
       this.deliver(addressee.to, frame);
@@ -45,6 +45,10 @@ export class MemorySignalBus implements SignalBus {
     const firstKept = inbox.sentSeq - inbox.unacked.length + 1;
     for (let i = Math.max(0, attachment.resendFrom - firstKept); i < inbox.unacked.length; i++) sink.sendFrame(inbox.unacked[i]!);
     return attachment;
+  }
+
+  async take(peerId: string, seq: number): Promise<boolean> {
+    return this.takeNow(peerId, seq);
   }
 
   detach(peerId: string, sink: FrameSink): void {
@@ -80,7 +84,7 @@ export class MemorySignalBus implements SignalBus {
     return inbox;
   }
 
-  private take(peerId: string, seq: number): boolean {
+  private takeNow(peerId: string, seq: number): boolean {
     const inbox = this.inbox(peerId);
     if (seq <= inbox.receivedSeq) return false;
     inbox.receivedSeq = seq;

@@ -6,6 +6,12 @@ import { type Attachment, type FrameSink, MAX_UNACKED_FRAMES, type Outgoing, typ
 
 // Numbers the frame for each addressee, keeps it in their inbox and tells the process holding them,
 // in one step, so frames to a member are numbered in the order they were sent, whichever process sent them.
+// KEYS: the peer hash. ARGV: seq. 1 when the number is new (and now taken).
+const TAKE = new Script(`
+if tonumber(ARGV[1]) <= (tonumber(redis.call('HGET', KEYS[1], 'recv')) or 0) then return 0 end
+redis.call('HSET', KEYS[1], 'recv', ARGV[1])
+return 1`);
+
 // KEYS: members, the cause's peer hash (or the members key again when there is no cause).
 // ARGV: key prefix, 'to' | 'all-but', peer id, frame, cause seq (0: none), inbox length.
 const SEND = new Script(`
@@ -117,6 +123,10 @@ export class RedisSignalBus implements SignalBus {
     for (const frame of kept) this.hand(member, seqOf(frame), frame);
     await this.release(peerId, member);
     return attachment;
+  }
+
+  async take(peerId: string, seq: number): Promise<boolean> {
+    return Number(await TAKE.run(this.redis, [keys.peer(peerId)], [seq])) === 1;
   }
 
   detach(peerId: string, sink: FrameSink): void {

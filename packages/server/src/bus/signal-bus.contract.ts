@@ -136,6 +136,16 @@ export function busContract(setUp: () => Promise<BusFixture>): void {
     assert.equal(receivedSeq, 3);
   });
 
+  test('a numbered client message answered later is taken once too, in the same numbering as sends', async () => {
+    const [a, b] = await room('a', 'b');
+    assert.equal(await fixture.buses[0].take(a!, 1), true);
+    assert.equal(await fixture.buses[1].take(a!, 1), false, 'a re-send on the other bus');
+    assert.equal(await fixture.buses[1].send({ roomId, addressee: { to: b! }, frame: media(2), cause: { peerId: a!, seq: 2 } }), 'sent');
+    assert.equal(await fixture.buses[0].take(a!, 2), false, 'a number a send took');
+    assert.equal(await fixture.buses[0].take(a!, 3), true);
+    assert.equal((await fixture.buses[1].attach({ roomId, peerId: a! }, recordingSink(), 0, () => {})).receivedSeq, 3);
+  });
+
   test('a frame for someone not in the room is refused', async () => {
     await room('a');
     assert.equal(await fixture.buses[0].send({ roomId, addressee: { to: 'nobody' }, frame: media(0) }), 'not-member');

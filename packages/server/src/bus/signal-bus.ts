@@ -65,6 +65,12 @@ export interface SignalBus {
    * process) is superseded.
    */
   attach(member: MemberAddress, sink: FrameSink, afterSeq: number, greet: (attachment: Attachment) => void): Promise<Attachment>;
+  /**
+   * Takes a numbered client message whose outcome is sent later or not at all
+   * (SFU requests): false when its number was taken before (a re-send after a
+   * resume), which the caller then ignores.
+   */
+  take(peerId: string, seq: number): Promise<boolean>;
   /** The socket closed: frames wait in the inbox until the member is attached again. */
   detach(peerId: string, sink: FrameSink): void;
   /** The client has every frame up to `seq`; what is kept for it may be dropped. */

@@ -7,7 +7,7 @@
 export const KEY_PREFIX = 'va:';
 
 export const keys = {
-  /** Hash: life, host (host key hash), pass (passcode hash), locked ('1' or '0'). */
+  /** Hash: life, host (host key hash), pass (passcode hash), locked ('1' or '0'), route ('mesh' when absent, or 'sfu'). */
   room: (roomId: string) => `${KEY_PREFIX}room:${roomId}`,
   /** Hash: peer id → JSON {name, host}. */
   members: (roomId: string) => `${KEY_PREFIX}room:${roomId}:members`,

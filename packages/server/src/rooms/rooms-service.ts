@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import type { DepartureReason, ErrorCode, IceServer, MediaState, ServerMessage } from '@videoapp/protocol';
+import { CHAT_LINES_PER_MINUTE, type DepartureReason, type ErrorCode, type IceServer, type MediaRoute, type MediaState, type ServerMessage } from '@videoapp/protocol';
 import type { Addressee, FrameSink, SignalBus } from '../bus/signal-bus.ts';
 import type { ServerConfig } from '../config.ts';
 import { type Logger, roomTag } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { PerMinuteLimit } from '../rate-limit.ts';
 import { readResumeToken, signResumeToken } from '../resume-token.ts';
+import type { SfuAdapter } from '../sfu/sfu-adapter.ts';
 import type { MemberAddress, RoomStore } from '../store/room-store.ts';
 import { issueTurnCredentials, turnRefreshIntervalMs } from '../turn-credentials.ts';
 import { admit } from './admission.ts';
 import type { EndedSessionLog } from './ended-sessions.ts';
+import { RoomRoutes } from './media-route.ts';
 import { Member } from './member.ts';
 import type { RateLimits } from './rate-limits.ts';
+import { type SfuRequest, SfuRooms } from './sfu-rooms.ts';
 
 /** How often each process renews its lease, ends members whose grace ran out, and adopts those of processes that died. */
 export const ROOMS_SWEEP_MS = 1_000;
@@ -40,6 +44,7 @@ const JOIN_REFUSALS: Record<'room-not-found' | 'room-full' | 'room-locked', stri
   'room-locked': 'the host has locked this room',
 };
 const SESSION_ENDED: Refusal = { code: 'session-expired', message: 'that session has ended; join again' };
+const NO_SFU: Refusal = { code: 'out-of-order', message: 'this server has no SFU: every room is a mesh' };
 
 export interface RoomsDeps {
   config: ServerConfig;
@@ -51,6 +56,8 @@ export interface RoomsDeps {
   metrics: Metrics;
   /** This process's name in the store: who holds which member's socket. */
   processId: string;
+  /** The SFU bigger rooms move to, if the server has one. */
+  sfu?: SfuAdapter | undefined;
 }
 
 /**
@@ -64,6 +71,10 @@ export class RoomsService {
   private readonly held = new Map<string, { member: Member; socket: MemberSocket }>();
   private readonly sweeper: NodeJS.Timeout;
   private sweeping = false;
+  private readonly routes: RoomRoutes;
+  private readonly sfuRooms: SfuRooms | undefined;
+  /** Chat lines each member held here has sent this minute. */
+  private readonly chatLines = new PerMinuteLimit(CHAT_LINES_PER_MINUTE);
 
   constructor(private readonly deps: RoomsDeps) {
     const { config } = deps;
@@ -73,6 +84,14 @@ export class RoomsService {
     this.sweeper = setInterval(() => void this.sweep(), Math.min(ROOMS_SWEEP_MS, config.resumeGraceMs / 4));
     this.sweeper.unref();
     deps.bus.onTakenOver((peerId) => this.release(peerId));
+    const { sfu, store, log } = deps;
+    this.sfuRooms = sfu && new SfuRooms({ sfu, store, log, sendTo: (roomId, peerId, message) => this.sendTo(roomId, peerId, message), localMembers: (roomId) => this.localMembers(roomId) });
+    this.routes = new RoomRoutes({
+      store,
+      hasSfu: sfu !== undefined,
+      announce: (roomId, route, except) => this.announceRoute(roomId, route, except),
+      failed: (err) => log.warn('route-move-failed', { message: err instanceof Error ? err.message : String(err) }),
+    });
   }
 
   get memberCount(): number {
@@ -101,6 +120,7 @@ export class RoomsService {
     }
     this.hold(member, socket);
     const { locked } = admission;
+    const route = await this.routes.settle(member.roomId, outcome.others.length + 1, member.id);
     await bus.attach(member.address, socket, 0, () => {
       socket.admitted(member);
       socket.send({
@@ -112,6 +132,7 @@ export class RoomsService {
         iceServers: this.iceServersFor(member.id),
         host: member.host,
         locked,
+        route,
       });
     });
     const seconds = (performance.now() - startedAt) / 1000;
@@ -138,6 +159,8 @@ export class RoomsService {
     if (!outcome.ok) return SESSION_ENDED;
     this.hold(member, socket);
     await store.markBack(member.address);
+    // A room rebuilt after a restart starts on the mesh: its route is decided again.
+    const route = await this.routes.settle(member.roomId, outcome.others.length + 1, member.id);
     await bus.attach(member.address, socket, lastSeq, ({ resendFrom, receivedSeq }) => {
       socket.admitted(member);
       socket.send({
@@ -149,8 +172,11 @@ export class RoomsService {
         iceServers: this.iceServersFor(member.id),
         received: receivedSeq,
         resendFrom,
+        route,
       });
     });
+    // Its SFU connections may belong to another process, or have been lost with this one: it publishes anew.
+    if (route === 'sfu') await this.sfuRooms?.resumed(member);
     await this.tellOthers(member, { type: 'peer-presence', peerId: member.id, presence: 'back' });
     return member;
   }
@@ -166,8 +192,11 @@ export class RoomsService {
 
   /** Another process took this member over: this one lets go of it (its timers, its record), without a departure. */
   release(peerId: string): void {
-    this.held.get(peerId)?.member.end();
+    const member = this.held.get(peerId)?.member;
+    if (!member) return;
+    member.end();
     this.held.delete(peerId);
+    this.sfuRooms?.end(member.roomId, peerId).catch((err: unknown) => this.deps.log.warn('sfu-end-failed', { message: err instanceof Error ? err.message : String(err) }));
   }
 
   async leave(member: Member, reason: 'hang-up' | 'page-exit'): Promise<void> {
@@ -197,6 +226,21 @@ export class RoomsService {
     return undefined;
   }
 
+  /** An SFU request; refused when the server has no SFU. A re-sent one (after a resume) is ignored. */
+  async sfu(member: Member, request: SfuRequest): Promise<Refusal | undefined> {
+    if (!this.sfuRooms) return NO_SFU;
+    if (request.seq !== undefined && !(await this.deps.bus.take(member.id, request.seq))) return undefined;
+    return this.sfuRooms.handle(member, request);
+  }
+
+  /** A chat line to everyone else in the room, relayed whatever the route (the mesh's data channel may not be up yet). Never logged. */
+  async chat(member: Member, text: string, seq: number | undefined): Promise<Refusal | undefined> {
+    if (!this.chatLines.take(member.id)) return { code: 'rate-limited', message: `at most ${CHAT_LINES_PER_MINUTE} chat lines a minute` };
+    const outcome = await this.send(member, { allBut: member.id }, JSON.stringify({ type: 'chat', from: member.id, text } satisfies ServerMessage), seq);
+    if (outcome === 'sent') this.deps.metrics.relayed('chat');
+    return undefined;
+  }
+
   acknowledge(member: Member, seq: number): void {
     this.deps.bus.acknowledge(member.id, seq);
   }
@@ -212,6 +256,8 @@ export class RoomsService {
   /** Stops this process's timers; the members' places stay in the store for whoever they resume with. */
   close(): void {
     clearInterval(this.sweeper);
+    this.routes.close();
+    void this.sfuRooms?.close();
     for (const { member } of this.held.values()) member.end();
     this.held.clear();
     this.deps.ended.close();
@@ -244,6 +290,23 @@ export class RoomsService {
     await bus.forget(peerId);
     log.info('left', { room: roomTag(roomId), peer: peerId, reason });
     await this.deps.bus.send({ roomId, addressee: { allBut: peerId }, frame: JSON.stringify({ type: 'peer-left', peerId, reason } satisfies ServerMessage) });
+    await this.routes.settle(roomId, (await store.members(roomId)).length);
+  }
+
+  /** Tells the room its media moved (all but `except`, who hears it in `joined` or `resumed`). */
+  private async announceRoute(roomId: string, route: MediaRoute, except: string | undefined): Promise<void> {
+    this.deps.log.info('media-route', { room: roomTag(roomId), route });
+    this.sfuRooms?.routeMoved(roomId, route);
+    // No member has the empty id: `allBut: ''` is everyone.
+    await this.deps.bus.send({ roomId, addressee: { allBut: except ?? '' }, frame: JSON.stringify({ type: 'media-route', route } satisfies ServerMessage) });
+  }
+
+  private localMembers(roomId: string): string[] {
+    return [...this.held.values()].flatMap(({ member }) => (member.roomId === roomId ? [member.id] : []));
+  }
+
+  private async sendTo(roomId: string, peerId: string, message: ServerMessage): Promise<void> {
+    await this.deps.bus.send({ roomId, addressee: { to: peerId }, frame: JSON.stringify(message) });
   }
 
   private send(member: Member, addressee: Addressee, frame: string, seq: number | undefined) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MAX_SFU_ROOM_PEERS } from '@videoapp/protocol';
 import Janode, { type Connection, type Handle, type Session } from 'janode';
-import VideoRoomPlugin, { type JanusStream, type PublisherInfo, type VideoRoomHandle } from 'janode/plugins/videoroom';
+import VideoRoomPlugin, { type JanusStream, type PublisherInfo, type SubscribedStream, type VideoRoomHandle } from 'janode/plugins/videoroom';
 import { type Logger, roomTag } from '../log.ts';
 import {
   type FeedId,
@@ -14,6 +14,8 @@ import {
   type SfuPublisher,
   type SfuRoom,
   type SfuStream,
+  type SfuStreamChoice,
+  type SfuSubscribedStream,
   type SfuSubscription,
 } from './sfu-adapter.ts';
 
@@ -188,6 +190,11 @@ export class JanusAdapter implements SfuAdapter {
         feedId,
         answerSdp: joined.jsep.sdp,
         trickle: (candidate: SfuCandidate) => trickle(handle, candidate),
+        renegotiate: async (sdp: string) => {
+          const configured = await timed('republish', handle.configure({ jsep: { type: 'offer', sdp } }));
+          if (configured.jsep?.type !== 'answer') throw new SfuError('sfu-refused', 'Janus accepted the new offer but sent no answer');
+          return configured.jsep.sdp;
+        },
         leave: () => this.release(kept, handle),
       });
     } catch (err) {
@@ -207,8 +214,22 @@ export class JanusAdapter implements SfuAdapter {
         room,
         feeds: Object.freeze([...feeds]),
         offerSdp: joined.jsep.sdp,
+        streams: Object.freeze(subscribedStreams(joined.streams)),
         start: async (answerSdp: string) => {
           await timed('start-subscription', handle.start({ jsep: { type: 'answer', sdp: answerSdp } }));
+        },
+        update: async ({ add, remove }: { add: readonly FeedId[]; remove: readonly FeedId[] }) => {
+          if (add.length === 0 && remove.length === 0) return undefined;
+          // Janus refuses an empty list (430), so each is sent only when it has something.
+          const subscribe = add.length > 0 ? add.map((feed) => ({ feed })) : undefined;
+          const unsubscribe = remove.length > 0 ? remove.map((feed) => ({ feed })) : undefined;
+          const updated = await timed('update-subscription', handle.update({ subscribe, unsubscribe }));
+          if (updated.jsep?.type !== 'offer') return undefined;
+          return { sdp: updated.jsep.sdp, streams: subscribedStreams(updated.streams) };
+        },
+        choose: async (choices: readonly SfuStreamChoice[]) => {
+          if (choices.length === 0) return;
+          await timed('choose-streams', handle.configure({ streams: choices.map(({ mid, send, substream }) => ({ mid, send, ...(substream === undefined ? {} : { substream }) })) }));
         },
         trickle: (candidate: SfuCandidate) => trickle(handle, candidate),
         leave: () => this.release(kept, handle),
@@ -217,6 +238,10 @@ export class JanusAdapter implements SfuAdapter {
       await this.release(kept, handle);
       throw err;
     }
+  }
+
+  publishers(room: SfuRoom): readonly SfuPublisher[] {
+    return [...(this.rooms.get(room)?.publishers.values() ?? [])];
   }
 
   async close(): Promise<void> {
@@ -416,6 +441,15 @@ function toSfuError(what: string, err: unknown): SfuError {
 function trickle(handle: Handle, candidate: SfuCandidate): Promise<void> {
   const janusCandidate = candidate === null ? { completed: true as const } : { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null };
   return timed('trickle', handle.trickle(janusCandidate)).then(() => undefined);
+}
+
+/** Janus's description of a subscription's m-lines; a stream whose feed is gone has no feed id. */
+function subscribedStreams(streams: SubscribedStream[] | undefined): SfuSubscribedStream[] {
+  return (streams ?? []).map((stream) => ({
+    mid: String(stream.mid),
+    kind: stream.type,
+    feedId: stream.active !== false && typeof stream.feed_id === 'number' ? safeId(stream.feed_id, 'feed') : undefined,
+  }));
 }
 
 function publisherOf(info: PublisherInfo): SfuPublisher {

@@ -41,8 +41,30 @@ export interface SfuPublication {
   /** The SFU's answer to the publisher's offer. */
   readonly answerSdp: string;
   trickle(candidate: SfuCandidate): Promise<void>;
+  /** A new offer on the same connection (an ICE restart, tracks added or removed): the SFU's answer. */
+  renegotiate(offerSdp: string): Promise<string>;
   /** Stops publishing and leaves the SFU room (others hear `publisher-left`). */
   leave(): Promise<void>;
+}
+
+/** One m-line of a subscribing connection: the feed and stream it carries, none once that feed is gone. */
+export interface SfuSubscribedStream {
+  mid: string;
+  kind: 'audio' | 'video' | 'data';
+  feedId: FeedId | undefined;
+}
+
+/** An offer for a subscribing connection and what each of its m-lines carries. */
+export interface SfuSubscriptionOffer {
+  sdp: string;
+  streams: SfuSubscribedStream[];
+}
+
+/** What a subscriber wants of one m-line: paused (`send: false`) or flowing, and which simulcast layer (0 lowest). */
+export interface SfuStreamChoice {
+  mid: string;
+  send: boolean;
+  substream?: 0 | 1 | 2;
 }
 
 /** One person's download: a subscribing connection carrying the feeds asked for. */
@@ -51,8 +73,17 @@ export interface SfuSubscription {
   readonly feeds: readonly FeedId[];
   /** The SFU's offer, to be answered by the subscriber's browser. */
   readonly offerSdp: string;
-  /** Hands the browser's answer to the SFU, which then starts forwarding. */
+  /** What each m-line of that first offer carries. */
+  readonly streams: readonly SfuSubscribedStream[];
+  /** Hands the browser's answer (to the first offer, or to the latest update's) to the SFU, which then forwards. */
   start(answerSdp: string): Promise<void>;
+  /**
+   * Adds and removes feeds on the same connection: a new offer to answer with
+   * `start`, or undefined when the SFU had nothing to change.
+   */
+  update(change: { add: readonly FeedId[]; remove: readonly FeedId[] }): Promise<SfuSubscriptionOffer | undefined>;
+  /** Pauses or resumes m-lines and picks their simulcast layer. */
+  choose(choices: readonly SfuStreamChoice[]): Promise<void>;
   trickle(candidate: SfuCandidate): Promise<void>;
   leave(): Promise<void>;
 }
@@ -115,6 +146,8 @@ export interface SfuAdapter {
   destroyRoom(room: SfuRoom): Promise<void>;
   publish(room: SfuRoom, displayName: string, offerSdp: string): Promise<SfuPublication>;
   subscribe(room: SfuRoom, feeds: readonly FeedId[]): Promise<SfuSubscription>;
+  /** The publishers whose media is up in the room, oldest first (empty for a room this adapter does not hold). */
+  publishers(room: SfuRoom): readonly SfuPublisher[];
   /** `listener` hears every event; the returned function stops that. */
   onEvent(listener: (event: SfuEvent) => void): () => void;
   /** Destroys the rooms it made and disconnects; later calls fail with `sfu-unavailable`. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generateRoomId, type PeerInfo } from '@videoapp/protocol';
+import { generateRoomId, type MediaRoute, type PeerInfo } from '@videoapp/protocol';
 import type { JoinOutcome, MemberAddress, MemberRecord, RoomAccess, RoomSecrets, RoomStatus, RoomStore } from './room-store.ts';
 
 interface Room {
@@ -7,6 +7,7 @@ interface Room {
   secrets: RoomSecrets;
   locked: boolean;
   life: string;
+  route: MediaRoute;
   /** When the last member left (or the room was created); undefined while occupied. */
   emptySince: number | undefined;
 }
@@ -35,7 +36,7 @@ export class MemoryRoomStore implements RoomStore {
   async createRoom(secrets: RoomSecrets): Promise<string> {
     let id = generateRoomId();
     while (this.rooms.has(id)) id = generateRoomId();
-    this.rooms.set(id, { members: new Map(), secrets: { ...secrets }, locked: false, life: randomBytes(8).toString('hex'), emptySince: this.now() });
+    this.rooms.set(id, { members: new Map(), secrets: { ...secrets }, locked: false, life: randomBytes(8).toString('hex'), route: 'mesh', emptySince: this.now() });
     return id;
   }
 
@@ -54,6 +55,17 @@ export class MemoryRoomStore implements RoomStore {
     if (room) room.locked = locked;
   }
 
+  async route(roomId: string): Promise<MediaRoute> {
+    return this.rooms.get(roomId)?.route ?? 'mesh';
+  }
+
+  async moveRoute(roomId: string, from: MediaRoute, to: MediaRoute): Promise<boolean> {
+    const room = this.rooms.get(roomId);
+    if (room?.route !== from) return false;
+    room.route = to;
+    return true;
+  }
+
   async join(roomId: string, life: string, member: MemberRecord): Promise<JoinOutcome> {
     const room = this.liveRoom(roomId);
     if (!room || room.life !== life) return { ok: false, code: 'room-not-found' };
@@ -68,7 +80,7 @@ export class MemoryRoomStore implements RoomStore {
     if (!room) {
       // Rebuilt after a restart, the room's secrets are gone with the old process: it comes back locked,
       // so only people resuming their places (and the host, who may unlock it) get in — never a guesser.
-      room = { members: new Map(), secrets: { hostKeyHash: '' }, locked: true, life, emptySince: undefined };
+      room = { members: new Map(), secrets: { hostKeyHash: '' }, locked: true, life, route: 'mesh', emptySince: undefined };
       this.rooms.set(roomId, room);
     }
     if (!room.members.has(member.id) && room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generateRoomId, type PeerInfo } from '@videoapp/protocol';
+import { generateRoomId, type MediaRoute, type PeerInfo } from '@videoapp/protocol';
 import type { Redis } from '../redis/connection.ts';
 import { Script } from '../redis/connection.ts';
 import { KEY_PREFIX, keys } from '../redis/keys.ts';
@@ -50,6 +50,13 @@ return 1`);
 const SET_LOCKED = new Script(`
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'locked', ARGV[1]) end
 return 0`);
+
+// KEYS: room. ARGV: from, to. A room without a route is on the mesh.
+const MOVE_ROUTE = new Script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if (redis.call('HGET', KEYS[1], 'route') or 'mesh') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'route', ARGV[2])
+return 1`);
 
 // KEYS: away. ARGV: now, most. Removing what it returns makes each entry one caller's.
 const TAKE_EXPIRED = new Script(`
@@ -110,6 +117,14 @@ export class RedisRoomStore implements RoomStore {
 
   async setLocked(roomId: string, locked: boolean): Promise<void> {
     await SET_LOCKED.run(this.redis, [keys.room(roomId)], [locked ? '1' : '0']);
+  }
+
+  async route(roomId: string): Promise<MediaRoute> {
+    return (await this.redis.hGet(keys.room(roomId), 'route')) === 'sfu' ? 'sfu' : 'mesh';
+  }
+
+  async moveRoute(roomId: string, from: MediaRoute, to: MediaRoute): Promise<boolean> {
+    return Number(await MOVE_ROUTE.run(this.redis, [keys.room(roomId)], [from, to])) === 1;
   }
 
   async join(roomId: string, life: string, member: MemberRecord): Promise<JoinOutcome> {

@@ -1,4 +1,4 @@
-import type { ErrorCode, PeerInfo } from '@videoapp/protocol';
+import type { ErrorCode, MediaRoute, PeerInfo } from '@videoapp/protocol';
 
 export interface RoomStatus {
   peers: number;
@@ -57,6 +57,14 @@ export interface RoomStore {
   /** What a join must satisfy: the hashes to check, whether the room is locked, and its life. */
   access(roomId: string): Promise<RoomAccess | undefined>;
   setLocked(roomId: string, locked: boolean): Promise<void>;
+  /** How the room's media travels now: `mesh` for a room that never moved (or is gone). */
+  route(roomId: string): Promise<MediaRoute>;
+  /**
+   * Moves the room's route from `from` to `to` in one step; false, changing
+   * nothing, when it was not `from`. Of several processes deciding the same
+   * move at once, exactly one gets true and announces it.
+   */
+  moveRoute(roomId: string, from: MediaRoute, to: MediaRoute): Promise<boolean>;
   /**
    * Adds a member to the room's life `life` (as admission saw it); a locked room refuses everyone but its host, and a full room
    * everyone (checked here, in one step, so neither can race a join).

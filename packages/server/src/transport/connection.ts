@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import type { Member } from '../rooms/member.ts';
 import { isRefusal, type MemberSocket, type Refusal, type RoomsService } from '../rooms/rooms-service.ts';
+import type { SfuRequest } from '../rooms/sfu-rooms.ts';
 import type { ProtocolProblem, Socket, SocketHandler } from '../websocket/socket.ts';
 import { relayedFrame } from './relayed-frame.ts';
 
@@ -139,9 +140,9 @@ export class Connection implements SocketHandler, MemberSocket {
       case 'sfu-candidate':
       case 'sfu-view':
       case 'sfu-leave':
+        return this.inRoom(msg, (member) => this.deps.rooms.sfu(member, msg));
       case 'chat':
-        // Rooms whose media goes through the SFU are not built yet (issue 13): every room is a mesh.
-        return this.fail('out-of-order', "this room's media does not go through the SFU", msg.type);
+        return this.inRoom(msg, (member) => this.deps.rooms.chat(member, msg.text, msg.seq));
       default:
         return assertNever(msg);
     }
@@ -205,7 +206,7 @@ export class Connection implements SocketHandler, MemberSocket {
     await this.deps.rooms.leave(member, msg.reason);
   }
 
-  private async inRoom(msg: Msg<'media' | 'lock'>, act: (member: Member) => Promise<Refusal | undefined>): Promise<void> {
+  private async inRoom(msg: Msg<'media' | 'lock' | SfuRequest['type'] | 'chat'>, act: (member: Member) => Promise<Refusal | undefined>): Promise<void> {
     const member = this.memberFor(msg);
     if (!member) return;
     const refusal = await act(member);

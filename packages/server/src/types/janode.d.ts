@@ -70,6 +70,15 @@ declare module 'janode/plugins/videoroom' {
     disabled?: boolean;
   }
 
+  /** One m-line of a subscriber's connection, as Janus describes it. */
+  export interface SubscribedStream {
+    mid: string;
+    type: 'audio' | 'video' | 'data';
+    active?: boolean;
+    feed_id?: number;
+    feed_mid?: string;
+  }
+
   export interface PublisherInfo {
     feed: number;
     display?: string;
@@ -97,8 +106,15 @@ declare module 'janode/plugins/videoroom' {
     list(params: { admin_key?: string }): Promise<{ list: { room: number; description: string; num_participants: number }[] }>;
     joinPublisher(params: { room: number; display?: string }): Promise<{ room: number; feed: number; publishers: PublisherInfo[] }>;
     joinConfigurePublisher(params: { room: number; display?: string; jsep: Jsep }): Promise<{ room: number; feed: number; publishers: PublisherInfo[]; jsep?: Jsep }>;
-    joinSubscriber(params: { room: number; streams: { feed: number; mid?: string }[]; autoupdate?: boolean; use_msid?: boolean }): Promise<{ room: number; streams?: unknown[]; jsep?: Jsep }>;
+    joinSubscriber(params: { room: number; streams: { feed: number; mid?: string }[]; autoupdate?: boolean; use_msid?: boolean }): Promise<{ room: number; streams?: SubscribedStream[]; jsep?: Jsep }>;
     start(params: { jsep: Jsep }): Promise<{ started: string }>;
+    /**
+     * Publishers: a new offer (ICE restart, tracks changed), answered in `jsep`.
+     * Subscribers: per-stream choices (`send`, simulcast `substream`), by m-line.
+     */
+    configure(params: { jsep?: Jsep; streams?: { mid: string; send?: boolean; substream?: number }[] }): Promise<{ jsep?: Jsep }>;
+    /** Subscribers: adds and removes feeds; Janus answers with a new offer (or none when nothing changed). */
+    update(params: { subscribe?: { feed: number }[]; unsubscribe?: { feed: number }[] }): Promise<{ streams?: SubscribedStream[]; jsep?: Jsep }>;
     leave(): Promise<unknown>;
   }
 

@@ -1,0 +1,134 @@
+// A headless participant of an SFU room: our protocol over a real WebSocket,
+// one publishing and one subscribing Node WebRTC connection to Janus through
+// our server, and frames counted per person as they decode.
+import type { MessageOf, ServerMessage, SfuStreamInfo } from '@videoapp/protocol';
+import { FrameCounter, RTCPeerConnection, SyntheticCamera } from './wrtc-peer.ts';
+import { WsTestClient } from './ws-client.ts';
+
+/**
+ * Three simulcast layers (full, 1/2, 1/4), highest first: Janus 1.1 takes the
+ * first rid for its substream 2 (the order janus.js sends, h-m-l), so a
+ * low-first list would turn `low` and `high` around.
+ */
+const SIMULCAST_ENCODINGS = [
+  { rid: 'h', scaleResolutionDownBy: 1 },
+  { rid: 'm', scaleResolutionDownBy: 2 },
+  { rid: 'l', scaleResolutionDownBy: 4 },
+];
+/** The picture a simulcast publisher sends: big enough for libwebrtc to send all three layers. */
+export const SIMULCAST_SIZE = { width: 640, height: 360 } as const;
+
+export class SfuPeer {
+  id = '';
+  private seq = 0;
+  private camera: SyntheticCamera | undefined;
+  private publisher: InstanceType<typeof RTCPeerConnection> | undefined;
+  private subscriber: InstanceType<typeof RTCPeerConnection> | undefined;
+  /** Whose media each m-line of the subscriber connection carries, as the latest offer said. */
+  private streams = new Map<string, SfuStreamInfo>();
+  private readonly counters = new Map<string, FrameCounter>();
+  private pumping = true;
+  offers = 0;
+
+  private constructor(readonly client: WsTestClient) {}
+
+  static async join(serverUrl: string, roomId: string, name: string): Promise<{ peer: SfuPeer; joined: MessageOf<ServerMessage, 'joined'> }> {
+    const peer = new SfuPeer(await WsTestClient.greeted(serverUrl));
+    peer.client.send({ type: 'join', roomId, name });
+    const joined = await peer.client.next('joined');
+    peer.id = joined.selfId;
+    void peer.answerOffers();
+    return { peer, joined };
+  }
+
+  /** Publishes a synthetic camera (simulcast if asked) through the server; resolves once the SFU answered. */
+  async publish(simulcast = false): Promise<void> {
+    this.closePublisher();
+    this.camera = simulcast ? new SyntheticCamera(SIMULCAST_SIZE.width, SIMULCAST_SIZE.height) : new SyntheticCamera();
+    const pc = new RTCPeerConnection();
+    this.publisher = pc;
+    pc.addTransceiver(this.camera.track, { direction: 'sendonly', ...(simulcast ? { sendEncodings: SIMULCAST_ENCODINGS } : {}) });
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate?.candidate)
+        this.client.send({
+          type: 'sfu-candidate',
+          connection: 'publish',
+          candidate: { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? undefined, sdpMLineIndex: candidate.sdpMLineIndex ?? undefined },
+        });
+    };
+    await pc.setLocalDescription(await pc.createOffer());
+    this.client.send({ type: 'sfu-publish', sdp: pc.localDescription!.sdp, seq: ++this.seq });
+    const answer = await this.client.next('sfu-answer', 15_000);
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+  }
+
+  /** Answers every `sfu-offer` on one subscriber connection (a fresh one after `renewSubscriber`). */
+  private async answerOffers(): Promise<void> {
+    while (this.pumping) {
+      let offer: MessageOf<ServerMessage, 'sfu-offer'>;
+      try {
+        offer = await this.client.next('sfu-offer', 1_000);
+      } catch {
+        continue;
+      }
+      this.offers++;
+      const pc = this.subscriber ?? this.newSubscriber();
+      this.streams = new Map(offer.streams.map((s) => [s.mid, s]));
+      await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      this.client.send({ type: 'sfu-subscribe-answer', sdp: pc.localDescription!.sdp, seq: ++this.seq });
+    }
+  }
+
+  private newSubscriber(): InstanceType<typeof RTCPeerConnection> {
+    const pc = new RTCPeerConnection();
+    this.subscriber = pc;
+    pc.ontrack = ({ track, transceiver }) => {
+      if (track.kind === 'video' && transceiver.mid) {
+        this.counters.get(transceiver.mid)?.stop();
+        this.counters.set(transceiver.mid, new FrameCounter(track));
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate?.candidate) this.client.send({ type: 'sfu-candidate', connection: 'subscribe', candidate: { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? undefined } });
+    };
+    return pc;
+  }
+
+  /** After `sfu-reset`: the next offer starts a new subscriber connection. */
+  renewSubscriber(): void {
+    this.subscriber?.close();
+    this.subscriber = undefined;
+    for (const counter of this.counters.values()) counter.stop();
+    this.counters.clear();
+    this.streams.clear();
+  }
+
+  /** People the latest offer carries video of. */
+  videoFrom(): string[] {
+    return [...this.streams.values()].filter((s) => s.kind === 'video').map((s) => s.peerId);
+  }
+
+  /** The frame counter of `peerId`'s video, per the latest offer. */
+  framesOf(peerId: string): FrameCounter | undefined {
+    const stream = [...this.streams.values()].find((s) => s.kind === 'video' && s.peerId === peerId);
+    return stream && this.counters.get(stream.mid);
+  }
+
+  frameCount(peerId: string): number {
+    return this.framesOf(peerId)?.count ?? 0;
+  }
+
+  private closePublisher(): void {
+    this.camera?.stop();
+    this.publisher?.close();
+    this.publisher = undefined;
+  }
+
+  close(): void {
+    this.pumping = false;
+    this.closePublisher();
+    this.renewSubscriber();
+    this.client.close();
+  }
+}
