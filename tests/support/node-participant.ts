@@ -22,8 +22,8 @@ class WrtcPeerConnection extends RTCPeerConnection {
 export class NodeParticipant {
   readonly call: Call;
   private readonly camera = new SyntheticCamera();
-  /** Per person, the counter on the video track that shows them now (a track replaced gets a new counter). */
-  private readonly frames = new Map<string, FrameCounter>();
+  /** Per person, a counter on each video track that has shown them (a track replaced, as when the call moves to the SFU, adds one). */
+  private readonly frames = new Map<string, FrameCounter[]>();
 
   private constructor(serverUrl: string) {
     this.call = new Call({
@@ -33,8 +33,7 @@ export class NodeParticipant {
     });
     this.call.on('track', ({ peerId, track }) => {
       if (track.kind !== 'video') return;
-      this.frames.get(peerId)?.stop();
-      this.frames.set(peerId, new FrameCounter(track));
+      this.frames.set(peerId, [...(this.frames.get(peerId) ?? []), new FrameCounter(track)]);
     });
   }
 
@@ -45,19 +44,19 @@ export class NodeParticipant {
     return participant;
   }
 
-  /** Frames decoded so far from `peerId`'s current video (0 before any). */
+  /** Frames decoded so far from `peerId`, on every track that carried them (0 before any). */
   framesFrom(peerId: string): number {
-    return this.frames.get(peerId)?.count ?? 0;
+    return (this.frames.get(peerId) ?? []).reduce((sum, counter) => sum + counter.count, 0);
   }
 
   /** Frames decoded so far per person, by peer id. */
   framesByPeer(): Map<string, number> {
-    return new Map([...this.frames].map(([id, counter]) => [id, counter.count]));
+    return new Map([...this.frames.keys()].map((id) => [id, this.framesFrom(id)]));
   }
 
   leave(): void {
     this.call.leave('hang-up');
-    for (const counter of this.frames.values()) counter.stop();
+    for (const counter of [...this.frames.values()].flat()) counter.stop();
     this.frames.clear();
     this.camera.stop();
   }
