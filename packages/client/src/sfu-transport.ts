@@ -2,7 +2,7 @@ import type { IceCandidate, IceServer, SfuStreamInfo } from '@videoapp/protocol'
 import { addPublishedVideo, inboundMid, type WebRtcFlavor } from './browser-quirks.ts';
 import { Emitter } from './emitter.ts';
 import { inboundStats, type MediaTransport, type PeerTracks, showsDecodingMedia, type TransportEvents } from './media-transport.ts';
-import { OpQueue } from './op-queue.ts';
+import { OpQueue, QueueClosedError } from './op-queue.ts';
 import { type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory, toCandidateInit } from './peer-link.ts';
 
 /** How long an SFU connection may stay `disconnected` before we restart its ICE (as PeerLink does for the mesh). */
@@ -94,7 +94,9 @@ export class SfuTransport extends Emitter<TransportEvents> implements MediaTrans
         this.streams = new Map(streams.map((s) => [s.mid, s]));
         this.mapTracks(subscriber.pc);
       })
-      .catch((err: unknown) => console.warn('videoapp: could not apply the SFU offer', err));
+      .catch((err: unknown) => {
+        if (!(err instanceof QueueClosedError)) console.warn('videoapp: could not apply the SFU offer', err);
+      });
   }
 
   /** The SFU lost our connections (it restarted): start over, and expect a fresh `sfu-offer`. */
@@ -216,7 +218,10 @@ export class SfuTransport extends Emitter<TransportEvents> implements MediaTrans
         if (sdp === undefined) throw new Error(`no answer from the SFU within ${SFU_ANSWER_TIMEOUT_MS} ms`);
         if (publisher.pc.signalingState === 'have-local-offer') await publisher.pc.setRemoteDescription({ type: 'answer', sdp });
       })
-      .catch((err: unknown) => console.warn('videoapp: publishing to the SFU failed', err));
+      .catch((err: unknown) => {
+        // Closed under it: the call ended or the SFU was reset, and a fresh publisher takes over.
+        if (!(err instanceof QueueClosedError)) console.warn('videoapp: publishing to the SFU failed', err);
+      });
   }
 
   /** A connection that failed restarts at once; one that is only disconnected gets SFU_DISCONNECTED_RESTART_MS to heal. */
