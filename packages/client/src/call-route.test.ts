@@ -141,6 +141,9 @@ class FakePeerConnection {
   }
 }
 
+/** Where the last line starting with `prefix` is in the log (-1: none). */
+const lastIndex = (log: string[], prefix: string) => log.map((l) => l.startsWith(prefix)).lastIndexOf(true);
+
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A call in a mesh room with Ada and Bo, both links connected and showing media. */
@@ -248,7 +251,7 @@ test('make-before-break: each person switches to the SFU once their SFU video de
   subscriber.inbound.push({ kind: 'video', mid: '3', framesDecoded: 1 });
   await tick(DECODE_POLL_MS);
   assert.ok(toAda.closed && toBo.closed, 'the mesh closed once everyone decodes through the SFU');
-  const lastShow = log.findLastIndex((l) => l.startsWith('show bo1'));
+  const lastShow = lastIndex(log, 'show bo1');
   const firstClose = log.findIndex((l) => l.startsWith('close mesh'));
   assert.ok(lastShow < firstClose, `shown from the SFU before the mesh closed:\n${log.join('\n')}`);
   assert.deepEqual(call.mediaRoute, { kind: 'settled', route: 'sfu' });
@@ -297,7 +300,7 @@ test('back to the mesh make-before-break: links reopen, and sfu-leave goes out o
   assert.equal(sent('sfu-leave').length, 1);
   assert.ok(publisher.closed && subscriber.closed);
   assert.equal(call.peerList()[0]?.transport, 'mesh');
-  assert.ok(log.findLastIndex((l) => l.startsWith('show ada1')) < log.indexOf('close publisher'), log.join('\n'));
+  assert.ok(lastIndex(log, 'show ada1') < log.indexOf('close publisher'), log.join('\n'));
   assert.deepEqual(call.mediaRoute, { kind: 'settled', route: 'mesh' });
 });
 
