@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { type ClientMessage, PROTOCOL_VERSION, type ServerMessage, type SfuStreamInfo } from '@videoapp/protocol';
 import { SIMULCAST_LAYERS } from './browser-quirks.ts';
-import { Call, DECODE_POLL_MS } from './call.ts';
+import { Call, DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './call.ts';
 import { VIEW_DEBOUNCE_MS } from './layers.ts';
 import type { WebSocketConstructor } from './signaling-client.ts';
 
@@ -250,6 +250,8 @@ test('make-before-break: each person switches to the SFU once their SFU video de
 
   subscriber.inbound.push({ kind: 'video', mid: '3', framesDecoded: 1 });
   await tick(DECODE_POLL_MS);
+  assert.ok(!toAda.closed && !toBo.closed, 'the old pictures last while the new streams are painted');
+  await tick(OLD_TRANSPORT_LINGER_MS);
   assert.ok(toAda.closed && toBo.closed, 'the mesh closed once everyone decodes through the SFU');
   const lastShow = lastIndex(log, 'show bo1');
   const firstClose = log.findIndex((l) => l.startsWith('close mesh'));
@@ -282,9 +284,11 @@ test('back to the mesh make-before-break: links reopen, and sfu-leave goes out o
     { kind: 'video', mid: '3', framesDecoded: 3 },
   ];
   await tick(DECODE_POLL_MS);
+  await tick(OLD_TRANSPORT_LINGER_MS);
   socket.receive({ type: 'peer-left', peerId: 'bo1', reason: 'left' });
   socket.receive({ type: 'media-route', route: 'mesh' });
   await flush();
+  assert.ok(pcs[0]!.closed && pcs[1]!.closed, 'settled on the SFU');
   const meshToAda = pcs[4]!;
   meshToAda.role = 'mesh again';
   assert.ok(meshToAda.transceivers.length >= 2, 'we offer (our id sorts after theirs: we would be impolite)');
@@ -297,6 +301,7 @@ test('back to the mesh make-before-break: links reopen, and sfu-leave goes out o
 
   meshToAda.inbound = [{ kind: 'video', framesDecoded: 2 }];
   await tick(DECODE_POLL_MS);
+  await tick(OLD_TRANSPORT_LINGER_MS);
   assert.equal(sent('sfu-leave').length, 1);
   assert.ok(publisher.closed && subscriber.closed);
   assert.equal(call.peerList()[0]?.transport, 'mesh');

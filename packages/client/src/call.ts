@@ -26,6 +26,12 @@ const JOIN_REFUSALS = new Set<ErrorCode>(['room-not-found', 'room-full', 'room-l
 const TIMER_SLACK_MS = 10;
 /** How often, during a move between transports, the new one is asked whose media decodes yet: the gap a switch can add. */
 export const DECODE_POLL_MS = 100;
+/**
+ * How long the old transport lingers after everyone is shown from the new
+ * one: a video element given a new stream takes a frame or two to paint it,
+ * and the old picture must last until then.
+ */
+export const OLD_TRANSPORT_LINGER_MS = 500;
 /** The `peerId` of quality readings of the SFU subscriber connection, which carries everyone we receive through the SFU (not a valid peer id). */
 export const SFU_QUALITY_ID = 'sfu:subscriber';
 
@@ -78,6 +84,8 @@ export class Call extends Emitter<CallEvents> {
   private sfu: SfuTransport | undefined;
   private route = new RouteSwitch('mesh');
   private decodePoll: ReturnType<typeof setInterval> | undefined;
+  /** The old transport's pending close after a move (see OLD_TRANSPORT_LINGER_MS). */
+  private readonly lingering = new Map<Transport, ReturnType<typeof setTimeout>>();
   private readonly views = new ViewRequests((feeds) => this.signaling.send({ type: 'sfu-view', feeds }));
   private phase: CallPhase = { kind: 'joining' };
   private iceServers: IceServer[] = [];
@@ -253,6 +261,8 @@ export class Call extends Emitter<CallEvents> {
 
   private end(reason: CallEndReason, by?: string): void {
     this.phase = { kind: 'ended', reason, by };
+    for (const timer of this.lingering.values()) clearTimeout(timer);
+    this.lingering.clear();
     for (const timer of [...this.absenceTimers.values(), ...this.outageTimers.values()]) clearTimeout(timer);
     this.mesh.closeAll();
     this.closeSfu(false);
@@ -375,6 +385,8 @@ export class Call extends Emitter<CallEvents> {
   /** Our old session is gone (the grace period passed): join afresh as someone new, on whatever route the room is on now. */
   private rejoin(): void {
     for (const id of [...this.peers.keys()]) this.removePeer(id, 'lost', false);
+    for (const timer of this.lingering.values()) clearTimeout(timer);
+    this.lingering.clear();
     this.closeSfu(false);
     this.stopDecodePoll();
     this.route = new RouteSwitch('mesh');
@@ -526,6 +538,9 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private openTransport(transport: Transport): void {
+    // Turned back while the transport was lingering: it is still up, keep it.
+    clearTimeout(this.lingering.get(transport));
+    this.lingering.delete(transport);
     if (transport === 'sfu') return this.openSfu();
     // Back to the mesh: the side that would be impolite in a collision offers, so the two never collide.
     const selfId = this.selfId ?? '';
@@ -533,8 +548,15 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private closeTransport(transport: Transport): void {
-    if (transport === 'sfu') return this.closeSfu(true);
-    this.mesh.closeAll();
+    clearTimeout(this.lingering.get(transport));
+    this.lingering.set(
+      transport,
+      setTimeout(() => {
+        this.lingering.delete(transport);
+        if (transport === 'sfu') this.closeSfu(true);
+        else this.mesh.closeAll();
+      }, OLD_TRANSPORT_LINGER_MS),
+    );
   }
 
   private openSfu(): void {
