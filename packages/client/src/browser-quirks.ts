@@ -28,28 +28,28 @@ export interface SimulcastLayer {
 }
 
 /**
- * The three layers a publisher sends to the SFU: quarter, half and full
- * resolution. The bitrates are what a 180p, 360p and 720p camera picture
- * needs at 30 fps to look clean (the usual Janus/LiveKit defaults).
+ * The three layers a publisher sends to the SFU: full, half and quarter
+ * resolution, highest first. Janus reads the rids of `a=simulcast:send` as
+ * highest first unless told otherwise (its `rid_order` defaults to "hml"),
+ * and a browser whose offer the far end answers without simulcast keeps only
+ * the first encoding, which should then be the full picture. The bitrates are
+ * what a 720p, 360p and 180p camera picture needs at 30 fps to look clean.
  */
 export const SIMULCAST_LAYERS: readonly SimulcastLayer[] = [
-  { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
-  { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
   { rid: 'h', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+  { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
 ];
 
 /**
- * The encodings to ask for, in the order this browser wants them. Chromium
- * takes them lowest first (its SDP then lists `a=simulcast:send l;m;h`, the
- * order Janus reads as substreams 0, 1, 2). Firefox before version 110 put
- * the first encoding last in its SDP, so it is given the list highest first
- * to come out in the same order on the wire. Safari's simulcast is behind a
+ * The encodings to ask for, or undefined to publish one stream. Chromium
+ * and Firefox both put the rids in the SDP in the order given (checked with
+ * Chromium 156 and Firefox ESR 153; Firefox before 110 reversed them, which
+ * is why janus.js once special-cased it). Safari's simulcast is behind a
  * flag and the Node binding has none: both send one stream.
  */
 export function simulcastEncodings(flavor: WebRtcFlavor): RTCRtpEncodingParameters[] | undefined {
-  const layers = SIMULCAST_LAYERS.map((layer) => ({ ...layer }));
-  if (flavor === 'chromium') return layers;
-  if (flavor === 'firefox') return layers.reverse();
+  if (flavor === 'chromium' || flavor === 'firefox') return SIMULCAST_LAYERS.map((layer) => ({ ...layer }));
   return undefined;
 }
 
