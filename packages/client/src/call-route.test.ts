@@ -388,3 +388,15 @@ test('a room joined on the SFU opens no mesh link', async (t) => {
   assert.equal(pcs[0]!.transceivers.find((x) => x.receiver.track.kind === 'video')?.init?.sendEncodings, undefined, 'one layer where simulcast is not known to work');
   assert.deepEqual(call.mediaRoute, { kind: 'settled', route: 'sfu' });
 });
+
+test('media the SFU offers for someone before the server says they joined is shown once they do', async (t) => {
+  const { call, socket, log } = await movingToSfu(t);
+  const withCy: SfuStreamInfo[] = [...STREAMS, { mid: '4', peerId: 'cy1', kind: 'audio' }, { mid: '5', peerId: 'cy1', kind: 'video' }];
+  socket.receive({ type: 'sfu-offer', sdp: offerSdp(withCy), streams: withCy });
+  await flush();
+  await flush();
+  assert.ok(!log.some((l) => l.startsWith('show cy1')));
+  socket.receive({ type: 'peer-joined', peer: { id: 'cy1', name: 'Cy' } });
+  assert.equal(call.peerList().find((p) => p.id === 'cy1')?.transport, 'sfu');
+  assert.equal(log.filter((l) => l.startsWith('show cy1')).length, 2, 'audio and video');
+});

@@ -246,6 +246,7 @@ export class Call extends Emitter<CallEvents> {
     this.signaling.reconnectNow();
     this.mesh.restartBroken(['connecting', 'unstable', 'failed']);
     if (this.sfu && this.sfu.publishState !== 'connected') this.sfu.restartPublisher();
+    if (this.sfu && this.sfu.linkStateOf('') !== 'connected') this.views.resend();
   }
 
   /**
@@ -411,6 +412,9 @@ export class Call extends Emitter<CallEvents> {
     this.views.setTile(info.id, { width: 0, height: 0 });
     this.emit('peer-joined', view);
     this.updateTalkingWatch();
+    // Their SFU media may have been offered before the server told us they joined.
+    const early = this.sfu?.tracksOf(info.id) ?? {};
+    if (early.audio || early.video) this.run(this.route.media(info.id, 'sfu', 'arrived', this.peers.keys()));
   }
 
   private removePeer(peerId: string, reason: DepartureReason, remember = true): void {
