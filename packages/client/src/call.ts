@@ -1,19 +1,18 @@
-import { assertNever, type DepartureReason, type ErrorCode, type IceServer, type MediaRoute, type MessageOf, type PeerInfo, RESUME_GRACE_MS } from '@videoapp/protocol';
+import { assertNever, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo, RESUME_GRACE_MS } from '@videoapp/protocol';
 import { currentFlavor, type WebRtcFlavor } from './browser-quirks.ts';
 import { type CallEndReason, type CallPhase, type CallState, deriveCallState, nextOutage, OUTAGE_BOUND_MS, type Outage, type PeerView } from './call-state.ts';
 import { type ChatMessage, type ChatSendResult, checkChatText } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
-import { type TileView, ViewRequests } from './layers.ts';
-import type { MediaTransport } from './media-transport.ts';
-import { MeshTransport } from './mesh-transport.ts';
-import type { LinkState, LocalTracks, MediaKind, PeerConnectionFactory } from './peer-link.ts';
+import type { TileView } from './layers.ts';
+import { MediaRouter } from './media-router.ts';
+import type { LocalTracks, MediaKind, PeerConnectionFactory } from './peer-link.ts';
 import { type LinkQuality, QualityWatch } from './quality.ts';
-import { type RouteAction, type RoutePhase, RouteSwitch, type Transport } from './route-switch.ts';
-import { SfuTransport } from './sfu-transport.ts';
+import type { RoutePhase, Transport } from './route-switch.ts';
 import { type CallMessage, SignalingClient, type SignalingState, type WebSocketConstructor } from './signaling-client.ts';
 import { TalkingWatch } from './talking-watch.ts';
 
 export type { CallEndReason, CallState, Participant, PeerView } from './call-state.ts';
+export { DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './media-router.ts';
 
 /** What proves a right to enter a protected room: its passcode, or (for its creator) its host key. */
 export interface RoomCredentials {
@@ -24,14 +23,6 @@ export interface RoomCredentials {
 const JOIN_REFUSALS = new Set<ErrorCode>(['room-not-found', 'room-full', 'room-locked', 'wrong-passcode', 'rate-limited']);
 /** A timer may fire a moment before Date.now() says its delay has passed: look again this much later. */
 const TIMER_SLACK_MS = 10;
-/** How often, during a move between transports, the new one is asked whose media decodes yet: the gap a switch can add. */
-export const DECODE_POLL_MS = 100;
-/**
- * How long the old transport lingers after everyone is shown from the new
- * one: a video element given a new stream takes a frame or two to paint it,
- * and the old picture must last until then.
- */
-export const OLD_TRANSPORT_LINGER_MS = 500;
 /** The `peerId` of quality readings of the SFU subscriber connection, which carries everyone we receive through the SFU (not a valid peer id). */
 export const SFU_QUALITY_ID = 'sfu:subscriber';
 
@@ -80,13 +71,7 @@ export class Call extends Emitter<CallEvents> {
   private readonly absenceTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Per peer, when its outage reaches its bound and its status changes with no event to say so. */
   private readonly outageTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private readonly mesh: MeshTransport;
-  private sfu: SfuTransport | undefined;
-  private route = new RouteSwitch('mesh');
-  private decodePoll: ReturnType<typeof setInterval> | undefined;
-  /** The old transport's pending close after a move (see OLD_TRANSPORT_LINGER_MS). */
-  private readonly lingering = new Map<Transport, ReturnType<typeof setTimeout>>();
-  private readonly views = new ViewRequests((feeds) => this.signaling.send({ type: 'sfu-view', feeds }));
+  private readonly media: MediaRouter;
   private phase: CallPhase = { kind: 'joining' };
   private iceServers: IceServer[] = [];
   private localTracks: LocalTracks = {};
@@ -98,23 +83,33 @@ export class Call extends Emitter<CallEvents> {
   private host = false;
   private roomLocked = false;
   private readonly quality = new QualityWatch(
-    (id) => (id === SFU_QUALITY_ID ? this.sfu?.subscriberStats() : this.mesh.statsOf(id)),
+    (id) => (id === SFU_QUALITY_ID ? this.media.subscriberStats() : this.media.mesh.statsOf(id)),
     (quality) => this.onQuality(quality),
   );
   private readonly talking = new TalkingWatch(
-    () => [...this.peers.values()].filter((p) => p.transport === 'mesh').map((p) => ({ peerId: p.id, stats: this.mesh.statsOf(p.id) })),
+    () => [...this.peers.values()].filter((p) => p.transport === 'mesh').map((p) => ({ peerId: p.id, stats: this.media.mesh.statsOf(p.id) })),
     (peerId, talking) => this.updatePeer(peerId, { talking }),
   );
 
-  constructor(private readonly options: CallOptions) {
+  constructor(options: CallOptions) {
     super();
     this.signaling = new SignalingClient({ url: options.signalingUrl, WebSocket: options.WebSocket, resumeToken: options.resumeToken });
     this.signaling.on('message', (msg) => this.onMessage(msg));
     this.signaling.on('state', (state) => this.onSignalingState(state));
-    this.mesh = new MeshTransport({ createPeerConnection: options.createPeerConnection, iceTransportPolicy: this.iceTransportPolicy });
-    this.watchTransport(this.mesh);
-    this.mesh.on('chat', ({ peerId, message }) => this.emit('chat', { peerId, name: this.peers.get(peerId)?.name ?? '', message }));
-    this.mesh.on('chat-open', () => this.emit('chat-ready', this.chatReady));
+    this.media = new MediaRouter({
+      createPeerConnection: options.createPeerConnection,
+      iceTransportPolicy: options.relayOnly ? 'relay' : 'all',
+      flavor: options.flavor ?? currentFlavor(),
+      people: () => this.peers,
+      selfId: () => this.selfId ?? '',
+    });
+    this.media.on('send', (msg) => this.signaling.send(msg));
+    this.media.on('track', ({ peerId, track }) => this.showTrack(peerId, track));
+    this.media.on('shown', ({ peerId, transport }) => this.onShown(peerId, transport));
+    this.media.on('link', ({ transport, peerId }) => this.onTransportState(transport, peerId));
+    this.media.on('route', (phase) => this.onRoute(phase));
+    this.media.on('chat', ({ peerId, message }) => this.emit('chat', { peerId, name: this.peers.get(peerId)?.name ?? '', message }));
+    this.media.on('chat-open', () => this.emit('chat-ready', this.chatReady));
   }
 
   get state(): CallState {
@@ -141,7 +136,7 @@ export class Call extends Emitter<CallEvents> {
 
   /** Where the room's media travels: settled on a transport, or moving between two. */
   get mediaRoute(): RoutePhase {
-    return this.route.current;
+    return this.media.phase;
   }
 
   join(roomId: string, name: string, tracks: LocalTracks, credentials: RoomCredentials = {}): void {
@@ -149,7 +144,7 @@ export class Call extends Emitter<CallEvents> {
     this.name = name;
     this.credentials = { ...credentials };
     this.localTracks = { ...tracks };
-    this.mesh.setLocalTracks(this.localTracks);
+    this.media.setLocalTracks(this.localTracks);
     this.signaling.connect();
     if (!this.signaling.resumeToken) this.sendJoin();
     this.publishState();
@@ -167,7 +162,7 @@ export class Call extends Emitter<CallEvents> {
   /** Sends `track` for `kind` to everyone (null sends nothing), and tells them what we now send. */
   async setLocalTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
     this.localTracks[kind] = track;
-    await Promise.all([this.mesh.setLocalTrack(kind, track), this.sfu?.setLocalTrack(kind, track)]);
+    await this.media.setLocalTrack(kind, track);
     this.announceMedia();
   }
 
@@ -193,37 +188,32 @@ export class Call extends Emitter<CallEvents> {
    * pauses the video of people nobody can see.
    */
   setTileView(peerId: string, view: TileView): void {
-    this.views.setTile(peerId, view);
+    this.media.setTileView(peerId, view);
   }
 
   /** The WebRTC statistics behind one peer's media, for quality indicators and tests. */
   getStats(peerId: string): Promise<RTCStatsReport> | undefined {
-    return this.transportOf(this.route.feedOf(peerId) ?? this.route.destination)?.statsOf(peerId);
+    return this.media.statsOf(peerId);
   }
 
   /** Sends a chat message to everyone: through the server when the room is on the SFU, else over each open data channel. */
   sendChat(text: string): ChatSendResult {
     const problem = checkChatText(text);
     if (problem) return { ok: false, code: problem };
-    if (!this.chatThroughServer) return this.mesh.sendChat(text);
+    if (!this.media.chatThroughServer) return this.media.sendMeshChat(text);
     if (!this.chatReady) return { ok: false, code: 'peer-not-found' };
     this.signaling.send({ type: 'chat', text });
     return { ok: true, message: { text, sentAt: Date.now() } };
   }
 
   get chatReady(): boolean {
-    if (this.chatThroughServer) return this.phase.kind === 'in-room' && this.peers.size > 0;
-    return this.mesh.chatReady;
-  }
-
-  /** An SFU room has no data channels between people: chat goes through the server from the moment the room heads there. */
-  private get chatThroughServer(): boolean {
-    return this.route.destination === 'sfu';
+    if (this.media.chatThroughServer) return this.phase.kind === 'in-room' && this.peers.size > 0;
+    return this.media.meshChatReady;
   }
 
   /** How many offer collisions the link to a peer has settled (diagnostics). */
   collisions(peerId: string): number {
-    return this.mesh.link(peerId)?.collisions ?? 0;
+    return this.media.mesh.link(peerId)?.collisions ?? 0;
   }
 
   /** Whether the server handed out a TURN relay: without one a relay-only call cannot connect. */
@@ -233,8 +223,7 @@ export class Call extends Emitter<CallEvents> {
 
   /** Restarts ICE towards one peer (or all): used when the device's network changes. */
   restartIce(peerId?: string): void {
-    this.mesh.restartIce(peerId);
-    if (!peerId) this.sfu?.restartPublisher();
+    this.media.restartIce(peerId);
   }
 
   /**
@@ -244,9 +233,7 @@ export class Call extends Emitter<CallEvents> {
    */
   networkChanged(): void {
     this.signaling.reconnectNow();
-    this.mesh.restartBroken(['connecting', 'unstable', 'failed']);
-    if (this.sfu && this.sfu.publishState !== 'connected') this.sfu.restartPublisher();
-    if (this.sfu && this.sfu.linkStateOf('') !== 'connected') this.views.resend();
+    this.media.restartBroken(['connecting', 'unstable', 'failed']);
   }
 
   /**
@@ -262,16 +249,11 @@ export class Call extends Emitter<CallEvents> {
 
   private end(reason: CallEndReason, by?: string): void {
     this.phase = { kind: 'ended', reason, by };
-    for (const timer of this.lingering.values()) clearTimeout(timer);
-    this.lingering.clear();
     for (const timer of [...this.absenceTimers.values(), ...this.outageTimers.values()]) clearTimeout(timer);
-    this.mesh.closeAll();
-    this.closeSfu(false);
-    this.stopDecodePoll();
+    this.media.close();
     this.peers.clear();
     this.quality.stop();
     this.talking.stop();
-    this.views.close();
     this.emit('chat-ready', false);
     this.publishState();
     this.signaling.close();
@@ -305,13 +287,13 @@ export class Call extends Emitter<CallEvents> {
       case 'error':
         return this.onError(msg);
       case 'media-route':
-        return this.moveTo(msg.route);
+        return this.media.moveTo(msg.route);
       case 'sfu-answer':
-        return this.sfu?.handleAnswer(msg.sdp);
+        return this.media.sfuAnswer(msg.sdp);
       case 'sfu-offer':
-        return void this.sfu?.handleOffer(msg.sdp, msg.streams);
+        return this.media.sfuOffer(msg.sdp, msg.streams);
       case 'sfu-reset':
-        return this.sfu?.reset();
+        return this.media.sfuReset();
       case 'talking':
         return this.updatePeer(msg.peerId, { talking: msg.talking });
       case 'chat':
@@ -328,7 +310,7 @@ export class Call extends Emitter<CallEvents> {
     this.host = msg.host ?? false;
     this.roomLocked = msg.locked ?? false;
     // Told before anyone is added, so a room already on the SFU opens no mesh link at all.
-    this.moveTo(msg.route ?? 'mesh');
+    this.media.moveTo(msg.route ?? 'mesh');
     // The newcomer opens the negotiation with everyone already there.
     for (const peer of msg.peers) this.addPeer(peer, true);
     this.announceMedia();
@@ -343,7 +325,7 @@ export class Call extends Emitter<CallEvents> {
   private onResumed(msg: MessageOf<CallMessage, 'resumed'>): void {
     this.phase = { kind: 'in-room', selfId: msg.selfId };
     this.onIceServers(msg.iceServers);
-    if (msg.route) this.moveTo(msg.route);
+    if (msg.route) this.media.moveTo(msg.route);
     const present = new Set(msg.peers.map((p) => p.id));
     for (const [id, view] of this.peers) if (!present.has(id) && view.presence === 'here') this.updatePeer(id, { presence: 'away' });
     for (const peer of msg.peers) if (!this.peers.has(peer.id)) this.addPeer(peer, true);
@@ -370,8 +352,7 @@ export class Call extends Emitter<CallEvents> {
   /** Fresh TURN credentials: existing relays keep working, new gatherings (ICE restarts, new peers) need these. */
   private onIceServers(iceServers: IceServer[]): void {
     this.iceServers = iceServers;
-    this.mesh.setIceServers(iceServers);
-    this.sfu?.setIceServers(iceServers);
+    this.media.setIceServers(iceServers);
   }
 
   private onError(msg: MessageOf<CallMessage, 'error'>): void {
@@ -386,11 +367,7 @@ export class Call extends Emitter<CallEvents> {
   /** Our old session is gone (the grace period passed): join afresh as someone new, on whatever route the room is on now. */
   private rejoin(): void {
     for (const id of [...this.peers.keys()]) this.removePeer(id, 'lost', false);
-    for (const timer of this.lingering.values()) clearTimeout(timer);
-    this.lingering.clear();
-    this.closeSfu(false);
-    this.stopDecodePoll();
-    this.route = new RouteSwitch('mesh');
+    this.media.reset();
     this.phase = { kind: 'joining' };
     this.sendJoin();
     this.publishState();
@@ -399,22 +376,15 @@ export class Call extends Emitter<CallEvents> {
   // ---- participants ---------------------------------------------------------
 
   private addPeer(info: PeerInfo, initiator: boolean): void {
-    // Someone we knew joined again: what we showed of them belongs to their old session.
-    if (this.peers.has(info.id)) this.run(this.route.left(info.id, this.peers.keys()));
     const outage: Outage = { kind: 'never-connected', since: Date.now() };
     const view: PeerView = { id: info.id, name: info.name, presence: 'here', link: 'connecting', media: undefined, outage, talking: false, transport: undefined, tracks: {} };
     this.peers.set(info.id, view);
     this.watchOutage(info.id, outage);
-    // On the SFU their media comes with the next subscriber offer; only a mesh needs a link of our own.
-    if (this.route.destination === 'mesh') this.mesh.connect(info, this.selfId ?? '', initiator);
-    view.link = this.linkOf(info.id);
     this.quality.watch(info.id);
-    this.views.setTile(info.id, { width: 0, height: 0 });
+    this.media.added(info, initiator);
+    view.link = this.media.linkOf(info.id);
     this.emit('peer-joined', view);
     this.updateTalkingWatch();
-    // Their SFU media may have been offered before the server told us they joined.
-    const early = this.sfu?.tracksOf(info.id) ?? {};
-    if (early.audio || early.video) this.run(this.route.media(info.id, 'sfu', 'arrived', this.peers.keys()));
   }
 
   private removePeer(peerId: string, reason: DepartureReason, remember = true): void {
@@ -422,11 +392,9 @@ export class Call extends Emitter<CallEvents> {
     if (!view) return;
     this.watchAbsence(peerId, 'here');
     this.watchOutage(peerId, undefined);
-    this.mesh.drop(peerId);
     this.peers.delete(peerId);
     this.quality.unwatch(peerId);
-    this.views.forget(peerId);
-    this.run(this.route.left(peerId, this.peers.keys()));
+    this.media.removed(peerId);
     this.updateTalkingWatch();
     this.emit('chat-ready', this.chatReady);
     if (remember) this.lastDeparture = { name: view.name, reason: reason === 'lost' ? 'lost' : 'left' };
@@ -443,47 +411,25 @@ export class Call extends Emitter<CallEvents> {
     this.publishState();
   }
 
-  /** What carries `peerId`'s media now: the transport they are shown from, or (before their first media) the one the room is heading to. */
-  private linkOf(peerId: string): LinkState {
-    return this.transportOf(this.route.feedOf(peerId) ?? this.route.destination)?.linkStateOf(peerId) ?? 'connecting';
-  }
-
   /** A transport's links changed: the people it carries (or is about to) may have a new status. */
   private onTransportState(transport: Transport, peerId: string | undefined): void {
     const ids = peerId === undefined ? [...this.peers.keys()] : [peerId];
     for (const id of ids) {
       const view = this.peers.get(id);
-      if (!view || (this.route.feedOf(id) ?? this.route.destination) !== transport) continue;
-      const link = this.linkOf(id);
-      if (link === view.link) continue;
-      const outage = nextOutage(view.outage, link, Date.now());
-      if (outage !== view.outage) this.watchOutage(id, outage);
-      this.updatePeer(id, { link, outage });
+      if (!view || (this.media.feedOf(id) ?? this.media.destination) !== transport) continue;
+      if (this.media.linkOf(id) !== view.link) this.refreshLink(view);
     }
   }
 
-  // ---- transports and the route between them ----------------------------------
-
-  private get iceTransportPolicy(): RTCIceTransportPolicy {
-    return this.options.relayOnly ? 'relay' : 'all';
+  /** Takes a person's link state from whatever carries their media now, and moves their outage on. */
+  private refreshLink(view: PeerView): void {
+    const link = this.media.linkOf(view.id);
+    const outage = nextOutage(view.outage, link, Date.now());
+    if (outage !== view.outage) this.watchOutage(view.id, outage);
+    this.updatePeer(view.id, { link, outage });
   }
 
-  private transportOf(kind: Transport): MediaTransport | undefined {
-    return kind === 'mesh' ? this.mesh : this.sfu;
-  }
-
-  private watchTransport(transport: MediaTransport): void {
-    transport.on('send', (msg) => this.signaling.send(msg));
-    transport.on('state', ({ peerId }) => this.onTransportState(transport.kind, peerId));
-    transport.on('track', ({ peerId, track }) => this.onTransportTrack(transport.kind, peerId, track));
-  }
-
-  /** A track arrived on a transport: shown at once if that transport feeds the person, or becomes their first feed. */
-  private onTransportTrack(transport: Transport, peerId: string, track: MediaStreamTrack): void {
-    if (!this.peers.has(peerId)) return;
-    if (this.route.feedOf(peerId) === transport) return this.showTrack(peerId, track);
-    this.run(this.route.media(peerId, transport, 'arrived', this.peers.keys()));
-  }
+  // ---- what the media router says --------------------------------------------
 
   private showTrack(peerId: string, track: MediaStreamTrack): void {
     const view = this.peers.get(peerId);
@@ -492,153 +438,35 @@ export class Call extends Emitter<CallEvents> {
     this.emit('track', { peerId, track });
   }
 
-  /** The server named the room's route. */
-  private moveTo(route: MediaRoute): void {
-    this.run(this.route.moveTo(route, Date.now(), this.peers.keys()));
-  }
-
-  /** Carries out what the route switch decided, then tells the UI where the route stands. */
-  private run(actions: RouteAction[]): void {
-    for (const action of actions) {
-      switch (action.kind) {
-        case 'open':
-          this.openTransport(action.transport);
-          break;
-        case 'close':
-          this.closeTransport(action.transport);
-          break;
-        case 'show':
-          this.showFrom(action.peerId, action.transport);
-          break;
-        default:
-          assertNever(action);
-      }
-    }
-    if (actions.length === 0) return;
-    if (this.route.current.kind === 'moving') this.startDecodePoll();
-    else this.stopDecodePoll();
-    this.updateTalkingWatch();
-    this.emit('chat-ready', this.chatReady);
-    this.emit('route', this.route.current);
-  }
-
-  /** Switches what is shown for `peerId` to the tracks `transport` carries for them. */
-  private showFrom(peerId: string, transport: Transport): void {
+  /** `peerId` is now shown from `transport`: their status follows it, and so does the quality reading. */
+  private onShown(peerId: string, transport: Transport): void {
     const view = this.peers.get(peerId);
-    const source = this.transportOf(transport);
-    if (!view || !source) return;
+    if (!view) return;
     view.transport = transport;
-    const tracks = source.tracksOf(peerId);
-    for (const track of Object.values(tracks)) if (track) this.showTrack(peerId, track);
     // One reading of the SFU subscriber stands for everyone it carries.
     if (transport === 'sfu') {
       this.quality.unwatch(peerId);
       if (!this.quality.isWatching(SFU_QUALITY_ID)) this.quality.watch(SFU_QUALITY_ID);
     } else if (!this.quality.isWatching(peerId)) this.quality.watch(peerId);
-    const link = this.linkOf(peerId);
-    const outage = nextOutage(view.outage, link, Date.now());
-    if (outage !== view.outage) this.watchOutage(peerId, outage);
-    this.updatePeer(peerId, { link, outage });
+    this.refreshLink(view);
   }
 
-  private openTransport(transport: Transport): void {
-    // Turned back while the transport was lingering: it is still up, keep it.
-    clearTimeout(this.lingering.get(transport));
-    this.lingering.delete(transport);
-    if (transport === 'sfu') return this.openSfu();
-    // Back to the mesh: the side that would be impolite in a collision offers, so the two never collide.
-    const selfId = this.selfId ?? '';
-    for (const view of this.peers.values()) if (!this.mesh.has(view.id)) this.mesh.connect({ id: view.id, name: view.name }, selfId, selfId > view.id);
+  private onRoute(phase: RoutePhase): void {
+    // Back on the mesh: nobody is read through the SFU subscriber any more.
+    if (phase.kind === 'settled' && phase.route === 'mesh') this.quality.unwatch(SFU_QUALITY_ID);
+    this.updateTalkingWatch();
+    this.emit('chat-ready', this.chatReady);
+    this.emit('route', phase);
   }
 
-  private closeTransport(transport: Transport): void {
-    clearTimeout(this.lingering.get(transport));
-    this.lingering.set(
-      transport,
-      setTimeout(() => {
-        this.lingering.delete(transport);
-        if (transport === 'sfu') this.closeSfu(true);
-        else this.mesh.closeAll();
-      }, OLD_TRANSPORT_LINGER_MS),
-    );
-  }
-
-  private openSfu(): void {
-    if (this.sfu) return;
-    const sfu = new SfuTransport({
-      createPeerConnection: this.options.createPeerConnection,
-      iceServers: this.iceServers,
-      iceTransportPolicy: this.iceTransportPolicy,
-      localTracks: this.localTracks,
-      flavor: this.options.flavor ?? currentFlavor(),
-    });
-    this.sfu = sfu;
-    this.watchTransport(sfu);
-    sfu.onSubscriberBroken = () => this.recoverSubscriber();
-    sfu.publish();
-    this.views.setActive(true);
-  }
-
-  /**
-   * The subscriber connection failed. Only the server can offer it afresh;
-   * the protocol has no "offer me again", so we restart the publisher's ICE
-   * (the same network change broke it too) and re-send our whole view, both
-   * of which the server may answer with a new `sfu-offer`.
-   */
-  private recoverSubscriber(): void {
-    this.sfu?.restartPublisher();
-    this.views.resend();
-  }
-
-  /** `tell`: say `sfu-leave` (we moved back to the mesh); not when the whole call ends, which `leave` covers. */
-  private closeSfu(tell: boolean): void {
-    if (!this.sfu) return;
-    if (tell) this.signaling.send({ type: 'sfu-leave' });
-    this.sfu.close();
-    this.sfu = undefined;
-    this.views.setActive(false);
-    this.quality.unwatch(SFU_QUALITY_ID);
-  }
-
-  /**
-   * During a move, asks the new transport every DECODE_POLL_MS whose media
-   * decodes, and moves each such person over; also lets the move time out.
-   */
-  private startDecodePoll(): void {
-    this.decodePoll ??= setInterval(() => void this.pollDecoding(), DECODE_POLL_MS);
-  }
-
-  private stopDecodePoll(): void {
-    clearInterval(this.decodePoll);
-    this.decodePoll = undefined;
-  }
-
-  private async pollDecoding(): Promise<void> {
-    const phase = this.route.current;
-    if (phase.kind !== 'moving') return this.stopDecodePoll();
-    const waiting = this.route.waitingFor(this.peers.keys());
-    const decoding = await this.transportOf(phase.to)
-      ?.decodingPeers(waiting, (id) => this.peers.get(id)?.media?.video !== false)
-      .catch(() => new Set<string>());
-    // The route may have moved on while getStats ran.
-    if (this.route.current !== phase) return;
-    for (const peerId of decoding ?? []) this.run(this.route.media(peerId, phase.to, 'decoding', this.peers.keys()));
-    this.run(this.route.tick(Date.now(), this.peers.keys()));
-  }
-
-  /** Mesh descriptions and candidates: taken while the room uses (or heads for) the mesh, ignored once it settled on the SFU. */
-  private onMeshSignal(peerId: string, action: (mesh: MeshTransport) => Promise<void>): void {
-    if (!this.route.isOpen('mesh')) return;
-    if (!this.mesh.has(peerId)) {
-      const name = this.peers.get(peerId)?.name ?? '';
-      if (!this.peers.has(peerId)) this.addPeer({ id: peerId, name }, false);
-      if (!this.mesh.has(peerId)) this.mesh.connect({ id: peerId, name }, this.selfId ?? '', false);
-    }
-    action(this.mesh).catch((err: unknown) => console.warn('videoapp: signal from peer failed', err));
+  /** Mesh descriptions and candidates; someone we did not know yet offering is someone new. */
+  private onMeshSignal(peerId: string, action: Parameters<MediaRouter['meshSignal']>[1]): void {
+    if (!this.peers.has(peerId) && this.media.destination === 'mesh') this.addPeer({ id: peerId, name: '' }, false);
+    this.media.meshSignal(peerId, action);
   }
 
   private onQuality(quality: LinkQuality): void {
-    if (quality.peerId === SFU_QUALITY_ID) this.views.observeDownlink({ loss: quality.loss, availableIncomingKbps: quality.availableIncomingKbps });
+    if (quality.peerId === SFU_QUALITY_ID) this.media.observeDownlink(quality.loss, quality.availableIncomingKbps);
     this.emit('quality', quality);
   }
 
@@ -686,8 +514,7 @@ export class Call extends Emitter<CallEvents> {
     this.publishState();
     if (state.kind === 'open') {
       // After a signaling outage, connections that broke meanwhile can renegotiate now.
-      this.mesh.restartBroken(['failed', 'unstable']);
-      if (this.sfu && (this.sfu.publishState === 'failed' || this.sfu.publishState === 'unstable')) this.sfu.restartPublisher();
+      this.media.restartBroken(['failed', 'unstable']);
     }
   }
 
