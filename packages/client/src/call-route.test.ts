@@ -400,3 +400,17 @@ test('media the SFU offers for someone before the server says they joined is sho
   assert.equal(call.peerList().find((p) => p.id === 'cy1')?.transport, 'sfu');
   assert.equal(log.filter((l) => l.startsWith('show cy1')).length, 2, 'audio and video');
 });
+
+test('through the SFU, someone it does not forward yet is still connecting while the others are connected', async (t) => {
+  const { call, socket, pcs } = await movingToSfu(t);
+  const adaOnly = STREAMS.filter((s) => s.peerId === 'ada1');
+  socket.receive({ type: 'sfu-offer', sdp: offerSdp(adaOnly), streams: adaOnly });
+  await flush();
+  await flush();
+  pcs[3]!.moveTo('connected');
+  const status = () => Object.fromEntries(call.peerList().map((p) => [p.id, [p.transport, p.link]]));
+  // Bo is still shown from his mesh link, which is connected; Ada's SFU media has not decoded yet either.
+  assert.deepEqual(status(), { ada1: ['mesh', 'connected'], bo1: ['mesh', 'connected'] });
+  socket.receive({ type: 'peer-joined', peer: { id: 'cy1', name: 'Cy' } });
+  assert.deepEqual(status().cy1, [undefined, 'connecting'], 'a newcomer with nothing forwarded yet');
+});

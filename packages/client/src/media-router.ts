@@ -173,7 +173,7 @@ export class MediaRouter extends Emitter<MediaRouterEvents> {
   restartBroken(states: readonly LinkState[]): void {
     this.mesh.restartBroken(states);
     if (this.sfu && states.includes(this.sfu.publishState)) this.sfu.restartPublisher();
-    if (this.sfu && states.includes(this.sfu.linkStateOf(''))) this.views.resend();
+    if (this.sfu && states.includes(this.sfu.subscribeState)) this.views.resend();
   }
 
   statsOf(peerId: string): Promise<RTCStatsReport> | undefined {

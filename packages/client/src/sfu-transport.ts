@@ -130,8 +130,18 @@ export class SfuTransport extends Emitter<TransportEvents> implements MediaTrans
     return this.tracks.get(peerId) ?? {};
   }
 
-  /** Everyone we receive through the SFU shares the subscriber connection's state. */
-  linkStateOf(_peerId: string): LinkState {
+  /**
+   * Everyone we receive through the SFU shares the subscriber connection's
+   * state, once the SFU forwards them at all: until their media is in an
+   * offer, they are still connecting (or, after a reset, reconnecting).
+   */
+  linkStateOf(peerId: string): LinkState {
+    const state = linkStateOf(this.subscriber?.pc.connectionState);
+    return state === 'connected' && !this.tracks.has(peerId) ? 'connecting' : state;
+  }
+
+  /** The subscriber connection's own state, whoever it carries. */
+  get subscribeState(): LinkState {
     return linkStateOf(this.subscriber?.pc.connectionState);
   }
 

@@ -180,6 +180,8 @@ export class RemoteTiles {
     this.element.classList.toggle('large', large);
     if (large) this.element.style.setProperty('--columns', String(gridColumns(onPage, width, height)));
     this.pager.hidden = pages < 2;
+    // The page controls get a strip of their own rather than covering the bottom row's names.
+    this.element.classList.toggle('paged', pages > 1);
     this.pageLabel.textContent = `${this.page + 1} / ${pages}`;
     this.previous.disabled = this.page === 0;
     this.next.disabled = this.page === pages - 1;
