@@ -414,3 +414,11 @@ test('through the SFU, someone it does not forward yet is still connecting while
   socket.receive({ type: 'peer-joined', peer: { id: 'cy1', name: 'Cy' } });
   assert.deepEqual(status().cy1, [undefined, 'connecting'], 'a newcomer with nothing forwarded yet');
 });
+
+test('leaving closes both SFU connections (and any mesh link still lingering) at once', async (t) => {
+  const { call, publisher, subscriber, toAda, toBo, sent } = await movingToSfu(t);
+  call.leave();
+  assert.ok(publisher.closed && subscriber.closed && toAda.closed && toBo.closed);
+  assert.equal(sent('leave').length, 1);
+  assert.equal(sent('sfu-leave').length, 0, '`leave` already tells the server everything');
+});
