@@ -278,3 +278,38 @@ export async function expectEachPeerFlowing(page: Evaluator, label: string, peer
   if (new Set(second.map((p) => p.tilePeerId)).size !== peers) throw new Error(`${label}: two connections share a tile: ${JSON.stringify(second)}`);
   return second;
 }
+
+/** What one tile shows: whose picture, which transport feeds it, and how many frames its video track has decoded. */
+export interface TileMedia {
+  peerId: string;
+  transport: string | undefined;
+  framesDecoded: number;
+  frameHeight: number;
+}
+
+/**
+ * Decoded frames per tile, whichever transport feeds it (a mesh link of its
+ * own, or the one SFU subscriber connection shared by everyone): each tile's
+ * video track is found among the receivers of the page's connections and
+ * read through that receiver's own statistics.
+ */
+export function mediaPerTile(page: Evaluator): Promise<TileMedia[]> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed');
+    const receivers = pcs.flatMap((pc) => pc.getReceivers());
+    const tiles = [...document.querySelectorAll<HTMLElement>('.tile')];
+    return Promise.all(
+      tiles.map(async (tile) => {
+        const track = (tile.querySelector('video')?.srcObject as MediaStream | null)?.getVideoTracks()[0];
+        const receiver = receivers.find((r) => r.track === track);
+        const media = { peerId: tile.dataset.peerId ?? '', transport: tile.dataset.transport, framesDecoded: 0, frameHeight: 0 };
+        (await receiver?.getStats())?.forEach((s: Record<string, unknown>) => {
+          if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+          media.framesDecoded += (s.framesDecoded as number) ?? 0;
+          media.frameHeight = Math.max(media.frameHeight, (s.frameHeight as number) ?? 0);
+        });
+        return media;
+      }),
+    );
+  });
+}

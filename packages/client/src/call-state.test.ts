@@ -7,7 +7,18 @@ const open = { kind: 'open' } as const;
 const inRoom = { kind: 'in-room', selfId: 'me' } as const;
 const interrupted = (msAgo: number): Outage => ({ kind: 'interrupted', since: now - msAgo });
 const neverConnected = (msAgo: number): Outage => ({ kind: 'never-connected', since: now - msAgo });
-const ada = (change: Partial<PeerView> = {}): PeerView => ({ id: 'ada', name: 'Ada', presence: 'here', link: 'connecting', media: undefined, outage: neverConnected(1000), ...change });
+const ada = (change: Partial<PeerView> = {}): PeerView => ({
+  id: 'ada',
+  name: 'Ada',
+  presence: 'here',
+  link: 'connecting',
+  media: undefined,
+  outage: neverConnected(1000),
+  talking: false,
+  transport: undefined,
+  tracks: {},
+  ...change,
+});
 const bo = (change: Partial<PeerView> = {}): PeerView => ({ ...ada(), id: 'bo', name: 'Bo', ...change });
 const facts = (change: Partial<CallFacts>): CallFacts => ({ phase: inRoom, signaling: open, peers: [], lastDeparture: undefined, relayAvailable: false, now, ...change });
 

@@ -1,5 +1,7 @@
 import type { ErrorCode, MediaState } from '@videoapp/protocol';
+import type { PeerTracks } from './media-transport.ts';
 import type { LinkState } from './peer-link.ts';
+import type { Transport } from './route-switch.ts';
 import type { SignalingState } from './signaling-client.ts';
 
 /** How long media may stay interrupted before the UI says the other person's connection was lost. */
@@ -41,17 +43,31 @@ export function nextOutage(outage: Outage | undefined, link: LinkState, now: num
   return link === 'unstable' || link === 'failed' ? (outage ?? { kind: 'interrupted', since: now }) : undefined;
 }
 
-/** What the call knows about one other person. */
+/**
+ * What the call knows about one other person: a participant. The UI renders
+ * these and never learns more about how their media travels than the
+ * `transport` name it may put on a test attribute.
+ */
 export interface PeerView {
   id: string;
   name: string;
   /** `away`: their signaling socket dropped and the server is holding their place. */
   presence: 'here' | 'away';
+  /** The state of whatever carries their media to us (their mesh link, or our SFU subscription). */
   link: LinkState;
   media: MediaState | undefined;
   /** Media is not flowing, and since when; undefined while it flows (or while a link that had flowed negotiates again). */
   outage: Outage | undefined;
+  /** Speaking now: from the SFU's audio levels, or from the levels we receive in a mesh group. */
+  talking: boolean;
+  /** Which transport the tracks we show for them come from; undefined until their first media arrives. */
+  transport: Transport | undefined;
+  /** The tracks to show for them (also announced one by one in `track` events). */
+  tracks: PeerTracks;
 }
+
+/** Another person in the room, as the engine's API names it. */
+export type Participant = PeerView;
 
 /** `hung-up`: we did; `peer-hung-up`: the other person ended the call; the rest are join failures. */
 export type CallEndReason = 'hung-up' | 'peer-hung-up' | Extract<ErrorCode, 'room-not-found' | 'room-full' | 'room-locked' | 'wrong-passcode' | 'rate-limited' | 'unsupported-version'>;

@@ -1,13 +1,18 @@
 import { assertNever, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo, RESUME_GRACE_MS } from '@videoapp/protocol';
+import { currentFlavor, type WebRtcFlavor } from './browser-quirks.ts';
 import { type CallEndReason, type CallPhase, type CallState, deriveCallState, nextOutage, OUTAGE_BOUND_MS, type Outage, type PeerView } from './call-state.ts';
 import { type ChatMessage, type ChatSendResult, checkChatText } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
-import { type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory, PeerLink } from './peer-link.ts';
+import type { TileView } from './layers.ts';
+import { MediaRouter } from './media-router.ts';
+import type { LocalTracks, MediaKind, PeerConnectionFactory } from './peer-link.ts';
 import { type LinkQuality, QualityWatch } from './quality.ts';
-import { videoSendCap } from './send-cap.ts';
+import type { RoutePhase, Transport } from './route-switch.ts';
 import { type CallMessage, SignalingClient, type SignalingState, type WebSocketConstructor } from './signaling-client.ts';
+import { TalkingWatch } from './talking-watch.ts';
 
-export type { CallEndReason, CallState, PeerView } from './call-state.ts';
+export type { CallEndReason, CallState, Participant, PeerView } from './call-state.ts';
+export { DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './media-router.ts';
 
 /** What proves a right to enter a protected room: its passcode, or (for its creator) its host key. */
 export interface RoomCredentials {
@@ -18,22 +23,27 @@ export interface RoomCredentials {
 const JOIN_REFUSALS = new Set<ErrorCode>(['room-not-found', 'room-full', 'room-locked', 'wrong-passcode', 'rate-limited']);
 /** A timer may fire a moment before Date.now() says its delay has passed: look again this much later. */
 const TIMER_SLACK_MS = 10;
+/** The `peerId` of quality readings of the SFU subscriber connection, which carries everyone we receive through the SFU (not a valid peer id). */
+export const SFU_QUALITY_ID = 'sfu:subscriber';
 
 interface CallEvents extends Record<string, unknown> {
   state: CallState;
   'peer-joined': PeerView;
   'peer-updated': PeerView;
   'peer-left': { peer: PeerView; reason: DepartureReason };
+  /** A track to show for a person: the first, or one replacing what was shown (the transport that feeds them changed). */
   track: { peerId: string; track: MediaStreamTrack };
   error: { code: ErrorCode; message: string };
   /** The host locked or unlocked the room. */
   'room-lock': { locked: boolean };
-  /** A chat message from a peer, straight over the data channel. */
+  /** A chat message from a peer: over the data channel in a mesh, relayed by the server through the SFU. */
   chat: { peerId: string; name: string; message: ChatMessage };
   /** Whether a chat message sent now would reach someone. */
   'chat-ready': boolean;
-  /** Each connected link's quality, every QUALITY_INTERVAL_MS. */
+  /** Each connected link's quality (or the SFU subscriber's, as SFU_QUALITY_ID), every QUALITY_INTERVAL_MS. */
   quality: LinkQuality;
+  /** The room's media is moving between transports, or settled on one (diagnostics and test attributes; the UI needs nothing of it). */
+  route: RoutePhase;
 }
 
 export interface CallOptions {
@@ -44,19 +54,24 @@ export interface CallOptions {
   relayOnly?: boolean;
   /** A resume token from an earlier page load, to rejoin the same place after a reload. */
   resumeToken?: string;
+  /** Which WebRTC we run on, for simulcast; read from the user agent when left out. */
+  flavor?: WebRtcFlavor;
 }
 
 /**
- * A call in one room: joins through the signaling server, keeps one PeerLink
- * per other person, and turns everything that happens into typed events.
- * It never opens media itself; the UI hands it tracks.
+ * A call in one room: joins through the signaling server, holds a
+ * participant per other person, and carries their media over the mesh or
+ * the SFU, whichever the server names, moving between them make-before-break
+ * (see route-switch.ts). Everything that happens becomes a typed event. It
+ * never opens media itself; the UI hands it tracks.
  */
 export class Call extends Emitter<CallEvents> {
   private readonly signaling: SignalingClient;
-  private readonly peers = new Map<string, { view: PeerView; link: PeerLink }>();
+  private readonly peers = new Map<string, PeerView>();
   private readonly absenceTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Per peer, when its outage reaches its bound and its status changes with no event to say so. */
   private readonly outageTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly media: MediaRouter;
   private phase: CallPhase = { kind: 'joining' };
   private iceServers: IceServer[] = [];
   private localTracks: LocalTracks = {};
@@ -68,18 +83,33 @@ export class Call extends Emitter<CallEvents> {
   private host = false;
   private roomLocked = false;
   private readonly quality = new QualityWatch(
-    (peerId) => {
-      const link = this.peers.get(peerId)?.link;
-      return link?.linkState === 'connected' ? link.pc.getStats() : undefined;
-    },
-    (quality) => this.emit('quality', quality),
+    (id) => (id === SFU_QUALITY_ID ? this.media.subscriberStats() : this.media.mesh.statsOf(id)),
+    (quality) => this.onQuality(quality),
+  );
+  private readonly talking = new TalkingWatch(
+    () => [...this.peers.values()].filter((p) => p.transport === 'mesh').map((p) => ({ peerId: p.id, stats: this.media.mesh.statsOf(p.id) })),
+    (peerId, talking) => this.updatePeer(peerId, { talking }),
   );
 
-  constructor(private readonly options: CallOptions) {
+  constructor(options: CallOptions) {
     super();
     this.signaling = new SignalingClient({ url: options.signalingUrl, WebSocket: options.WebSocket, resumeToken: options.resumeToken });
     this.signaling.on('message', (msg) => this.onMessage(msg));
     this.signaling.on('state', (state) => this.onSignalingState(state));
+    this.media = new MediaRouter({
+      createPeerConnection: options.createPeerConnection,
+      iceTransportPolicy: options.relayOnly ? 'relay' : 'all',
+      flavor: options.flavor ?? currentFlavor(),
+      people: () => this.peers,
+      selfId: () => this.selfId ?? '',
+    });
+    this.media.on('send', (msg) => this.signaling.send(msg));
+    this.media.on('track', ({ peerId, track }) => this.showTrack(peerId, track));
+    this.media.on('shown', ({ peerId, transport }) => this.onShown(peerId, transport));
+    this.media.on('link', ({ transport, peerId }) => this.onTransportState(transport, peerId));
+    this.media.on('route', (phase) => this.onRoute(phase));
+    this.media.on('chat', ({ peerId, message }) => this.emit('chat', { peerId, name: this.peers.get(peerId)?.name ?? '', message }));
+    this.media.on('chat-open', () => this.emit('chat-ready', this.chatReady));
   }
 
   get state(): CallState {
@@ -104,11 +134,17 @@ export class Call extends Emitter<CallEvents> {
     return this.roomLocked;
   }
 
+  /** Where the room's media travels: settled on a transport, or moving between two. */
+  get mediaRoute(): RoutePhase {
+    return this.media.phase;
+  }
+
   join(roomId: string, name: string, tracks: LocalTracks, credentials: RoomCredentials = {}): void {
     this.roomId = roomId;
     this.name = name;
     this.credentials = { ...credentials };
     this.localTracks = { ...tracks };
+    this.media.setLocalTracks(this.localTracks);
     this.signaling.connect();
     if (!this.signaling.resumeToken) this.sendJoin();
     this.publishState();
@@ -126,8 +162,7 @@ export class Call extends Emitter<CallEvents> {
   /** Sends `track` for `kind` to everyone (null sends nothing), and tells them what we now send. */
   async setLocalTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
     this.localTracks[kind] = track;
-    await Promise.all([...this.peers.values()].map(({ link }) => link.setLocalTrack(kind, track)));
-    if (kind === 'video') this.capSentVideo();
+    await this.media.setLocalTrack(kind, track);
     this.announceMedia();
   }
 
@@ -137,31 +172,48 @@ export class Call extends Emitter<CallEvents> {
     if (this.phase.kind === 'in-room') this.signaling.send({ type: 'media', media: { audio: live('audio'), video: live('video') } });
   }
 
+  /** Everyone else in the room. */
   peerList(): PeerView[] {
-    return [...this.peers.values()].map((p) => p.view);
+    return [...this.peers.values()];
   }
 
-  /** The WebRTC statistics of the link to one peer, for quality indicators and tests. */
+  /** The same list under the engine's domain name. */
+  participants(): PeerView[] {
+    return this.peerList();
+  }
+
+  /**
+   * How big the UI shows `peerId` (device pixels), or `off` when their tile
+   * is not on screen: through the SFU this picks the layer we receive, and
+   * pauses the video of people nobody can see.
+   */
+  setTileView(peerId: string, view: TileView): void {
+    this.media.setTileView(peerId, view);
+  }
+
+  /** The WebRTC statistics behind one peer's media, for quality indicators and tests. */
   getStats(peerId: string): Promise<RTCStatsReport> | undefined {
-    return this.peers.get(peerId)?.link.pc.getStats();
+    return this.media.statsOf(peerId);
   }
 
-  /** Sends a chat message to everyone whose chat channel is open; refused if empty, too long or nobody can get it. */
+  /** Sends a chat message to everyone: through the server when the room is on the SFU, else over each open data channel. */
   sendChat(text: string): ChatSendResult {
     const problem = checkChatText(text);
     if (problem) return { ok: false, code: problem };
-    const ready = [...this.peers.values()].filter(({ link }) => link.chat.isOpen);
-    const results = ready.map(({ link }) => link.chat.send(text));
-    return results.find((r) => r.ok) ?? { ok: false, code: 'peer-not-found' };
+    if (!this.media.chatThroughServer) return this.media.sendMeshChat(text);
+    if (!this.chatReady) return { ok: false, code: 'peer-not-found' };
+    this.signaling.send({ type: 'chat', text });
+    return { ok: true, message: { text, sentAt: Date.now() } };
   }
 
   get chatReady(): boolean {
-    return [...this.peers.values()].some(({ link }) => link.chat.isOpen);
+    if (this.media.chatThroughServer) return this.phase.kind === 'in-room' && this.peers.size > 0;
+    return this.media.meshChatReady;
   }
 
   /** How many offer collisions the link to a peer has settled (diagnostics). */
   collisions(peerId: string): number {
-    return this.peers.get(peerId)?.link.collisions ?? 0;
+    return this.media.mesh.link(peerId)?.collisions ?? 0;
   }
 
   /** Whether the server handed out a TURN relay: without one a relay-only call cannot connect. */
@@ -171,17 +223,17 @@ export class Call extends Emitter<CallEvents> {
 
   /** Restarts ICE towards one peer (or all): used when the device's network changes. */
   restartIce(peerId?: string): void {
-    for (const [id, { link }] of this.peers) if (!peerId || id === peerId) link.restartIce();
+    this.media.restartIce(peerId);
   }
 
   /**
    * The device's network changed or came back: retry signaling at once rather
-   * than at the next backoff step, and restart ICE on every link that is not
-   * flowing, since its candidates may name addresses we no longer have.
+   * than at the next backoff step, and restart ICE on every connection that is
+   * not flowing, since its candidates may name addresses we no longer have.
    */
   networkChanged(): void {
     this.signaling.reconnectNow();
-    for (const { link } of this.peers.values()) if (link.linkState !== 'connected') link.restartIce();
+    this.media.restartBroken(['connecting', 'unstable', 'failed']);
   }
 
   /**
@@ -198,9 +250,10 @@ export class Call extends Emitter<CallEvents> {
   private end(reason: CallEndReason, by?: string): void {
     this.phase = { kind: 'ended', reason, by };
     for (const timer of [...this.absenceTimers.values(), ...this.outageTimers.values()]) clearTimeout(timer);
-    for (const { link } of this.peers.values()) link.close();
+    this.media.close();
     this.peers.clear();
     this.quality.stop();
+    this.talking.stop();
     this.emit('chat-ready', false);
     this.publishState();
     this.signaling.close();
@@ -223,9 +276,9 @@ export class Call extends Emitter<CallEvents> {
       case 'peer-media':
         return this.updatePeer(msg.peerId, { media: msg.media });
       case 'description':
-        return this.withLink(msg.from, (link) => link.handleDescription(msg.description));
+        return this.onMeshSignal(msg.from, (mesh) => mesh.handleDescription(msg.from, msg.description));
       case 'candidate':
-        return this.withLink(msg.from, (link) => link.handleCandidate(msg.candidate));
+        return this.onMeshSignal(msg.from, (mesh) => mesh.handleCandidate(msg.from, msg.candidate));
       case 'ice-servers':
         return this.onIceServers(msg.iceServers);
       case 'room-lock':
@@ -234,13 +287,17 @@ export class Call extends Emitter<CallEvents> {
       case 'error':
         return this.onError(msg);
       case 'media-route':
+        return this.media.moveTo(msg.route);
       case 'sfu-answer':
+        return this.media.sfuAnswer(msg.sdp);
       case 'sfu-offer':
+        return this.media.sfuOffer(msg.sdp, msg.streams);
       case 'sfu-reset':
+        return this.media.sfuReset();
       case 'talking':
+        return this.updatePeer(msg.peerId, { talking: msg.talking });
       case 'chat':
-        // Sent only to rooms whose media goes through the SFU, which this engine does not join yet (issue 13).
-        return;
+        return this.onServerChat(msg);
       default:
         return assertNever(msg);
     }
@@ -249,9 +306,11 @@ export class Call extends Emitter<CallEvents> {
   private onJoined(msg: MessageOf<CallMessage, 'joined'>): void {
     this.phase = { kind: 'in-room', selfId: msg.selfId };
     this.signaling.resumeToken = msg.resumeToken;
-    this.iceServers = msg.iceServers;
+    this.onIceServers(msg.iceServers);
     this.host = msg.host ?? false;
     this.roomLocked = msg.locked ?? false;
+    // Told before anyone is added, so a room already on the SFU opens no mesh link at all.
+    this.media.moveTo(msg.route ?? 'mesh');
     // The newcomer opens the negotiation with everyone already there.
     for (const peer of msg.peers) this.addPeer(peer, true);
     this.announceMedia();
@@ -266,8 +325,9 @@ export class Call extends Emitter<CallEvents> {
   private onResumed(msg: MessageOf<CallMessage, 'resumed'>): void {
     this.phase = { kind: 'in-room', selfId: msg.selfId };
     this.onIceServers(msg.iceServers);
+    if (msg.route) this.media.moveTo(msg.route);
     const present = new Set(msg.peers.map((p) => p.id));
-    for (const [id, { view }] of this.peers) if (!present.has(id) && view.presence === 'here') this.updatePeer(id, { presence: 'away' });
+    for (const [id, view] of this.peers) if (!present.has(id) && view.presence === 'here') this.updatePeer(id, { presence: 'away' });
     for (const peer of msg.peers) if (!this.peers.has(peer.id)) this.addPeer(peer, true);
     this.announceMedia();
     this.publishState();
@@ -275,7 +335,7 @@ export class Call extends Emitter<CallEvents> {
 
   /** A peer who hung up ends a 1:1 call for us too; one who closed the page or was lost may come back. */
   private onPeerLeft(msg: MessageOf<CallMessage, 'peer-left'>): void {
-    const name = this.peers.get(msg.peerId)?.view.name;
+    const name = this.peers.get(msg.peerId)?.name;
     if (msg.reason === 'hung-up' && this.peers.size === 1 && name !== undefined) {
       this.signaling.sendNow({ type: 'leave', reason: 'hang-up' });
       this.removePeer(msg.peerId, msg.reason, false);
@@ -284,10 +344,15 @@ export class Call extends Emitter<CallEvents> {
     this.removePeer(msg.peerId, msg.reason === 'lost' ? 'lost' : 'left');
   }
 
+  private onServerChat(msg: MessageOf<CallMessage, 'chat'>): void {
+    if (msg.from === this.selfId) return;
+    this.emit('chat', { peerId: msg.from, name: this.peers.get(msg.from)?.name ?? '', message: { text: msg.text, sentAt: Date.now() } });
+  }
+
   /** Fresh TURN credentials: existing relays keep working, new gatherings (ICE restarts, new peers) need these. */
   private onIceServers(iceServers: IceServer[]): void {
     this.iceServers = iceServers;
-    for (const { link } of this.peers.values()) link.setIceServers(iceServers);
+    this.media.setIceServers(iceServers);
   }
 
   private onError(msg: MessageOf<CallMessage, 'error'>): void {
@@ -299,76 +364,120 @@ export class Call extends Emitter<CallEvents> {
     this.emit('error', { code: msg.code, message: msg.message });
   }
 
-  /** Our old session is gone (the grace period passed): join afresh as someone new. */
+  /** Our old session is gone (the grace period passed): join afresh as someone new, on whatever route the room is on now. */
   private rejoin(): void {
     for (const id of [...this.peers.keys()]) this.removePeer(id, 'lost', false);
+    this.media.reset();
     this.phase = { kind: 'joining' };
     this.sendJoin();
     this.publishState();
   }
 
-  private addPeer(info: PeerInfo, initiator: boolean): PeerLink {
-    this.peers.get(info.id)?.link.close();
-    const selfId = this.selfId ?? '';
-    const link = new PeerLink({
-      createPeerConnection: this.options.createPeerConnection,
-      iceServers: this.iceServers,
-      iceTransportPolicy: this.options.relayOnly ? 'relay' : 'all',
-      polite: selfId < info.id,
-      initiator,
-      localTracks: this.localTracks,
-    });
+  // ---- participants ---------------------------------------------------------
+
+  private addPeer(info: PeerInfo, initiator: boolean): void {
     const outage: Outage = { kind: 'never-connected', since: Date.now() };
-    const view: PeerView = { id: info.id, name: info.name, presence: 'here', link: link.linkState, media: undefined, outage };
-    this.peers.set(info.id, { view, link });
+    const view: PeerView = { id: info.id, name: info.name, presence: 'here', link: 'connecting', media: undefined, outage, talking: false, transport: undefined, tracks: {} };
+    this.peers.set(info.id, view);
     this.watchOutage(info.id, outage);
-    link.on('signal', (signal) => {
-      if ('description' in signal) this.signaling.send({ type: 'description', to: info.id, description: signal.description });
-      else this.signaling.send({ type: 'candidate', to: info.id, candidate: signal.candidate });
-    });
-    link.on('track', (track) => this.emit('track', { peerId: info.id, track }));
-    link.on('state', (state) => this.onLinkState(info.id, state));
-    link.chat.on('message', (message) => this.emit('chat', { peerId: info.id, name: this.peers.get(info.id)?.view.name ?? '', message }));
-    link.chat.on('open', () => this.emit('chat-ready', this.chatReady));
     this.quality.watch(info.id);
+    this.media.added(info, initiator);
+    view.link = this.media.linkOf(info.id);
     this.emit('peer-joined', view);
-    this.capSentVideo();
-    return link;
+    this.updateTalkingWatch();
   }
 
   private removePeer(peerId: string, reason: DepartureReason, remember = true): void {
-    const entry = this.peers.get(peerId);
-    if (!entry) return;
+    const view = this.peers.get(peerId);
+    if (!view) return;
     this.watchAbsence(peerId, 'here');
     this.watchOutage(peerId, undefined);
-    entry.link.close();
     this.peers.delete(peerId);
     this.quality.unwatch(peerId);
-    this.capSentVideo();
+    this.media.removed(peerId);
+    this.updateTalkingWatch();
     this.emit('chat-ready', this.chatReady);
-    if (remember) this.lastDeparture = { name: entry.view.name, reason: reason === 'lost' ? 'lost' : 'left' };
-    this.emit('peer-left', { peer: entry.view, reason });
+    if (remember) this.lastDeparture = { name: view.name, reason: reason === 'lost' ? 'lost' : 'left' };
+    this.emit('peer-left', { peer: view, reason });
     this.publishState();
   }
 
   private updatePeer(peerId: string, change: Partial<PeerView>): void {
-    const entry = this.peers.get(peerId);
-    if (!entry) return;
+    const view = this.peers.get(peerId);
+    if (!view) return;
     if (change.presence) this.watchAbsence(peerId, change.presence);
-    Object.assign(entry.view, change);
-    this.emit('peer-updated', entry.view);
+    Object.assign(view, change);
+    this.emit('peer-updated', view);
     this.publishState();
   }
 
-  private onLinkState(peerId: string, link: LinkState): void {
-    const view = this.peers.get(peerId)?.view;
-    if (!view) return;
-    const outage = nextOutage(view.outage, link, Date.now());
-    if (outage !== view.outage) this.watchOutage(peerId, outage);
-    // A link's encodings exist only once negotiated: (re)apply the group cap when it connects.
-    if (link === 'connected') this.capSentVideo();
-    this.updatePeer(peerId, { link, outage });
+  /** A transport's links changed: the people it carries (or is about to) may have a new status. */
+  private onTransportState(transport: Transport, peerId: string | undefined): void {
+    const ids = peerId === undefined ? [...this.peers.keys()] : [peerId];
+    for (const id of ids) {
+      const view = this.peers.get(id);
+      if (!view || (this.media.feedOf(id) ?? this.media.destination) !== transport) continue;
+      if (this.media.linkOf(id) !== view.link) this.refreshLink(view);
+    }
   }
+
+  /** Takes a person's link state from whatever carries their media now, and moves their outage on. */
+  private refreshLink(view: PeerView): void {
+    const link = this.media.linkOf(view.id);
+    const outage = nextOutage(view.outage, link, Date.now());
+    if (outage !== view.outage) this.watchOutage(view.id, outage);
+    this.updatePeer(view.id, { link, outage });
+  }
+
+  // ---- what the media router says --------------------------------------------
+
+  private showTrack(peerId: string, track: MediaStreamTrack): void {
+    const view = this.peers.get(peerId);
+    if (!view) return;
+    view.tracks = { ...view.tracks, [track.kind]: track };
+    this.emit('track', { peerId, track });
+  }
+
+  /** `peerId` is now shown from `transport`: their status follows it, and so does the quality reading. */
+  private onShown(peerId: string, transport: Transport): void {
+    const view = this.peers.get(peerId);
+    if (!view) return;
+    view.transport = transport;
+    // One reading of the SFU subscriber stands for everyone it carries.
+    if (transport === 'sfu') {
+      this.quality.unwatch(peerId);
+      if (!this.quality.isWatching(SFU_QUALITY_ID)) this.quality.watch(SFU_QUALITY_ID);
+    } else if (!this.quality.isWatching(peerId)) this.quality.watch(peerId);
+    this.refreshLink(view);
+  }
+
+  private onRoute(phase: RoutePhase): void {
+    // Back on the mesh: nobody is read through the SFU subscriber any more.
+    if (phase.kind === 'settled' && phase.route === 'mesh') this.quality.unwatch(SFU_QUALITY_ID);
+    this.updateTalkingWatch();
+    this.emit('chat-ready', this.chatReady);
+    this.emit('route', phase);
+  }
+
+  /** Mesh descriptions and candidates; someone we did not know yet offering is someone new. */
+  private onMeshSignal(peerId: string, action: Parameters<MediaRouter['meshSignal']>[1]): void {
+    if (!this.peers.has(peerId) && this.media.destination === 'mesh') this.addPeer({ id: peerId, name: '' }, false);
+    this.media.meshSignal(peerId, action);
+  }
+
+  private onQuality(quality: LinkQuality): void {
+    if (quality.peerId === SFU_QUALITY_ID) this.media.observeDownlink(quality.loss, quality.availableIncomingKbps);
+    this.emit('quality', quality);
+  }
+
+  /** Mesh groups learn who speaks from the levels they receive; the SFU says so itself. */
+  private updateTalkingWatch(): void {
+    const meshGroup = this.peers.size >= 2 && [...this.peers.values()].some((p) => p.transport === 'mesh');
+    if (meshGroup && this.phase.kind === 'in-room') this.talking.start();
+    else this.talking.stop();
+  }
+
+  // ---- timers ------------------------------------------------------------------
 
   /** Arranges to look at a peer again when `outage` reaches its bound (then it is lost, or unreachable); undefined: media flows, nothing to watch. */
   private watchOutage(peerId: string, outage: Outage | undefined): void {
@@ -385,17 +494,9 @@ export class Call extends Emitter<CallEvents> {
   /** An outage has lasted long enough to change what is said about the peer: their own status changes even if the call's does not. */
   private onOutageBoundPassed(peerId: string): void {
     this.outageTimers.delete(peerId);
-    const view = this.peers.get(peerId)?.view;
+    const view = this.peers.get(peerId);
     if (view) this.emit('peer-updated', view);
     this.publishState();
-  }
-
-  /** Holds every outgoing video stream to the size a group tile needs, or lifts the hold back in a 1:1 call. */
-  private capSentVideo(): void {
-    const track = this.localTracks.video ?? undefined;
-    const settings = track?.getSettings?.();
-    const cap = videoSendCap(this.peers.size, track && { width: settings?.width, height: settings?.height, contentHint: track.contentHint });
-    for (const { link } of this.peers.values()) void link.capVideo(cap);
   }
 
   /** A peer away for longer than the server's grace period is gone, even if no server said so (it restarted meanwhile). */
@@ -409,17 +510,11 @@ export class Call extends Emitter<CallEvents> {
       );
   }
 
-  /** Runs `action` on the link to `peerId`, creating it if the first word from them is an offer. */
-  private withLink(peerId: string, action: (link: PeerLink) => Promise<void>): void {
-    const link = this.peers.get(peerId)?.link ?? this.addPeer({ id: peerId, name: '' }, false);
-    action(link).catch((err: unknown) => console.warn('videoapp: signal from peer failed', err));
-  }
-
   private onSignalingState(state: SignalingState): void {
     this.publishState();
     if (state.kind === 'open') {
-      // After a signaling outage, links that broke meanwhile can renegotiate now.
-      for (const { link } of this.peers.values()) if (link.linkState === 'failed' || link.linkState === 'unstable') link.restartIce();
+      // After a signaling outage, connections that broke meanwhile can renegotiate now.
+      this.media.restartBroken(['failed', 'unstable']);
     }
   }
 

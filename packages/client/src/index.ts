@@ -1,10 +1,14 @@
-export { Call, type CallEndReason, type CallOptions, type CallState, type PeerView, type RoomCredentials } from './call.ts';
+export { detectFlavor, SIMULCAST_LAYERS, type SimulcastLayer, simulcastEncodings, type WebRtcFlavor } from './browser-quirks.ts';
+export { Call, type CallEndReason, type CallOptions, type CallState, DECODE_POLL_MS, type Participant, type PeerView, type RoomCredentials, SFU_QUALITY_ID } from './call.ts';
 export { NEVER_CONNECTED_MS, type PeerStatus, peerStatus } from './call-state.ts';
 export { CHAT_CHANNEL_ID, type ChatMessage, type ChatSendError, type ChatSendResult, checkChatText } from './chat-channel.ts';
 export { Emitter } from './emitter.ts';
+export { capLayer, DOWNLINK_POOR, DOWNLINK_RECOVER_READINGS, DownlinkGovernor, LAYER_MAX_TILE_HEIGHT, layerForTile, type TileView, VIEW_DEBOUNCE_MS, type VideoLayer } from './layers.ts';
 export { type MediaErrorCode, type MediaOutcome, mediaErrorCode, openUserMedia, stopStream } from './media.ts';
+export type { PeerTracks } from './media-transport.ts';
 export { type LinkState, type LocalTracks, type MediaKind, PeerLink } from './peer-link.ts';
 export { type LinkQuality, QUALITY_INTERVAL_MS, QUALITY_THRESHOLDS, type QualityIssue, type QualityLevel, rateQuality } from './quality.ts';
+export { MAKE_BEFORE_BREAK_TIMEOUT_MS, type RoutePhase, type Transport } from './route-switch.ts';
 export { SCREEN_SHARE_CONSTRAINTS, ScreenShare, type ScreenShareOutcome, type ScreenShareState } from './screen-share.ts';
 export { GROUP_VIDEO_MAX_BITRATE_BPS, GROUP_VIDEO_MAX_HEIGHT, GROUP_VIDEO_MAX_WIDTH, type VideoSendCap, videoSendCap } from './send-cap.ts';
 export { ACK_DELAY_MS, SignalingClient, type SignalingState } from './signaling-client.ts';

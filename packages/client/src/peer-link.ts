@@ -233,7 +233,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   }
 }
 
-function toCandidateInit(candidate: RTCIceCandidate): IceCandidate {
+/** A gathered candidate as the protocol carries it. */
+export function toCandidateInit(candidate: RTCIceCandidate): IceCandidate {
   return {
     candidate: candidate.candidate,
     sdpMid: candidate.sdpMid ?? undefined,

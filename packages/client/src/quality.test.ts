@@ -8,6 +8,7 @@ function reading(change: Partial<LinkStats>): LinkStats {
     rttMs: 20,
     loss: 0,
     availableKbps: 2_000,
+    availableIncomingKbps: undefined,
     videoFramesDecoded: 0,
     videoWidth: 640,
     videoHeight: 360,

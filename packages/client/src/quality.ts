@@ -27,6 +27,8 @@ export interface LinkQuality {
   /** Share of inbound packets lost since the previous reading, 0..1. */
   loss: number;
   availableKbps: number | undefined;
+  /** What can reach us, in kbit/s, where the browser says (it decides the SFU layers we can take). */
+  availableIncomingKbps: number | undefined;
   videoWidth: number | undefined;
   videoHeight: number | undefined;
   framesPerSecond: number | undefined;
@@ -59,6 +61,7 @@ export function rateQuality(peerId: string, now: LinkStats, before: LinkStats | 
     rttMs: now.rttMs,
     loss,
     availableKbps: now.availableKbps,
+    availableIncomingKbps: now.availableIncomingKbps,
     videoWidth: now.videoWidth,
     videoHeight: now.videoHeight,
     framesPerSecond: now.framesPerSecond,
@@ -85,6 +88,10 @@ export class QualityWatch {
   watch(peerId: string): void {
     this.previous.set(peerId, undefined);
     this.timer ??= setInterval(() => void this.sample(), this.intervalMs);
+  }
+
+  isWatching(peerId: string): boolean {
+    return this.previous.has(peerId);
   }
 
   unwatch(peerId: string): void {

@@ -6,6 +6,8 @@ export interface LinkStats {
   loss: number;
   /** What the congestion controller thinks we may send, in kbit/s. */
   availableKbps: number | undefined;
+  /** What the congestion controller thinks can reach us, in kbit/s (where the browser reports it). */
+  availableIncomingKbps: number | undefined;
   videoFramesDecoded: number;
   videoWidth: number | undefined;
   videoHeight: number | undefined;
@@ -38,10 +40,12 @@ export function summarizeStats(report: RTCStatsReport): LinkStats {
   const num = (s: Stat | undefined, key: string) => (typeof s?.[key] === 'number' ? (s[key] as number) : undefined);
   const rtt = num(pair, 'currentRoundTripTime');
   const bitrate = num(pair, 'availableOutgoingBitrate');
+  const incoming = num(pair, 'availableIncomingBitrate');
   return {
     rttMs: rtt === undefined ? undefined : rtt * 1000,
     loss: received + lost > 0 ? lost / (received + lost) : 0,
     availableKbps: bitrate === undefined ? undefined : bitrate / 1000,
+    availableIncomingKbps: incoming === undefined ? undefined : incoming / 1000,
     videoFramesDecoded: sum(video, 'framesDecoded'),
     videoWidth: num(mainVideo, 'frameWidth'),
     videoHeight: num(mainVideo, 'frameHeight'),

@@ -13,7 +13,8 @@ const SEND_PROBLEMS: Record<ChatSendError, string> = {
 };
 
 /**
- * Text chat during the call, peer to peer over the call's data channel.
+ * Text chat during the call: peer to peer over the data channels in a mesh,
+ * relayed by the server when the media goes through the SFU.
  * Every message is put on screen as a text node, never parsed as HTML.
  */
 export class ChatPanel implements RoomPanel {

@@ -63,11 +63,12 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
 class RoomSession {
   private readonly call: Call;
   private readonly media: RoomMedia;
-  private readonly tiles = new RemoteTiles(
-    () => this.media.speakerId,
-    () => this.offerUnmute(),
-    (video) => this.watchFirstFrame(video),
-  );
+  private readonly tiles = new RemoteTiles({
+    speakerId: () => this.media.speakerId,
+    onAudioBlocked: () => this.offerUnmute(),
+    onFirstTile: (video) => this.watchFirstFrame(video),
+    onTileView: (peerId, view) => this.call.setTileView(peerId, view),
+  });
   private readonly localVideo = h('video', { class: 'local mirrored', autoplay: true, playsinline: true, tabindex: 0, 'aria-label': 'You. Drag, or use the arrow keys, to move this picture' });
   private readonly banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite' });
   private readonly notice = h('p', { class: 'room-notice', role: 'status', 'aria-live': 'polite', hidden: true });
@@ -106,7 +107,7 @@ class RoomSession {
 
     this.section = h(
       'section',
-      { class: 'screen room', 'data-call-state': 'joining' },
+      { class: 'screen room', 'data-call-state': 'joining', 'data-media-route': 'mesh', 'data-media-route-target': 'mesh' },
       h('h1', { class: 'visually-hidden', tabindex: -1 }, 'Call'),
       this.stage,
       this.banner,
@@ -114,7 +115,7 @@ class RoomSession {
       this.panels.element,
       this.controls.element,
     );
-    this.stage.append(this.tiles.element, this.quality.indicator, this.sharingNote, this.localVideo);
+    this.stage.append(this.tiles.element, this.tiles.pager, this.quality.indicator, this.sharingNote, this.localVideo);
     root.replaceChildren(this.section);
 
     this.listen();
@@ -150,6 +151,11 @@ class RoomSession {
       this.renderState(this.call.state);
     });
     this.call.on('room-lock', () => this.renderControls());
+    // Test hooks only: where the room's media travels (settled, or moving from → target). The screen itself never depends on it.
+    this.call.on('route', (phase) => {
+      this.section.dataset.mediaRoute = phase.kind === 'settled' ? phase.route : phase.from;
+      this.section.dataset.mediaRouteTarget = phase.kind === 'settled' ? phase.route : phase.to;
+    });
     this.call.on('quality', (quality) => this.quality.show(quality));
     this.media.on('change', () => this.renderMedia());
     this.media.on('notice', (text) => this.showNotice(text));

@@ -1,0 +1,80 @@
+/**
+ * What differs between browsers (and the Node WebRTC binding) that the
+ * engine has to know about, in one place. Everything else is written against
+ * the standard API.
+ */
+
+/** Which WebRTC implementation we run in, as far as it changes what we do. */
+export type WebRtcFlavor = 'chromium' | 'firefox' | 'safari' | 'other';
+
+export function detectFlavor(userAgent: string | undefined): WebRtcFlavor {
+  if (!userAgent) return 'other';
+  if (/Firefox\//.test(userAgent)) return 'firefox';
+  if (/Chrom(e|ium)\//.test(userAgent)) return 'chromium';
+  if (/Safari\//.test(userAgent)) return 'safari';
+  return 'other';
+}
+
+/** The flavor of the environment we run in (Node has no navigator.userAgent worth reading). */
+export function currentFlavor(): WebRtcFlavor {
+  return detectFlavor(typeof navigator === 'undefined' ? undefined : navigator.userAgent);
+}
+
+/** One simulcast layer we publish: its RTP stream id, how much smaller than the camera, and its bitrate ceiling. */
+export interface SimulcastLayer {
+  rid: 'l' | 'm' | 'h';
+  scaleResolutionDownBy: number;
+  maxBitrate: number;
+}
+
+/**
+ * The three layers a publisher sends to the SFU: full, half and quarter
+ * resolution, highest first. Janus reads the rids of `a=simulcast:send` as
+ * highest first unless told otherwise (its `rid_order` defaults to "hml"),
+ * and a browser whose offer the far end answers without simulcast keeps only
+ * the first encoding, which should then be the full picture. The bitrates are
+ * what a 720p, 360p and 180p camera picture needs at 30 fps to look clean.
+ */
+export const SIMULCAST_LAYERS: readonly SimulcastLayer[] = [
+  { rid: 'h', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+  { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+];
+
+/**
+ * The encodings to ask for, or undefined to publish one stream. Chromium
+ * and Firefox both put the rids in the SDP in the order given (checked with
+ * Chromium 156 and Firefox ESR 153; Firefox before 110 reversed them, which
+ * is why janus.js once special-cased it). Safari's simulcast is behind a
+ * flag and the Node binding has none: both send one stream.
+ */
+export function simulcastEncodings(flavor: WebRtcFlavor): RTCRtpEncodingParameters[] | undefined {
+  if (flavor === 'chromium' || flavor === 'firefox') return SIMULCAST_LAYERS.map((layer) => ({ ...layer }));
+  return undefined;
+}
+
+/**
+ * Adds the publisher's video transceiver with simulcast where the browser
+ * offers it. A browser that refuses the encodings (older ones throw on
+ * `rid`) publishes one stream instead: a call with one layer beats no call.
+ */
+export function addPublishedVideo(pc: RTCPeerConnection, flavor: WebRtcFlavor): RTCRtpTransceiver {
+  const sendEncodings = simulcastEncodings(flavor);
+  if (sendEncodings) {
+    try {
+      return pc.addTransceiver('video', { direction: 'sendonly', sendEncodings });
+    } catch (err) {
+      console.warn('videoapp: simulcast refused, publishing one layer', err);
+    }
+  }
+  return pc.addTransceiver('video', { direction: 'sendonly' });
+}
+
+/**
+ * The m-line id of an inbound stream in a getStats report. Chromium and
+ * Firefox report `mid` on inbound-rtp; older engines (and the Node binding)
+ * only name the track, so the caller matches on `trackIdentifier` too.
+ */
+export function inboundMid(stat: Record<string, unknown>): string | undefined {
+  return typeof stat.mid === 'string' ? stat.mid : undefined;
+}

@@ -1,0 +1,173 @@
+import type { IceServer, PeerInfo, SessionDescription } from '@videoapp/protocol';
+import type { ChatMessage, ChatSendResult } from './chat-channel.ts';
+import { Emitter } from './emitter.ts';
+import { inboundStats, type MediaTransport, type PeerTracks, showsDecodingMedia, type TransportEvents } from './media-transport.ts';
+import { type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory, PeerLink } from './peer-link.ts';
+import { videoSendCap } from './send-cap.ts';
+
+interface MeshEvents extends TransportEvents {
+  chat: { peerId: string; message: ChatMessage };
+  /** A chat channel opened or closed. */
+  'chat-open': undefined;
+}
+
+export interface MeshTransportOptions {
+  createPeerConnection: PeerConnectionFactory;
+  iceTransportPolicy: RTCIceTransportPolicy;
+}
+
+/**
+ * Media over a full mesh: one PeerLink (perfect negotiation, a data channel
+ * for chat) to each other person. Which side opens a link is the caller's
+ * choice; collisions settle themselves by the polite/impolite roles.
+ */
+export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport {
+  readonly kind = 'mesh' as const;
+  private readonly links = new Map<string, PeerLink>();
+  private readonly tracks = new Map<string, PeerTracks>();
+  private localTracks: LocalTracks = {};
+  private iceServers: IceServer[] = [];
+
+  constructor(private readonly options: MeshTransportOptions) {
+    super();
+  }
+
+  has(peerId: string): boolean {
+    return this.links.has(peerId);
+  }
+
+  get peerIds(): string[] {
+    return [...this.links.keys()];
+  }
+
+  /** Opens (or reopens) the link to `peer`; `selfId` decides who is polite. */
+  connect(peer: PeerInfo, selfId: string, initiator: boolean): PeerLink {
+    this.drop(peer.id);
+    const link = new PeerLink({
+      createPeerConnection: this.options.createPeerConnection,
+      iceServers: this.iceServers,
+      iceTransportPolicy: this.options.iceTransportPolicy,
+      polite: selfId < peer.id,
+      initiator,
+      localTracks: this.localTracks,
+    });
+    this.links.set(peer.id, link);
+    link.on('signal', (signal) => {
+      if ('description' in signal) this.emit('send', { type: 'description', to: peer.id, description: signal.description });
+      else this.emit('send', { type: 'candidate', to: peer.id, candidate: signal.candidate });
+    });
+    link.on('track', (track) => {
+      this.tracks.set(peer.id, { ...this.tracks.get(peer.id), [track.kind]: track });
+      this.emit('track', { peerId: peer.id, track });
+    });
+    link.on('state', (state) => {
+      // A link's encodings exist only once negotiated: (re)apply the group cap when it connects.
+      if (state === 'connected') this.capSentVideo();
+      this.emit('state', { peerId: peer.id });
+    });
+    link.chat.on('message', (message) => this.emit('chat', { peerId: peer.id, message }));
+    link.chat.on('open', () => this.emit('chat-open', undefined));
+    this.capSentVideo();
+    return link;
+  }
+
+  drop(peerId: string): void {
+    const link = this.links.get(peerId);
+    if (!link) return;
+    link.close();
+    this.links.delete(peerId);
+    this.tracks.delete(peerId);
+    this.capSentVideo();
+    this.emit('chat-open', undefined);
+  }
+
+  /** Closes every link (the room moved to the SFU); the transport can open links again later. */
+  closeAll(): void {
+    for (const peerId of [...this.links.keys()]) this.drop(peerId);
+  }
+
+  link(peerId: string): PeerLink | undefined {
+    return this.links.get(peerId);
+  }
+
+  handleDescription(peerId: string, description: SessionDescription): Promise<void> {
+    return this.links.get(peerId)?.handleDescription(description) ?? Promise.resolve();
+  }
+
+  handleCandidate(peerId: string, candidate: Parameters<PeerLink['handleCandidate']>[0]): Promise<void> {
+    return this.links.get(peerId)?.handleCandidate(candidate) ?? Promise.resolve();
+  }
+
+  tracksOf(peerId: string): PeerTracks {
+    return this.tracks.get(peerId) ?? {};
+  }
+
+  linkStateOf(peerId: string): LinkState {
+    return this.links.get(peerId)?.linkState ?? 'closed';
+  }
+
+  async setLocalTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
+    this.localTracks[kind] = track;
+    await Promise.all([...this.links.values()].map((link) => link.setLocalTrack(kind, track)));
+    if (kind === 'video') this.capSentVideo();
+  }
+
+  /** The tracks new links will send. */
+  setLocalTracks(tracks: LocalTracks): void {
+    this.localTracks = { ...tracks };
+  }
+
+  setIceServers(iceServers: IceServer[]): void {
+    this.iceServers = iceServers;
+    for (const link of this.links.values()) link.setIceServers(iceServers);
+  }
+
+  restartIce(peerId?: string): void {
+    for (const [id, link] of this.links) if (!peerId || id === peerId) link.restartIce();
+  }
+
+  /** Restarts ICE on every link not flowing (after a network change or a signaling outage). */
+  restartBroken(states: readonly LinkState[]): void {
+    for (const link of this.links.values()) if (states.includes(link.linkState)) link.restartIce();
+  }
+
+  get chatReady(): boolean {
+    return [...this.links.values()].some((link) => link.chat.isOpen);
+  }
+
+  sendChat(text: string): ChatSendResult {
+    const results = [...this.links.values()].filter((link) => link.chat.isOpen).map((link) => link.chat.send(text));
+    return results.find((r) => r.ok) ?? { ok: false, code: 'peer-not-found' };
+  }
+
+  async decodingPeers(peerIds: string[], videoExpected: (peerId: string) => boolean): Promise<Set<string>> {
+    const decoding = new Set<string>();
+    await Promise.all(
+      peerIds.map(async (peerId) => {
+        const link = this.links.get(peerId);
+        if (link?.linkState !== 'connected') return;
+        const report = await link.pc.getStats().catch(() => undefined);
+        if (report && showsDecodingMedia(inboundStats(report), videoExpected(peerId))) decoding.add(peerId);
+      }),
+    );
+    return decoding;
+  }
+
+  statsOf(peerId: string): Promise<RTCStatsReport> | undefined {
+    const link = this.links.get(peerId);
+    return link?.linkState === 'connected' ? link.pc.getStats() : undefined;
+  }
+
+  close(): void {
+    this.closeAll();
+    this.removeAllListeners();
+  }
+
+  /** Holds every outgoing video stream to the size a group tile needs, or lifts the hold back in a 1:1 call. */
+  private capSentVideo(): void {
+    const track = this.localTracks.video ?? undefined;
+    const settings = track?.getSettings?.();
+    const cap = videoSendCap(this.links.size, track && { width: settings?.width, height: settings?.height, contentHint: track.contentHint });
+    for (const link of this.links.values()) void link.capVideo(cap);
+  }
+}
