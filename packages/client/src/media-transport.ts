@@ -39,9 +39,17 @@ export interface MediaTransport extends Emitter<TransportEvents> {
 
 type Stat = Record<string, unknown> & { type: string };
 
+/**
+ * Frames a new transport must have decoded for a person before their tile
+ * shows it: one key frame alone may be followed by a stall while the stream
+ * settles (retransmissions, a layer switch), and the old picture is still
+ * moving meanwhile.
+ */
+export const FRAMES_BEFORE_SHOWING = 5;
+
 /** Whether a getStats report shows decoded video (or, where no video is expected, received audio) among `inbound` streams. */
 export function showsDecodingMedia(inbound: Stat[], videoExpected: boolean): boolean {
-  const video = inbound.some((s) => s.kind === 'video' && typeof s.framesDecoded === 'number' && s.framesDecoded > 0);
+  const video = inbound.some((s) => s.kind === 'video' && typeof s.framesDecoded === 'number' && s.framesDecoded >= FRAMES_BEFORE_SHOWING);
   if (video) return true;
   return !videoExpected && inbound.some((s) => s.kind === 'audio' && typeof s.packetsReceived === 'number' && s.packetsReceived > 0);
 }
