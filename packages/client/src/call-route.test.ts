@@ -6,6 +6,7 @@ import { type ClientMessage, PROTOCOL_VERSION, type ServerMessage, type SfuStrea
 import { SIMULCAST_LAYERS } from './browser-quirks.ts';
 import { Call, DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './call.ts';
 import { VIEW_DEBOUNCE_MS } from './layers.ts';
+import { FRAMES_BEFORE_SHOWING } from './media-transport.ts';
 import type { WebSocketConstructor } from './signaling-client.ts';
 
 const ROOM_ID = '0123-4567-89ab-cdef';
@@ -242,13 +243,16 @@ test('make-before-break: each person switches to the SFU once their SFU video de
   assert.ok(!log.some((l) => l.includes(adaSfuVideo.id)), 'SFU tracks are not shown before they decode');
   assert.equal(call.peerList().find((p) => p.id === 'ada1')?.transport, 'mesh');
 
-  subscriber.inbound = [{ kind: 'video', mid: '1', framesDecoded: 3 }];
+  subscriber.inbound = [{ kind: 'video', mid: '1', framesDecoded: FRAMES_BEFORE_SHOWING - 1 }];
+  await tick(DECODE_POLL_MS);
+  assert.ok(!log.some((l) => l.includes(adaSfuVideo.id)), 'a stream that has barely begun is not shown yet');
+  subscriber.inbound = [{ kind: 'video', mid: '1', framesDecoded: FRAMES_BEFORE_SHOWING }];
   await tick(DECODE_POLL_MS);
   assert.ok(log.includes(`show ada1 video ${adaSfuVideo.id}`), log.join('\n'));
   assert.equal(call.peerList().find((p) => p.id === 'ada1')?.transport, 'sfu');
   assert.ok(!toAda.closed && !toBo.closed, 'the mesh stays up while Bo is still shown from it');
 
-  subscriber.inbound.push({ kind: 'video', mid: '3', framesDecoded: 1 });
+  subscriber.inbound.push({ kind: 'video', mid: '3', framesDecoded: FRAMES_BEFORE_SHOWING });
   await tick(DECODE_POLL_MS);
   assert.ok(!toAda.closed && !toBo.closed, 'the old pictures last while the new streams are painted');
   await tick(OLD_TRANSPORT_LINGER_MS);
@@ -270,7 +274,7 @@ test('someone without a camera switches once their SFU audio arrives', async (t)
   const { call, socket, subscriber, tick } = await movingToSfu(t);
   socket.receive({ type: 'peer-media', peerId: 'bo1', media: { audio: true, video: false } });
   subscriber.inbound = [
-    { kind: 'video', mid: '1', framesDecoded: 3 },
+    { kind: 'video', mid: '1', framesDecoded: FRAMES_BEFORE_SHOWING },
     { kind: 'audio', mid: '2', packetsReceived: 40 },
   ];
   await tick(DECODE_POLL_MS);
@@ -280,8 +284,8 @@ test('someone without a camera switches once their SFU audio arrives', async (t)
 test('back to the mesh make-before-break: links reopen, and sfu-leave goes out only once the mesh decodes', async (t) => {
   const { call, socket, pcs, log, publisher, subscriber, sent, tick } = await movingToSfu(t);
   subscriber.inbound = [
-    { kind: 'video', mid: '1', framesDecoded: 3 },
-    { kind: 'video', mid: '3', framesDecoded: 3 },
+    { kind: 'video', mid: '1', framesDecoded: FRAMES_BEFORE_SHOWING },
+    { kind: 'video', mid: '3', framesDecoded: FRAMES_BEFORE_SHOWING },
   ];
   await tick(DECODE_POLL_MS);
   await tick(OLD_TRANSPORT_LINGER_MS);
@@ -299,7 +303,7 @@ test('back to the mesh make-before-break: links reopen, and sfu-leave goes out o
   assert.ok(!publisher.closed && !subscriber.closed);
   assert.equal(call.peerList()[0]?.transport, 'sfu');
 
-  meshToAda.inbound = [{ kind: 'video', framesDecoded: 2 }];
+  meshToAda.inbound = [{ kind: 'video', framesDecoded: FRAMES_BEFORE_SHOWING }];
   await tick(DECODE_POLL_MS);
   await tick(OLD_TRANSPORT_LINGER_MS);
   assert.equal(sent('sfu-leave').length, 1);
