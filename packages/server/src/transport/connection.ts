@@ -17,6 +17,7 @@ import type { Member } from '../rooms/member.ts';
 import { isRefusal, type MemberSocket, type Refusal, type RoomsService } from '../rooms/rooms-service.ts';
 import type { SfuRequest } from '../rooms/sfu-rooms.ts';
 import type { ProtocolProblem, Socket, SocketHandler } from '../websocket/socket.ts';
+import type { IntakeGate } from './intake-gate.ts';
 import { relayedFrame } from './relayed-frame.ts';
 
 /** Rate-limited messages a socket may send before it is closed as a flood. */
@@ -37,6 +38,10 @@ export interface ConnectionDeps {
   metrics: Metrics;
   log: Logger;
   heartbeatIntervalMs: number;
+  /** Counts each message until it is handled, and holds every socket back while too many are. */
+  gate: IntakeGate;
+  /** A handler failed: logged, at most once in a while however many fail (an overload fails thousands at once). */
+  handlerFailed(message: string): void;
   /** The socket closed: it no longer counts against its address or gets heartbeats. */
   forget(connection: Connection): void;
 }
@@ -86,6 +91,17 @@ export class Connection implements SocketHandler, MemberSocket {
     this.socket.close(code, reason);
   }
 
+  /** Stops reading this socket (see IntakeGate). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    // Silence while we were not reading is ours, not the peer's.
+    this.lastHeardAt = Date.now();
+    this.socket.resume();
+  }
+
   /** One text message from the socket: rate-limited, parsed, validated, dispatched. */
   onText(frame: string): void {
     this.lastHeardAt = Date.now();
@@ -101,10 +117,12 @@ export class Connection implements SocketHandler, MemberSocket {
     this.deps.metrics.received(result.value.type);
     const before = this.state;
     const outcome = this.dispatch(result.value, frame);
-    outcome?.catch((err: unknown) => {
+    if (!outcome) return;
+    this.deps.gate.track(outcome);
+    outcome.catch((err: unknown) => {
       // A handler that failed half-way must not leave the socket stuck in a transition (e.g. `joining`).
       if (this.state.kind === 'joining') this.state = before;
-      this.deps.log.error('handler-failed', { message: err instanceof Error ? err.message : String(err) });
+      this.deps.handlerFailed(err instanceof Error ? err.message : String(err));
       this.fail('internal', 'the server could not handle that message', result.value.type);
     });
   }

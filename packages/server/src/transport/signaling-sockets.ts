@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics.ts';
 import type { RoomsService } from '../rooms/rooms-service.ts';
 import { refuseUpgrade, type UpgradeRefusal, WebSocketUpgrades } from '../websocket/upgrade.ts';
 import { CLOSE, Connection } from './connection.ts';
+import { IntakeGate } from './intake-gate.ts';
 
 /**
  * The heartbeat visits one of this many groups of sockets per tick, so each
@@ -15,6 +16,8 @@ import { CLOSE, Connection } from './connection.ts';
  * the benchmark's p99 relay latency at 2,000 sockets).
  */
 export const HEARTBEAT_SLICES = 10;
+/** At most one "handler failed" log line this often; the lines between are counted in the next. */
+export const HANDLER_FAILURE_LOG_INTERVAL_MS = 1_000;
 
 /**
  * Every open signaling socket of this process: upgrades (origin and
@@ -28,6 +31,8 @@ export class SignalingSockets {
   private readonly socketsPerAddress = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly upgrades: WebSocketUpgrades;
+  private readonly gate = new IntakeGate(() => this.slices.flatMap((slice) => [...slice]));
+  private handlerFailures = { lastLoggedAt: 0, unlogged: 0 };
 
   constructor(
     private readonly config: ServerConfig,
@@ -53,8 +58,11 @@ export class SignalingSockets {
         metrics: this.metrics,
         log: this.log,
         heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+        gate: this.gate,
+        handlerFailed: (message) => this.handlerFailed(message),
         forget: (closed) => this.forget(closed),
       });
+      this.gate.admit(connection);
       this.slices[this.nextSlice++ % HEARTBEAT_SLICES]!.add(connection);
       this.socketsPerAddress.set(address, (this.socketsPerAddress.get(address) ?? 0) + 1);
       return connection;
@@ -93,6 +101,21 @@ export class SignalingSockets {
     }
   }
 
+  /** Whether the sockets are being read now, and how often reading was paused (see IntakeGate). */
+  get intake(): { reading: boolean; pauses: number; inFlight: number } {
+    return { reading: this.gate.reading, pauses: this.gate.pauses, inFlight: this.gate.messagesInFlight };
+  }
+
+  private handlerFailed(message: string): void {
+    const now = Date.now();
+    if (now - this.handlerFailures.lastLoggedAt < HANDLER_FAILURE_LOG_INTERVAL_MS) {
+      this.handlerFailures.unlogged++;
+      return;
+    }
+    this.log.error('handler-failed', { message, alsoFailedSinceLastLine: this.handlerFailures.unlogged });
+    this.handlerFailures = { lastLoggedAt: now, unlogged: 0 };
+  }
+
   private forget(connection: Connection): void {
     for (const slice of this.slices) if (slice.delete(connection)) break;
     const left = (this.socketsPerAddress.get(connection.address) ?? 1) - 1;
@@ -104,9 +127,11 @@ export class SignalingSockets {
   private beat(): void {
     const now = Date.now();
     const ping = JSON.stringify({ type: 'ping' } satisfies ServerMessage);
+    // While reading is paused (see IntakeGate) a silence is ours, not the peer's.
+    const listening = this.gate.reading;
     for (const connection of this.slices[this.beatCount++ % HEARTBEAT_SLICES]!) {
       // A silent peer's network may be gone, so no closing handshake would complete: drop it at once.
-      if (now - connection.lastHeardAt > this.config.heartbeatTimeoutMs) connection.terminate();
+      if (listening && now - connection.lastHeardAt > this.config.heartbeatTimeoutMs) connection.terminate();
       else if (!connection.greeted && now - connection.openedAt > this.config.helloTimeoutMs) connection.close(CLOSE.handshakeTimeout, 'no hello');
       else connection.sendFrame(ping);
     }

@@ -8,6 +8,9 @@ export interface Socket {
   close(code: number, reason: string): void;
   /** Drops the connection at once, without a closing handshake. */
   terminate(): void;
+  /** Stops reading what the peer sends (TCP pushes back on it) until `resume`. */
+  pause(): void;
+  resume(): void;
 }
 
 /** Why a peer's frames were refused: too large a message, or anything else that breaks RFC 6455 (1002, 1007, ...). */

@@ -43,6 +43,14 @@ export class WsSocket implements Socket {
     this.ws.terminate();
   }
 
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
   // The three methods below are called by the shared listeners; a handler that throws there would otherwise take the whole process down.
 
   /** `data` is a Buffer: the default binaryType, 'nodebuffer', is never changed. */
