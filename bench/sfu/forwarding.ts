@@ -68,6 +68,13 @@ function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
+/**
+ * Every libwebrtc object this bench made, kept reachable until the process
+ * exits: libwebrtc as wrapped by @roamhq/wrtc may crash the process when the
+ * garbage collector finalizes a closed one (see tests/support/wrtc-peer.ts).
+ */
+const neverCollected: unknown[] = [];
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** CPU share of one core used by `pid` and by this process over `windowMs`. */
@@ -182,6 +189,7 @@ async function measureRoom(sfu: ForwardingSfu, janusPid: number, roomSize: numbe
     );
     return result;
   } finally {
+    neverCollected.push(publishers, subscribers);
     for (const s of subscribers) {
       for (const f of s.frames) f.stop();
       await s.subscription.leave().catch(() => {});

@@ -19,6 +19,13 @@ class WrtcPeerConnection extends RTCPeerConnection {
   }
 }
 
+/**
+ * Every participant made, kept reachable until the process exits: libwebrtc as
+ * @roamhq/wrtc wraps it may crash the process when the garbage collector
+ * finalizes a closed connection (see wrtc-peer.ts).
+ */
+const neverCollected: NodeParticipant[] = [];
+
 export class NodeParticipant {
   readonly call: Call;
   private readonly camera = new SyntheticCamera();
@@ -40,6 +47,7 @@ export class NodeParticipant {
   /** Joins `roomId` as `name`, sending the synthetic camera (no microphone). */
   static join(serverUrl: string, roomId: string, name: string): NodeParticipant {
     const participant = new NodeParticipant(serverUrl);
+    neverCollected.push(participant);
     participant.call.join(roomId, name, { audio: null, video: participant.camera.track });
     return participant;
   }
