@@ -153,7 +153,7 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
     const allowed = new Set([
       'roomId',
       'answerSdp,feedId,leave,renegotiate,room,trickle',
-      'choose,feeds,leave,offerSdp,room,start,streams,trickle,update',
+      'choose,feeds,leave,offerSdp,restartIce,room,start,streams,trickle,update',
       'publisher,roomId,type',
       'feedId,roomId,type',
       'feedId,roomId,talking,type',

@@ -29,6 +29,8 @@ export class SfuPeer {
   private readonly counters = new Map<string, FrameCounter>();
   private pumping = true;
   offers = 0;
+  /** The latest `sfu-offer`, as received. */
+  lastOffer: MessageOf<ServerMessage, 'sfu-offer'> | undefined;
 
   private constructor(readonly client: WsTestClient) {}
 
@@ -72,6 +74,7 @@ export class SfuPeer {
         continue;
       }
       this.offers++;
+      this.lastOffer = offer;
       const pc = this.subscriber ?? this.newSubscriber();
       this.streams = new Map(offer.streams.map((s) => [s.mid, s]));
       await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
@@ -102,6 +105,16 @@ export class SfuPeer {
     for (const counter of this.counters.values()) counter.stop();
     this.counters.clear();
     this.streams.clear();
+  }
+
+  /** Asks for an ICE restart of the subscriber connection; the new offer is answered like any other. */
+  restartSubscriberIce(): void {
+    this.client.send({ type: 'sfu-subscribe-restart', seq: ++this.seq });
+  }
+
+  /** The subscriber connection's ICE state ('new' before any offer). */
+  get subscriberIceState(): string {
+    return this.subscriber?.iceConnectionState ?? 'new';
   }
 
   /** People the latest offer carries video of. */

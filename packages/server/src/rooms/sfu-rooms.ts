@@ -7,7 +7,7 @@ import type { Refusal } from './rooms-service.ts';
 import { SessionRefusal, SfuSession } from './sfu-session.ts';
 
 /** The client messages about the SFU (chat aside). */
-export type SfuRequest = MessageOf<ClientMessage, 'sfu-publish' | 'sfu-subscribe-answer' | 'sfu-candidate' | 'sfu-view' | 'sfu-leave'>;
+export type SfuRequest = MessageOf<ClientMessage, 'sfu-publish' | 'sfu-subscribe-answer' | 'sfu-subscribe-restart' | 'sfu-candidate' | 'sfu-view' | 'sfu-leave'>;
 
 /**
  * How long an SFU room is kept after its room returned to the mesh, for the
@@ -66,6 +66,8 @@ export class SfuRooms {
         return this.publish(member, request.sdp);
       case 'sfu-subscribe-answer':
         return this.sessionOf(member).answer(request.sdp);
+      case 'sfu-subscribe-restart':
+        return this.sessionOf(member).restartIce();
       case 'sfu-candidate':
         // A publisher's first candidates may overtake its offer: its session is made for them.
         return (request.connection === 'publish' ? this.sessionFor(member) : this.sessionOf(member)).trickle(request.connection, request.candidate);

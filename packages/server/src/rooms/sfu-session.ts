@@ -93,6 +93,17 @@ export class SfuSession {
     });
   }
 
+  /** The client's subscriber connection needs fresh ICE: the SFU's new offer, for the same m-lines, goes to it as an `sfu-offer`. */
+  restartIce(): Promise<void> {
+    return this.run(async () => {
+      const subscribing = this.subscribing;
+      if (subscribing.state === 'idle') throw new SessionRefusal('no subscription to the SFU to restart');
+      // Restarting under an offer not yet answered would leave that answer with nothing to apply to.
+      if (subscribing.state === 'offered') throw new SessionRefusal('answer the pending sfu-offer first');
+      await this.offer(subscribing.subscription, await subscribing.subscription.restartIce(), subscribing.streams);
+    });
+  }
+
   trickle(connection: SfuConnectionKind, candidate: IceCandidate): Promise<void> {
     if (++this.candidates[connection] > MAX_CANDIDATES_PER_PEER) return Promise.reject(new SessionRefusal('candidate limit reached for this negotiation'));
     if (connection === 'publish' && this.publishing.state === 'idle') {

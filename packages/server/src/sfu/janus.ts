@@ -227,6 +227,12 @@ export class JanusAdapter implements SfuAdapter {
           if (updated.jsep?.type !== 'offer') return undefined;
           return { sdp: updated.jsep.sdp, streams: subscribedStreams(updated.streams) };
         },
+        restartIce: async () => {
+          // A subscriber must ask for it (a publisher restarts by sending a new offer): Janus then offers with new credentials.
+          const restarted = await timed('restart-subscription', handle.configure({ restart: true }));
+          if (restarted.jsep?.type !== 'offer') throw new SfuError('sfu-refused', 'Janus made no offer for the ICE restart');
+          return restarted.jsep.sdp;
+        },
         choose: async (choices: readonly SfuStreamChoice[]) => {
           if (choices.length === 0) return;
           await timed('choose-streams', handle.configure({ streams: choices.map(({ mid, send, substream }) => ({ mid, send, ...(substream === undefined ? {} : { substream }) })) }));
@@ -439,7 +445,15 @@ function toSfuError(what: string, err: unknown): SfuError {
 }
 
 function trickle(handle: Handle, candidate: SfuCandidate): Promise<void> {
-  const janusCandidate = candidate === null ? { completed: true as const } : { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null };
+  // Janus refuses a null sdpMid or sdpMLineIndex (467) but takes either one left out: a client may send only its sdpMid.
+  const janusCandidate =
+    candidate === null
+      ? { completed: true as const }
+      : {
+          candidate: candidate.candidate,
+          ...(typeof candidate.sdpMid === 'string' ? { sdpMid: candidate.sdpMid } : {}),
+          ...(typeof candidate.sdpMLineIndex === 'number' ? { sdpMLineIndex: candidate.sdpMLineIndex } : {}),
+        };
   return timed('trickle', handle.trickle(janusCandidate)).then(() => undefined);
 }
 

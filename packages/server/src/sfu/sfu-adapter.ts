@@ -82,6 +82,11 @@ export interface SfuSubscription {
    * `start`, or undefined when the SFU had nothing to change.
    */
   update(change: { add: readonly FeedId[]; remove: readonly FeedId[] }): Promise<SfuSubscriptionOffer | undefined>;
+  /**
+   * An ICE restart of the subscribing connection: the SFU's new offer (fresh ICE
+   * credentials, the same m-lines), to be answered with `start`.
+   */
+  restartIce(): Promise<string>;
   /** Pauses or resumes m-lines and picks their simulcast layer. */
   choose(choices: readonly SfuStreamChoice[]): Promise<void>;
   trickle(candidate: SfuCandidate): Promise<void>;

@@ -110,9 +110,10 @@ declare module 'janode/plugins/videoroom' {
     start(params: { jsep: Jsep }): Promise<{ started: string }>;
     /**
      * Publishers: a new offer (ICE restart, tracks changed), answered in `jsep`.
-     * Subscribers: per-stream choices (`send`, simulcast `substream`), by m-line.
+     * Subscribers: per-stream choices (`send`, simulcast `substream`), by m-line;
+     * `restart` asks for an ICE restart, answered with a new offer in `jsep`.
      */
-    configure(params: { jsep?: Jsep; streams?: { mid: string; send?: boolean; substream?: number }[] }): Promise<{ jsep?: Jsep }>;
+    configure(params: { jsep?: Jsep; restart?: boolean; streams?: { mid: string; send?: boolean; substream?: number }[] }): Promise<{ jsep?: Jsep }>;
     /** Subscribers: adds and removes feeds; Janus answers with a new offer (or none when nothing changed). */
     update(params: { subscribe?: { feed: number }[]; unsubscribe?: { feed: number }[] }): Promise<{ streams?: SubscribedStream[]; jsep?: Jsep }>;
     leave(): Promise<unknown>;
