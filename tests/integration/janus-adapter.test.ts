@@ -77,7 +77,8 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
   });
 
   test('video published by one Node peer reaches another through Janus; leaving and destroying are seen', async (t) => {
-    const room = await adapter.createRoom('room-for-the-media-test');
+    const key = await adapter.createRoom('room-for-the-media-test');
+    const room = await adapter.openRoom('room-for-the-media-test', key);
     handedOut.push(room);
     assert.equal((await roomsInJanus(options)).length, 1, 'Janus holds the room');
 
@@ -100,6 +101,21 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
       announced.publisher.streams.map((s) => s.kind),
       ['video'],
     );
+
+    assert.equal(await adapter.inUse(key), true, 'someone publishes in the room');
+
+    // Another server process entering the room (by its key) hears of the publisher already there.
+    const otherProcess = await JanusAdapter.connect(settingsOf(options), createLogger('silent'));
+    const heard: SfuEvent[] = [];
+    otherProcess.onEvent((event) => heard.push(event));
+    const otherRoom = await otherProcess.openRoom('room-for-the-media-test', key);
+    assert.deepEqual(
+      heard.map((e) => (e.type === 'publisher-joined' ? e.publisher.feedId : e.type)),
+      [publication.feedId],
+    );
+    await otherProcess.closeRoom(otherRoom);
+    await otherProcess.close();
+    assert.equal((await roomsInJanus(options)).length, 1, 'a process leaving the room leaves it in Janus');
 
     // The subscriber: Janus offers, the Node peer answers, frames are counted as they decode.
     const receiver = new RTCPeerConnection();
@@ -124,6 +140,7 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
     const left = nextEvent('publisher-left', (e) => e.feedId === publication.feedId);
     await publication.leave();
     assert.equal((await left).roomId, 'room-for-the-media-test');
+    assert.equal(await adapter.inUse(key), false, 'only our own listener is left in the room');
     await publication.leave(); // a second leave is harmless
 
     await subscription.leave();
@@ -132,9 +149,10 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
     sender.close();
     receiver.close();
 
-    await adapter.destroyRoom(room);
+    await adapter.destroyRoom(key);
     assert.deepEqual(await roomsInJanus(options), [], 'Janus no longer holds the room');
-    await adapter.destroyRoom(room); // destroying twice is harmless
+    await adapter.destroyRoom(key); // destroying twice is harmless
+    await assert.rejects(adapter.openRoom('room-for-the-media-test', key), (err) => err instanceof SfuError && err.code === 'room-gone');
     await assert.rejects(adapter.subscribe(room, [publication.feedId]), (err) => err instanceof SfuError && err.code === 'room-gone');
     assert.ok(!events.some((e) => e.type === 'room-lost'), 'a room we destroy ourselves is not reported lost');
   });
@@ -162,10 +180,11 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
   });
 
   test('what Janus refuses comes back as typed errors', async () => {
-    const room = await adapter.createRoom('room-for-the-error-test');
+    const key = await adapter.createRoom('room-for-the-error-test');
+    const room = await adapter.openRoom('room-for-the-error-test', key);
     await assert.rejects(adapter.subscribe(room, [123_456_789]), (err) => err instanceof SfuError && err.code === 'feed-gone' && err.sfuCode === 428);
     await assert.rejects(adapter.publish(room, 'Bob', 'v=0\r\nnot an offer\r\n'), (err) => err instanceof SfuError && err.code === 'bad-sdp');
-    await adapter.destroyRoom(room);
+    await adapter.destroyRoom(key);
 
     const wrongKey = await JanusAdapter.connect({ ...settingsOf(options), adminKey: 'not-the-admin-key' }, createLogger('silent'));
     await assert.rejects(wrongKey.createRoom('room-without-rights'), (err) => err instanceof SfuError && err.code === 'sfu-refused');
@@ -190,7 +209,8 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
   });
 
   test('Janus stopping loses its rooms; the adapter reconnects on its own once Janus is back', async () => {
-    const room = await adapter.createRoom('room-for-the-restart-test');
+    const key = await adapter.createRoom('room-for-the-restart-test');
+    const room = await adapter.openRoom('room-for-the-restart-test', key);
     const down = nextEvent('sfu-down');
     const lost = nextEvent('room-lost', (e) => e.roomId === 'room-for-the-restart-test');
     await janus.stop();
@@ -202,7 +222,10 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
     const up = nextEvent('sfu-up');
     janus = await startJanus(options);
     await up;
+    // The room went with Janus: its key no longer opens it, and a new one is made.
+    await assert.rejects(adapter.openRoom('room-for-the-restart-test', key), (err) => err instanceof SfuError && err.code === 'room-gone');
     const again = await adapter.createRoom('room-for-the-restart-test');
+    await adapter.openRoom('room-for-the-restart-test', again);
     assert.equal((await roomsInJanus(options)).length, 1);
     await adapter.destroyRoom(again);
   });

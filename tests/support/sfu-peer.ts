@@ -1,7 +1,7 @@
 // A headless participant of an SFU room: our protocol over a real WebSocket,
 // one publishing and one subscribing Node WebRTC connection to Janus through
 // our server, and frames counted per person as they decode.
-import type { MessageOf, ServerMessage, SfuStreamInfo } from '@videoapp/protocol';
+import { type MessageOf, PROTOCOL_VERSION, type ServerMessage, type SfuStreamInfo } from '@videoapp/protocol';
 import { FrameCounter, RTCPeerConnection, SyntheticCamera } from './wrtc-peer.ts';
 import { WsTestClient } from './ws-client.ts';
 
@@ -20,6 +20,8 @@ export const SIMULCAST_SIZE = { width: 640, height: 360 } as const;
 
 export class SfuPeer {
   id = '';
+  /** The token to resume this session with (from `joined`, kept fresh by `resumed`). */
+  resumeToken = '';
   private seq = 0;
   private camera: SyntheticCamera | undefined;
   private publisher: InstanceType<typeof RTCPeerConnection> | undefined;
@@ -32,15 +34,35 @@ export class SfuPeer {
   /** The latest `sfu-offer`, as received. */
   lastOffer: MessageOf<ServerMessage, 'sfu-offer'> | undefined;
 
-  private constructor(readonly client: WsTestClient) {}
+  private constructor(public client: WsTestClient) {}
 
   static async join(serverUrl: string, roomId: string, name: string): Promise<{ peer: SfuPeer; joined: MessageOf<ServerMessage, 'joined'> }> {
     const peer = new SfuPeer(await WsTestClient.greeted(serverUrl));
     peer.client.send({ type: 'join', roomId, name });
     const joined = await peer.client.next('joined');
     peer.id = joined.selfId;
+    peer.resumeToken = joined.resumeToken;
     void peer.answerOffers();
     return { peer, joined };
+  }
+
+  /**
+   * The signaling socket is gone (its server process died): a new one to
+   * `serverUrl` resumes the session with the resume token and the last number
+   * received, as the engine does. Media connections are left as they are.
+   */
+  async resumeOn(serverUrl: string): Promise<MessageOf<ServerMessage, 'resumed'>> {
+    const lastSeq = this.client.lastSeq;
+    this.client.close();
+    const client = await WsTestClient.open(serverUrl);
+    // Frames re-sent after `resumed` continue the numbering the old socket reached.
+    client.lastSeq = lastSeq;
+    client.send({ type: 'hello', version: PROTOCOL_VERSION, resume: this.resumeToken, lastSeq });
+    await client.next('welcome');
+    const resumed = await client.next('resumed');
+    this.client = client;
+    this.resumeToken = resumed.resumeToken;
+    return resumed;
   }
 
   /** Publishes a synthetic camera (simulcast if asked) through the server; resolves once the SFU answered. */

@@ -104,6 +104,8 @@ declare module 'janode/plugins/videoroom' {
     destroy(params: { room: number; secret?: string; permanent?: boolean }): Promise<{ room: number }>;
     /** Rooms in Janus; private ones only with the admin key (used by the tests to see what Janus holds). */
     list(params: { admin_key?: string }): Promise<{ list: { room: number; description: string; num_participants: number }[] }>;
+    /** Who joined the room as a publisher (publishing or not); needs the room's secret. */
+    listParticipants(params: { room: number; secret?: string }): Promise<{ room: number; participants: { id: number; display?: string; publisher: boolean }[] }>;
     joinPublisher(params: { room: number; display?: string }): Promise<{ room: number; feed: number; publishers: PublisherInfo[] }>;
     joinConfigurePublisher(params: { room: number; display?: string; jsep: Jsep }): Promise<{ room: number; feed: number; publishers: PublisherInfo[]; jsep?: Jsep }>;
     joinSubscriber(params: { room: number; streams: { feed: number; mid?: string }[]; autoupdate?: boolean; use_msid?: boolean }): Promise<{ room: number; streams?: SubscribedStream[]; jsep?: Jsep }>;
