@@ -7,12 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '@videoapp/server';
-import Janode, { type Connection } from 'janode';
-import VideoRoomPlugin, { type VideoRoomHandle } from 'janode/plugins/videoroom';
 import { JanusAdapter } from '../../packages/server/src/sfu/janus.ts';
 import { type SfuCandidate, SfuError, type SfuEvent, type SfuPublication } from '../../packages/server/src/sfu/sfu-adapter.ts';
 import { freshJanusSecrets, JANUS_PLUGIN, JANUS_TRANSPORT, type JanusOptions, type RunningJanus, startJanus } from '../../scripts/janus-server.ts';
 import { freePort } from '../support/free-port.ts';
+import { roomsInJanus } from '../support/janus-rooms.ts';
 import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';
 import { FrameCounter, RTCPeerConnection, SyntheticCamera, until } from '../support/wrtc-peer.ts';
@@ -254,18 +253,4 @@ async function negotiatePublisher(pc: InstanceType<typeof RTCPeerConnection>, pu
 function sfuCandidate(candidate: RTCIceCandidate | null): SfuCandidate {
   if (!candidate?.candidate) return null;
   return { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex };
-}
-
-/** The VideoRoom rooms Janus holds, asked directly (with the admin key, which lists private rooms too). */
-async function roomsInJanus(options: JanusOptions): Promise<{ room: number }[]> {
-  const connection: Connection = await Janode.connect({ address: { url: `ws://127.0.0.1:${options.wsPort}`, apisecret: options.apiSecret }, max_retries: 0 });
-  try {
-    const session = await connection.create();
-    const handle = await session.attach<VideoRoomHandle>(VideoRoomPlugin);
-    const { list } = await handle.list({ admin_key: options.adminKey });
-    await session.destroy();
-    return list;
-  } finally {
-    await connection.close();
-  }
 }

@@ -18,6 +18,9 @@ const SIMULCAST_ENCODINGS = [
 /** The picture a simulcast publisher sends: big enough for libwebrtc to send all three layers. */
 export const SIMULCAST_SIZE = { width: 640, height: 360 } as const;
 
+/** How often the offer pump looks for a new socket while the old one is closed. */
+const SOCKET_RETRY_MS = 50;
+
 export class SfuPeer {
   id = '';
   /** The token to resume this session with (from `joined`, kept fresh by `resumed`). */
@@ -93,6 +96,8 @@ export class SfuPeer {
       try {
         offer = await this.client.next('sfu-offer', 1_000);
       } catch {
+        // A closed socket rejects at once: wait for `resumeOn` to bring a new one rather than spin.
+        if (this.client.closed) await new Promise((resolve) => setTimeout(resolve, SOCKET_RETRY_MS));
         continue;
       }
       this.offers++;

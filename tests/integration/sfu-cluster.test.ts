@@ -1,0 +1,158 @@
+// SFU rooms shared by two server processes through a real Redis, driving one
+// real Janus: people held by different processes publish into one Janus room
+// and decode each other; a process killed outright hands its people to the
+// other, where they publish again and everyone decodes everyone once more.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { freshJanusSecrets, type JanusOptions, type RunningJanus, startJanus } from '../../scripts/janus-server.ts';
+import { freePort } from '../support/free-port.ts';
+import { roomsInJanus } from '../support/janus-rooms.ts';
+import { RedisServer } from '../support/redis-server.ts';
+import { missing } from '../support/requires.ts';
+import { ServerProcess } from '../support/server-process.ts';
+import { SfuPeer } from '../support/sfu-peer.ts';
+import type { FrameCounter } from '../support/wrtc-peer.ts';
+import { until } from '../support/wrtc-peer.ts';
+import { createRoom } from '../support/ws-client.ts';
+
+/** Janus's media ports in this test (apart from the other Janus tests'). */
+const RTP_PORTS = { min: 23_000, max: 23_999 };
+/** Bounds for a loaded 2-core machine; the figures printed are what matters. */
+const MEDIA_TIMEOUT_MS = 30_000;
+/** Frames that show media flows, not a lone key frame. */
+const FLOWING = 10;
+/** Short, so the killed process's people are not declared gone before the test ends. */
+const GRACE_MS = 30_000;
+
+/** What each receiver had decoded of each other person at one moment, by counter (an m-line Janus reuses keeps its counter). */
+type Baseline = Map<string, { counter: FrameCounter | undefined; count: number }>;
+
+function baseline(receivers: SfuPeer[], everyone: SfuPeer[]): Baseline {
+  const base: Baseline = new Map();
+  for (const r of receivers) for (const p of everyone) if (p !== r) base.set(`${r.id} ${p.id}`, { counter: r.framesOf(p.id), count: r.frameCount(p.id) });
+  return base;
+}
+
+/** Every receiver has decoded FLOWING new frames of every other person since `base`. */
+function allDecodeSince(receivers: SfuPeer[], everyone: SfuPeer[], base: Baseline = new Map()) {
+  return () =>
+    receivers.every((r) =>
+      everyone.every((p) => {
+        if (p === r) return true;
+        const counter = r.framesOf(p.id);
+        const before = base.get(`${r.id} ${p.id}`);
+        return counter !== undefined && counter.count - (before?.counter === counter ? before.count : 0) >= FLOWING;
+      }),
+    );
+}
+
+describe('SFU rooms shared by two server processes through Redis', { skip: missing('janus') || missing('redis') }, () => {
+  let workDir: string;
+  let options: JanusOptions;
+  let janus: RunningJanus;
+  let redis: RedisServer;
+  let one: ServerProcess;
+  let two: ServerProcess;
+  const peers: SfuPeer[] = [];
+
+  before(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'videoapp-sfu-cluster-'));
+    options = { workDir, wsHost: '127.0.0.1', wsPort: await freePort(), rtpPorts: RTP_PORTS, ...freshJanusSecrets() };
+    janus = await startJanus(options);
+    redis = await RedisServer.start();
+    const env = {
+      REDIS_URL: redis.url,
+      JANUS_URL: `ws://127.0.0.1:${options.wsPort}`,
+      JANUS_API_SECRET: options.apiSecret,
+      JANUS_ADMIN_KEY: options.adminKey,
+      RESUME_SECRET: 'sfu-cluster-test-resume-secret',
+      DATA_DIR: workDir,
+      RESUME_GRACE_MS: String(GRACE_MS),
+      LOG_LEVEL: 'info',
+      JOINS_PER_MINUTE_PER_ADDRESS: '1000',
+      ROOMS_PER_MINUTE_PER_ADDRESS: '1000',
+    };
+    one = new ServerProcess(await freePort(), env, { host: '127.0.0.1' });
+    two = new ServerProcess(await freePort(), env, { host: '127.0.0.1' });
+    await Promise.all([one.start(), two.start()]);
+  });
+
+  after(async () => {
+    for (const peer of peers) peer.close();
+    await Promise.all([one?.kill(), two?.kill()]);
+    await janus?.stop();
+    await redis?.close();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  async function enter(server: ServerProcess, roomId: string, name: string) {
+    const joined = await SfuPeer.join(server.url, roomId, name);
+    peers.push(joined.peer);
+    return joined;
+  }
+
+  test('three people on two processes decode each other through one Janus room; a fourth is offered to all; a process killed: its people resume on the other and everyone decodes everyone again', async (t) => {
+    assert.ok(!one.output.includes('sfu-single-process'), 'no warning that SFU rooms are not shared');
+    const roomId = await createRoom(one.url);
+    const { peer: a } = await enter(one, roomId, 'Ada');
+    const { peer: b } = await enter(two, roomId, 'Bo');
+    const thirdAt = performance.now();
+    const { peer: c, joined: cJoined } = await enter(one, roomId, 'Cy');
+    assert.equal(cJoined.route, 'sfu', 'the third person joins straight onto the SFU');
+    assert.equal((await a.client.next('media-route')).route, 'sfu');
+    assert.equal((await b.client.next('media-route')).route, 'sfu', 'the move reaches people on the other process');
+
+    await Promise.all([a.publish(), b.publish(), c.publish()]);
+    const three = [a, b, c];
+    await until('all three decode both others across processes', allDecodeSince(three, three), MEDIA_TIMEOUT_MS);
+    t.diagnostic(`third join → everyone decodes everyone through Janus, across two processes: ${Math.round(performance.now() - thirdAt)} ms`);
+    assert.equal((await roomsInJanus(options)).length, 1, 'one Janus room for the room, whichever process holds whom');
+
+    // A fourth, on the process holding fewer: offered to everyone on both processes.
+    const { peer: d, joined: dJoined } = await enter(two, roomId, 'Di');
+    assert.equal(dJoined.route, 'sfu');
+    const fourthAt = performance.now();
+    await d.publish();
+    const four = [a, b, c, d];
+    await until('all four decode all others', allDecodeSince(four, four), MEDIA_TIMEOUT_MS);
+    t.diagnostic(`fourth join → everyone decodes everyone: ${Math.round(performance.now() - fourthAt)} ms`);
+    for (const peer of four)
+      assert.deepEqual(
+        peer.videoFrom().sort(),
+        four
+          .filter((p) => p !== peer)
+          .map((p) => p.id)
+          .sort(),
+        'each is offered exactly the others, once each',
+      );
+
+    // The process holding Ada and Cy dies outright; they resume on the other, publish again, and everyone decodes everyone.
+    const killedAt = performance.now();
+    await one.kill();
+    const resumedAll = await Promise.all([a.resumeOn(two.url), c.resumeOn(two.url)]);
+    for (const resumed of resumedAll) assert.equal(resumed.route, 'sfu');
+    const resumeMs = Math.round(performance.now() - killedAt);
+    await Promise.all([a, c].map((peer) => peer.client.next('sfu-reset', MEDIA_TIMEOUT_MS)));
+    for (const peer of [a, c]) peer.renewSubscriber();
+    await Promise.all([a.publish(), c.publish()]);
+    // Counted from here: the old publications are closed, so these frames come through the new ones.
+    const republished = baseline(four, four);
+    await until('all four decode all others after the kill', allDecodeSince(four, four, republished), MEDIA_TIMEOUT_MS);
+    const recoveryMs = Math.round(performance.now() - killedAt);
+    t.diagnostic(`process killed → its people resumed on the other: ${resumeMs} ms; → everyone decodes everyone again: ${recoveryMs} ms`);
+    for (const peer of four)
+      assert.deepEqual(
+        peer.videoFrom().sort(),
+        four
+          .filter((p) => p !== peer)
+          .map((p) => p.id)
+          .sort(),
+        "only each person's newest feed is offered",
+      );
+    assert.equal((await roomsInJanus(options)).length, 1, 'still the one Janus room');
+    assert.doesNotMatch(two.output, /"level":"error"/, 'the surviving process logged no error');
+  });
+});
