@@ -1,12 +1,16 @@
 // SFU rooms shared by two server processes through a real Redis, driving one
 // real Janus: people held by different processes publish into one Janus room
-// and decode each other; a process killed outright hands its people to the
-// other, where they publish again and everyone decodes everyone once more.
+// and decode each other; Janus restarting is recovered once, by both; a
+// process killed outright hands its people to the other, where they publish
+// again and everyone decodes everyone once more; back on the mesh, the Janus
+// room goes.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { SFU_TO_MESH_DELAY_MS } from '@videoapp/protocol';
+import { SFU_ROOM_DRAIN_MS } from '../../packages/server/src/rooms/sfu-rooms.ts';
 import { freshJanusSecrets, type JanusOptions, type RunningJanus, startJanus } from '../../scripts/janus-server.ts';
 import { freePort } from '../support/free-port.ts';
 import { roomsInJanus } from '../support/janus-rooms.ts';
@@ -14,6 +18,7 @@ import { RedisServer } from '../support/redis-server.ts';
 import { missing } from '../support/requires.ts';
 import { ServerProcess } from '../support/server-process.ts';
 import { SfuPeer } from '../support/sfu-peer.ts';
+import { eventually } from '../support/timing.ts';
 import type { FrameCounter } from '../support/wrtc-peer.ts';
 import { until } from '../support/wrtc-peer.ts';
 import { createRoom } from '../support/ws-client.ts';
@@ -94,7 +99,7 @@ describe('SFU rooms shared by two server processes through Redis', { skip: missi
     return joined;
   }
 
-  test('three people on two processes decode each other through one Janus room; a fourth is offered to all; a process killed: its people resume on the other and everyone decodes everyone again', async (t) => {
+  test('three people on two processes decode each other through one Janus room; a fourth is offered to all; Janus restarts; a process killed: its people resume on the other and everyone decodes everyone again; back on the mesh the Janus room goes', async (t) => {
     assert.ok(!one.output.includes('sfu-single-process'), 'no warning that SFU rooms are not shared');
     const roomId = await createRoom(one.url);
     const { peer: a } = await enter(one, roomId, 'Ada');
@@ -129,6 +134,19 @@ describe('SFU rooms shared by two server processes through Redis', { skip: missi
         'each is offered exactly the others, once each',
       );
 
+    // Janus restarts: both processes lose the room; one makes the new one (the other uses it, or destroys its spare),
+    // and each tells its own people to publish again, once each.
+    await janus.stop();
+    const janusAt = performance.now();
+    janus = await startJanus(options);
+    await Promise.all(four.map((peer) => peer.client.next('sfu-reset', MEDIA_TIMEOUT_MS)));
+    for (const peer of four) peer.renewSubscriber();
+    await Promise.all(four.map((peer) => peer.publish()));
+    await until('all four decode all others after Janus restarted', allDecodeSince(four, four), MEDIA_TIMEOUT_MS);
+    t.diagnostic(`Janus restarted → everyone decodes everyone again, across two processes: ${Math.round(performance.now() - janusAt)} ms`);
+    assert.equal((await roomsInJanus(options)).length, 1, 'one new Janus room, made once');
+    for (const peer of four) assert.ok(!peer.client.pending().some((m) => m.type === 'sfu-reset'), 'each person told to publish again once');
+
     // The process holding Ada and Cy dies outright; they resume on the other, publish again, and everyone decodes everyone.
     const killedAt = performance.now();
     await one.kill();
@@ -153,6 +171,22 @@ describe('SFU rooms shared by two server processes through Redis', { skip: missi
         "only each person's newest feed is offered",
       );
     assert.equal((await roomsInJanus(options)).length, 1, 'still the one Janus room');
-    assert.doesNotMatch(two.output, /"level":"error"/, 'the surviving process logged no error');
+
+    // Two leave: the room returns to the mesh, the others leave the SFU, and the Janus room goes.
+    for (const peer of [c, d]) peer.client.send({ type: 'leave', reason: 'page-exit' });
+    for (const peer of [a, b]) assert.equal((await peer.client.next('media-route', SFU_TO_MESH_DELAY_MS + 5_000)).route, 'mesh');
+    const meshAt = performance.now();
+    for (const peer of [a, b]) peer.client.send({ type: 'sfu-leave' });
+    await eventually(
+      'Janus no longer holds the room',
+      () => roomsInJanus(options),
+      (rooms) => rooms.length === 0,
+      SFU_ROOM_DRAIN_MS + 5_000,
+    );
+    const destroyedMs = Math.round(performance.now() - meshAt);
+    t.diagnostic(`back on the mesh, everyone left the SFU → Janus room destroyed after ${destroyedMs} ms`);
+    assert.ok(destroyedMs < SFU_ROOM_DRAIN_MS, 'destroyed once nobody used it, not only when the drain ran out');
+    const errors = two.output.split('\n').filter((line) => line.includes('"level":"error"') && !line.includes('"event":"sfu-down"'));
+    assert.deepEqual(errors, [], 'the surviving process logged no error but losing Janus while it restarted');
   });
 });

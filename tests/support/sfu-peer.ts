@@ -100,6 +100,8 @@ export class SfuPeer {
         if (this.client.closed) await new Promise((resolve) => setTimeout(resolve, SOCKET_RETRY_MS));
         continue;
       }
+      // Closed while waiting: a connection made now would never be closed, and would keep the test process alive.
+      if (!this.pumping) return;
       this.offers++;
       this.lastOffer = offer;
       const pc = this.subscriber ?? this.newSubscriber();
