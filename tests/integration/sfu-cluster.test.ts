@@ -1,6 +1,6 @@
 // SFU rooms shared by two server processes through a real Redis, driving one
 // real Janus: people held by different processes publish into one Janus room
-// and decode each other; Janus restarting is recovered once, by both; a
+// and decode each other, and hear who talks; Janus restarting is recovered once, by both; a
 // process killed outright hands its people to the other, where they publish
 // again and everyone decodes everyone once more; back on the mesh, the Janus
 // room goes.
@@ -29,7 +29,9 @@ const RTP_PORTS = { min: 23_000, max: 23_999 };
 const MEDIA_TIMEOUT_MS = 30_000;
 /** Frames that show media flows, not a lone key frame. */
 const FLOWING = 10;
-/** Short, so the killed process's people are not declared gone before the test ends. */
+/** How long a duplicate `talking` would take to show, at most. */
+const NO_ECHO_WAIT_MS = 1_000;
+/** Long enough that the killed process's people are never declared gone before they resume. */
 const GRACE_MS = 30_000;
 
 /** What each receiver had decoded of each other person at one moment, by counter (an m-line Janus reuses keeps its counter). */
@@ -110,9 +112,15 @@ describe('SFU rooms shared by two server processes through Redis', { skip: missi
     assert.equal((await a.client.next('media-route')).route, 'sfu');
     assert.equal((await b.client.next('media-route')).route, 'sfu', 'the move reaches people on the other process');
 
-    await Promise.all([a.publish(), b.publish(), c.publish()]);
+    // Ada also sends a microphone that talks all the time.
+    await Promise.all([a.publish(false, true), b.publish(), c.publish()]);
     const three = [a, b, c];
     await until('all three decode both others across processes', allDecodeSince(three, three), MEDIA_TIMEOUT_MS);
+    for (const peer of [b, c]) assert.deepEqual(await peer.client.next('talking', MEDIA_TIMEOUT_MS), { type: 'talking', peerId: a.id, talking: true }, 'who talks reaches people on both processes');
+    // Absence needs a wait: a second process forwarding what the first already told would show within it.
+    await new Promise((resolve) => setTimeout(resolve, NO_ECHO_WAIT_MS));
+    for (const peer of [b, c]) assert.ok(!peer.client.pending().some((m) => m.type === 'talking' && m.talking), 'told once, by the process holding each');
+    assert.ok(!a.client.pending().some((m) => m.type === 'talking' && m.peerId !== a.id), 'nobody else talks');
     t.diagnostic(`third join → everyone decodes everyone through Janus, across two processes: ${Math.round(performance.now() - thirdAt)} ms`);
     assert.equal((await roomsInJanus(options)).length, 1, 'one Janus room for the room, whichever process holds whom');
 

@@ -2,7 +2,7 @@
 // one publishing and one subscribing Node WebRTC connection to Janus through
 // our server, and frames counted per person as they decode.
 import { type MessageOf, PROTOCOL_VERSION, type ServerMessage, type SfuStreamInfo } from '@videoapp/protocol';
-import { FrameCounter, RTCPeerConnection, SyntheticCamera } from './wrtc-peer.ts';
+import { FrameCounter, RTCPeerConnection, SyntheticCamera, SyntheticMicrophone } from './wrtc-peer.ts';
 import { WsTestClient } from './ws-client.ts';
 
 /**
@@ -27,6 +27,7 @@ export class SfuPeer {
   resumeToken = '';
   private seq = 0;
   private camera: SyntheticCamera | undefined;
+  private microphone: SyntheticMicrophone | undefined;
   private publisher: InstanceType<typeof RTCPeerConnection> | undefined;
   private subscriber: InstanceType<typeof RTCPeerConnection> | undefined;
   /** Whose media each m-line of the subscriber connection carries, as the latest offer said. */
@@ -68,12 +69,16 @@ export class SfuPeer {
     return resumed;
   }
 
-  /** Publishes a synthetic camera (simulcast if asked) through the server; resolves once the SFU answered. */
-  async publish(simulcast = false): Promise<void> {
+  /** Publishes a synthetic camera (simulcast if asked, and a microphone that talks all the time if asked) through the server; resolves once the SFU answered. */
+  async publish(simulcast = false, talking = false): Promise<void> {
     this.closePublisher();
     this.camera = simulcast ? new SyntheticCamera(SIMULCAST_SIZE.width, SIMULCAST_SIZE.height) : new SyntheticCamera();
     const pc = new RTCPeerConnection();
     this.publisher = pc;
+    if (talking) {
+      this.microphone = new SyntheticMicrophone();
+      pc.addTransceiver(this.microphone.track, { direction: 'sendonly' });
+    }
     pc.addTransceiver(this.camera.track, { direction: 'sendonly', ...(simulcast ? { sendEncodings: SIMULCAST_ENCODINGS } : {}) });
     pc.onicecandidate = ({ candidate }) => {
       if (candidate?.candidate)
@@ -163,6 +168,8 @@ export class SfuPeer {
 
   private closePublisher(): void {
     this.camera?.stop();
+    this.microphone?.stop();
+    this.microphone = undefined;
     this.publisher?.close();
     this.publisher = undefined;
   }
