@@ -23,7 +23,7 @@ export interface StoreOptions {
 /** Rooms in this process's memory: the default, needing no other service. One process holds every socket, so nothing is ever orphaned. */
 export class MemoryRoomStore implements RoomStore {
   readonly ready = true;
-  readonly shared = false;
+  readonly shared: boolean = false;
   private readonly rooms = new Map<string, Room>();
   /** `roomId peerId` → epoch ms when their grace runs out. */
   private readonly away = new Map<string, number>();
