@@ -1,6 +1,7 @@
 // SFU rooms shared by two server processes through a real Redis, driving one
-// real Janus: people held by different processes publish into one Janus room
-// and decode each other, and hear who talks; Janus restarting is recovered once, by both; a
+// real Janus: people held by different processes publish into one Janus room,
+// decode each other and hear who talks; Janus restarting is recovered once, by
+// both; a person moving between live processes leaves no connection behind; a
 // process killed outright hands its people to the other, where they publish
 // again and everyone decodes everyone once more; back on the mesh, the Janus
 // room goes.
@@ -101,7 +102,7 @@ describe('SFU rooms shared by two server processes through Redis', { skip: missi
     return joined;
   }
 
-  test('three people on two processes decode each other through one Janus room; a fourth is offered to all; Janus restarts; a process killed: its people resume on the other and everyone decodes everyone again; back on the mesh the Janus room goes', async (t) => {
+  test('three people on two processes decode each other through one Janus room; a fourth is offered to all; Janus restarts; one moves between live processes; a process killed: its people resume on the other and everyone decodes everyone again; back on the mesh the Janus room goes', async (t) => {
     assert.ok(!one.output.includes('sfu-single-process'), 'no warning that SFU rooms are not shared');
     const roomId = await createRoom(one.url);
     const { peer: a } = await enter(one, roomId, 'Ada');
@@ -155,15 +156,32 @@ describe('SFU rooms shared by two server processes through Redis', { skip: missi
     assert.equal((await roomsInJanus(options)).length, 1, 'one new Janus room, made once');
     for (const peer of four) assert.ok(!peer.client.pending().some((m) => m.type === 'sfu-reset'), 'each person told to publish again once');
 
-    // The process holding Ada and Cy dies outright; they resume on the other, publish again, and everyone decodes everyone.
+    // Bo's socket moves to the first process while the second lives (a load balancer's choice after a network change):
+    // the second lets go of Bo's Janus connections when told of the takeover; Bo publishes again through the first.
+    const takenOver = await b.resumeOn(one.url);
+    assert.equal(takenOver.route, 'sfu');
+    await b.client.next('sfu-reset', MEDIA_TIMEOUT_MS);
+    b.renewSubscriber();
+    await b.publish();
+    const moved = baseline(four, four);
+    await until('all four decode all others after Bo moved', allDecodeSince(four, four, moved), MEDIA_TIMEOUT_MS);
+    // Four publishers and each process's own listener: none of Bo's old connections linger.
+    await eventually(
+      'only the live participants in the Janus room',
+      () => roomsInJanus(options),
+      (rooms) => rooms[0]?.num_participants === four.length + 2,
+    );
+
+    // The process holding Ada, Bo and Cy dies outright; they resume on the other, publish again, and everyone decodes everyone.
     const killedAt = performance.now();
     await one.kill();
-    const resumedAll = await Promise.all([a.resumeOn(two.url), c.resumeOn(two.url)]);
+    const onTheKilled = [a, b, c];
+    const resumedAll = await Promise.all(onTheKilled.map((peer) => peer.resumeOn(two.url)));
     for (const resumed of resumedAll) assert.equal(resumed.route, 'sfu');
     const resumeMs = Math.round(performance.now() - killedAt);
-    await Promise.all([a, c].map((peer) => peer.client.next('sfu-reset', MEDIA_TIMEOUT_MS)));
-    for (const peer of [a, c]) peer.renewSubscriber();
-    await Promise.all([a.publish(), c.publish()]);
+    await Promise.all(onTheKilled.map((peer) => peer.client.next('sfu-reset', MEDIA_TIMEOUT_MS)));
+    for (const peer of onTheKilled) peer.renewSubscriber();
+    await Promise.all(onTheKilled.map((peer) => peer.publish()));
     // Counted from here: the old publications are closed, so these frames come through the new ones.
     const republished = baseline(four, four);
     await until('all four decode all others after the kill', allDecodeSince(four, four, republished), MEDIA_TIMEOUT_MS);

@@ -8,7 +8,8 @@ import type { ServerMessage } from '@videoapp/protocol';
 import { createLogger } from '../log.ts';
 import { type SfuAdapter, SfuError, type SfuEvent, type SfuRoom, type SfuRoomKey } from '../sfu/sfu-adapter.ts';
 import { MemoryRoomStore } from '../store/memory.ts';
-import { SfuRooms } from './sfu-rooms.ts';
+import { latestFeeds, SfuRooms } from './sfu-rooms.ts';
+import { publisherName, readPublisherName } from './sfu-session.ts';
 
 /** An SFU that keeps rooms and nothing else; every call takes a turn of the event loop, so callers interleave as over a network. */
 class RoomKeepingSfu implements SfuAdapter {
@@ -129,5 +130,29 @@ describe('one SFU room per room, whatever the processes', () => {
       assert.deepEqual([...sfu.live], shared ? [room] : [], shared ? 'left to the other process' : 'nobody else could use it');
       await two.close();
     }
+  });
+});
+
+describe("a person's newest feed", () => {
+  test('is the one offered, whatever order the SFU listed them in; the subscriber never gets its own', () => {
+    const feeds = new Map([
+      // A process entering the room late hears the publishers there in no particular order.
+      [30, { peerId: 'ada', since: 2_000 }],
+      [10, { peerId: 'ada', since: 1_000 }],
+      [20, { peerId: 'bo', since: 1_500 }],
+      [40, { peerId: 'cy', since: 1_700 }],
+    ]);
+    assert.deepEqual(
+      latestFeeds(feeds, 'cy'),
+      new Map([
+        [30, 'ada'],
+        [20, 'bo'],
+      ]),
+    );
+  });
+
+  test('is told by the name each publication gets; names we did not give are nobody', () => {
+    assert.deepEqual(readPublisherName(publisherName('f34f75cb295c1d0f', 1_764_000_000_000)), { peerId: 'f34f75cb295c1d0f', since: 1_764_000_000_000 });
+    for (const foreign of ['videoapp-server', 'Ada', 'ada@', '@123', 'ADA@123', 'ada@12x']) assert.equal(readPublisherName(foreign), undefined, foreign);
   });
 });

@@ -27,7 +27,7 @@ export const SFU_ROOM_ENTRY_ATTEMPTS = 3;
 type SfuLink = { state: 'none' } | { state: 'opening'; ready: Promise<SfuRoom> } | { state: 'open'; room: SfuRoom };
 
 /** A publication in the SFU room: whose, and since when (see `publisherName`). */
-interface FeedOwner {
+export interface FeedOwner {
   peerId: string;
   since: number;
 }
@@ -389,7 +389,7 @@ async function opened(link: SfuLink): Promise<SfuRoom | undefined> {
  * (after a reset, or a resume on another process) may have an older one in
  * the SFU until the SFU notices its connection gone.
  */
-function latestFeeds(feeds: Map<FeedId, FeedOwner>, subscriber: string): Map<FeedId, string> {
+export function latestFeeds(feeds: ReadonlyMap<FeedId, FeedOwner>, subscriber: string): Map<FeedId, string> {
   const newest = new Map<string, { feedId: FeedId; since: number }>();
   for (const [feedId, { peerId, since }] of feeds) {
     if (peerId === subscriber) continue;
