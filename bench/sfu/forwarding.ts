@@ -16,7 +16,7 @@
  * once, and Janus pays the forwarding.
  */
 import { readFileSync } from 'node:fs';
-import type { SfuCandidate, SfuPublication, SfuRoom, SfuSubscription } from '../../packages/server/src/sfu/sfu-adapter.ts';
+import type { SfuCandidate, SfuPublication, SfuRoom, SfuRoomKey, SfuSubscription } from '../../packages/server/src/sfu/sfu-adapter.ts';
 import { FrameCounter, RTCPeerConnection, SYNTHETIC_FPS, SYNTHETIC_HEIGHT, SYNTHETIC_WIDTH, SyntheticCamera, until } from '../../tests/support/wrtc-peer.ts';
 
 /** Clock ticks per second in /proc/<pid>/stat (USER_HZ, 100 on every Linux we run on). */
@@ -53,8 +53,9 @@ export interface ForwardingResult {
 
 /** What the bench needs of the SFU: our adapter, or anything shaped like it. */
 export interface ForwardingSfu {
-  createRoom(roomId: string): Promise<SfuRoom>;
-  destroyRoom(room: SfuRoom): Promise<void>;
+  createRoom(roomId: string): Promise<SfuRoomKey>;
+  openRoom(roomId: string, key: SfuRoomKey): Promise<SfuRoom>;
+  destroyRoom(key: SfuRoomKey): Promise<void>;
   publish(room: SfuRoom, displayName: string, offerSdp: string): Promise<SfuPublication>;
   subscribe(room: SfuRoom, feeds: readonly number[]): Promise<SfuSubscription>;
 }
@@ -146,7 +147,9 @@ async function videoBytesReceived(pc: InstanceType<typeof RTCPeerConnection>): P
 }
 
 async function measureRoom(sfu: ForwardingSfu, janusPid: number, roomSize: number, windowMs: number, log: (line: string) => void): Promise<ForwardingResult> {
-  const room = await sfu.createRoom(`bench-forwarding-${roomSize}`);
+  const roomId = `bench-forwarding-${roomSize}`;
+  const key = await sfu.createRoom(roomId);
+  const room = await sfu.openRoom(roomId, key);
   const publishers: Publisher[] = [];
   const subscribers: Subscriber[] = [];
   try {
@@ -200,7 +203,7 @@ async function measureRoom(sfu: ForwardingSfu, janusPid: number, roomSize: numbe
       p.camera.stop();
       p.pc.close();
     }
-    await sfu.destroyRoom(room).catch(() => {});
+    await sfu.destroyRoom(key).catch(() => {});
   }
 }
 

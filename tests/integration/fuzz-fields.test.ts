@@ -31,6 +31,7 @@ function examples(to: string): { [T in ClientMessage['type']]: Example & { type:
     'sfu-subscribe-answer': { type: 'sfu-subscribe-answer', sdp: 'v=0\r\n', seq: 1, ack: 0 },
     'sfu-candidate': { type: 'sfu-candidate', connection: 'publish', candidate: { candidate: '', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'abcd' }, seq: 1, ack: 0 },
     'sfu-view': { type: 'sfu-view', feeds: [{ peerId: to, video: 'low' }], seq: 1, ack: 0 },
+    'sfu-subscribe-restart': { type: 'sfu-subscribe-restart', seq: 1, ack: 0 },
     'sfu-leave': { type: 'sfu-leave', seq: 1, ack: 0 },
     chat: { type: 'chat', text: 'hello', seq: 1, ack: 0 },
   };

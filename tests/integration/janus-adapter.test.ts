@@ -7,12 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '@videoapp/server';
-import Janode, { type Connection } from 'janode';
-import VideoRoomPlugin, { type VideoRoomHandle } from 'janode/plugins/videoroom';
 import { JanusAdapter } from '../../packages/server/src/sfu/janus.ts';
 import { type SfuCandidate, SfuError, type SfuEvent, type SfuPublication } from '../../packages/server/src/sfu/sfu-adapter.ts';
 import { freshJanusSecrets, JANUS_PLUGIN, JANUS_TRANSPORT, type JanusOptions, type RunningJanus, startJanus } from '../../scripts/janus-server.ts';
 import { freePort } from '../support/free-port.ts';
+import { roomsInJanus } from '../support/janus-rooms.ts';
 import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';
 import { FrameCounter, RTCPeerConnection, SyntheticCamera, until } from '../support/wrtc-peer.ts';
@@ -77,7 +76,8 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
   });
 
   test('video published by one Node peer reaches another through Janus; leaving and destroying are seen', async (t) => {
-    const room = await adapter.createRoom('room-for-the-media-test');
+    const key = await adapter.createRoom('room-for-the-media-test');
+    const room = await adapter.openRoom('room-for-the-media-test', key);
     handedOut.push(room);
     assert.equal((await roomsInJanus(options)).length, 1, 'Janus holds the room');
 
@@ -100,6 +100,21 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
       announced.publisher.streams.map((s) => s.kind),
       ['video'],
     );
+
+    assert.equal(await adapter.inUse(key), true, 'someone publishes in the room');
+
+    // Another server process entering the room (by its key) hears of the publisher already there.
+    const otherProcess = await JanusAdapter.connect(settingsOf(options), createLogger('silent'));
+    const heard: SfuEvent[] = [];
+    otherProcess.onEvent((event) => heard.push(event));
+    const otherRoom = await otherProcess.openRoom('room-for-the-media-test', key);
+    assert.deepEqual(
+      heard.map((e) => (e.type === 'publisher-joined' ? e.publisher.feedId : e.type)),
+      [publication.feedId],
+    );
+    await otherProcess.closeRoom(otherRoom);
+    await otherProcess.close();
+    assert.equal((await roomsInJanus(options)).length, 1, 'a process leaving the room leaves it in Janus');
 
     // The subscriber: Janus offers, the Node peer answers, frames are counted as they decode.
     const receiver = new RTCPeerConnection();
@@ -124,6 +139,7 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
     const left = nextEvent('publisher-left', (e) => e.feedId === publication.feedId);
     await publication.leave();
     assert.equal((await left).roomId, 'room-for-the-media-test');
+    assert.equal(await adapter.inUse(key), false, 'only our own listener is left in the room');
     await publication.leave(); // a second leave is harmless
 
     await subscription.leave();
@@ -132,9 +148,10 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
     sender.close();
     receiver.close();
 
-    await adapter.destroyRoom(room);
+    await adapter.destroyRoom(key);
     assert.deepEqual(await roomsInJanus(options), [], 'Janus no longer holds the room');
-    await adapter.destroyRoom(room); // destroying twice is harmless
+    await adapter.destroyRoom(key); // destroying twice is harmless
+    await assert.rejects(adapter.openRoom('room-for-the-media-test', key), (err) => err instanceof SfuError && err.code === 'room-gone');
     await assert.rejects(adapter.subscribe(room, [publication.feedId]), (err) => err instanceof SfuError && err.code === 'room-gone');
     assert.ok(!events.some((e) => e.type === 'room-lost'), 'a room we destroy ourselves is not reported lost');
   });
@@ -153,7 +170,7 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
     const allowed = new Set([
       'roomId',
       'answerSdp,feedId,leave,renegotiate,room,trickle',
-      'choose,feeds,leave,offerSdp,room,start,streams,trickle,update',
+      'choose,feeds,leave,offerSdp,restartIce,room,start,streams,trickle,update',
       'publisher,roomId,type',
       'feedId,roomId,type',
       'feedId,roomId,talking,type',
@@ -162,10 +179,11 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
   });
 
   test('what Janus refuses comes back as typed errors', async () => {
-    const room = await adapter.createRoom('room-for-the-error-test');
+    const key = await adapter.createRoom('room-for-the-error-test');
+    const room = await adapter.openRoom('room-for-the-error-test', key);
     await assert.rejects(adapter.subscribe(room, [123_456_789]), (err) => err instanceof SfuError && err.code === 'feed-gone' && err.sfuCode === 428);
     await assert.rejects(adapter.publish(room, 'Bob', 'v=0\r\nnot an offer\r\n'), (err) => err instanceof SfuError && err.code === 'bad-sdp');
-    await adapter.destroyRoom(room);
+    await adapter.destroyRoom(key);
 
     const wrongKey = await JanusAdapter.connect({ ...settingsOf(options), adminKey: 'not-the-admin-key' }, createLogger('silent'));
     await assert.rejects(wrongKey.createRoom('room-without-rights'), (err) => err instanceof SfuError && err.code === 'sfu-refused');
@@ -190,7 +208,8 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
   });
 
   test('Janus stopping loses its rooms; the adapter reconnects on its own once Janus is back', async () => {
-    const room = await adapter.createRoom('room-for-the-restart-test');
+    const key = await adapter.createRoom('room-for-the-restart-test');
+    const room = await adapter.openRoom('room-for-the-restart-test', key);
     const down = nextEvent('sfu-down');
     const lost = nextEvent('room-lost', (e) => e.roomId === 'room-for-the-restart-test');
     await janus.stop();
@@ -202,7 +221,10 @@ describe('the Janus SFU adapter, against a real Janus', { skip: missing('janus')
     const up = nextEvent('sfu-up');
     janus = await startJanus(options);
     await up;
+    // The room went with Janus: its key no longer opens it, and a new one is made.
+    await assert.rejects(adapter.openRoom('room-for-the-restart-test', key), (err) => err instanceof SfuError && err.code === 'room-gone');
     const again = await adapter.createRoom('room-for-the-restart-test');
+    await adapter.openRoom('room-for-the-restart-test', again);
     assert.equal((await roomsInJanus(options)).length, 1);
     await adapter.destroyRoom(again);
   });
@@ -231,18 +253,4 @@ async function negotiatePublisher(pc: InstanceType<typeof RTCPeerConnection>, pu
 function sfuCandidate(candidate: RTCIceCandidate | null): SfuCandidate {
   if (!candidate?.candidate) return null;
   return { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex };
-}
-
-/** The VideoRoom rooms Janus holds, asked directly (with the admin key, which lists private rooms too). */
-async function roomsInJanus(options: JanusOptions): Promise<{ room: number }[]> {
-  const connection: Connection = await Janode.connect({ address: { url: `ws://127.0.0.1:${options.wsPort}`, apisecret: options.apiSecret }, max_retries: 0 });
-  try {
-    const session = await connection.create();
-    const handle = await session.attach<VideoRoomHandle>(VideoRoomPlugin);
-    const { list } = await handle.list({ admin_key: options.adminKey });
-    await session.destroy();
-    return list;
-  } finally {
-    await connection.close();
-  }
 }

@@ -1,10 +1,11 @@
-// The signal bus and room store over a real Redis, as two processes would use them: the same contract as in memory.
+// The signal bus and room store over a real Redis, as two processes would use them: the same contracts as in memory.
 import { describe } from 'node:test';
 import { createLogger } from '@videoapp/server';
 import { RedisSignalBus } from '../../packages/server/src/bus/redis.ts';
 import { busContract } from '../../packages/server/src/bus/signal-bus.contract.ts';
 import { connectRedis } from '../../packages/server/src/redis/connection.ts';
 import { RedisRoomStore } from '../../packages/server/src/store/redis.ts';
+import { sfuRoomRecordContract } from '../../packages/server/src/store/sfu-room-record.contract.ts';
 import { RedisServer } from '../support/redis-server.ts';
 import { missing } from '../support/requires.ts';
 
@@ -22,6 +23,20 @@ describe('the signal bus over Redis, between two processes', { skip: missing('re
       async close() {
         for (const bus of buses) await bus.close();
         for (const client of clients) client.destroy();
+        await redis.close();
+      },
+    };
+  });
+});
+
+describe('the SFU room record over Redis', { skip: missing('redis') }, () => {
+  sfuRoomRecordContract(async (emptyRoomTtlMs) => {
+    const redis = await RedisServer.start();
+    const client = await connectRedis(redis.url, createLogger('silent'), 'test-store');
+    return {
+      store: new RedisRoomStore(client, { capacity: 4, emptyRoomTtlMs }),
+      async close() {
+        client.destroy();
         await redis.close();
       },
     };

@@ -36,7 +36,10 @@ describe('rooms on the SFU, against a real Janus', { skip: missing('janus') }, (
     workDir = mkdtempSync(join(tmpdir(), 'videoapp-sfu-rooms-'));
     options = { workDir, wsHost: '127.0.0.1', wsPort: await freePort(), rtpPorts: RTP_PORTS, ...freshJanusSecrets() };
     janus = await startJanus(options);
-    server = await startTestServer({ sfu: { url: `ws://127.0.0.1:${options.wsPort}`, apiSecret: options.apiSecret, adminKey: options.adminKey } });
+    server = await startTestServer({
+      logLevel: (process.env.SFU_TEST_LOG as 'info' | undefined) ?? 'silent',
+      sfu: { url: `ws://127.0.0.1:${options.wsPort}`, apiSecret: options.apiSecret, adminKey: options.adminKey },
+    });
   });
 
   after(async () => {
@@ -138,7 +141,43 @@ describe('rooms on the SFU, against a real Janus', { skip: missing('janus') }, (
     a.client.send({ type: 'sfu-publish', sdp: 'v=0' });
     assert.equal((await a.client.next('error')).code, 'out-of-order', 'no publishing to the SFU once the room is on the mesh');
   });
+
+  test('a subscriber restarts ICE: Janus offers fresh ICE credentials for the same streams, and decoding goes on', async (t) => {
+    const roomId = await createRoom(server.url);
+    const { peer: a } = await enter(roomId, 'Ada');
+    const { peer: b } = await enter(roomId, 'Bo');
+    const { peer: c } = await enter(roomId, 'Cy');
+    // Cy has no subscription yet: nothing to restart.
+    c.client.send({ type: 'sfu-subscribe-restart' });
+    const early = await c.client.next('error');
+    assert.deepEqual([early.code, early.about], ['out-of-order', 'sfu-subscribe-restart']);
+
+    await Promise.all([a.publish(), b.publish(), c.publish()]);
+    const three = [a, b, c];
+    await until('all three decode both others', allDecode(three, three), MEDIA_TIMEOUT_MS);
+    const before = c.lastOffer!;
+    const offersBefore = c.offers;
+    const framesBefore = new Map(three.map((p) => [`${c.id} ${p.id}`, c.frameCount(p.id)]));
+
+    const askedAt = performance.now();
+    c.restartSubscriberIce();
+    await until('a new sfu-offer at Cy', () => c.offers > offersBefore, MEDIA_TIMEOUT_MS);
+    const restarted = c.lastOffer!;
+    assert.deepEqual(restarted.streams, before.streams, 'the same m-lines, naming the same people');
+    assert.notEqual(iceUfrag(restarted.sdp), iceUfrag(before.sdp), 'fresh ICE credentials');
+    await until('Cy decodes both others after the restart', allDecode([c], three, framesBefore), MEDIA_TIMEOUT_MS);
+    await until("Cy's subscriber connection is connected", () => ['connected', 'completed'].includes(c.subscriberIceState), MEDIA_TIMEOUT_MS);
+    t.diagnostic(`subscriber ICE restart → decoding again: ${Math.round(performance.now() - askedAt)} ms`);
+    const errors = c.client.pending().filter((m) => m.type === 'error');
+    assert.deepEqual(errors, [], 'the answer to the restart offer was taken');
+    for (const peer of three) peer.client.send({ type: 'leave', reason: 'hang-up' });
+  });
 });
+
+/** The first ICE username fragment in an SDP. */
+function iceUfrag(sdp: string): string | undefined {
+  return /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1];
+}
 
 describe('rooms without an SFU', () => {
   test('stay on the mesh; the SFU messages get a typed error; chat is relayed', async () => {

@@ -1,8 +1,8 @@
 // A headless participant of an SFU room: our protocol over a real WebSocket,
 // one publishing and one subscribing Node WebRTC connection to Janus through
 // our server, and frames counted per person as they decode.
-import type { MessageOf, ServerMessage, SfuStreamInfo } from '@videoapp/protocol';
-import { FrameCounter, RTCPeerConnection, SyntheticCamera } from './wrtc-peer.ts';
+import { type MessageOf, PROTOCOL_VERSION, type ServerMessage, type SfuStreamInfo } from '@videoapp/protocol';
+import { FrameCounter, RTCPeerConnection, SyntheticCamera, SyntheticMicrophone } from './wrtc-peer.ts';
 import { WsTestClient } from './ws-client.ts';
 
 /**
@@ -18,10 +18,16 @@ const SIMULCAST_ENCODINGS = [
 /** The picture a simulcast publisher sends: big enough for libwebrtc to send all three layers. */
 export const SIMULCAST_SIZE = { width: 640, height: 360 } as const;
 
+/** How often the offer pump looks for a new socket while the old one is closed. */
+const SOCKET_RETRY_MS = 50;
+
 export class SfuPeer {
   id = '';
+  /** The token to resume this session with (from `joined`, kept fresh by `resumed`). */
+  resumeToken = '';
   private seq = 0;
   private camera: SyntheticCamera | undefined;
+  private microphone: SyntheticMicrophone | undefined;
   private publisher: InstanceType<typeof RTCPeerConnection> | undefined;
   private subscriber: InstanceType<typeof RTCPeerConnection> | undefined;
   /** Whose media each m-line of the subscriber connection carries, as the latest offer said. */
@@ -29,24 +35,50 @@ export class SfuPeer {
   private readonly counters = new Map<string, FrameCounter>();
   private pumping = true;
   offers = 0;
+  /** The latest `sfu-offer`, as received. */
+  lastOffer: MessageOf<ServerMessage, 'sfu-offer'> | undefined;
 
-  private constructor(readonly client: WsTestClient) {}
+  private constructor(public client: WsTestClient) {}
 
   static async join(serverUrl: string, roomId: string, name: string): Promise<{ peer: SfuPeer; joined: MessageOf<ServerMessage, 'joined'> }> {
     const peer = new SfuPeer(await WsTestClient.greeted(serverUrl));
     peer.client.send({ type: 'join', roomId, name });
     const joined = await peer.client.next('joined');
     peer.id = joined.selfId;
+    peer.resumeToken = joined.resumeToken;
     void peer.answerOffers();
     return { peer, joined };
   }
 
-  /** Publishes a synthetic camera (simulcast if asked) through the server; resolves once the SFU answered. */
-  async publish(simulcast = false): Promise<void> {
+  /**
+   * The signaling socket is gone (its server process died): a new one to
+   * `serverUrl` resumes the session with the resume token and the last number
+   * received, as the engine does. Media connections are left as they are.
+   */
+  async resumeOn(serverUrl: string): Promise<MessageOf<ServerMessage, 'resumed'>> {
+    const lastSeq = this.client.lastSeq;
+    this.client.close();
+    const client = await WsTestClient.open(serverUrl);
+    // Frames re-sent after `resumed` continue the numbering the old socket reached.
+    client.lastSeq = lastSeq;
+    client.send({ type: 'hello', version: PROTOCOL_VERSION, resume: this.resumeToken, lastSeq });
+    await client.next('welcome');
+    const resumed = await client.next('resumed');
+    this.client = client;
+    this.resumeToken = resumed.resumeToken;
+    return resumed;
+  }
+
+  /** Publishes a synthetic camera (simulcast if asked, and a microphone that talks all the time if asked) through the server; resolves once the SFU answered. */
+  async publish(simulcast = false, talking = false): Promise<void> {
     this.closePublisher();
     this.camera = simulcast ? new SyntheticCamera(SIMULCAST_SIZE.width, SIMULCAST_SIZE.height) : new SyntheticCamera();
     const pc = new RTCPeerConnection();
     this.publisher = pc;
+    if (talking) {
+      this.microphone = new SyntheticMicrophone();
+      pc.addTransceiver(this.microphone.track, { direction: 'sendonly' });
+    }
     pc.addTransceiver(this.camera.track, { direction: 'sendonly', ...(simulcast ? { sendEncodings: SIMULCAST_ENCODINGS } : {}) });
     pc.onicecandidate = ({ candidate }) => {
       if (candidate?.candidate)
@@ -69,9 +101,14 @@ export class SfuPeer {
       try {
         offer = await this.client.next('sfu-offer', 1_000);
       } catch {
+        // A closed socket rejects at once: wait for `resumeOn` to bring a new one rather than spin.
+        if (this.client.closed) await new Promise((resolve) => setTimeout(resolve, SOCKET_RETRY_MS));
         continue;
       }
+      // Closed while waiting: a connection made now would never be closed, and would keep the test process alive.
+      if (!this.pumping) return;
       this.offers++;
+      this.lastOffer = offer;
       const pc = this.subscriber ?? this.newSubscriber();
       this.streams = new Map(offer.streams.map((s) => [s.mid, s]));
       await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
@@ -104,6 +141,16 @@ export class SfuPeer {
     this.streams.clear();
   }
 
+  /** Asks for an ICE restart of the subscriber connection; the new offer is answered like any other. */
+  restartSubscriberIce(): void {
+    this.client.send({ type: 'sfu-subscribe-restart', seq: ++this.seq });
+  }
+
+  /** The subscriber connection's ICE state ('new' before any offer). */
+  get subscriberIceState(): string {
+    return this.subscriber?.iceConnectionState ?? 'new';
+  }
+
   /** People the latest offer carries video of. */
   videoFrom(): string[] {
     return [...this.streams.values()].filter((s) => s.kind === 'video').map((s) => s.peerId);
@@ -121,6 +168,8 @@ export class SfuPeer {
 
   private closePublisher(): void {
     this.camera?.stop();
+    this.microphone?.stop();
+    this.microphone = undefined;
     this.publisher?.close();
     this.publisher = undefined;
   }

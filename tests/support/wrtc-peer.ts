@@ -45,6 +45,36 @@ export class SyntheticCamera {
   }
 }
 
+/** Audio the synthetic microphone sends: 48 kHz mono, in the 10 ms chunks libwebrtc takes. */
+const MIC_SAMPLE_RATE = 48_000;
+const MIC_CHUNK_MS = 10;
+/** A 440 Hz tone at half of full scale: about -6 dBov, far louder than the SFU's "talking" threshold. */
+const MIC_TONE_HZ = 440;
+const MIC_AMPLITUDE = 16_000;
+
+/** An audio track fed with a steady tone until stopped: someone who talks all the time. */
+export class SyntheticMicrophone {
+  private readonly source = new nonstandard.RTCAudioSource();
+  readonly track: MediaStreamTrack = this.source.createTrack();
+  private readonly timer: NodeJS.Timeout;
+  private sent = 0;
+
+  constructor() {
+    const numberOfFrames = (MIC_SAMPLE_RATE * MIC_CHUNK_MS) / 1000;
+    const samples = new Int16Array(numberOfFrames);
+    this.timer = setInterval(() => {
+      for (let i = 0; i < numberOfFrames; i++) samples[i] = Math.round(MIC_AMPLITUDE * Math.sin((2 * Math.PI * MIC_TONE_HZ * (this.sent + i)) / MIC_SAMPLE_RATE));
+      this.sent += numberOfFrames;
+      this.source.onData({ samples, sampleRate: MIC_SAMPLE_RATE, bitsPerSample: 16, channelCount: 1, numberOfFrames });
+    }, MIC_CHUNK_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.track.stop();
+  }
+}
+
 /** Counts the frames decoded from a remote video track. */
 export class FrameCounter {
   private readonly sink: InstanceType<typeof nonstandard.RTCVideoSink>;

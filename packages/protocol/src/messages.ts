@@ -111,6 +111,12 @@ export const ClientMessage = union([
   tagged('sfu-candidate', { connection: sfuConnection, candidate: iceCandidate, seq, ack }),
   /** What we want to receive of each person's video; people left out keep what they had (`low` at first). */
   tagged('sfu-view', { feeds: array(object({ peerId, video: videoWant }), MAX_SFU_ROOM_PEERS), seq, ack }),
+  /**
+   * Our subscriber connection's ICE failed (or the network changed): the server
+   * asks the SFU for an ICE restart and sends its new offer, fresh ICE
+   * credentials and the same m-lines, as an `sfu-offer`.
+   */
+  tagged('sfu-subscribe-restart', { seq, ack }),
   /** We need the SFU no more (back on the mesh, whose media flows): our SFU connections may close. */
   tagged('sfu-leave', { seq, ack }),
   /** A chat line to everyone in the room, for rooms whose media goes through the SFU (no data channel between people). Relayed, never logged. */

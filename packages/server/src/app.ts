@@ -93,10 +93,12 @@ export async function startServer(config: ServerConfig, parts: ServerParts = {})
     async close() {
       draining = true;
       sockets.shutdown(SHUTDOWN_RETRY_MS);
-      rooms.close();
+      const roomsClosed = rooms.close();
       server.closeIdleConnections();
       await Promise.race([new Promise<void>((resolve) => server.close(() => resolve())), new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS).unref())]);
       server.closeAllConnections();
+      // The SFU rooms are left (or, with rooms in memory, destroyed) while the connection to the SFU is still up.
+      await roomsClosed;
       await services.close();
     },
   };

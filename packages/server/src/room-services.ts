@@ -69,8 +69,6 @@ async function redisServices(url: string, config: ServerConfig, log: Logger, pro
   await store.renewLease(processId);
   const bus = await RedisSignalBus.start(redis, subscriber, processId, log);
   log.info('redis-connected', { processId });
-  // Each process makes its own Janus room for a room (see SfuRooms): people held by different processes would not see each other.
-  if (sfu) log.warn('sfu-single-process', { advice: 'an SFU room is not yet shared between server processes: run one process with JANUS_URL, or keep a room on one process' });
   return {
     store,
     bus,

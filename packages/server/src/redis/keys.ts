@@ -7,7 +7,8 @@
 export const KEY_PREFIX = 'va:';
 
 export const keys = {
-  /** Hash: life, host (host key hash), pass (passcode hash), locked ('1' or '0'), route ('mesh' when absent, or 'sfu'). */
+  /** Hash: life, host (host key hash), pass (passcode hash), locked ('1' or '0'), route ('mesh' when absent, or 'sfu'),
+   * sfu ('<SFU room id> <secret>': the SFU room every process uses for it; the secret never leaves the servers). */
   room: (roomId: string) => `${KEY_PREFIX}room:${roomId}`,
   /** Hash: peer id → JSON {name, host}. */
   members: (roomId: string) => `${KEY_PREFIX}room:${roomId}:members`,

@@ -253,14 +253,19 @@ export class RoomsService {
     return servers;
   }
 
-  /** Stops this process's timers; the members' places stay in the store for whoever they resume with. */
-  close(): void {
+  /**
+   * Stops this process's timers; the members' places stay in the store for
+   * whoever they resume with. Resolves once this process has left the SFU
+   * rooms (before the SFU adapter closes).
+   */
+  async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.routes.close();
-    void this.sfuRooms?.close();
+    const sfuClosed = this.sfuRooms?.close();
     for (const { member } of this.held.values()) member.end();
     this.held.clear();
     this.deps.ended.close();
+    await sfuClosed;
   }
 
   private hold(member: Member, socket: MemberSocket): void {

@@ -4,27 +4,40 @@ import { type FeedId, type SfuAdapter, SfuError, type SfuEvent, type SfuRoom } f
 import type { RoomStore } from '../store/room-store.ts';
 import type { Member } from './member.ts';
 import type { Refusal } from './rooms-service.ts';
-import { SessionRefusal, SfuSession } from './sfu-session.ts';
+import { readPublisherName, SessionRefusal, SfuSession } from './sfu-session.ts';
 
 /** The client messages about the SFU (chat aside). */
-export type SfuRequest = MessageOf<ClientMessage, 'sfu-publish' | 'sfu-subscribe-answer' | 'sfu-candidate' | 'sfu-view' | 'sfu-leave'>;
+export type SfuRequest = MessageOf<ClientMessage, 'sfu-publish' | 'sfu-subscribe-answer' | 'sfu-subscribe-restart' | 'sfu-candidate' | 'sfu-view' | 'sfu-leave'>;
 
 /**
  * How long an SFU room is kept after its room returned to the mesh, for the
  * clients to finish moving (they send `sfu-leave` once the mesh carries their
- * media; the room goes as soon as everyone has).
+ * media; the room goes as soon as nobody publishes in it).
  */
 export const SFU_ROOM_DRAIN_MS = 15_000;
+/**
+ * Tries at entering a room's SFU room. Each try past the first follows a
+ * recorded SFU room found gone (Janus restarted, or the room was destroyed
+ * as it returned to the mesh) and makes a new one; more than two in a row
+ * means the SFU keeps losing rooms, which a later `sfu-up` or request retries.
+ */
+export const SFU_ROOM_ENTRY_ATTEMPTS = 3;
 
-/** The SFU room of one of our rooms, in this process. */
+/** This process's way into the room's SFU room (the one recorded in the store, shared by every process). */
 type SfuLink = { state: 'none' } | { state: 'opening'; ready: Promise<SfuRoom> } | { state: 'open'; room: SfuRoom };
+
+/** A publication in the SFU room: whose, and since when (see `publisherName`). */
+export interface FeedOwner {
+  peerId: string;
+  since: number;
+}
 
 interface LocalRoom {
   link: SfuLink;
+  /** The members held here who publish or subscribe. */
   sessions: Map<string, SfuSession>;
-  /** Every publisher announced in the SFU room, oldest first, and whose it is (Janus's display name is our peer id). */
-  feeds: Map<FeedId, string>;
-  drain: NodeJS.Timeout | undefined;
+  /** Every publication announced in the SFU room, whoever's process made it. */
+  feeds: Map<FeedId, FeedOwner>;
 }
 
 export interface SfuRoomsDeps {
@@ -38,12 +51,18 @@ export interface SfuRoomsDeps {
 }
 
 /**
- * The SFU side of rooms in this process: one SFU room per room on the SFU
- * (made on demand, destroyed once unused), one session per member, and the
- * SFU's events turned into our messages for the members held here.
+ * The SFU side of rooms in this process. A room on the SFU has one SFU room,
+ * shared by every server process: recorded in the room store by whichever
+ * process made it first (a process that lost that race destroys its own), and
+ * destroyed once, by the process the store lets release it. Each process with
+ * members publishing or subscribing there enters it (the adapter's listener
+ * hears who publishes and who talks), keeps one session per such member, and
+ * turns the SFU's events into messages for the members it holds.
  */
 export class SfuRooms {
   private readonly rooms = new Map<string, LocalRoom>();
+  /** Rooms this process moved back to the mesh, and when their SFU room goes regardless. */
+  private readonly drains = new Map<string, NodeJS.Timeout>();
   private readonly stopListening: () => void;
 
   constructor(private readonly deps: SfuRoomsDeps) {
@@ -66,6 +85,8 @@ export class SfuRooms {
         return this.publish(member, request.sdp);
       case 'sfu-subscribe-answer':
         return this.sessionOf(member).answer(request.sdp);
+      case 'sfu-subscribe-restart':
+        return this.sessionOf(member).restartIce();
       case 'sfu-candidate':
         // A publisher's first candidates may overtake its offer: its session is made for them.
         return (request.connection === 'publish' ? this.sessionFor(member) : this.sessionOf(member)).trickle(request.connection, request.candidate);
@@ -104,14 +125,14 @@ export class SfuRooms {
     await this.end(member.roomId, member.id);
   }
 
-  /** The member left the room (or this process let go of it). */
+  /** The member left the room (or this process let go of it: it resumed on another). */
   async end(roomId: string, peerId: string): Promise<void> {
     const local = this.rooms.get(roomId);
     const session = local?.sessions.get(peerId);
     if (!local || !session) return;
     local.sessions.delete(peerId);
     await session.close();
-    if ((await this.deps.store.route(roomId)) === 'mesh' && ![...local.sessions.values()].some((s) => s.active)) await this.destroy(roomId);
+    await this.settle(roomId);
   }
 
   /** The member resumed (maybe on another process, or after a restart): it publishes anew, and its old connections go once the new ones are up. */
@@ -122,44 +143,86 @@ export class SfuRooms {
 
   /** The room's route moved (this process moved it). */
   routeMoved(roomId: string, route: MediaRoute): void {
-    const local = this.local(roomId);
-    clearTimeout(local.drain);
-    local.drain = undefined;
+    clearTimeout(this.drains.get(roomId));
+    this.drains.delete(roomId);
     if (route === 'sfu') {
-      // Made now rather than at the first publish, which then finds it ready.
-      void this.room(roomId).catch((err: unknown) => this.deps.log.warn('sfu-room-failed', { room: roomTag(roomId), message: (err as Error).message }));
+      // Entered now rather than at the first publish, which then finds it ready.
+      void this.room(roomId).catch((err: unknown) => this.warn('sfu-room-failed', roomId, err));
       return;
     }
-    local.drain = setTimeout(() => void this.drained(roomId), SFU_ROOM_DRAIN_MS);
-    local.drain.unref();
+    const drain = setTimeout(() => {
+      this.drains.delete(roomId);
+      void this.drained(roomId).catch((err: unknown) => this.warn('sfu-room-destroy-failed', roomId, err));
+    }, SFU_ROOM_DRAIN_MS);
+    drain.unref();
+    this.drains.set(roomId, drain);
   }
 
+  /**
+   * This process stops: it leaves every SFU room. With rooms in memory
+   * nobody else can use them, so they are destroyed; with a shared store
+   * the others go on in them (their people, and ours once resumed there).
+   */
   async close(): Promise<void> {
     this.stopListening();
-    for (const local of this.rooms.values()) clearTimeout(local.drain);
-    await Promise.allSettled([...this.rooms.keys()].map((roomId) => this.destroy(roomId)));
+    for (const drain of this.drains.values()) clearTimeout(drain);
+    this.drains.clear();
+    const roomIds = [...this.rooms.keys()];
+    await Promise.allSettled(roomIds.map((roomId) => this.closeLocal(roomId)));
+    if (!this.deps.store.shared) await Promise.allSettled(roomIds.map((roomId) => this.destroyShared(roomId, 'always')));
   }
 
+  /** Back on the mesh for SFU_ROOM_DRAIN_MS: the SFU room goes, whoever still holds connections in it. */
   private async drained(roomId: string): Promise<void> {
-    if ((await this.deps.store.route(roomId)) === 'mesh') await this.destroy(roomId);
+    if ((await this.deps.store.route(roomId)) !== 'mesh') return;
+    await this.closeLocal(roomId);
+    await this.destroyShared(roomId, 'always');
   }
 
-  /** Ends the SFU room and every session in it. */
-  private async destroy(roomId: string): Promise<void> {
+  /**
+   * A session here ended: once none here holds anything in the SFU room, this
+   * process leaves it (unless members here are about to publish), and a room
+   * back on the mesh has its SFU room destroyed once nobody publishes there.
+   */
+  private async settle(roomId: string): Promise<void> {
+    const local = this.rooms.get(roomId);
+    if (!local) return;
+    const route = await this.deps.store.route(roomId);
+    // Checked after the store answered: a session that began meanwhile keeps the room.
+    if (this.rooms.get(roomId) !== local || [...local.sessions.values()].some((session) => session.active)) return;
+    if (route === 'sfu' && local.sessions.size > 0) return;
+    await this.closeLocal(roomId);
+    if (route === 'mesh') await this.destroyShared(roomId, 'when-unused').catch((err: unknown) => this.warn('sfu-room-destroy-failed', roomId, err));
+  }
+
+  /** This process leaves the SFU room: its sessions' connections and its listener go; the room itself stays for other processes. */
+  private async closeLocal(roomId: string): Promise<void> {
     const local = this.rooms.get(roomId);
     if (!local) return;
     this.rooms.delete(roomId);
-    clearTimeout(local.drain);
     await Promise.allSettled([...local.sessions.values()].map((session) => session.close()));
-    const link = local.link;
-    const room = link.state === 'open' ? link.room : link.state === 'opening' ? await link.ready.catch(() => undefined) : undefined;
-    if (room) await this.deps.sfu.destroyRoom(room).catch((err: unknown) => this.deps.log.warn('sfu-room-destroy-failed', { room: roomTag(roomId), message: (err as Error).message }));
+    const room = await opened(local.link);
+    if (room) await this.deps.sfu.closeRoom(room).catch((err: unknown) => this.warn('sfu-room-close-failed', roomId, err));
+  }
+
+  /**
+   * Destroys the room's SFU room, once across processes: the store lets one
+   * release it. `when-unused` spares a room someone still publishes in (a
+   * person on another process still moving to the mesh).
+   */
+  private async destroyShared(roomId: string, when: 'always' | 'when-unused'): Promise<void> {
+    const { store, sfu } = this.deps;
+    const key = await store.sfuRoom(roomId);
+    if (!key) return;
+    if (when === 'when-unused' && (await sfu.inUse(key))) return;
+    if (!(await store.releaseSfuRoom(roomId, key))) return;
+    await sfu.destroyRoom(key);
   }
 
   private local(roomId: string): LocalRoom {
     let local = this.rooms.get(roomId);
     if (!local) {
-      local = { link: { state: 'none' }, sessions: new Map(), feeds: new Map(), drain: undefined };
+      local = { link: { state: 'none' }, sessions: new Map(), feeds: new Map() };
       this.rooms.set(roomId, local);
     }
     return local;
@@ -171,18 +234,18 @@ export class SfuRooms {
     return session;
   }
 
-  /** The room's SFU room: made once, whoever asks first; asked again after a failure. */
+  /** This process's way into the room's SFU room: entered once, whoever asks first; asked again after a failure. */
   private room(roomId: string): Promise<SfuRoom> {
     const local = this.local(roomId);
     if (local.link.state === 'open') return Promise.resolve(local.link.room);
     if (local.link.state === 'opening') return local.link.ready;
-    const ready = this.deps.sfu.createRoom(roomId);
+    const ready = this.enter(roomId);
     const link: SfuLink = { state: 'opening', ready };
     local.link = link;
     ready.then(
       (room) => {
-        if (local.link === link) local.link = { state: 'open', room };
-        else void this.deps.sfu.destroyRoom(room).catch(() => undefined); // the room was given up meanwhile
+        if (this.rooms.get(roomId) === local && local.link === link) local.link = { state: 'open', room };
+        else void this.deps.sfu.closeRoom(room).catch(() => undefined); // given up meanwhile
       },
       () => {
         if (local.link === link) local.link = { state: 'none' };
@@ -191,13 +254,37 @@ export class SfuRooms {
     return ready;
   }
 
+  /**
+   * Enters the SFU room recorded for the room, or makes one and records it:
+   * of processes racing to make it, the store keeps one and the others destroy
+   * theirs. A recorded room the SFU no longer has is forgotten and replaced.
+   */
+  private async enter(roomId: string): Promise<SfuRoom> {
+    const { sfu, store } = this.deps;
+    for (let attempt = 1; ; attempt++) {
+      let key = await store.sfuRoom(roomId);
+      if (!key) {
+        const made = await sfu.createRoom(roomId);
+        key = await store.claimSfuRoom(roomId, made);
+        if (key?.sfuRoomId !== made.sfuRoomId) await sfu.destroyRoom(made).catch((err: unknown) => this.warn('sfu-room-destroy-failed', roomId, err));
+        if (!key) throw new SessionRefusal('this room no longer exists');
+      }
+      try {
+        return await sfu.openRoom(roomId, key);
+      } catch (err) {
+        if (!(err instanceof SfuError && err.code === 'room-gone') || attempt >= SFU_ROOM_ENTRY_ATTEMPTS) throw err;
+        await store.releaseSfuRoom(roomId, key);
+      }
+    }
+  }
+
   private newSession(roomId: string, peerId: string): SfuSession {
     const local = this.local(roomId);
     const session = new SfuSession(peerId, {
       sfu: this.deps.sfu,
       room: () => this.room(roomId),
       feedsFor: (subscriber) => latestFeeds(local.feeds, subscriber),
-      peerOfFeed: (feedId) => local.feeds.get(feedId),
+      peerOfFeed: (feedId) => local.feeds.get(feedId)?.peerId,
       send: (message) => this.deps.sendTo(roomId, peerId, message),
     });
     return session;
@@ -206,8 +293,12 @@ export class SfuRooms {
   private onEvent(event: SfuEvent): void {
     switch (event.type) {
       case 'publisher-joined':
-      case 'publisher-changed':
-        return this.publishersChanged(event.roomId, (feeds) => feeds.set(event.publisher.feedId, event.publisher.displayName));
+      case 'publisher-changed': {
+        const owner = readPublisherName(event.publisher.displayName);
+        // A name we did not give is nobody in our room: never offered.
+        if (!owner) return;
+        return this.publishersChanged(event.roomId, (feeds) => feeds.set(event.publisher.feedId, owner));
+      }
       case 'publisher-left':
         return this.publishersChanged(event.roomId, (feeds) => feeds.delete(event.feedId));
       case 'publisher-talking':
@@ -222,7 +313,7 @@ export class SfuRooms {
     }
   }
 
-  private publishersChanged(roomId: string, change: (feeds: Map<FeedId, string>) => void): void {
+  private publishersChanged(roomId: string, change: (feeds: Map<FeedId, FeedOwner>) => void): void {
     const local = this.rooms.get(roomId);
     if (!local) return;
     change(local.feeds);
@@ -231,13 +322,14 @@ export class SfuRooms {
     }
   }
 
+  /** Every process in the SFU room hears the same talking events, and tells the members it holds. */
   private talking(roomId: string, feedId: FeedId, talking: boolean): void {
-    const peerId = this.rooms.get(roomId)?.feeds.get(feedId);
+    const peerId = this.rooms.get(roomId)?.feeds.get(feedId)?.peerId;
     if (peerId === undefined) return;
     for (const member of this.deps.localMembers(roomId)) void this.deps.sendTo(roomId, member, { type: 'talking', peerId, talking }).catch(() => undefined);
   }
 
-  /** The SFU room is gone (Janus restarted, or it was destroyed from outside): its sessions with it. */
+  /** This process lost its way into the SFU room (its connection to Janus dropped, Janus restarted, or the room was destroyed): its sessions with it. */
   private lost(roomId: string): void {
     const local = this.rooms.get(roomId);
     if (!local) return;
@@ -245,21 +337,33 @@ export class SfuRooms {
     local.feeds.clear();
     for (const session of local.sessions.values()) session.lost();
     local.sessions.clear();
-    // When the SFU itself is down, `sfu-up` recovers the room; a room destroyed under a live SFU is made again now.
+    // When the SFU itself is down, `sfu-up` recovers the room; a room destroyed under a live SFU is entered (or made) again now.
     void this.recover(roomId);
   }
 
-  /** A room still on the SFU gets a new SFU room, and its members here are told to publish again. */
+  /**
+   * A room still on the SFU is entered again (the recorded SFU room if it
+   * survived, else a new one that one process makes), and its members here
+   * are told to publish again: each process tells its own, so each member
+   * hears it once.
+   */
   private async recover(roomId: string): Promise<void> {
     try {
-      if ((await this.deps.store.route(roomId)) !== 'sfu') return void (await this.destroy(roomId));
+      if ((await this.deps.store.route(roomId)) !== 'sfu') {
+        await this.closeLocal(roomId);
+        return await this.destroyShared(roomId, 'when-unused');
+      }
       await this.room(roomId);
       for (const peerId of this.deps.localMembers(roomId)) await this.deps.sendTo(roomId, peerId, { type: 'sfu-reset' });
       this.deps.log.info('sfu-room-recovered', { room: roomTag(roomId) });
     } catch (err) {
       // Still down: `sfu-up` tries again.
-      this.deps.log.warn('sfu-room-recovery-failed', { room: roomTag(roomId), message: (err as Error).message });
+      this.warn('sfu-room-recovery-failed', roomId, err);
     }
+  }
+
+  private warn(event: string, roomId: string, err: unknown): void {
+    this.deps.log.warn(event, { room: roomTag(roomId), message: err instanceof Error ? err.message : String(err) });
   }
 
   private refusalOf(member: Member, about: string, err: unknown): Refusal {
@@ -273,9 +377,25 @@ export class SfuRooms {
   }
 }
 
-/** The newest feed of each person but `subscriber` (a person who republished after a reset has an older one for a moment). */
-function latestFeeds(feeds: Map<FeedId, string>, subscriber: string): Map<FeedId, string> {
-  const byPeer = new Map<string, FeedId>();
-  for (const [feedId, peerId] of feeds) if (peerId !== subscriber) byPeer.set(peerId, feedId);
-  return new Map([...byPeer].map(([peerId, feedId]) => [feedId, peerId]));
+/** This process's SFU room behind `link`, once it is (or failed to be) entered. */
+async function opened(link: SfuLink): Promise<SfuRoom | undefined> {
+  if (link.state === 'open') return link.room;
+  if (link.state === 'opening') return link.ready.catch(() => undefined);
+  return undefined;
+}
+
+/**
+ * The newest feed of each person but `subscriber`: a person who republished
+ * (after a reset, or a resume on another process) may have an older one in
+ * the SFU until the SFU notices its connection gone.
+ */
+export function latestFeeds(feeds: ReadonlyMap<FeedId, FeedOwner>, subscriber: string): Map<FeedId, string> {
+  const newest = new Map<string, { feedId: FeedId; since: number }>();
+  for (const [feedId, { peerId, since }] of feeds) {
+    if (peerId === subscriber) continue;
+    const known = newest.get(peerId);
+    // Equal times: the one announced later is the newer.
+    if (!known || since >= known.since) newest.set(peerId, { feedId, since });
+  }
+  return new Map([...newest].map(([peerId, { feedId }]) => [feedId, peerId]));
 }

@@ -69,8 +69,7 @@ export class SfuSession {
       const early = this.early;
       this.early = [];
       this.candidates.publish = 0;
-      // The display name Janus announces is our peer id: how any process maps a feed to a person.
-      const publication = await this.context.sfu.publish(await this.context.room(), this.peerId, offerSdp);
+      const publication = await this.context.sfu.publish(await this.context.room(), publisherName(this.peerId, Date.now()), offerSdp);
       this.publishing = { state: 'published', publication };
       await this.context.send({ type: 'sfu-answer', sdp: publication.answerSdp });
       for (const candidate of early) await publication.trickle(candidate);
@@ -90,6 +89,17 @@ export class SfuSession {
       await this.applyView();
       // Publishers that came or went while the answer was awaited.
       await this.reconcile();
+    });
+  }
+
+  /** The client's subscriber connection needs fresh ICE: the SFU's new offer, for the same m-lines, goes to it as an `sfu-offer`. */
+  restartIce(): Promise<void> {
+    return this.run(async () => {
+      const subscribing = this.subscribing;
+      if (subscribing.state === 'idle') throw new SessionRefusal('no subscription to the SFU to restart');
+      // Restarting under an offer not yet answered would leave that answer with nothing to apply to.
+      if (subscribing.state === 'offered') throw new SessionRefusal('answer the pending sfu-offer first');
+      await this.offer(subscribing.subscription, await subscribing.subscription.restartIce(), subscribing.streams);
     });
   }
 
@@ -217,6 +227,23 @@ export class SfuSession {
     this.stale = this.stale.filter((connection) => connection.kind !== kind);
     await Promise.allSettled(leaving.map((connection) => connection.leave()));
   }
+}
+
+/**
+ * The display name a publication gets in the SFU, which announces it to every
+ * process: whose it is, and when it began, so that of a person's feeds the
+ * newest wins (after a resume on another process, the old one lingers in the
+ * SFU until it notices the old connection gone). Our processes' clocks agree
+ * far better than the seconds a resume takes.
+ */
+export function publisherName(peerId: string, since: number): string {
+  return `${peerId}@${since}`;
+}
+
+/** Whose a publication is and since when, from its display name; undefined for a name we did not give. */
+export function readPublisherName(displayName: string): { peerId: string; since: number } | undefined {
+  const match = /^([0-9a-z]+)@(\d+)$/.exec(displayName);
+  return match ? { peerId: match[1]!, since: Number(match[2]) } : undefined;
 }
 
 /** A candidate as the SFU takes it; an empty one ends the client's gathering. */

@@ -13,6 +13,7 @@ import {
   type SfuPublication,
   type SfuPublisher,
   type SfuRoom,
+  type SfuRoomKey,
   type SfuStream,
   type SfuStreamChoice,
   type SfuSubscribedStream,
@@ -76,11 +77,11 @@ type Link = { state: 'up'; connection: Connection; session: Session; manager: Vi
 /** What the adapter keeps for one SFU room; none of it leaves the adapter. */
 interface JanusRoom {
   janusId: number;
-  secret: string;
   /**
-   * A participant of the server's own that joins as a publisher and never
+   * A participant of this process's own that joins as a publisher and never
    * publishes: Janus tells it of every publisher that comes, changes and goes,
-   * which is how room events reach us without a browser in between.
+   * and who is talking, which is how room events reach this process without a
+   * browser in between. Each process with people in the room has its own.
    */
   observer: VideoRoomHandle;
   /** Publishers whose media is up, as last announced. */
@@ -98,8 +99,6 @@ interface JanusRoom {
 export class JanusAdapter implements SfuAdapter {
   private link: Link;
   private readonly rooms = new Map<SfuRoom, JanusRoom>();
-  /** Rooms that were live when the connection dropped; destroyed on reconnecting in case Janus kept them. */
-  private stale: { janusId: number; secret: string }[] = [];
   private readonly listeners = new Set<(event: SfuEvent) => void>();
 
   private constructor(
@@ -123,8 +122,8 @@ export class JanusAdapter implements SfuAdapter {
     return () => this.listeners.delete(listener);
   }
 
-  async createRoom(roomId: string): Promise<SfuRoom> {
-    const { session, manager } = this.up();
+  async createRoom(roomId: string): Promise<SfuRoomKey> {
+    const { manager } = this.up();
     const secret = randomBytes(ROOM_SECRET_BYTES).toString('base64url');
     const created = await timed(
       'create-room',
@@ -144,38 +143,64 @@ export class JanusAdapter implements SfuAdapter {
         notify_joining: false,
       }),
     );
-    const janusId = safeId(created.room, 'room');
-    let observer: VideoRoomHandle | undefined;
+    const key: SfuRoomKey = Object.freeze({ sfuRoomId: safeId(created.room, 'room'), secret });
+    this.log.info('sfu-room-created', { room: roomTag(roomId) });
+    return key;
+  }
+
+  async openRoom(roomId: string, key: SfuRoomKey): Promise<SfuRoom> {
+    const { session } = this.up();
+    const observer = await timed('attach', session.attach<VideoRoomHandle>(VideoRoomPlugin));
+    const room: SfuRoom = Object.freeze({ roomId });
+    const kept: JanusRoom = { janusId: key.sfuRoomId, observer, publishers: new Map(), handles: new Set() };
+    // Listening before joining: no event between the join and its answer is missed.
+    this.observe(room, kept);
+    let joined: Awaited<ReturnType<VideoRoomHandle['joinPublisher']>>;
     try {
-      observer = await timed('attach', session.attach<VideoRoomHandle>(VideoRoomPlugin));
-      await timed('observe-room', observer.joinPublisher({ room: janusId, display: OBSERVER_DISPLAY }));
+      joined = await timed('observe-room', observer.joinPublisher({ room: key.sfuRoomId, display: OBSERVER_DISPLAY }));
     } catch (err) {
-      if (observer) void observer.detach().catch(() => {});
-      await manager.destroy({ room: janusId, secret }).catch(() => {});
+      void observer.detach().catch(() => {});
       throw err;
     }
-    const room: SfuRoom = Object.freeze({ roomId });
-    const kept: JanusRoom = { janusId, secret, observer, publishers: new Map(), handles: new Set() };
     this.rooms.set(room, kept);
-    this.observe(room, kept);
-    this.log.info('sfu-room-created', { room: roomTag(roomId) });
+    // Those already publishing (people held by other processes) are announced like newcomers.
+    this.announce(room, kept, joined.publishers ?? []);
     return room;
   }
 
-  async destroyRoom(room: SfuRoom): Promise<void> {
+  async closeRoom(room: SfuRoom): Promise<void> {
     const kept = this.rooms.get(room);
     if (!kept) return;
-    // Forgotten first: Janus's "destroyed" notice for a room we end ourselves is no news.
     this.rooms.delete(room);
-    for (const handle of [kept.observer, ...kept.handles]) void handle.detach().catch(() => {});
-    if (this.link.state !== 'up') return;
+    await Promise.allSettled([kept.observer, ...kept.handles].map((handle) => timed('detach', handle.detach())));
+  }
+
+  async destroyRoom(key: SfuRoomKey): Promise<void> {
+    // Forgotten first: Janus's "destroyed" notice for a room we end ourselves is no news.
+    for (const [room, kept] of this.rooms) {
+      if (kept.janusId !== key.sfuRoomId) continue;
+      this.rooms.delete(room);
+      for (const handle of [kept.observer, ...kept.handles]) void handle.detach().catch(() => {});
+    }
+    const { manager } = this.up();
     try {
-      await timed('destroy-room', this.link.manager.destroy({ room: kept.janusId, secret: kept.secret }));
+      await timed('destroy-room', manager.destroy({ room: key.sfuRoomId, secret: key.secret }));
     } catch (err) {
       if (err instanceof SfuError && err.code === 'room-gone') return;
       throw err;
     }
-    this.log.info('sfu-room-destroyed', { room: roomTag(room.roomId) });
+    this.log.info('sfu-room-destroyed', { sfuRoom: key.sfuRoomId });
+  }
+
+  async inUse(key: SfuRoomKey): Promise<boolean> {
+    const { manager } = this.up();
+    try {
+      const { participants } = await timed('list-participants', manager.listParticipants({ room: key.sfuRoomId, secret: key.secret }));
+      return participants.some((participant) => participant.display !== OBSERVER_DISPLAY);
+    } catch (err) {
+      if (err instanceof SfuError && err.code === 'room-gone') return false;
+      throw err;
+    }
   }
 
   async publish(room: SfuRoom, displayName: string, offerSdp: string): Promise<SfuPublication> {
@@ -227,6 +252,12 @@ export class JanusAdapter implements SfuAdapter {
           if (updated.jsep?.type !== 'offer') return undefined;
           return { sdp: updated.jsep.sdp, streams: subscribedStreams(updated.streams) };
         },
+        restartIce: async () => {
+          // A subscriber must ask for it (a publisher restarts by sending a new offer): Janus then offers with new credentials.
+          const restarted = await timed('restart-subscription', handle.configure({ restart: true }));
+          if (restarted.jsep?.type !== 'offer') throw new SfuError('sfu-refused', 'Janus made no offer for the ICE restart');
+          return restarted.jsep.sdp;
+        },
         choose: async (choices: readonly SfuStreamChoice[]) => {
           if (choices.length === 0) return;
           await timed('choose-streams', handle.configure({ streams: choices.map(({ mid, send, substream }) => ({ mid, send, ...(substream === undefined ? {} : { substream }) })) }));
@@ -252,9 +283,8 @@ export class JanusAdapter implements SfuAdapter {
       clearTimeout(link.retry);
       return;
     }
-    const rooms = [...this.rooms.values()];
+    // The rooms stay: whether they are still needed (by other processes) is the rooms service's call, which it made before.
     this.rooms.clear();
-    await Promise.allSettled(rooms.map((kept) => timed('destroy-room', link.manager.destroy({ room: kept.janusId, secret: kept.secret }))));
     await timed('close', link.session.destroy()).catch(() => {});
     await link.connection.close().catch(() => {});
     this.log.info('sfu-closed');
@@ -291,15 +321,7 @@ export class JanusAdapter implements SfuAdapter {
     const left = ({ feed }: { feed: number }) => {
       if (publishers.delete(feed)) this.emit({ type: 'publisher-left', roomId, feedId: feed });
     };
-    observer.on(VideoRoomPlugin.EVENT.VIDEOROOM_PUB_LIST, ({ publishers: announced }: { publishers: PublisherInfo[] }) => {
-      for (const info of announced) {
-        const publisher = publisherOf(info);
-        const known = publishers.get(publisher.feedId);
-        publishers.set(publisher.feedId, publisher);
-        if (!known) this.emit({ type: 'publisher-joined', roomId, publisher });
-        else if (JSON.stringify(known) !== JSON.stringify(publisher)) this.emit({ type: 'publisher-changed', roomId, publisher });
-      }
-    });
+    observer.on(VideoRoomPlugin.EVENT.VIDEOROOM_PUB_LIST, ({ publishers: announced }: { publishers: PublisherInfo[] }) => this.announce(room, kept, announced));
     observer.on(VideoRoomPlugin.EVENT.VIDEOROOM_UNPUBLISHED, left);
     observer.on(VideoRoomPlugin.EVENT.VIDEOROOM_LEAVING, left);
     observer.on(VideoRoomPlugin.EVENT.VIDEOROOM_KICKED, left);
@@ -322,6 +344,18 @@ export class JanusAdapter implements SfuAdapter {
     });
   }
 
+  /** Publishers Janus listed (in an event, or in the answer to our observer's join): new ones joined, known ones maybe changed. */
+  private announce(room: SfuRoom, kept: JanusRoom, announced: readonly PublisherInfo[]): void {
+    if (this.rooms.get(room) !== kept) return; // not ours (yet, or any more)
+    for (const info of announced) {
+      const publisher = publisherOf(info);
+      const known = kept.publishers.get(publisher.feedId);
+      kept.publishers.set(publisher.feedId, publisher);
+      if (!known) this.emit({ type: 'publisher-joined', roomId: room.roomId, publisher });
+      else if (JSON.stringify(known) !== JSON.stringify(publisher)) this.emit({ type: 'publisher-changed', roomId: room.roomId, publisher });
+    }
+  }
+
   /** Notices the connection or the session dying (Janus stopped, network, keepalive unanswered). */
   private watch(up: Extract<Link, { state: 'up' }>): void {
     const lost = (reason: string) => () => {
@@ -334,9 +368,9 @@ export class JanusAdapter implements SfuAdapter {
 
   private lose(reason: string): void {
     this.log.error('sfu-down', { reason });
+    // Janus may have kept the rooms (only our WebSocket dropped): the rooms service opens them again, or makes new ones.
     const rooms = [...this.rooms];
     this.rooms.clear();
-    this.stale.push(...rooms.map(([, kept]) => ({ janusId: kept.janusId, secret: kept.secret })));
     this.link = { state: 'down', reason, attempt: 0, retry: this.retryAfter(JANUS_RECONNECT_FIRST_MS) };
     this.emit({ type: 'sfu-down', reason });
     for (const [room] of rooms) this.emit({ type: 'room-lost', roomId: room.roomId });
@@ -368,10 +402,6 @@ export class JanusAdapter implements SfuAdapter {
     }
     this.link = up;
     this.watch(up);
-    const stale = this.stale;
-    this.stale = [];
-    // A dropped WebSocket does not stop Janus: rooms it kept would otherwise linger there.
-    await Promise.allSettled(stale.map((room) => timed('destroy-room', up.manager.destroy({ room: room.janusId, secret: room.secret }))));
     this.log.info('sfu-up', { after: down.reason });
     this.emit({ type: 'sfu-up' });
   }
@@ -439,7 +469,15 @@ function toSfuError(what: string, err: unknown): SfuError {
 }
 
 function trickle(handle: Handle, candidate: SfuCandidate): Promise<void> {
-  const janusCandidate = candidate === null ? { completed: true as const } : { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null };
+  // Janus refuses a null sdpMid or sdpMLineIndex (467) but takes either one left out: a client may send only its sdpMid.
+  const janusCandidate =
+    candidate === null
+      ? { completed: true as const }
+      : {
+          candidate: candidate.candidate,
+          ...(typeof candidate.sdpMid === 'string' ? { sdpMid: candidate.sdpMid } : {}),
+          ...(typeof candidate.sdpMLineIndex === 'number' ? { sdpMLineIndex: candidate.sdpMLineIndex } : {}),
+        };
   return timed('trickle', handle.trickle(janusCandidate)).then(() => undefined);
 }
 

@@ -5,7 +5,18 @@
  * SFU needs (API secret, admin key, per-room secrets) stay inside the adapter.
  */
 
-/** An SFU room, made for one of our rooms. */
+/**
+ * How any of our server processes reaches the SFU room made for one of our
+ * rooms: the SFU's id for it and the secret that lets us destroy it. Kept in
+ * the room store, so every process uses the same SFU room; server-side only,
+ * never sent to a client.
+ */
+export interface SfuRoomKey {
+  readonly sfuRoomId: number;
+  readonly secret: string;
+}
+
+/** This process's way into an SFU room (opened with `openRoom`): its publications, subscriptions and events go through it. */
 export interface SfuRoom {
   /** Our room's id (never sent to the SFU, which knows the room by its own id). */
   readonly roomId: string;
@@ -82,6 +93,11 @@ export interface SfuSubscription {
    * `start`, or undefined when the SFU had nothing to change.
    */
   update(change: { add: readonly FeedId[]; remove: readonly FeedId[] }): Promise<SfuSubscriptionOffer | undefined>;
+  /**
+   * An ICE restart of the subscribing connection: the SFU's new offer (fresh ICE
+   * credentials, the same m-lines), to be answered with `start`.
+   */
+  restartIce(): Promise<string>;
   /** Pauses or resumes m-lines and picks their simulcast layer. */
   choose(choices: readonly SfuStreamChoice[]): Promise<void>;
   trickle(candidate: SfuCandidate): Promise<void>;
@@ -97,11 +113,11 @@ export type SfuEvent =
   | { type: 'publisher-left'; roomId: string; feedId: FeedId }
   /** Voice activity from the SFU's audio levels (for the active speaker). */
   | { type: 'publisher-talking'; roomId: string; feedId: FeedId; talking: boolean }
-  /** The SFU room is gone (the connection to the SFU was lost, or it was destroyed from outside): make a new one. */
+  /** This process lost its way into the SFU room (its connection to the SFU dropped, or the room was destroyed, maybe by another process): open it again, or make a new one. */
   | { type: 'room-lost'; roomId: string }
   /** The connection to the SFU dropped; the adapter reconnects on its own. */
   | { type: 'sfu-down'; reason: string }
-  /** Connected again, holding no rooms: every room must be made again and its people publish anew. */
+  /** Connected again, holding no rooms: every room must be opened (or made) again and its people publish anew. */
   | { type: 'sfu-up' };
 
 export type SfuEventType = SfuEvent['type'];
@@ -141,15 +157,27 @@ export class SfuError extends Error {
  * subscribing connection. One adapter serves every room of a server process.
  */
 export interface SfuAdapter {
-  createRoom(roomId: string): Promise<SfuRoom>;
-  /** Ends the SFU room: every connection in it closes. Destroying a room already gone succeeds. */
-  destroyRoom(room: SfuRoom): Promise<void>;
+  /** Makes an SFU room for `roomId`, with nobody in it yet; any process may open it with the key. */
+  createRoom(roomId: string): Promise<SfuRoomKey>;
+  /**
+   * This process enters the SFU room: from now on it hears the room's events
+   * (starting with a `publisher-joined` for each publisher already there) and
+   * may publish and subscribe in it. Fails with `room-gone` when the SFU no
+   * longer has that room.
+   */
+  openRoom(roomId: string, key: SfuRoomKey): Promise<SfuRoom>;
+  /** This process leaves the SFU room (its listener and every connection it opened there); the room stays for other processes. */
+  closeRoom(room: SfuRoom): Promise<void>;
+  /** Ends the SFU room for every process: every connection in it closes. Destroying a room already gone succeeds. */
+  destroyRoom(key: SfuRoomKey): Promise<void>;
+  /** Whether anyone publishes, or joined to publish, in the SFU room, apart from our processes' own listeners (false for a room gone). */
+  inUse(key: SfuRoomKey): Promise<boolean>;
   publish(room: SfuRoom, displayName: string, offerSdp: string): Promise<SfuPublication>;
   subscribe(room: SfuRoom, feeds: readonly FeedId[]): Promise<SfuSubscription>;
   /** The publishers whose media is up in the room, oldest first (empty for a room this adapter does not hold). */
   publishers(room: SfuRoom): readonly SfuPublisher[];
   /** `listener` hears every event; the returned function stops that. */
   onEvent(listener: (event: SfuEvent) => void): () => void;
-  /** Destroys the rooms it made and disconnects; later calls fail with `sfu-unavailable`. */
+  /** Leaves every room it opened and disconnects (the rooms stay: other processes may use them); later calls fail with `sfu-unavailable`. */
   close(): Promise<void>;
 }

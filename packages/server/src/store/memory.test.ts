@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { MemoryRoomStore } from './memory.ts';
+import { sfuRoomRecordContract } from './sfu-room-record.contract.ts';
 
 const member = (id: string) => ({ id, name: id, host: false });
 
@@ -25,4 +26,11 @@ test('a join admitted to one life of a room is refused by another', async () => 
   } finally {
     await store.close();
   }
+});
+
+describe('the SFU room record, in memory', () => {
+  sfuRoomRecordContract(async (emptyRoomTtlMs) => {
+    const store = new MemoryRoomStore({ capacity: 4, emptyRoomTtlMs });
+    return { store, close: () => store.close() };
+  });
 });

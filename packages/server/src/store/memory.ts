@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { generateRoomId, type MediaRoute, type PeerInfo } from '@videoapp/protocol';
+import type { SfuRoomKey } from '../sfu/sfu-adapter.ts';
 import type { JoinOutcome, MemberAddress, MemberRecord, RoomAccess, RoomSecrets, RoomStatus, RoomStore } from './room-store.ts';
 
 interface Room {
@@ -8,6 +9,7 @@ interface Room {
   locked: boolean;
   life: string;
   route: MediaRoute;
+  sfu: SfuRoomKey | undefined;
   /** When the last member left (or the room was created); undefined while occupied. */
   emptySince: number | undefined;
 }
@@ -21,6 +23,7 @@ export interface StoreOptions {
 /** Rooms in this process's memory: the default, needing no other service. One process holds every socket, so nothing is ever orphaned. */
 export class MemoryRoomStore implements RoomStore {
   readonly ready = true;
+  readonly shared: boolean = false;
   private readonly rooms = new Map<string, Room>();
   /** `roomId peerId` → epoch ms when their grace runs out. */
   private readonly away = new Map<string, number>();
@@ -36,7 +39,7 @@ export class MemoryRoomStore implements RoomStore {
   async createRoom(secrets: RoomSecrets): Promise<string> {
     let id = generateRoomId();
     while (this.rooms.has(id)) id = generateRoomId();
-    this.rooms.set(id, { members: new Map(), secrets: { ...secrets }, locked: false, life: randomBytes(8).toString('hex'), route: 'mesh', emptySince: this.now() });
+    this.rooms.set(id, { members: new Map(), secrets: { ...secrets }, locked: false, life: randomBytes(8).toString('hex'), route: 'mesh', sfu: undefined, emptySince: this.now() });
     return id;
   }
 
@@ -66,6 +69,24 @@ export class MemoryRoomStore implements RoomStore {
     return true;
   }
 
+  async sfuRoom(roomId: string): Promise<SfuRoomKey | undefined> {
+    return this.liveRoom(roomId)?.sfu;
+  }
+
+  async claimSfuRoom(roomId: string, key: SfuRoomKey): Promise<SfuRoomKey | undefined> {
+    const room = this.liveRoom(roomId);
+    if (!room) return undefined;
+    room.sfu ??= key;
+    return room.sfu;
+  }
+
+  async releaseSfuRoom(roomId: string, key: SfuRoomKey): Promise<boolean> {
+    const room = this.rooms.get(roomId);
+    if (room?.sfu?.sfuRoomId !== key.sfuRoomId) return false;
+    room.sfu = undefined;
+    return true;
+  }
+
   async join(roomId: string, life: string, member: MemberRecord): Promise<JoinOutcome> {
     const room = this.liveRoom(roomId);
     if (!room || room.life !== life) return { ok: false, code: 'room-not-found' };
@@ -80,7 +101,7 @@ export class MemoryRoomStore implements RoomStore {
     if (!room) {
       // Rebuilt after a restart, the room's secrets are gone with the old process: it comes back locked,
       // so only people resuming their places (and the host, who may unlock it) get in — never a guesser.
-      room = { members: new Map(), secrets: { hostKeyHash: '' }, locked: true, life, route: 'mesh', emptySince: undefined };
+      room = { members: new Map(), secrets: { hostKeyHash: '' }, locked: true, life, route: 'mesh', sfu: undefined, emptySince: undefined };
       this.rooms.set(roomId, room);
     }
     if (!room.members.has(member.id) && room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };

@@ -3,6 +3,7 @@ import { generateRoomId, type MediaRoute, type PeerInfo } from '@videoapp/protoc
 import type { Redis } from '../redis/connection.ts';
 import { Script } from '../redis/connection.ts';
 import { KEY_PREFIX, keys } from '../redis/keys.ts';
+import type { SfuRoomKey } from '../sfu/sfu-adapter.ts';
 import type { JoinOutcome, MemberAddress, MemberRecord, RoomAccess, RoomSecrets, RoomStatus, RoomStore } from './room-store.ts';
 
 /** A process whose lease is not renewed for this long is taken for dead, and its members are orphaned. */
@@ -58,6 +59,20 @@ if (redis.call('HGET', KEYS[1], 'route') or 'mesh') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'route', ARGV[2])
 return 1`);
 
+// KEYS: room. ARGV: the SFU room as '<id> <secret>'. Records it unless one is; replies what is recorded, or nothing for a room gone
+// (a field set on a missing key would make a hash without the room's expiry).
+const CLAIM_SFU_ROOM = new Script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSETNX', KEYS[1], 'sfu', ARGV[1])
+return redis.call('HGET', KEYS[1], 'sfu')`);
+
+// KEYS: room. ARGV: the SFU room id. 1 only for the call that removed it.
+const RELEASE_SFU_ROOM = new Script(`
+local recorded = redis.call('HGET', KEYS[1], 'sfu')
+if not recorded or string.match(recorded, '^%d+') ~= ARGV[1] then return 0 end
+redis.call('HDEL', KEYS[1], 'sfu')
+return 1`);
+
 // KEYS: away. ARGV: now, most. Removing what it returns makes each entry one caller's.
 const TAKE_EXPIRED = new Script(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
@@ -85,6 +100,8 @@ export interface RedisStoreOptions {
 
 /** Rooms in Redis, shared by every server process of a deployment. */
 export class RedisRoomStore implements RoomStore {
+  readonly shared = true;
+
   constructor(
     private readonly redis: Redis,
     private readonly options: RedisStoreOptions,
@@ -127,6 +144,18 @@ export class RedisRoomStore implements RoomStore {
     return Number(await MOVE_ROUTE.run(this.redis, [keys.room(roomId)], [from, to])) === 1;
   }
 
+  async sfuRoom(roomId: string): Promise<SfuRoomKey | undefined> {
+    return sfuRoomKey(await this.redis.hGet(keys.room(roomId), 'sfu'));
+  }
+
+  async claimSfuRoom(roomId: string, key: SfuRoomKey): Promise<SfuRoomKey | undefined> {
+    return sfuRoomKey(await CLAIM_SFU_ROOM.run(this.redis, [keys.room(roomId)], [`${key.sfuRoomId} ${key.secret}`]));
+  }
+
+  async releaseSfuRoom(roomId: string, key: SfuRoomKey): Promise<boolean> {
+    return Number(await RELEASE_SFU_ROOM.run(this.redis, [keys.room(roomId)], [String(key.sfuRoomId)])) === 1;
+  }
+
   async join(roomId: string, life: string, member: MemberRecord): Promise<JoinOutcome> {
     const reply = await JOIN.run(this.redis, [keys.room(roomId), keys.members(roomId)], [life, member.id, memberJson(member), member.host ? '1' : '0', this.options.capacity]);
     return joinOutcome(reply);
@@ -167,6 +196,14 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The SFU room as recorded ('<id> <secret>': the id stays a string in Lua, whose numbers would round it); anything else is no record. */
+function sfuRoomKey(recorded: unknown): SfuRoomKey | undefined {
+  if (typeof recorded !== 'string') return undefined;
+  const [id = '', secret = ''] = recorded.split(' ');
+  const sfuRoomId = Number(id);
+  return /^\d+$/.test(id) && Number.isSafeInteger(sfuRoomId) && secret !== '' ? { sfuRoomId, secret } : undefined;
 }
 
 function memberJson(member: MemberRecord): string {

@@ -1,4 +1,5 @@
 import type { ErrorCode, MediaRoute, PeerInfo } from '@videoapp/protocol';
+import type { SfuRoomKey } from '../sfu/sfu-adapter.ts';
 
 export interface RoomStatus {
   peers: number;
@@ -65,6 +66,25 @@ export interface RoomStore {
    * move at once, exactly one gets true and announces it.
    */
   moveRoute(roomId: string, from: MediaRoute, to: MediaRoute): Promise<boolean>;
+  /** The SFU room recorded for the room (one for every process), if any. */
+  sfuRoom(roomId: string): Promise<SfuRoomKey | undefined>;
+  /**
+   * Records `key` as the room's SFU room unless one is recorded already, in
+   * one step: returns the one recorded now, which every process uses. A caller
+   * whose key lost destroys the SFU room it made. Undefined when the room is
+   * gone. The record goes with the room (and its expiry).
+   */
+  claimSfuRoom(roomId: string, key: SfuRoomKey): Promise<SfuRoomKey | undefined>;
+  /**
+   * Forgets the room's SFU room if it is still `key`; true only for the one
+   * call that did, which then destroys it in the SFU (or knows it gone).
+   */
+  releaseSfuRoom(roomId: string, key: SfuRoomKey): Promise<boolean>;
+  /**
+   * Whether other processes share this store (Redis): what this process made
+   * for a room (an SFU room) then outlives it, for them; in memory it does not.
+   */
+  readonly shared: boolean;
   /**
    * Adds a member to the room's life `life` (as admission saw it); a locked room refuses everyone but its host, and a full room
    * everyone (checked here, in one step, so neither can race a join).

@@ -157,6 +157,7 @@ export class Connection implements SocketHandler, MemberSocket {
       case 'sfu-subscribe-answer':
       case 'sfu-candidate':
       case 'sfu-view':
+      case 'sfu-subscribe-restart':
       case 'sfu-leave':
         return this.inRoom(msg, (member) => this.deps.rooms.sfu(member, msg));
       case 'chat':

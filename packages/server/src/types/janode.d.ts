@@ -104,15 +104,18 @@ declare module 'janode/plugins/videoroom' {
     destroy(params: { room: number; secret?: string; permanent?: boolean }): Promise<{ room: number }>;
     /** Rooms in Janus; private ones only with the admin key (used by the tests to see what Janus holds). */
     list(params: { admin_key?: string }): Promise<{ list: { room: number; description: string; num_participants: number }[] }>;
+    /** Who joined the room as a publisher (publishing or not); needs the room's secret. */
+    listParticipants(params: { room: number; secret?: string }): Promise<{ room: number; participants: { id: number; display?: string; publisher: boolean }[] }>;
     joinPublisher(params: { room: number; display?: string }): Promise<{ room: number; feed: number; publishers: PublisherInfo[] }>;
     joinConfigurePublisher(params: { room: number; display?: string; jsep: Jsep }): Promise<{ room: number; feed: number; publishers: PublisherInfo[]; jsep?: Jsep }>;
     joinSubscriber(params: { room: number; streams: { feed: number; mid?: string }[]; autoupdate?: boolean; use_msid?: boolean }): Promise<{ room: number; streams?: SubscribedStream[]; jsep?: Jsep }>;
     start(params: { jsep: Jsep }): Promise<{ started: string }>;
     /**
      * Publishers: a new offer (ICE restart, tracks changed), answered in `jsep`.
-     * Subscribers: per-stream choices (`send`, simulcast `substream`), by m-line.
+     * Subscribers: per-stream choices (`send`, simulcast `substream`), by m-line;
+     * `restart` asks for an ICE restart, answered with a new offer in `jsep`.
      */
-    configure(params: { jsep?: Jsep; streams?: { mid: string; send?: boolean; substream?: number }[] }): Promise<{ jsep?: Jsep }>;
+    configure(params: { jsep?: Jsep; restart?: boolean; streams?: { mid: string; send?: boolean; substream?: number }[] }): Promise<{ jsep?: Jsep }>;
     /** Subscribers: adds and removes feeds; Janus answers with a new offer (or none when nothing changed). */
     update(params: { subscribe?: { feed: number }[]; unsubscribe?: { feed: number }[] }): Promise<{ streams?: SubscribedStream[]; jsep?: Jsep }>;
     leave(): Promise<unknown>;
