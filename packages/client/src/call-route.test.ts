@@ -326,7 +326,7 @@ test('sfu-reset publishes again on a fresh connection and takes the next offer o
   assert.equal(sent('sfu-subscribe-answer').length, 2);
 });
 
-test('a failed publisher restarts ICE through sfu-publish; a failed subscriber also re-sends the whole view', async (t) => {
+test('a failed publisher restarts ICE through sfu-publish; a failed subscriber asks the server for an ICE restart and re-sends the whole view', async (t) => {
   const { publisher, subscriber, sent, call, tick } = await movingToSfu(t);
   call.setTileView('ada1', { width: 1280, height: 720 });
   await tick(VIEW_DEBOUNCE_MS);
@@ -335,8 +335,11 @@ test('a failed publisher restarts ICE through sfu-publish; a failed subscriber a
   assert.equal(publisher.offers.at(-1)?.iceRestart, true);
   assert.equal(sent('sfu-publish').length, publisher.offers.length, 'every restart sent its offer');
   const views = sent('sfu-view').length;
+  const publishes = sent('sfu-publish').length;
   subscriber.moveTo('failed');
   await flush();
+  assert.equal(sent('sfu-subscribe-restart').length, 1, 'the server is asked for a fresh offer');
+  assert.equal(sent('sfu-publish').length, publishes, 'the publisher, still connected, is left alone');
   assert.equal(sent('sfu-view').length, views + 1);
   assert.deepEqual((sent('sfu-view').at(-1) as { feeds: unknown }).feeds, [
     { peerId: 'ada1', video: 'high' },

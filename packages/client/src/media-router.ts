@@ -173,7 +173,7 @@ export class MediaRouter extends Emitter<MediaRouterEvents> {
   restartBroken(states: readonly LinkState[]): void {
     this.mesh.restartBroken(states);
     if (this.sfu && states.includes(this.sfu.publishState)) this.sfu.restartPublisher();
-    if (this.sfu && states.includes(this.sfu.subscribeState)) this.views.resend();
+    if (this.sfu && states.includes(this.sfu.subscribeState)) this.recoverSubscriber();
   }
 
   statsOf(peerId: string): Promise<RTCStatsReport> | undefined {
@@ -302,13 +302,13 @@ export class MediaRouter extends Emitter<MediaRouterEvents> {
   }
 
   /**
-   * The subscriber connection failed. Only the server can offer it afresh;
-   * the protocol has no "offer me again", so we restart the publisher's ICE
-   * (the same network change broke it too) and re-send our whole view, both
-   * of which the server may answer with a new `sfu-offer`.
+   * The subscriber connection failed. Janus offers it, so only the server
+   * can restart its ICE: we ask (`sfu-subscribe-restart`), and its new
+   * `sfu-offer` carries fresh ICE credentials. The whole view goes again,
+   * in case what broke the connection also lost what we asked for.
    */
   private recoverSubscriber(): void {
-    this.sfu?.restartPublisher();
+    this.emit('send', { type: 'sfu-subscribe-restart' });
     this.views.resend();
   }
 

@@ -6,7 +6,19 @@ export const RECONNECT_DELAYS_MS = [0, 250, 500, 1000, 2000] as const;
 /** Messages kept while the socket is down, and numbered messages kept for re-sending; a call needs far fewer. */
 export const MAX_QUEUED_MESSAGES = 256;
 /** Room messages that must not be lost or doubled across a reconnect: numbered, kept, re-sent on resume. */
-const NUMBERED: ReadonlySet<ClientMessage['type']> = new Set(['description', 'candidate', 'media', 'leave', 'sfu-publish', 'sfu-subscribe-answer', 'sfu-candidate', 'sfu-view', 'sfu-leave', 'chat']);
+const NUMBERED: ReadonlySet<ClientMessage['type']> = new Set([
+  'description',
+  'candidate',
+  'media',
+  'leave',
+  'sfu-publish',
+  'sfu-subscribe-answer',
+  'sfu-candidate',
+  'sfu-view',
+  'sfu-leave',
+  'sfu-subscribe-restart',
+  'chat',
+]);
 /**
  * Longest a numbered server message waits to be acknowledged when no message
  * of ours goes out to carry the acknowledgement. The server keeps each frame
