@@ -216,7 +216,10 @@ async function measureRoom(browsers: Browsers, serverUrl: string, others: number
     const started = performance.now();
     await sleep(windowMs);
     const seconds = (performance.now() - started) / 1000;
-    const videoStreams = (await outboundVideo(page)).map((v, i) => `${v.rid} ${v.width}px@${Math.round(v.fps)} ${Math.round((v.bytes - (streamsBefore[i]?.bytes ?? 0)) / seconds / 1000)} kB/s`);
+    // Matched by rid: getStats lists the streams in no set order.
+    const videoStreams = (await outboundVideo(page)).map(
+      (v) => `${v.rid} ${v.width}px@${Math.round(v.fps)} ${Math.round((v.bytes - (streamsBefore.find((b) => b.rid === v.rid)?.bytes ?? 0)) / seconds / 1000)} kB/s`,
+    );
     const cost = {
       uplinkBytesPerSecond: ((await bytesSent(page)) - bytesBefore) / seconds,
       videoStreams,
