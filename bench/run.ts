@@ -14,13 +14,15 @@
  * What each side does is documented where it is done: bench/join/page.ts,
  * bench/signaling/{wires,generator,server-process,bare-relay}.ts, bench/page-weight.ts.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { JANUS_PATH } from '../scripts/janus-server.ts';
 import { CHROMIUM_PATH } from '../tests/support/browsers.ts';
 import { bothSides, type JoinPlan, runJoin } from './join/run.ts';
 import { measurePageWeight } from './page-weight.ts';
+import { runSfuBench, type SfuBenchResults, sfuParticipantRows, sfuRatioRows, sfuTableRows } from './sfu/run.ts';
 import { BASELINE, buildBaseline, buildProcesses, COMPARED, FULL_PLAN, GENERATOR_CORE, runSignaling, SERVER_CORE, type SignalingPlan } from './signaling/run.ts';
 import { markdownTable, ratio, round, summarize, table } from './stats.ts';
 
@@ -57,6 +59,13 @@ const baselineLabel = process.env.BENCH_BASELINE_LABEL ?? baselineDir ?? '';
 if (baselineDir) await buildBaseline(baselineDir);
 const contenders = baselineDir ? [...COMPARED, BASELINE] : COMPARED;
 const signaling = await runSignaling(signalingPlan, contenders, log);
+// Group calls through Janus, where Janus is installed (npm test's system packages install it).
+let sfu: SfuBenchResults | undefined;
+if (existsSync(JANUS_PATH)) {
+  log('Group calls through the SFU (bench/sfu)');
+  sfu = await runSfuBench(quick, log);
+} else log(`Group calls through the SFU: skipped, no Janus at ${JANUS_PATH}`);
+
 /** The signaling contenders as the tables list them: ours beside the one it replaced, the floor first. */
 const signalingKinds = ['bare', 'videoapp', ...(baselineDir ? [BASELINE.name] : []), 'peerjs'];
 
@@ -186,6 +195,14 @@ log('');
 log(table(ratioRows));
 log('');
 log(generatorNote);
+if (sfu) {
+  log('');
+  log(table(sfuTableRows(sfu)));
+  log('');
+  log(table(sfuParticipantRows(sfu)));
+  log('');
+  log(table(sfuRatioRows(sfu)));
+}
 log(
   `Page weight: first page ${weight.firstPageGzip} B gz (${weight.files.map((f) => f.path).join(', ')}); peerjs.min.js ${weight.peerJsMinGzip} B gz; peerjs bundled ${weight.peerJsBundledGzip} B gz.`,
 );
@@ -238,7 +255,23 @@ PeerJS client alone: \`peerjs.min.js\` ${weight.peerJsMinGzip} B gz; \`import { 
 ## Ratios and targets (issue 7)
 
 ${markdownTable(ratioRows)}
-`;
+${
+  sfu
+    ? `
+## Group calls through the SFU (issue 13)
+
+How each figure is measured: bench/sfu/forwarding.ts and bench/sfu/participant.ts.
+
+${markdownTable(sfuTableRows(sfu))}
+
+${markdownTable(sfuParticipantRows(sfu))}
+
+Video each person sent: 1:1 ${sfu.participant.oneToOne.videoStreams.join(', ')}; ${sfu.participant.groupSize} people ${sfu.participant.group.videoStreams.join(', ')}.
+
+${markdownTable(sfuRatioRows(sfu))}
+`
+    : ''
+}`;
 const resultsPath = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 if (quick) log('(quick run: bench/RESULTS.md left as it was)');
 else {

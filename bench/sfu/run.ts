@@ -50,6 +50,16 @@ export async function runSfuBench(quick: boolean, log: (line: string) => void): 
   }
 }
 
+/** One person's figures, 1:1 against the group, as table rows. */
+export function sfuParticipantRows(results: SfuBenchResults): string[][] {
+  const { participant: p } = results;
+  return [
+    ['one person', 'uplink kB/s', 'browser CPU %', 'join → frames ms (median)'],
+    ['1:1 (P2P)', round(p.oneToOne.uplinkBytesPerSecond / 1000), round(p.oneToOne.browserCpu * 100), round(summarize(p.joinOneToOne).median)],
+    [`${p.groupSize} people (SFU)`, round(p.group.uplinkBytesPerSecond / 1000), round(p.group.browserCpu * 100), round(summarize(p.joinGroup).median)],
+  ];
+}
+
 /** The ratios, with the issue's targets, as table rows. */
 export function sfuRatioRows(results: SfuBenchResults): string[][] {
   const { participant: p } = results;
@@ -82,17 +92,10 @@ export function sfuTableRows(results: SfuBenchResults): string[][] {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const results = await runSfuBench(process.argv.includes('--quick'), (line) => console.log(line));
-  const { participant: p } = results;
   console.log('');
   console.log(table(sfuTableRows(results)));
   console.log('');
-  console.log(
-    table([
-      ['one person', 'uplink kB/s', 'browser CPU %', 'join → frames ms (median)'],
-      ['1:1 (P2P)', round(p.oneToOne.uplinkBytesPerSecond / 1000), round(p.oneToOne.browserCpu * 100), round(summarize(p.joinOneToOne).median)],
-      [`${p.groupSize} people (SFU)`, round(p.group.uplinkBytesPerSecond / 1000), round(p.group.browserCpu * 100), round(summarize(p.joinGroup).median)],
-    ]),
-  );
+  console.log(table(sfuParticipantRows(results)));
   console.log('');
   console.log(table(sfuRatioRows(results)));
   // libwebrtc's objects may crash Node as it finalizes them on a natural exit (see tests/support/wrtc-peer.ts).
