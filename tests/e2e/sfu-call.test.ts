@@ -12,7 +12,7 @@ import type { RunningServer } from '@videoapp/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core';
 import { freshJanusSecrets, type JanusOptions, type RunningJanus, startJanus } from '../../scripts/janus-server.ts';
-import { type Evaluator, instrumentedContext, launchChromium, mediaPerTile, type TileMedia } from '../support/browsers.ts';
+import { type Evaluator, instrumentedContext, launchChromium, mediaPerTile, type TileMedia, trackStates } from '../support/browsers.ts';
 import { fakeCameraFile } from '../support/fake-camera-file.ts';
 import { instrumentedFirefoxPage, joinFromFirefox, launchFirefox } from '../support/firefox.ts';
 import { freePort } from '../support/free-port.ts';
@@ -36,6 +36,8 @@ const SWITCH_GAP_TARGET_MS = 300;
  * the whole new negotiation and fails it.
  */
 const SWITCH_GAP_BOUND_MS = 2_500;
+/** A hang-up is seen by the others within a second, as in a mesh call. */
+const HANG_UP_SEEN_TARGET_MS = 1_000;
 /** The goal: everyone decodes everyone again within 10 s of Janus coming back. */
 const JANUS_RECOVERY_TARGET_MS = 10_000;
 /** Bounds for reaching a state on a loaded 2-core machine; the figures printed are what matter. */
@@ -254,6 +256,15 @@ describe('group calls through Janus', { skip: missing('chromium', 'janus') }, ()
     await Promise.all([watchPresentedFrames(alice!, ['Carol']), watchPresentedFrames(bob!, ['Carol'])]);
     const leftAt = Date.now();
     await carol.getByRole('button', { name: 'Hang up' }).click();
+    // The others see her go at once (her goodbye travels through our server, whichever way media goes), and her camera is released.
+    await Promise.all(
+      [alice!, bob!].map((page) => page.waitForFunction(() => document.querySelectorAll('.tile[data-peer-id]').length === 1, undefined, { timeout: loadedBound(HANG_UP_SEEN_TARGET_MS), polling: 50 })),
+    );
+    reportFigure(t, 'third person hung up → her tile gone on both other screens', Date.now() - leftAt, HANG_UP_SEEN_TARGET_MS);
+    assert.ok(
+      (await trackStates(carol)).every((state) => state === 'ended'),
+      'hanging up in an SFU call releases camera and microphone',
+    );
     await Promise.all([tilesMoving(alice!, 'Alice', 1, 'mesh'), tilesMoving(bob!, 'Bob', 1, 'mesh')]);
     reportFigure(t, 'third person hung up → the two back on P2P (includes the wait of SFU_TO_MESH_DELAY_MS)', Date.now() - leftAt, SFU_TO_MESH_DELAY_MS + 3_000);
     for (const page of [alice!, bob!]) {
