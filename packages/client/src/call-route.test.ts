@@ -2,38 +2,18 @@
 // plays the server, fake peer connections play the browser, and mocked timers play the clock.
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
-import { type ClientMessage, PROTOCOL_VERSION, type ServerMessage, type SfuStreamInfo } from '@videoapp/protocol';
+import { type ClientMessage, PROTOCOL_VERSION, type SfuStreamInfo } from '@videoapp/protocol';
 import { SIMULCAST_LAYERS } from './browser-quirks.ts';
 import { Call, DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './call.ts';
 import { VIEW_DEBOUNCE_MS } from './layers.ts';
 import { FRAMES_BEFORE_SHOWING } from './media-transport.ts';
 import type { WebSocketConstructor } from './signaling-client.ts';
+import { FakeSocket } from './testing/fake-socket.ts';
 
 const ROOM_ID = '0123-4567-89ab-cdef';
 const HEARTBEAT_MS = 600_000;
 const ADA = { id: 'ada1', name: 'Ada' };
 const BO = { id: 'bo1', name: 'Bo' };
-
-class FakeSocket {
-  readyState = 0;
-  sent: ClientMessage[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((event: { data: string }) => void) | null = null;
-  onclose: (() => void) | null = null;
-  send(frame: string): void {
-    this.sent.push(JSON.parse(frame));
-  }
-  close(): void {
-    this.readyState = 3;
-  }
-  open(): void {
-    this.readyState = 1;
-    this.onopen?.();
-  }
-  receive(message: ServerMessage): void {
-    this.onmessage?.({ data: JSON.stringify(message) });
-  }
-}
 
 let trackIds = 0;
 function fakeTrack(kind: string) {

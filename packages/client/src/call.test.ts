@@ -2,34 +2,16 @@
 // server, a fake peer connection plays the browser's ICE, and mocked timers play the clock.
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
-import { type IceServer, PROTOCOL_VERSION, type ServerMessage } from '@videoapp/protocol';
+import { type IceServer, PROTOCOL_VERSION } from '@videoapp/protocol';
 import { Call, type CallState } from './call.ts';
 import { NEVER_CONNECTED_MS, PEER_LOST_AFTER_MS, type PeerStatus, peerStatus } from './call-state.ts';
 import type { WebSocketConstructor } from './signaling-client.ts';
+import { FakeSocket } from './testing/fake-socket.ts';
 
 const ROOM_ID = '0123-4567-89ab-cdef';
 /** Long enough that no heartbeat is missed while the test moves the clock by many seconds. */
 const HEARTBEAT_MS = 600_000;
 const TURN: IceServer = { urls: ['turn:turn.example.com:3478?transport=udp'], username: '1:me', credential: 'x' };
-
-/** Just enough of a WebSocket for the signaling client; the test speaks for the server through `receive`. */
-class FakeSocket {
-  readyState = 0;
-  onopen: (() => void) | null = null;
-  onmessage: ((event: { data: string }) => void) | null = null;
-  onclose: (() => void) | null = null;
-  send(): void {}
-  close(): void {
-    this.readyState = 3;
-  }
-  open(): void {
-    this.readyState = 1;
-    this.onopen?.();
-  }
-  receive(message: ServerMessage): void {
-    this.onmessage?.({ data: JSON.stringify(message) });
-  }
-}
 
 /** Just enough of an RTCPeerConnection for a PeerLink; the test moves its `connectionState`. */
 class FakePeerConnection {
