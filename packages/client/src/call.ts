@@ -424,6 +424,7 @@ export class Call extends Emitter<CallEvents> {
   /** Takes a person's link state from whatever carries their media now, and moves their outage on. */
   private refreshLink(view: PeerView): void {
     const link = this.media.linkOf(view.id);
+    if (link === 'unstable' || link === 'failed') this.signaling.reconnectIfSilent();
     const outage = nextOutage(view.outage, link, Date.now());
     if (outage !== view.outage) this.watchOutage(view.id, outage);
     this.updatePeer(view.id, { link, outage });

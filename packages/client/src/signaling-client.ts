@@ -28,6 +28,12 @@ const NUMBERED: ReadonlySet<ClientMessage['type']> = new Set([
 export const ACK_DELAY_MS = 25;
 /** Silence, in heartbeats, after which the server is taken for gone. */
 export const MISSED_HEARTBEATS_BEFORE_RECONNECT = 3;
+/**
+ * Past one heartbeat, how much longer the server may be silent before media
+ * trouble makes us take the socket for dead (see `reconnectIfSilent`): room
+ * for a ping delayed by a busy server or network.
+ */
+export const SILENCE_SLACK_MS = 500;
 
 /** A room message kept until the server is known to have it: `fields` is everything but `type`, as JSON. */
 interface NumberedMessage {
@@ -75,6 +81,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatMs = 2000;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** When the current socket last brought anything (performance.now()). */
+  private lastHeardAt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** True between `welcome` and `resumed` when a resume was asked for: queued messages wait for the outcome. */
   private awaitingResume = false;
@@ -153,6 +161,21 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.open(this.state.kind === 'connecting' ? this.state.attempt : 0);
   }
 
+  /**
+   * Media just stopped flowing. If the server has also missed a heartbeat,
+   * the likeliest cause is our own network changing under the socket (Wi-Fi
+   * to mobile): its TCP connection is dead but would only be declared so
+   * after MISSED_HEARTBEATS_BEFORE_RECONNECT beats, and the ICE restart that
+   * brings media back needs signaling. Reconnect now instead. A server that
+   * spoke within a heartbeat is left alone: the trouble is elsewhere.
+   */
+  reconnectIfSilent(): void {
+    if (this.state.kind !== 'open') return;
+    if (performance.now() - this.lastHeardAt <= this.heartbeatMs + SILENCE_SLACK_MS) return;
+    this.dropSocket();
+    this.open(0);
+  }
+
   close(): void {
     this.setState({ kind: 'closed' });
     clearTimeout(this.retryTimer);
@@ -177,6 +200,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   private receive(frame: string): void {
+    this.lastHeardAt = performance.now();
     this.armWatchdog();
     let data: unknown;
     try {

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PROTOCOL_VERSION } from '@videoapp/protocol';
+import { SILENCE_SLACK_MS, SignalingClient, type WebSocketConstructor } from './signaling-client.ts';
+import { FakeSocket } from './testing/fake-socket.ts';
+
+/** The heartbeat the fake server announces: short, so a missed one takes little real time. */
+const HEARTBEAT_MS = 100;
+
+function connectedClient() {
+  const sockets: FakeSocket[] = [];
+  const client = new SignalingClient({
+    url: 'ws://test/ws',
+    WebSocket: class {
+      constructor() {
+        const socket = new FakeSocket();
+        sockets.push(socket);
+        // biome-ignore lint/correctness/noConstructorReturn: the fake stands in for the socket the client asked for
+        return socket;
+      }
+    } as unknown as WebSocketConstructor,
+  });
+  client.connect();
+  sockets[0]!.open();
+  sockets[0]!.receive({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: HEARTBEAT_MS });
+  return { client, sockets };
+}
+
+test('media trouble reconnects a socket whose server missed a heartbeat, and leaves one that spoke alone', async (t) => {
+  const { client, sockets } = connectedClient();
+  t.after(() => client.close());
+  assert.equal(client.current.kind, 'open');
+
+  client.reconnectIfSilent();
+  assert.equal(sockets.length, 1, 'the server spoke just now: the socket stays');
+
+  await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS + SILENCE_SLACK_MS + 50));
+  sockets[0]!.receive({ type: 'ping' });
+  client.reconnectIfSilent();
+  assert.equal(sockets.length, 1, 'a ping arrived within a heartbeat: still fine');
+
+  await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS + SILENCE_SLACK_MS + 50));
+  client.reconnectIfSilent();
+  assert.equal(sockets.length, 2, 'silent past a heartbeat: a new socket at once');
+  assert.equal(sockets[0]!.readyState, 3, 'the old one is dropped');
+  assert.equal(client.current.kind, 'connecting');
+});
