@@ -467,7 +467,7 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private onQuality(quality: LinkQuality): void {
-    if (quality.peerId === SFU_QUALITY_ID) this.media.observeDownlink(quality.loss, quality.availableIncomingKbps);
+    if (quality.peerId === SFU_QUALITY_ID) this.media.observeDownlink(quality.loss);
     this.emit('quality', quality);
   }
 

@@ -33,17 +33,19 @@ export function capLayer(want: VideoWant, cap: VideoLayer): VideoWant {
 
 /**
  * When the downlink counts as poor: more loss than a few percent shows as
- * frozen video; less incoming bandwidth than two medium layers (500 kbit/s
- * each, see SIMULCAST_LAYERS) cannot carry a grid's worth of video.
+ * frozen video. The browser's incoming bandwidth estimate is not used: it
+ * grows only with what arrives, so a subscriber that asked for low layers
+ * would read a low estimate, call it poor, and never climb back (seen in the
+ * SFU tests on a loaded machine: a large tile held at 180 px for 30 s).
  */
-export const DOWNLINK_POOR = { loss: 0.05, availableKbps: 1_000 } as const;
+export const DOWNLINK_POOR = { loss: 0.05 } as const;
 /** Readings in a row (QUALITY_INTERVAL_MS apart) the downlink must be good before a dropped layer comes back: 10 s. */
 export const DOWNLINK_RECOVER_READINGS = 5;
 
 /** One reading of the subscriber connection. */
 export interface DownlinkReading {
+  /** Share of packets lost since the last reading (0..1). */
   loss: number;
-  availableIncomingKbps: number | undefined;
 }
 
 /**
@@ -62,7 +64,7 @@ export class DownlinkGovernor {
 
   /** Takes one reading; returns true when the cap changed. */
   observe(reading: DownlinkReading): boolean {
-    const poor = reading.loss > DOWNLINK_POOR.loss || (reading.availableIncomingKbps !== undefined && reading.availableIncomingKbps < DOWNLINK_POOR.availableKbps);
+    const poor = reading.loss > DOWNLINK_POOR.loss;
     if (poor) {
       this.goodReadings = 0;
       if (this.capIndex === 0) return false;

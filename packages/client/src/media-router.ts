@@ -142,8 +142,8 @@ export class MediaRouter extends Emitter<MediaRouterEvents> {
   }
 
   /** A reading of the SFU subscriber connection, for the downlink cap on layers. */
-  observeDownlink(loss: number, availableIncomingKbps: number | undefined): void {
-    this.views.observeDownlink({ loss, availableIncomingKbps });
+  observeDownlink(loss: number): void {
+    this.views.observeDownlink({ loss });
   }
 
   /** The tracks new connections send (before any exist). */
