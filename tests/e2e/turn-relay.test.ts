@@ -213,11 +213,20 @@ describe('calls through coturn between networks that cannot reach each other', {
       // seconds), with a margin for coturn's clock: coturn now refuses those.
       const firstExpiryMs = Number(before.iceServerUsernames[0]?.split(':')[0]) * 1000;
       await alice.waitForTimeout(Math.max(0, firstExpiryMs + 1500 - Date.now()));
-      const now = await eventually(
-        'fresh credentials on the peer connection',
-        () => icePath(alice),
-        (p) => p.iceServerUsernames.join() !== before.iceServerUsernames.join(),
-      );
+      // Both sides must hold fresh credentials before the restart: Bob's arrive on their own schedule, and on a
+      // loaded machine later than Alice's; a side still holding expired ones cannot allocate a new relay.
+      const [now] = await Promise.all([
+        eventually(
+          "fresh credentials on Alice's peer connection",
+          () => icePath(alice),
+          (p) => p.iceServerUsernames.join() !== before.iceServerUsernames.join(),
+        ),
+        eventually(
+          "fresh credentials on Bob's peer connection",
+          () => icePath(bob),
+          (p) => Number(p.iceServerUsernames[0]?.split(':')[0]) * 1000 > Date.now(),
+        ),
+      ]);
       const expiry = Number(now.iceServerUsernames[0]?.split(':')[0]);
       assert.ok(expiry * 1000 > Date.now(), `the peer connection holds unexpired credentials (expiry ${expiry})`);
 
