@@ -282,6 +282,8 @@ export async function expectEachPeerFlowing(page: Evaluator, label: string, peer
 /** What one tile shows: whose picture, which transport feeds it, and how many frames its video track has decoded. */
 export interface TileMedia {
   peerId: string;
+  /** The name shown on the tile. */
+  name: string;
   transport: string | undefined;
   framesDecoded: number;
   frameHeight: number;
@@ -302,7 +304,7 @@ export function mediaPerTile(page: Evaluator): Promise<TileMedia[]> {
       tiles.map(async (tile) => {
         const track = (tile.querySelector('video')?.srcObject as MediaStream | null)?.getVideoTracks()[0];
         const receiver = receivers.find((r) => r.track === track);
-        const media = { peerId: tile.dataset.peerId ?? '', transport: tile.dataset.transport, framesDecoded: 0, frameHeight: 0 };
+        const media = { peerId: tile.dataset.peerId ?? '', name: tile.querySelector('.tile-name')?.textContent ?? '', transport: tile.dataset.transport, framesDecoded: 0, frameHeight: 0 };
         (await receiver?.getStats())?.forEach((s: Record<string, unknown>) => {
           if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
           media.framesDecoded += (s.framesDecoded as number) ?? 0;
