@@ -24,7 +24,7 @@ import { openLobby, pressJoin, startNewCall } from '../support/ui.ts';
 import { until } from '../support/wrtc-peer.ts';
 
 /** Janus's media ports in this file (apart from the other Janus tests'). */
-const RTP_PORTS = { min: 23_000, max: 23_999 };
+const RTP_PORTS = { min: 24_000, max: 24_999 };
 /** The issue's goal for the longest stretch without a new picture on the first two people's screens during a move. */
 const SWITCH_GAP_TARGET_MS = 300;
 /**

@@ -45,6 +45,14 @@ function baseline(receivers: SfuPeer[], everyone: SfuPeer[]): Baseline {
 }
 
 /** Every receiver has decoded FLOWING new frames of every other person since `base`. */
+/** Each of `people` receives video from exactly the others, once each. */
+function assertOfferedTheOthers(people: SfuPeer[], message: string): void {
+  for (const peer of people) {
+    const others = people.filter((p) => p !== peer).map((p) => p.id);
+    assert.deepEqual(peer.videoFrom().sort(), others.sort(), message);
+  }
+}
+
 function allDecodeSince(receivers: SfuPeer[], everyone: SfuPeer[], base: Baseline = new Map()) {
   return () =>
     receivers.every((r) =>
@@ -133,15 +141,7 @@ describe('SFU rooms shared by two server processes through Redis', { skip: missi
     const four = [a, b, c, d];
     await until('all four decode all others', allDecodeSince(four, four), MEDIA_TIMEOUT_MS);
     t.diagnostic(`fourth join → everyone decodes everyone: ${Math.round(performance.now() - fourthAt)} ms`);
-    for (const peer of four)
-      assert.deepEqual(
-        peer.videoFrom().sort(),
-        four
-          .filter((p) => p !== peer)
-          .map((p) => p.id)
-          .sort(),
-        'each is offered exactly the others, once each',
-      );
+    assertOfferedTheOthers(four, 'each is offered exactly the others, once each');
 
     // Janus restarts: both processes lose the room; one makes the new one (the other uses it, or destroys its spare),
     // and each tells its own people to publish again, once each.
@@ -187,15 +187,7 @@ describe('SFU rooms shared by two server processes through Redis', { skip: missi
     await until('all four decode all others after the kill', allDecodeSince(four, four, republished), MEDIA_TIMEOUT_MS);
     const recoveryMs = Math.round(performance.now() - killedAt);
     t.diagnostic(`process killed → its people resumed on the other: ${resumeMs} ms; → everyone decodes everyone again: ${recoveryMs} ms`);
-    for (const peer of four)
-      assert.deepEqual(
-        peer.videoFrom().sort(),
-        four
-          .filter((p) => p !== peer)
-          .map((p) => p.id)
-          .sort(),
-        "only each person's newest feed is offered",
-      );
+    assertOfferedTheOthers(four, "only each person's newest feed is offered");
     assert.equal((await roomsInJanus(options)).length, 1, 'still the one Janus room');
 
     // Two leave: the room returns to the mesh, the others leave the SFU, and the Janus room goes.

@@ -4,11 +4,10 @@ import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { type ClientMessage, PROTOCOL_VERSION, type SfuStreamInfo } from '@videoapp/protocol';
 import { SIMULCAST_LAYERS } from './browser-quirks.ts';
-import { Call, DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './call.ts';
+import { DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './call.ts';
 import { VIEW_DEBOUNCE_MS } from './layers.ts';
 import { FRAMES_BEFORE_SHOWING } from './media-transport.ts';
-import type { WebSocketConstructor } from './signaling-client.ts';
-import { FakeSocket } from './testing/fake-socket.ts';
+import { callOverFakeSocket } from './testing/fake-socket.ts';
 
 const ROOM_ID = '0123-4567-89ab-cdef';
 const HEARTBEAT_MS = 600_000;
@@ -130,29 +129,19 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 /** A call in a mesh room with Ada and Bo, both links connected and showing media. */
 async function meshCallWithAdaAndBo(t: TestContext) {
   t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 1_000_000 });
-  let socket: FakeSocket | undefined;
   const log: string[] = [];
   const pcs: FakePeerConnection[] = [];
-  const call = new Call({
-    signalingUrl: 'ws://videoapp.test/ws',
-    WebSocket: class extends FakeSocket {
-      constructor() {
-        super();
-        socket = this;
-      }
-    } as unknown as WebSocketConstructor,
-    createPeerConnection: () => {
-      const pc = new FakePeerConnection(log);
-      pcs.push(pc);
-      return pc as unknown as RTCPeerConnection;
-    },
-    flavor: 'chromium',
-  });
+  const { call, socket: current } = callOverFakeSocket(() => {
+    const pc = new FakePeerConnection(log);
+    pcs.push(pc);
+    return pc;
+  }, 'chromium');
   call.on('track', ({ peerId, track }) => log.push(`show ${peerId} ${track.kind} ${track.id}`));
   call.join(ROOM_ID, 'Me', { audio: fakeTrack('audio') as unknown as MediaStreamTrack, video: fakeTrack('video') as unknown as MediaStreamTrack });
-  socket!.open();
-  socket!.receive({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: HEARTBEAT_MS });
-  socket!.receive({ type: 'joined', roomId: ROOM_ID, selfId: 'me1', peers: [ADA, BO], resumeToken: 'abcdefghijklmnop.qrstuv', iceServers: [], route: 'mesh' });
+  const socket = current();
+  socket.open();
+  socket.receive({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: HEARTBEAT_MS });
+  socket.receive({ type: 'joined', roomId: ROOM_ID, selfId: 'me1', peers: [ADA, BO], resumeToken: 'abcdefghijklmnop.qrstuv', iceServers: [], route: 'mesh' });
   t.after(() => call.leave());
   const [toAda, toBo] = pcs as [FakePeerConnection, FakePeerConnection];
   toAda.role = 'mesh ada1';
@@ -161,13 +150,13 @@ async function meshCallWithAdaAndBo(t: TestContext) {
     pc.deliver('audio', 'video');
     pc.moveTo('connected');
   }
-  const sent = (type: ClientMessage['type']) => socket!.sent.filter((m) => m.type === type);
+  const sent = (type: ClientMessage['type']) => socket.sent.filter((m) => m.type === type);
   const tick = async (ms: number) => {
     t.mock.timers.tick(ms);
     await flush();
     await flush();
   };
-  return { call, socket: socket!, pcs, log, toAda, toBo, sent, tick };
+  return { call, socket, pcs, log, toAda, toBo, sent, tick };
 }
 
 const STREAMS: SfuStreamInfo[] = [
@@ -347,29 +336,19 @@ test('talking from the server marks the participant', async (t) => {
 
 test('a room joined on the SFU opens no mesh link', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 1_000_000 });
-  let socket: FakeSocket | undefined;
   const pcs: FakePeerConnection[] = [];
-  const call = new Call({
-    signalingUrl: 'ws://videoapp.test/ws',
-    WebSocket: class extends FakeSocket {
-      constructor() {
-        super();
-        socket = this;
-      }
-    } as unknown as WebSocketConstructor,
-    createPeerConnection: () => {
-      const pc = new FakePeerConnection([]);
-      pcs.push(pc);
-      return pc as unknown as RTCPeerConnection;
-    },
-    flavor: 'other',
-  });
+  const { call, socket: current } = callOverFakeSocket(() => {
+    const pc = new FakePeerConnection([]);
+    pcs.push(pc);
+    return pc;
+  }, 'other');
   t.after(() => call.leave());
   call.join(ROOM_ID, 'Me', {});
-  socket!.open();
-  socket!.receive({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: HEARTBEAT_MS });
-  socket!.receive({ type: 'joined', roomId: ROOM_ID, selfId: 'me1', peers: [ADA, BO], resumeToken: 'abcdefghijklmnop.qrstuv', iceServers: [], route: 'sfu' });
-  socket!.receive({ type: 'peer-joined', peer: { id: 'cy1', name: 'Cy' } });
+  const socket = current();
+  socket.open();
+  socket.receive({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: HEARTBEAT_MS });
+  socket.receive({ type: 'joined', roomId: ROOM_ID, selfId: 'me1', peers: [ADA, BO], resumeToken: 'abcdefghijklmnop.qrstuv', iceServers: [], route: 'sfu' });
+  socket.receive({ type: 'peer-joined', peer: { id: 'cy1', name: 'Cy' } });
   await flush();
   assert.equal(pcs.length, 1, 'only the publisher');
   assert.equal(pcs[0]!.transceivers.find((x) => x.receiver.track.kind === 'video')?.init?.sendEncodings, undefined, 'one layer where simulcast is not known to work');

@@ -3,10 +3,9 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { type IceServer, PROTOCOL_VERSION } from '@videoapp/protocol';
-import { Call, type CallState } from './call.ts';
+import type { CallState } from './call.ts';
 import { NEVER_CONNECTED_MS, PEER_LOST_AFTER_MS, type PeerStatus, peerStatus } from './call-state.ts';
-import type { WebSocketConstructor } from './signaling-client.ts';
-import { FakeSocket } from './testing/fake-socket.ts';
+import { callOverFakeSocket } from './testing/fake-socket.ts';
 
 const ROOM_ID = '0123-4567-89ab-cdef';
 /** Long enough that no heartbeat is missed while the test moves the clock by many seconds. */
@@ -48,29 +47,20 @@ class FakePeerConnection {
 /** A call that has joined a room where Ada already is, with the ICE servers the server handed out. */
 function callWithAda(t: TestContext, iceServers: IceServer[]) {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
-  let socket: FakeSocket | undefined;
   let pc: FakePeerConnection | undefined;
-  const call = new Call({
-    signalingUrl: 'ws://videoapp.test/ws',
-    WebSocket: class extends FakeSocket {
-      constructor() {
-        super();
-        socket = this;
-      }
-    } as unknown as WebSocketConstructor,
-    createPeerConnection: () => {
-      pc = new FakePeerConnection();
-      return pc as unknown as RTCPeerConnection;
-    },
+  const { call, socket: current } = callOverFakeSocket(() => {
+    pc = new FakePeerConnection();
+    return pc;
   });
   const states: CallState[] = [];
   const adaStatuses: PeerStatus[] = [];
   call.on('state', (state) => states.push(state));
   call.on('peer-updated', (peer) => adaStatuses.push(peerStatus(peer, Date.now())));
   call.join(ROOM_ID, 'Me', {});
-  socket!.open();
-  socket!.receive({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: HEARTBEAT_MS });
-  socket!.receive({ type: 'joined', roomId: ROOM_ID, selfId: 'me1', peers: [{ id: 'ada1', name: 'Ada' }], resumeToken: 'abcdefghijklmnop.qrstuv', iceServers });
+  const socket = current();
+  socket.open();
+  socket.receive({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: HEARTBEAT_MS });
+  socket.receive({ type: 'joined', roomId: ROOM_ID, selfId: 'me1', peers: [{ id: 'ada1', name: 'Ada' }], resumeToken: 'abcdefghijklmnop.qrstuv', iceServers });
   t.after(() => call.leave());
   return { call, pc: pc!, states, adaStatuses, tick: (ms: number) => t.mock.timers.tick(ms) };
 }

@@ -1,4 +1,6 @@
 import type { ClientMessage, ServerMessage } from '@videoapp/protocol';
+import { Call, type CallOptions } from '../call.ts';
+import type { WebSocketConstructor } from '../signaling-client.ts';
 
 /** Just enough of a WebSocket for the signaling client: it keeps what the client sent, and the test speaks for the server through `receive`. */
 export class FakeSocket {
@@ -20,4 +22,30 @@ export class FakeSocket {
   receive(message: ServerMessage): void {
     this.onmessage?.({ data: JSON.stringify(message) });
   }
+}
+
+/**
+ * A Call whose WebSocket is a FakeSocket and whose peer connections come from
+ * `createPeerConnection`; `socket()` is the socket it opened last.
+ */
+export function callOverFakeSocket(createPeerConnection: () => unknown, flavor?: CallOptions['flavor']): { call: Call; socket: () => FakeSocket } {
+  let socket: FakeSocket | undefined;
+  const call = new Call({
+    signalingUrl: 'ws://videoapp.test/ws',
+    WebSocket: class extends FakeSocket {
+      constructor() {
+        super();
+        socket = this;
+      }
+    } as unknown as WebSocketConstructor,
+    createPeerConnection: () => createPeerConnection() as RTCPeerConnection,
+    flavor,
+  });
+  return {
+    call,
+    socket: () => {
+      if (!socket) throw new Error('the call has not opened a socket yet');
+      return socket;
+    },
+  };
 }
