@@ -3,6 +3,7 @@ import type { PeerTracks } from './media-transport.ts';
 import type { LinkState } from './peer-link.ts';
 import type { Transport } from './route-switch.ts';
 import type { SignalingState } from './signaling-client.ts';
+import type { Verification } from './verification-code.ts';
 
 /** How long media may stay interrupted before the UI says the other person's connection was lost. */
 export const PEER_LOST_AFTER_MS = 8_000;
@@ -64,6 +65,8 @@ export interface PeerView {
   transport: Transport | undefined;
   /** The tracks to show for them (also announced one by one in `track` events). */
   tracks: PeerTracks;
+  /** The code to read to them, once the keys protecting media with them are known. */
+  verification: Verification | undefined;
 }
 
 /** Another person in the room, as the engine's API names it. */

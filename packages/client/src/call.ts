@@ -377,7 +377,7 @@ export class Call extends Emitter<CallEvents> {
 
   private addPeer(info: PeerInfo, initiator: boolean): void {
     const outage: Outage = { kind: 'never-connected', since: Date.now() };
-    const view: PeerView = { id: info.id, name: info.name, presence: 'here', link: 'connecting', media: undefined, outage, talking: false, transport: undefined, tracks: {} };
+    const view: PeerView = { id: info.id, name: info.name, presence: 'here', link: 'connecting', media: undefined, outage, talking: false, transport: undefined, tracks: {}, verification: undefined };
     this.peers.set(info.id, view);
     this.watchOutage(info.id, outage);
     this.quality.watch(info.id);

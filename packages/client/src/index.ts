@@ -13,3 +13,4 @@ export { SCREEN_SHARE_CONSTRAINTS, ScreenShare, type ScreenShareOutcome, type Sc
 export { GROUP_VIDEO_MAX_BITRATE_BPS, GROUP_VIDEO_MAX_HEIGHT, GROUP_VIDEO_MAX_WIDTH, type VideoSendCap, videoSendCap } from './send-cap.ts';
 export { ACK_DELAY_MS, SignalingClient, type SignalingState } from './signaling-client.ts';
 export { type LinkStats, summarizeStats } from './stats.ts';
+export { deriveVerificationCode, VERIFICATION_CODE_DIGITS, type Verification } from './verification-code.ts';
