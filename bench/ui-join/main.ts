@@ -7,7 +7,7 @@ import { table } from '../stats.ts';
 import { runUiJoin, uiJoinRatioRows, uiJoinRows } from './run.ts';
 
 const quick = process.argv.includes('--quick');
-const results = await runUiJoin(quick ? { warmup: 1, calls: 3 } : { warmup: 2, calls: 15 }, (line) => console.log(line));
+const results = await runUiJoin(quick ? { warmup: 1, calls: 5 } : { warmup: 2, calls: 15 }, (line) => console.log(line));
 console.log('');
 console.log(table(uiJoinRows(results)));
 console.log('');

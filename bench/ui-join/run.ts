@@ -108,6 +108,8 @@ export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): 
   try {
     const appContext = async () => {
       const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 1280, height: 800 } });
+      // tsx compiles with esbuild's keepNames, which wraps functions handed to the page in a `__name` helper.
+      await context.addInitScript('globalThis.__name = (f) => f;');
       await context.addInitScript(WATCH_FIRST_FRAMES);
       const page = await context.newPage();
       page.on('pageerror', (err) => log(`  page error: ${err.message}`));

@@ -56,6 +56,12 @@ export interface CallOptions {
   resumeToken?: string;
   /** Which WebRTC we run on, for simulcast; read from the user agent when left out. */
   flavor?: WebRtcFlavor;
+  /**
+   * A signaling client already connected to `signalingUrl` (the lobby greets
+   * the server before Join, so joining starts on an open socket). The call
+   * takes it over; left out, the call opens its own.
+   */
+  signaling?: SignalingClient;
 }
 
 /**
@@ -93,7 +99,7 @@ export class Call extends Emitter<CallEvents> {
 
   constructor(options: CallOptions) {
     super();
-    this.signaling = new SignalingClient({ url: options.signalingUrl, WebSocket: options.WebSocket, resumeToken: options.resumeToken });
+    this.signaling = options.signaling ?? new SignalingClient({ url: options.signalingUrl, WebSocket: options.WebSocket, resumeToken: options.resumeToken });
     this.signaling.on('message', (msg) => this.onMessage(msg));
     this.signaling.on('state', (state) => this.onSignalingState(state));
     this.media = new MediaRouter({
@@ -267,7 +273,9 @@ export class Call extends Emitter<CallEvents> {
         return this.onResumed(msg);
       case 'peer-joined':
         this.lastDeparture = undefined;
-        this.addPeer(msg.peer, false);
+        // Whoever is already here opens the negotiation: their page is idle and has the link ready while
+        // the newcomer's is still drawing the room and reading its `joined`, which saves a round of waiting.
+        this.addPeer(msg.peer, true);
         return this.publishState();
       case 'peer-left':
         return this.onPeerLeft(msg);
@@ -311,8 +319,8 @@ export class Call extends Emitter<CallEvents> {
     this.roomLocked = msg.locked ?? false;
     // Told before anyone is added, so a room already on the SFU opens no mesh link at all.
     this.media.moveTo(msg.route ?? 'mesh');
-    // The newcomer opens the negotiation with everyone already there.
-    for (const peer of msg.peers) this.addPeer(peer, true);
+    // Everyone already here sends us an offer (see `peer-joined`).
+    for (const peer of msg.peers) this.addPeer(peer, false);
     this.announceMedia();
     this.publishState();
   }

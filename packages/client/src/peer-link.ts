@@ -47,6 +47,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   private makingOffer = false;
   private sendCapChain: Promise<void> = Promise.resolve();
   private videoCapped = false;
+  /** The cap last asked for, applied again once the answering side has a video sender. */
+  private videoCap: VideoSendCap | undefined;
   private ignoreOffer = false;
   private settingRemoteAnswer = false;
   private state: LinkState = 'connecting';
@@ -112,12 +114,15 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   }
 
   /**
-   * Holds the video we send on this link to `cap` (see send-cap.ts). Before
-   * the first negotiation the sender has no encodings to set, so the caller
+   * Holds the video we send on this link to `cap` (see send-cap.ts). The
+   * answering side has no video sender until the first offer arrives, and
+   * some browsers give a sender no encodings to set before the first
+   * negotiation, so the cap is applied again on the offer and the caller
    * applies it again once the link connects. Calls run one after another:
    * each setParameters must follow its own getParameters.
    */
   capVideo(cap: VideoSendCap): Promise<void> {
+    this.videoCap = cap;
     const uncapped = cap.maxBitrate === undefined && cap.scaleResolutionDownBy === 1;
     // A link never capped is left exactly as the browser set it up.
     if (uncapped && !this.videoCapped) return this.sendCapChain;
@@ -128,6 +133,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
         if (!sender || this.pc.signalingState === 'closed') return;
         const parameters = sender.getParameters();
         if (!parameters.encodings?.length) return;
+        // setParameters reconfigures the encoder even when nothing changes, which just as it starts delays its first frame.
+        const unchanged = parameters.encodings.every((e) => e.maxBitrate === cap.maxBitrate && (e.scaleResolutionDownBy ?? 1) === cap.scaleResolutionDownBy);
+        if (unchanged) return;
         for (const encoding of parameters.encodings) {
           if (cap.maxBitrate === undefined) delete encoding.maxBitrate;
           else encoding.maxBitrate = cap.maxBitrate;
@@ -177,6 +185,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       const track = this.localTracks[kind];
       if (track) void transceiver.sender.replaceTrack(track);
     }
+    // Before our answer starts the encoder, so its first frames already have the size asked for.
+    if (this.videoCap) void this.capVideo(this.videoCap);
   }
 
   private async makeOffer(): Promise<void> {

@@ -86,6 +86,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** True between `welcome` and `resumed` when a resume was asked for: queued messages wait for the outcome. */
   private awaitingResume = false;
+  private started = false;
   resumeToken: string | undefined;
 
   constructor(private readonly options: SignalingOptions) {
@@ -97,7 +98,10 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     return this.state;
   }
 
+  /** Opens the socket and keeps it open from then on; a second call changes nothing (a client opened early is connected already). */
   connect(): void {
+    if (this.started || this.state.kind === 'closed') return;
+    this.started = true;
     this.open(0);
   }
 

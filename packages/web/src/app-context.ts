@@ -1,4 +1,4 @@
-import type { RoomCredentials } from '@videoapp/client';
+import type { RoomCredentials, SignalingClient } from '@videoapp/client';
 import type { Route } from './routes.ts';
 
 /** What the lobby hands the room: the media already open, so joining needs no second camera prompt. */
@@ -12,6 +12,8 @@ export interface JoinHandoff {
   relayOnly: boolean;
   /** What the lobby gathered to enter a protected room. */
   credentials: RoomCredentials;
+  /** The signaling socket the lobby opened and greeted while the person got ready: joining starts on it. */
+  signaling?: SignalingClient;
 }
 
 export interface AppContext {

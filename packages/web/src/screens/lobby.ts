@@ -1,6 +1,6 @@
-import { stopStream } from '@videoapp/client';
+import { SignalingClient, stopStream } from '@videoapp/client';
 import { MAX_PASSCODE_CHARS } from '@videoapp/protocol';
-import { roomStatus } from '../api.ts';
+import { roomStatus, signalingUrl } from '../api.ts';
 import { type Screen, savedHideIp, savedHostKey, savedName, saveHideIp, saveName } from '../app-context.ts';
 import { h } from '../dom.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
@@ -23,6 +23,10 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   let needsPasscode = false;
   const hostKey = savedHostKey(roomId);
   const choice: DeviceChoice = {};
+  // Greeted now, so Join starts on an open socket. Nothing about the call goes over it before Join:
+  // no join, no ICE candidate, no address beyond the one that loaded this page.
+  const signaling = new SignalingClient({ url: signalingUrl(), WebSocket });
+  signaling.connect();
 
   const retry = () => ctx.navigate({ screen: 'lobby', roomId }, { replace: true });
   const home = () => ctx.navigate({ screen: 'home' });
@@ -90,7 +94,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
       saveHideIp(hideIp.checked);
       performance.mark('videoapp:join');
       handedOff = true;
-      ctx.handoff = { roomId, name, stream: current, audioOnly, relayOnly: hideIp.checked, credentials: { passcode: passcodeInput?.value || undefined, hostKey } };
+      ctx.handoff = { roomId, name, stream: current, audioOnly, relayOnly: hideIp.checked, credentials: { passcode: passcodeInput?.value || undefined, hostKey }, signaling };
       ctx.navigate({ screen: 'room', roomId });
     });
 
@@ -139,6 +143,9 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   return () => {
     gone = true;
     stopMeter();
-    if (!handedOff) stopStream(stream);
+    if (!handedOff) {
+      stopStream(stream);
+      signaling.close();
+    }
   };
 };

@@ -1,5 +1,6 @@
 import { Call, type CallState, type PeerView, stopStream } from '@videoapp/client';
 import type { DepartureReason } from '@videoapp/protocol';
+import { signalingUrl } from '../api.ts';
 import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedName } from '../app-context.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { openLocalMedia } from '../local-media.ts';
@@ -90,9 +91,9 @@ class RoomSession {
     private readonly ctx: Parameters<Screen>[1],
     private readonly join: JoinHandoff,
   ) {
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     this.call = new Call({
-      signalingUrl: `${scheme}://${location.host}/ws`,
+      signalingUrl: signalingUrl(),
+      signaling: join.signaling,
       WebSocket,
       createPeerConnection: (config) => new RTCPeerConnection(config),
       relayOnly: join.relayOnly,
