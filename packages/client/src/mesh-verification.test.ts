@@ -66,7 +66,14 @@ test('nothing to mark before a link has keys, after it is gone, or with nowhere 
 test('a code derived for keys that have since changed is dropped, never shown over the newer one', async () => {
   const alice = side('room-1');
   const calls: string[] = [];
-  alice.verification = new MeshVerification({ roomId: () => 'room-1', trusted: undefined, show: (peerId, v) => (calls.push(peerId), alice.shown.set(peerId, v)) });
+  alice.verification = new MeshVerification({
+    roomId: () => 'room-1',
+    trusted: undefined,
+    show: (peerId, v) => {
+      calls.push(peerId);
+      alice.shown.set(peerId, v);
+    },
+  });
   const older = alice.verification.update('bob', { local: ALICE, remote: BOB } satisfies LinkKeys);
   const newer = alice.verification.update('bob', { local: ALICE, remote: MALLORY });
   await Promise.all([older, newer]);
