@@ -9,10 +9,12 @@ import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-c
 import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
 import { DtlsInterceptor } from '../support/dtls-interceptor.ts';
 import { instrumentedFirefoxPage, joinFromFirefox, launchFirefox, waitForFirefoxCallState } from '../support/firefox.ts';
+import { NodeParticipant } from '../support/node-participant.ts';
 import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
-import { remoteFingerprints, type ShownVerification, waitForVerification } from '../support/verification.ts';
+import { remoteFingerprints, type ShownVerification, waitForVerification, waitForVerifications } from '../support/verification.ts';
+import { until } from '../support/wrtc-peer.ts';
 
 const CODE_FORMAT = /^\d{4} \d{4} \d{4}$/;
 
@@ -103,5 +105,29 @@ describe('verification code', { skip: missing('chromium', 'firefox') }, () => {
     assert.equal(adaRemote.length, 1);
     assert.equal(bobRemote.length, 1);
     assert.notEqual(adaRemote[0], bobRemote[0]);
+  });
+
+  test("in a group each tile shows its person's own code, the same that person reads for us", async (t) => {
+    const [adaContext, bobContext] = await Promise.all([instrumentedContext(chromium), instrumentedContext(chromium)]);
+    contexts.push(adaContext, bobContext);
+    const [ada, bob] = await Promise.all([adaContext.newPage(), bobContext.newPage()]);
+    const link = await startNewCall(ada, server.url, 'Ada');
+    await pressJoin(ada);
+    await openLobby(bob, link, 'Bob');
+    await pressJoin(bob);
+    // The third person is our engine in Node, with a synthetic camera: a browser's worth of code at a fraction of the CPU.
+    const cy = NodeParticipant.join(server.url, new URL(link).pathname.split('/').pop()!, 'Cy');
+    t.after(() => cy.leave());
+    const [adaSees, bobSees] = await Promise.all([waitForVerifications(ada, 2, 'Ada'), waitForVerifications(bob, 2, 'Bob')]);
+    const codeOn = (shown: ShownVerification[], name: string) => shown.find((v) => v.tileName === name)?.code;
+    const cyReads = (name: string) => cy.call.participants().find((p) => p.name === name)?.verification?.code;
+    await until('Cy to have a code for each of the others', () => Boolean(cyReads('Ada') && cyReads('Bob')), 20_000);
+    t.diagnostic(`Ada–Bob ${codeOn(adaSees, 'Bob')}, Ada–Cy ${codeOn(adaSees, 'Cy')}, Bob–Cy ${codeOn(bobSees, 'Cy')}`);
+
+    assert.equal(codeOn(adaSees, 'Bob'), codeOn(bobSees, 'Ada'), 'Ada and Bob read the same code for each other');
+    assert.equal(codeOn(adaSees, 'Cy'), cyReads('Ada'), 'Ada and Cy read the same code for each other');
+    assert.equal(codeOn(bobSees, 'Cy'), cyReads('Bob'), 'Bob and Cy read the same code for each other');
+    assert.equal(new Set([codeOn(adaSees, 'Bob'), codeOn(adaSees, 'Cy'), codeOn(bobSees, 'Cy')]).size, 3, 'every pair has a code of its own');
+    assert.equal(await ada.getByRole('group', { name: /^Verification code/ }).count(), 0, 'in a group the call-wide code gives way to the tiles');
   });
 });

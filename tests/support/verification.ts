@@ -6,6 +6,8 @@ export interface ShownVerification {
   trust: string;
   /** The visible words of the note, for checks of what a person reads. */
   text: string;
+  /** In a group, the name on the tile the code is shown in. */
+  tileName: string | undefined;
 }
 
 /** Every verification code the page shows now (hidden ones, like a tile's in a 1:1 call, are not shown). */
@@ -13,17 +15,27 @@ export function shownVerifications(page: Evaluator): Promise<ShownVerification[]
   return page.evaluate(() =>
     [...document.querySelectorAll<HTMLElement>('[data-verification-code]')]
       .filter((el) => el.checkVisibility())
-      .map((el) => ({ code: el.dataset.verificationCode ?? '', trust: el.dataset.trust ?? '', text: el.innerText })),
+      .map((el) => ({
+        code: el.dataset.verificationCode ?? '',
+        trust: el.dataset.trust ?? '',
+        text: el.innerText,
+        tileName: el.closest('.tile')?.querySelector('.tile-name')?.textContent ?? undefined,
+      })),
   );
 }
 
 /** Waits until the page shows exactly one verification code (a 1:1 call), and returns it. */
 export async function waitForVerification(page: Evaluator, label: string, timeoutMs = 20_000): Promise<ShownVerification> {
+  return (await waitForVerifications(page, 1, label, timeoutMs))[0]!;
+}
+
+/** Waits until the page shows `count` verification codes (one per other person), and returns them. */
+export async function waitForVerifications(page: Evaluator, count: number, label: string, timeoutMs = 20_000): Promise<ShownVerification[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const shown = await shownVerifications(page);
-    if (shown.length === 1) return shown[0]!;
-    if (Date.now() > deadline) throw new Error(`${label}: expected one verification code within ${timeoutMs} ms, saw ${JSON.stringify(shown)}`);
+    if (shown.length === count) return shown;
+    if (Date.now() > deadline) throw new Error(`${label}: expected ${count} verification codes within ${timeoutMs} ms, saw ${JSON.stringify(shown)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
