@@ -6,7 +6,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import type { RunningServer } from '@videoapp/server';
 import type { BrowserContext, Browser as ChromiumBrowser, Page } from 'playwright-core';
 import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core';
-import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
+import { expectMediaFlowing, instrumentedContext, launchChromium, mediaPerTile } from '../support/browsers.ts';
 import { DtlsInterceptor } from '../support/dtls-interceptor.ts';
 import { instrumentedFirefoxPage, joinFromFirefox, launchFirefox, waitForFirefoxCallState } from '../support/firefox.ts';
 import { NodeParticipant } from '../support/node-participant.ts';
@@ -129,5 +129,16 @@ describe('verification code', { skip: missing('chromium', 'firefox') }, () => {
     assert.equal(codeOn(bobSees, 'Cy'), cyReads('Bob'), 'Bob and Cy read the same code for each other');
     assert.equal(new Set([codeOn(adaSees, 'Bob'), codeOn(adaSees, 'Cy'), codeOn(bobSees, 'Cy')]).size, 3, 'every pair has a code of its own');
     assert.equal(await ada.getByRole('group', { name: /^Verification code/ }).count(), 0, 'in a group the call-wide code gives way to the tiles');
+    // And the call is a call: Ada's tile of each of the others keeps decoding frames.
+    const framesOn = async () => new Map((await mediaPerTile(ada)).map((tile) => [tile.name, tile.framesDecoded]));
+    const before = await framesOn();
+    let now = before;
+    const rose = () => ['Bob', 'Cy'].every((name) => (now.get(name) ?? 0) > (before.get(name) ?? 0));
+    const deadline = Date.now() + 15_000;
+    while (!rose() && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      now = await framesOn();
+    }
+    assert.ok(rose(), `Ada's tiles decode frames from Bob and Cy: ${JSON.stringify([...now])}`);
   });
 });
