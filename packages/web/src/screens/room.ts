@@ -39,12 +39,14 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
   let session: RoomSession | undefined;
   let gone = false;
 
-  if (handoff)
+  if (handoff) {
+    // Replaced at once when the certificate is loaded (it is, unless Join came within moments of the page opening).
+    root.append(h('section', { class: 'screen' }, h('h1', { tabindex: -1 }, 'Joining…')));
     withBrowserCertificate((certificate) => {
       if (gone) return stopStream(handoff.stream);
       session = new RoomSession(root, ctx, handoff, certificate);
     });
-  else {
+  } else {
     // Opened directly (a reload, or a shared /call link): open media here, then join.
     root.append(h('section', { class: 'screen' }, h('h1', { tabindex: -1 }, 'Rejoining…')));
     void Promise.all([openLocalMedia(), browserCertificate()]).then(([media, certificate]) => {
