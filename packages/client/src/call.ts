@@ -5,11 +5,13 @@ import { type ChatMessage, type ChatSendResult, checkChatText } from './chat-cha
 import { Emitter } from './emitter.ts';
 import type { TileView } from './layers.ts';
 import { MediaRouter } from './media-router.ts';
+import { MeshVerification, type TrustedKeys } from './mesh-verification.ts';
 import type { LocalTracks, MediaKind, PeerConnectionFactory } from './peer-link.ts';
 import { type LinkQuality, QualityWatch } from './quality.ts';
 import type { RoutePhase, Transport } from './route-switch.ts';
 import { type CallMessage, SignalingClient, type SignalingState, type WebSocketConstructor } from './signaling-client.ts';
 import { TalkingWatch } from './talking-watch.ts';
+import type { Verification } from './verification-code.ts';
 
 export type { CallEndReason, CallState, Participant, PeerView } from './call-state.ts';
 export { DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './media-router.ts';
@@ -62,6 +64,8 @@ export interface CallOptions {
    * takes it over; left out, the call opens its own.
    */
   signaling?: SignalingClient;
+  /** The other people's keys this browser has marked as verified; without it, nothing is remembered between calls. */
+  trustedKeys?: TrustedKeys;
 }
 
 /**
@@ -92,6 +96,7 @@ export class Call extends Emitter<CallEvents> {
     (id) => (id === SFU_QUALITY_ID ? this.media.subscriberStats() : this.media.mesh.statsOf(id)),
     (quality) => this.onQuality(quality),
   );
+  private readonly verification: MeshVerification;
   private readonly talking = new TalkingWatch(
     () => [...this.peers.values()].filter((p) => p.transport === 'mesh').map((p) => ({ peerId: p.id, stats: this.media.mesh.statsOf(p.id) })),
     (peerId, talking) => this.updatePeer(peerId, { talking }),
@@ -116,6 +121,8 @@ export class Call extends Emitter<CallEvents> {
     this.media.on('route', (phase) => this.onRoute(phase));
     this.media.on('chat', ({ peerId, message }) => this.emit('chat', { peerId, name: this.peers.get(peerId)?.name ?? '', message }));
     this.media.on('chat-open', () => this.emit('chat-ready', this.chatReady));
+    this.verification = new MeshVerification({ roomId: () => this.roomId, trusted: options.trustedKeys, show: (peerId, verification) => this.showVerification(peerId, verification) });
+    this.media.mesh.on('keys', ({ peerId, keys }) => void this.verification.update(peerId, keys));
   }
 
   get state(): CallState {
@@ -215,6 +222,15 @@ export class Call extends Emitter<CallEvents> {
   get chatReady(): boolean {
     if (this.media.chatThroughServer) return this.phase.kind === 'in-room' && this.peers.size > 0;
     return this.media.meshChatReady;
+  }
+
+  /**
+   * Remembers, in this browser, that the code shown for `peerId` was read
+   * out and matched: their key will show as verified before in later calls.
+   * False when there is nothing to mark yet (no connected mesh link to them).
+   */
+  markVerified(peerId: string): boolean {
+    return this.verification.markVerified(peerId);
   }
 
   /** How many offer collisions the link to a peer has settled (diagnostics). */
@@ -401,6 +417,7 @@ export class Call extends Emitter<CallEvents> {
     this.watchAbsence(peerId, 'here');
     this.watchOutage(peerId, undefined);
     this.peers.delete(peerId);
+    this.verification.forget(peerId);
     this.quality.unwatch(peerId);
     this.media.removed(peerId);
     this.updateTalkingWatch();
@@ -417,6 +434,14 @@ export class Call extends Emitter<CallEvents> {
     Object.assign(view, change);
     this.emit('peer-updated', view);
     this.publishState();
+  }
+
+  /** A mesh link's code, or none once that link is gone (a code from the SFU's end-to-end keys is not the mesh's to clear). */
+  private showVerification(peerId: string, verification: Verification | undefined): void {
+    const view = this.peers.get(peerId);
+    // Links closing as the call ends are no news to anyone.
+    if (!view || this.phase.kind === 'ended' || (!verification && view.verification?.basis !== 'dtls')) return;
+    this.updatePeer(peerId, { verification });
   }
 
   /** A transport's links changed: the people it carries (or is about to) may have a new status. */

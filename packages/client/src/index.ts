@@ -4,8 +4,10 @@ export { NEVER_CONNECTED_MS, type PeerStatus, peerStatus } from './call-state.ts
 export { CHAT_CHANNEL_ID, type ChatMessage, type ChatSendError, type ChatSendResult, checkChatText } from './chat-channel.ts';
 export { Emitter } from './emitter.ts';
 export { capLayer, DOWNLINK_POOR, DOWNLINK_RECOVER_READINGS, DownlinkGovernor, LAYER_MAX_TILE_HEIGHT, layerForTile, type TileView, VIEW_DEBOUNCE_MS, type VideoLayer } from './layers.ts';
+export { keysFromStats, type LinkKeys, readLinkKeys } from './link-keys.ts';
 export { type MediaErrorCode, type MediaOutcome, mediaErrorCode, openUserMedia, stopStream } from './media.ts';
 export type { PeerTracks } from './media-transport.ts';
+export { MeshVerification, type TrustedKeys } from './mesh-verification.ts';
 export { type LinkState, type LocalTracks, type MediaKind, PeerLink } from './peer-link.ts';
 export { type LinkQuality, QUALITY_INTERVAL_MS, QUALITY_THRESHOLDS, type QualityIssue, type QualityLevel, rateQuality } from './quality.ts';
 export { MAKE_BEFORE_BREAK_TIMEOUT_MS, type RoutePhase, type Transport } from './route-switch.ts';

@@ -1,6 +1,7 @@
 import type { IceServer, PeerInfo, SessionDescription } from '@videoapp/protocol';
 import type { ChatMessage, ChatSendResult } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
+import type { LinkKeys } from './link-keys.ts';
 import { inboundStats, type MediaTransport, type PeerTracks, showsDecodingMedia, type TransportEvents } from './media-transport.ts';
 import { type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory, PeerLink } from './peer-link.ts';
 import { mayStepUp, type SendPhase, videoSendCap } from './send-cap.ts';
@@ -12,6 +13,8 @@ interface MeshEvents extends TransportEvents {
   chat: { peerId: string; message: ChatMessage };
   /** A chat channel opened or closed. */
   'chat-open': undefined;
+  /** The DTLS keys of the link to a person, once it connects (and whenever they change); undefined when the link is gone. */
+  keys: { peerId: string; keys: LinkKeys | undefined };
 }
 
 export interface MeshTransportOptions {
@@ -75,6 +78,7 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
       }
       this.emit('state', { peerId: peer.id });
     });
+    link.on('keys', (keys) => this.emit('keys', { peerId: peer.id, keys }));
     link.chat.on('message', (message) => this.emit('chat', { peerId: peer.id, message }));
     link.chat.on('open', () => this.emit('chat-open', undefined));
     this.capSentVideo();
@@ -92,6 +96,7 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
     this.stepUpTimers.delete(peerId);
     this.capSentVideo();
     this.emit('chat-open', undefined);
+    this.emit('keys', { peerId, keys: undefined });
   }
 
   /** Closes every link (the room moved to the SFU); the transport can open links again later. */

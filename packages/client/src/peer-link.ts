@@ -1,10 +1,18 @@
 import type { IceCandidate, IceServer, SessionDescription } from '@videoapp/protocol';
 import { ChatChannel } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
+import { type LinkKeys, readLinkKeys } from './link-keys.ts';
 import type { VideoSendCap } from './send-cap.ts';
 
 /** How long the connection may stay `disconnected` before the leading side restarts ICE. */
 export const DISCONNECTED_RESTART_MS = 2_000;
+
+/**
+ * Reading the certificates right at `connected` can find the transport's
+ * statistics not yet updated; a few more looks this far apart settle it.
+ */
+export const KEYS_READ_ATTEMPTS = 5;
+export const KEYS_RETRY_MS = 400;
 
 export type MediaKind = 'audio' | 'video';
 export type LocalTracks = Partial<Record<MediaKind, MediaStreamTrack | null>>;
@@ -18,6 +26,8 @@ interface PeerLinkEvents extends Record<string, unknown> {
   track: MediaStreamTrack;
   state: LinkState;
   signal: OutgoingSignal;
+  /** The DTLS keys in use, read when the link connects; again after a reconnection only if they changed. */
+  keys: LinkKeys;
 }
 
 export type PeerConnectionFactory = (config: RTCConfiguration) => RTCPeerConnection;
@@ -55,6 +65,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   /** Offers that crossed one of ours (glare), for diagnostics: settled by the polite side yielding. */
   collisions = 0;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  private keysTimer: ReturnType<typeof setTimeout> | undefined;
+  private currentKeys: LinkKeys | undefined;
 
   constructor(private readonly options: PeerLinkOptions) {
     super();
@@ -74,6 +86,11 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
 
   get linkState(): LinkState {
     return this.state;
+  }
+
+  /** The DTLS keys protecting this link, once it has connected. */
+  get keys(): LinkKeys | undefined {
+    return this.currentKeys;
   }
 
   /** Applies a description from the other side, answering offers and settling collisions. */
@@ -160,6 +177,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
 
   close(): void {
     clearTimeout(this.disconnectedTimer);
+    clearTimeout(this.keysTimer);
     this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = this.pc.onconnectionstatechange = null;
     this.chat.close();
     this.pc.close();
@@ -210,6 +228,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     clearTimeout(this.disconnectedTimer);
     switch (this.pc.connectionState) {
       case 'connected':
+        // After an ICE restart or a renegotiation the certificates may have changed: look again each time.
+        this.readKeys(KEYS_READ_ATTEMPTS);
         return this.setState('connected');
       case 'disconnected':
         this.setState('unstable');
@@ -234,6 +254,22 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.disconnectedTimer = setTimeout(() => {
       if (this.pc.connectionState !== 'connected' && this.pc.connectionState !== 'closed') this.restartIce();
     }, delayMs);
+  }
+
+  private readKeys(attemptsLeft: number): void {
+    clearTimeout(this.keysTimer);
+    void readLinkKeys(this.pc)
+      .catch(() => undefined)
+      .then((keys) => {
+        if (this.state === 'closed') return;
+        if (!keys) {
+          if (attemptsLeft > 1) this.keysTimer = setTimeout(() => this.readKeys(attemptsLeft - 1), KEYS_RETRY_MS);
+          return;
+        }
+        if (keys.local === this.currentKeys?.local && keys.remote === this.currentKeys.remote) return;
+        this.currentKeys = keys;
+        this.emit('keys', keys);
+      });
   }
 
   private setState(state: LinkState): void {

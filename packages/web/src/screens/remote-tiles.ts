@@ -1,6 +1,7 @@
 import { type PeerStatus, type PeerView, peerStatus, type TileView } from '@videoapp/client';
 import { h } from '../dom.ts';
 import { gridColumns, pageCount, pageSize, STYLESHEET_LAYOUT_MAX } from './tile-grid.ts';
+import { VerificationNote } from './verification-note.ts';
 
 /** What a tile says under a person's name when their link is not simply flowing. */
 const STATUS_WORDS: Record<PeerStatus, string> = {
@@ -18,6 +19,8 @@ interface Tile {
   audio: HTMLAudioElement;
   name: HTMLElement;
   status: HTMLElement;
+  /** Their verification code, in the tile's details: shown in a group (a 1:1 call shows it beside the call's status). */
+  verification: VerificationNote;
 }
 
 type Sinkable = HTMLMediaElement & { setSinkId?: (id: string) => Promise<void> };
@@ -28,6 +31,8 @@ export interface RemoteTilesHooks {
   onFirstTile: (video: HTMLVideoElement) => void;
   /** How big a person's tile is now (device pixels), or `off` when it is not on screen. */
   onTileView: (peerId: string, view: TileView) => void;
+  /** "Mark as verified" was pressed on a person's tile; false when their key could not be remembered. */
+  onMarkVerified: (peerId: string) => boolean;
 }
 
 /**
@@ -77,6 +82,7 @@ export class RemoteTiles {
     const cameraOff = peer.media && !peer.media.video ? 'Camera off' : '';
     tile.status.textContent = [STATUS_WORDS[status], cameraOff].filter(Boolean).join(' · ');
     tile.element.dataset.peerStatus = status;
+    tile.verification.render(peer.verification);
     // For tests that wait for a move between transports; nothing on screen depends on it.
     if (peer.transport) tile.element.dataset.transport = peer.transport;
     tile.element.dataset.talking = String(peer.talking);
@@ -138,8 +144,9 @@ export class RemoteTiles {
     audio.srcObject = new MediaStream();
     const speaker = this.hooks.speakerId();
     if (speaker) void (audio as Sinkable).setSinkId?.(speaker).catch(() => {});
-    const element = h('figure', { class: 'tile', 'data-peer-id': peerId }, video, audio, h('figcaption', { class: 'tile-label' }, name, status));
-    const tile = { element, video, audio, name, status };
+    const verification = new VerificationNote('tile', () => this.hooks.onMarkVerified(peerId));
+    const element = h('figure', { class: 'tile', 'data-peer-id': peerId }, video, audio, h('figcaption', { class: 'tile-label' }, name, status, verification.element));
+    const tile = { element, video, audio, name, status, verification };
     if (!this.firstTileShown) {
       this.firstTileShown = true;
       this.hooks.onFirstTile(video);

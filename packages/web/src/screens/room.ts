@@ -2,9 +2,11 @@ import { Call, type CallState, type PeerView, stopStream } from '@videoapp/clien
 import type { DepartureReason } from '@videoapp/protocol';
 import { signalingUrl } from '../api.ts';
 import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedName } from '../app-context.ts';
+import { browserCertificate, withBrowserCertificate } from '../browser-certificate.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { openLocalMedia } from '../local-media.ts';
 import type { Route } from '../routes.ts';
+import { browserTrustedKeys } from '../trusted-keys.ts';
 import { keepScreenAwake } from '../wake-lock.ts';
 import { ChatPanel } from './chat-panel.ts';
 import { DevicePanel } from './device-panel.ts';
@@ -17,6 +19,7 @@ import { PanelHost } from './room-panels.ts';
 import { makeMovable } from './self-view.ts';
 import { shareBox } from './share-box.ts';
 import { type ShortcutAction, shortcutFor, shortcutsPanel } from './shortcuts.ts';
+import { VerificationNote } from './verification-note.ts';
 
 /** How long a passing notice (a device unplugged, a failed switch) stays on screen. */
 const NOTICE_MS = 6_000;
@@ -37,21 +40,32 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
   let session: RoomSession | undefined;
   let gone = false;
 
-  if (handoff) session = new RoomSession(root, ctx, handoff);
-  else {
+  if (handoff) {
+    // Replaced at once when the certificate is loaded (it is, unless Join came within moments of the page opening).
+    root.append(h('section', { class: 'screen' }, h('h1', { tabindex: -1 }, 'Joining…')));
+    withBrowserCertificate((certificate) => {
+      if (gone) return stopStream(handoff.stream);
+      session = new RoomSession(root, ctx, handoff, certificate);
+    });
+  } else {
     // Opened directly (a reload, or a shared /call link): open media here, then join.
     root.append(h('section', { class: 'screen' }, h('h1', { tabindex: -1 }, 'Rejoining…')));
-    void openLocalMedia().then((media) => {
+    void Promise.all([openLocalMedia(), browserCertificate()]).then(([media, certificate]) => {
       if (gone) return media.ok && stopStream(media.stream);
       if (!media.ok) return showProblem(root, media.code, [{ label: 'Try again', run: () => ctx.navigate({ screen: 'room', roomId }, { replace: true }) }]);
-      session = new RoomSession(root, ctx, {
-        roomId,
-        name: savedName() || 'Guest',
-        stream: media.stream,
-        audioOnly: media.missing === 'camera',
-        relayOnly: savedHideIp(),
-        credentials: { hostKey: savedHostKey(roomId) },
-      });
+      session = new RoomSession(
+        root,
+        ctx,
+        {
+          roomId,
+          name: savedName() || 'Guest',
+          stream: media.stream,
+          audioOnly: media.missing === 'camera',
+          relayOnly: savedHideIp(),
+          credentials: { hostKey: savedHostKey(roomId) },
+        },
+        certificate,
+      );
     });
   }
   return () => {
@@ -69,6 +83,12 @@ class RoomSession {
     onAudioBlocked: () => this.offerUnmute(),
     onFirstTile: (video) => this.watchFirstFrame(video),
     onTileView: (peerId, view) => this.call.setTileView(peerId, view),
+    onMarkVerified: (peerId) => this.call.markVerified(peerId),
+  });
+  /** The other person's verification code in a 1:1 call, beside the quality indicator (in a group each tile has its own). */
+  private readonly verification = new VerificationNote('call', () => {
+    const [peer] = this.call.participants();
+    return peer ? this.call.markVerified(peer.id) : false;
   });
   private readonly localVideo = h('video', { class: 'local mirrored', autoplay: true, playsinline: true, tabindex: 0, 'aria-label': 'You. Drag, or use the arrow keys, to move this picture' });
   private readonly banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite' });
@@ -90,13 +110,16 @@ class RoomSession {
     private readonly root: HTMLElement,
     private readonly ctx: Parameters<Screen>[1],
     private readonly join: JoinHandoff,
+    certificate: RTCCertificate | undefined,
   ) {
     this.call = new Call({
       signalingUrl: signalingUrl(),
       signaling: join.signaling,
       WebSocket,
-      createPeerConnection: (config) => new RTCPeerConnection(config),
+      // One certificate for every connection, so others see the same key from this browser in every call (see browser-certificate.ts).
+      createPeerConnection: (config) => new RTCPeerConnection(certificate ? { ...config, certificates: [certificate] } : config),
       relayOnly: join.relayOnly,
+      trustedKeys: browserTrustedKeys(),
     });
     this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs);
     this.chat = new ChatPanel(this.call, () => this.renderControls());
@@ -116,7 +139,7 @@ class RoomSession {
       this.panels.element,
       this.controls.element,
     );
-    this.stage.append(this.tiles.element, this.tiles.pager, this.quality.indicator, this.sharingNote, this.localVideo);
+    this.stage.append(this.tiles.element, this.tiles.pager, this.quality.indicator, this.verification.element, this.sharingNote, this.localVideo);
     root.replaceChildren(this.section);
 
     this.listen();
@@ -142,7 +165,10 @@ class RoomSession {
 
   private listen(): void {
     this.call.on('state', (state) => this.renderState(state));
-    this.call.on('peer-joined', (peer) => this.tiles.show(peer));
+    this.call.on('peer-joined', (peer) => {
+      this.tiles.show(peer);
+      this.renderVerification();
+    });
     this.call.on('track', ({ peerId, track }) => this.tiles.addTrack(peerId, track));
     this.call.on('peer-left', ({ peer, reason }) => this.onPeerLeft(peer, reason));
     this.call.on('peer-updated', (peer) => {
@@ -150,6 +176,7 @@ class RoomSession {
       // In a group the banner speaks for the call as a whole: say in passing who could not be reached, and why.
       if (changed === 'unreachable' && this.tiles.count >= 2) this.showNotice(this.cannotConnect(peer.name || 'Someone', this.call.relayAvailable));
       this.renderState(this.call.state);
+      this.renderVerification();
     });
     this.call.on('room-lock', () => this.renderControls());
     // Test hooks only: where the room's media travels (settled, or moving from → target). The screen itself never depends on it.
@@ -191,9 +218,16 @@ class RoomSession {
   /** Their tile goes at once. In a group the call goes on, so a passing notice says who went. */
   private onPeerLeft(peer: PeerView, reason: DepartureReason): void {
     this.tiles.remove(peer.id);
+    this.renderVerification();
     if (this.tiles.count === 0) return this.quality.show(undefined);
     const name = peer.name || 'Someone';
     this.showNotice(reason === 'lost' ? `${name}'s connection was lost.` : `${name} left the call.`);
+  }
+
+  /** In a 1:1 call the one code sits beside the call's status; in a group, each tile shows its person's. */
+  private renderVerification(): void {
+    const people = this.call.participants();
+    this.verification.render(people.length === 1 ? people[0]!.verification : undefined);
   }
 
   private watchFirstFrame(remoteVideo: HTMLVideoElement): void {
