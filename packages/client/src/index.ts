@@ -7,8 +7,8 @@ export { capLayer, DOWNLINK_POOR, DOWNLINK_RECOVER_READINGS, DownlinkGovernor, L
 export { type MediaErrorCode, type MediaOutcome, mediaErrorCode, openUserMedia, stopStream } from './media.ts';
 export type { PeerTracks } from './media-transport.ts';
 export { type LinkState, type LocalTracks, type MediaKind, PeerLink } from './peer-link.ts';
-export { type HandChange, RaisedHands } from './raised-hands.ts';
 export { type LinkQuality, QUALITY_INTERVAL_MS, QUALITY_THRESHOLDS, type QualityIssue, type QualityLevel, rateQuality } from './quality.ts';
+export { type HandChange, RaisedHands } from './raised-hands.ts';
 export { MAKE_BEFORE_BREAK_TIMEOUT_MS, type RoutePhase, type Transport } from './route-switch.ts';
 export { SCREEN_SHARE_CONSTRAINTS, ScreenShare, type ScreenShareOutcome, type ScreenShareState } from './screen-share.ts';
 export { GROUP_VIDEO_MAX_BITRATE_BPS, GROUP_VIDEO_MAX_HEIGHT, GROUP_VIDEO_MAX_WIDTH, type VideoSendCap, videoSendCap } from './send-cap.ts';
