@@ -1,0 +1,136 @@
+// Raise hand, reactions and picture-in-picture through the UI in real Chromium: three people in a call
+// whose media is seen flowing; a raised hand reaches both others (tile mark, ordered list, spoken line),
+// the host lowers one, its owner the other; a reaction floats over its sender's tile for everyone.
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { expectEachPeerFlowing, instrumentedContext } from '../support/browsers.ts';
+import { serverAndChromium } from '../support/lab.ts';
+import { missing } from '../support/requires.ts';
+import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
+
+/** Generous on a loaded machine: each wait is for one relayed message and a re-render. */
+const UI_TIMEOUT_MS = 10_000;
+
+/** The names in the raised-hands list, in order ([] while it is hidden). */
+function raisedHands(page: Page): Promise<string[]> {
+  return page.locator('.raised-hands:not([hidden]) .raised-hand-name').allTextContents();
+}
+
+/** Waits until the page's list of raised hands reads `names`. */
+async function waitForHands(page: Page, names: string[], label: string): Promise<void> {
+  const deadline = Date.now() + UI_TIMEOUT_MS;
+  for (;;) {
+    const now = await raisedHands(page);
+    if (JSON.stringify(now) === JSON.stringify(names)) return;
+    if (Date.now() > deadline) assert.deepEqual(now, names, label);
+    await page.waitForTimeout(100);
+  }
+}
+
+/** Waits until the screen-reader live region has said `text`. */
+function waitForSaid(page: Page, text: string): Promise<unknown> {
+  return page.locator('.announcer p', { hasText: text }).first().waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+}
+
+function tileOf(page: Page, name: string) {
+  return page.locator('.tile', { has: page.locator('.tile-name', { hasText: name }) });
+}
+
+/** Frames the page has presented in the video element now in picture-in-picture. */
+function pipFramesPresented(page: Page): Promise<number> {
+  return page.evaluate(() => (document.pictureInPictureElement as HTMLVideoElement | null)?.getVideoPlaybackQuality().totalVideoFrames ?? -1);
+}
+
+describe('raise hand, reactions and picture-in-picture (Chromium)', { skip: missing('chromium') }, () => {
+  const lab = serverAndChromium();
+  let contexts: BrowserContext[] = [];
+  afterEach(async () => {
+    for (const context of contexts) await context.close();
+    contexts = [];
+  });
+
+  /** People in one call, joined through the UI by the link, everyone connected. The first created the room (the host). */
+  async function callOf(names: string[]): Promise<Page[]> {
+    contexts = await Promise.all(names.map(() => instrumentedContext(lab.browser)));
+    const pages = await Promise.all(contexts.map((c) => c.newPage()));
+    const link = await startNewCall(pages[0]!, lab.server.url, names[0]);
+    await pressJoin(pages[0]!);
+    for (const [i, page] of pages.entries()) {
+      if (i === 0) continue;
+      await openLobby(page, link, names[i]!);
+      await pressJoin(page);
+    }
+    await Promise.all(pages.map((page) => waitForCallState(page, 'connected', 20_000)));
+    return pages;
+  }
+
+  test('hands go up in order and down by the host or their owner; a reaction floats for everyone; all of it is said', async (t) => {
+    const [alice, bob, carol] = (await callOf(['Alice', 'Bob', 'Carol'])) as [Page, Page, Page];
+    for (const [page, name] of [
+      [alice, 'Alice'],
+      [bob, 'Bob'],
+      [carol, 'Carol'],
+    ] as const)
+      await expectEachPeerFlowing(page, name, 2, 1000);
+
+    const raisedAt = Date.now();
+    await bob.getByRole('button', { name: 'Raise hand' }).click();
+    await Promise.all([alice, carol].map((page) => tileOf(page, 'Bob').locator('.tile-hand', { hasText: 'Hand raised' }).waitFor({ timeout: UI_TIMEOUT_MS })));
+    t.diagnostic(`Bob's raised hand shown on both others' tiles after ${Date.now() - raisedAt} ms`);
+    // Carol by the keyboard shortcut, after Bob: everyone's list keeps that order.
+    await carol.locator('body').press('r');
+    await waitForHands(alice, ['Bob', 'Carol'], "Alice's list");
+    await waitForHands(bob, ['You', 'Carol'], "Bob's list");
+    await waitForHands(carol, ['Bob', 'You'], "Carol's list");
+    await waitForSaid(alice, 'Bob raised their hand');
+    await waitForSaid(alice, 'Carol raised their hand');
+    await waitForSaid(bob, 'Carol raised their hand');
+    await waitForSaid(carol, 'You raised your hand');
+    assert.equal(await carol.locator('[data-control=hand]').getAttribute('aria-pressed'), 'true', "Carol's control says her hand is up");
+    assert.equal(await bob.locator('.lower-hand').count(), 1, 'Bob (not the host) may lower only his own hand');
+
+    await carol.getByRole('button', { name: 'React' }).click();
+    await carol.getByRole('button', { name: 'Applause' }).click();
+    for (const page of [alice, bob]) {
+      await tileOf(page, 'Carol').locator('.reaction-float[data-emoji="👏"]').waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+      await waitForSaid(page, 'Carol reacted 👏');
+    }
+    await carol.locator('.self-reactions .reaction-float[data-emoji="👏"]').waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+
+    // The host lowers Bob's hand from the list.
+    await alice.getByRole('button', { name: 'Lower hand of Bob' }).click();
+    await waitForSaid(bob, 'Alice lowered your hand');
+    await waitForSaid(carol, "Alice lowered Bob's hand");
+    await Promise.all([alice, bob, carol].map((page, i) => waitForHands(page, [i === 2 ? 'You' : 'Carol'], 'after the host lowered Bob')));
+    assert.equal(await tileOf(carol, 'Bob').getAttribute('data-hand'), 'down');
+    await bob.getByRole('button', { name: 'Raise hand' }).waitFor({ timeout: UI_TIMEOUT_MS });
+
+    // Carol lowers her own with the control.
+    await carol.locator('[data-control=hand]').click();
+    await waitForSaid(alice, 'Carol lowered their hand');
+    await Promise.all([alice, bob, carol].map((page) => waitForHands(page, [], 'after Carol lowered hers')));
+    assert.equal(await tileOf(alice, 'Carol').getAttribute('data-hand'), 'down');
+  });
+
+  test('picture-in-picture: the control pops out the other person, whose picture keeps playing, and closes it', async (t) => {
+    const [alice] = (await callOf(['Alice', 'Bob'])) as [Page, Page];
+    await expectEachPeerFlowing(alice, 'Alice', 1, 1000);
+    const kind = await alice.evaluate(() => ({ document: 'documentPictureInPicture' in window, element: document.pictureInPictureEnabled }));
+    // Headless Chromium has no Document Picture-in-Picture window (checked here, so a Chromium that gains it makes this say so).
+    t.diagnostic(`this Chromium: Document PiP ${kind.document ? 'present' : 'absent'}, element PiP ${kind.element ? 'enabled' : 'disabled'}`);
+    assert.equal(kind.document, false, 'headless Chromium gained Document PiP: test that window here');
+    const control = alice.getByRole('button', { name: 'Pop out' });
+    await control.click();
+    await alice.waitForFunction(() => document.pictureInPictureElement?.matches('.tile video') === true, undefined, { timeout: UI_TIMEOUT_MS });
+    assert.equal(await control.getAttribute('aria-pressed'), 'true');
+    const before = await pipFramesPresented(alice);
+    await alice.waitForFunction((n) => ((document.pictureInPictureElement as HTMLVideoElement | null)?.getVideoPlaybackQuality().totalVideoFrames ?? -1) > n + 10, before, {
+      timeout: UI_TIMEOUT_MS,
+    });
+    t.diagnostic(`the popped-out picture presented ${(await pipFramesPresented(alice)) - before} frames while watched`);
+    await control.click();
+    await alice.waitForFunction(() => document.pictureInPictureElement === null, undefined, { timeout: UI_TIMEOUT_MS });
+    assert.equal(await control.getAttribute('aria-pressed'), 'false');
+  });
+});
