@@ -1,0 +1,63 @@
+// Raise hand and reactions between Chromium and Firefox through the UI: Firefox's hand reaches the Chromium host,
+// who lowers it; a reaction from Chromium floats and is said in Firefox. Firefox has no picture-in-picture web API,
+// so it shows no "Pop out" control.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { RunningServer } from '@videoapp/server';
+import type { Browser as ChromiumBrowser } from 'playwright-core';
+import type { Browser as FirefoxBrowser } from 'puppeteer-core';
+import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
+import { instrumentedFirefoxPage, joinFromFirefox, launchFirefox, waitForFirefoxCallState } from '../support/firefox.ts';
+import { missing } from '../support/requires.ts';
+import { startTestServer } from '../support/test-server.ts';
+import { pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
+
+/** Generous on a loaded machine: each wait is for one relayed message and a re-render. */
+const UI_TIMEOUT_MS = 10_000;
+
+describe('raise hand and reactions between Chromium and Firefox', { skip: missing('chromium', 'firefox') }, () => {
+  let server: RunningServer;
+  let chromium: ChromiumBrowser;
+  let firefox: FirefoxBrowser;
+  before(async () => {
+    server = await startTestServer();
+    [chromium, firefox] = await Promise.all([launchChromium(), launchFirefox()]);
+  });
+  after(async () => {
+    await firefox?.close();
+    await chromium?.close();
+    await server?.close();
+  });
+
+  test("Firefox raises a hand the Chromium host sees and lowers; Chromium's reaction floats and is said in Firefox", async () => {
+    const chrome = await (await instrumentedContext(chromium)).newPage();
+    const fox = await instrumentedFirefoxPage(firefox);
+    try {
+      const link = await startNewCall(chrome, server.url, 'Alice');
+      await pressJoin(chrome);
+      await joinFromFirefox(fox, link, 'Fox');
+      await Promise.all([waitForCallState(chrome, 'connected'), waitForFirefoxCallState(fox, 'connected')]);
+      await Promise.all([expectMediaFlowing(chrome, 'Chromium'), expectMediaFlowing(fox, 'Firefox')]);
+
+      assert.equal(await fox.$eval('[data-control=pip]', (el) => (el as HTMLElement).hidden), true, 'no Pop out control without a picture-in-picture API');
+
+      await fox.click('[data-control=hand]');
+      await chrome.locator('.tile[data-hand=raised] .tile-hand', { hasText: 'Hand raised' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await chrome.locator('.announcer p', { hasText: 'Fox raised their hand' }).waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+      await fox.waitForFunction(() => document.querySelector('[data-control=hand]')?.getAttribute('aria-pressed') === 'true', { timeout: UI_TIMEOUT_MS });
+
+      await chrome.getByRole('button', { name: 'React' }).click();
+      await chrome.getByRole('button', { name: 'Celebrate' }).click();
+      await fox.waitForSelector('.tile .reaction-float[data-emoji="🎉"]', { timeout: UI_TIMEOUT_MS });
+      await fox.waitForFunction(() => [...document.querySelectorAll('.announcer p')].some((p) => p.textContent === 'Alice reacted 🎉'), { timeout: UI_TIMEOUT_MS });
+
+      await chrome.getByRole('button', { name: 'Lower hand of Fox' }).click();
+      await fox.waitForFunction(() => [...document.querySelectorAll('.announcer p')].some((p) => p.textContent === 'Alice lowered your hand'), { timeout: UI_TIMEOUT_MS });
+      await fox.waitForFunction(() => document.querySelector('[data-control=hand]')?.getAttribute('aria-pressed') === 'false', { timeout: UI_TIMEOUT_MS });
+      await chrome.locator('.tile[data-hand=down]').waitFor({ timeout: UI_TIMEOUT_MS });
+    } finally {
+      await fox.close();
+      await chrome.context().close();
+    }
+  });
+});
