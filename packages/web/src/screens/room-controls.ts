@@ -21,6 +21,8 @@ export interface ControlsView {
   reacting: boolean;
   /** Picture-in-picture: `unavailable` where the browser has neither kind (the control is hidden). */
   pip: 'unavailable' | 'off' | 'on';
+  /** Someone else is here to be shown in picture-in-picture. */
+  hasRemote: boolean;
 }
 
 /**
@@ -86,6 +88,7 @@ export class RoomControls {
     this.button('react').setAttribute('aria-expanded', String(view.reacting));
     const pip = this.button('pip');
     pip.hidden = view.pip === 'unavailable';
+    pip.disabled = !view.hasRemote && view.pip === 'off';
     pip.setAttribute('aria-pressed', String(view.pip === 'on'));
     this.label('pip', view.pip === 'on' ? 'Pop out: close the floating picture' : 'Pop out: picture-in-picture of the speaker');
     const lock = this.button('lock');

@@ -370,6 +370,7 @@ class RoomSession {
       handRaised: this.hands.ownHandRaised,
       reacting: this.hands.picker.open,
       pip: this.pip.kind === 'none' ? 'unavailable' : this.pip.open ? 'on' : 'off',
+      hasRemote: this.tiles.count > 0,
     });
     this.pip.render({ micOn: Boolean(mic?.enabled), cameraOn: this.media.camera?.readyState === 'live' });
   }
