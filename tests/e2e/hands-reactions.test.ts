@@ -37,10 +37,20 @@ function tileOf(page: Page, name: string) {
   return page.locator('.tile', { has: page.locator('.tile-name', { hasText: name }) });
 }
 
-/** Frames the page has presented in the video element now in picture-in-picture. */
-function pipFramesPresented(page: Page): Promise<number> {
-  return page.evaluate(() => (document.pictureInPictureElement as HTMLVideoElement | null)?.getVideoPlaybackQuality().totalVideoFrames ?? -1);
-}
+/** Makes a page without Document Picture-in-Picture (as Safari and older Chromium are), before the app loads. */
+const HIDE_DOCUMENT_PIP = () => {
+  Object.defineProperty(window, 'documentPictureInPicture', { value: undefined, configurable: true });
+};
+
+/** Page helpers, installed in every page: Document PiP's API, and the frames a video has presented (-1 for none). */
+const PIP_HELPERS = () => {
+  const w = window as unknown as Record<string, unknown>;
+  w.documentPip = () => (window as unknown as { documentPictureInPicture?: { window: Window | null } }).documentPictureInPicture;
+  // The PiP window's video belongs to another realm: no instanceof.
+  w.framesIn = (video: Element | null | undefined) => (video && 'getVideoPlaybackQuality' in video ? (video as HTMLVideoElement).getVideoPlaybackQuality().totalVideoFrames : -1);
+};
+declare function documentPip(): { window: Window | null } | undefined;
+declare function framesIn(video: Element | null | undefined): number;
 
 describe('raise hand, reactions and picture-in-picture (Chromium)', { skip: missing('chromium') }, () => {
   const lab = serverAndChromium();
@@ -51,8 +61,14 @@ describe('raise hand, reactions and picture-in-picture (Chromium)', { skip: miss
   });
 
   /** People in one call, joined through the UI by the link, everyone connected. The first created the room (the host). */
-  async function callOf(names: string[]): Promise<Page[]> {
+  async function callOf(names: string[], prepare: (context: BrowserContext, i: number) => Promise<unknown> = () => Promise.resolve()): Promise<Page[]> {
     contexts = await Promise.all(names.map(() => instrumentedContext(lab.browser)));
+    await Promise.all(
+      contexts.map(async (context, i) => {
+        await context.addInitScript(PIP_HELPERS);
+        await prepare(context, i);
+      }),
+    );
     const pages = await Promise.all(contexts.map((c) => c.newPage()));
     const link = await startNewCall(pages[0]!, lab.server.url, names[0]);
     await pressJoin(pages[0]!);
@@ -113,24 +129,35 @@ describe('raise hand, reactions and picture-in-picture (Chromium)', { skip: miss
     assert.equal(await tileOf(alice, 'Carol').getAttribute('data-hand'), 'down');
   });
 
-  test('picture-in-picture: the control pops out the other person, whose picture keeps playing, and closes it', async (t) => {
-    const [alice] = (await callOf(['Alice', 'Bob'])) as [Page, Page];
+  test('picture-in-picture: Document PiP with our own controls in Chromium, the video element’s own where that is all there is; both keep playing and close', async (t) => {
+    // Bob's page lacks Document PiP, as Safari does: his Pop out takes the video element's own picture-in-picture.
+    const [alice, bob] = (await callOf(['Alice', 'Bob'], (context, i) => (i === 1 ? context.addInitScript(HIDE_DOCUMENT_PIP) : Promise.resolve()))) as [Page, Page];
     await expectEachPeerFlowing(alice, 'Alice', 1, 1000);
-    const kind = await alice.evaluate(() => ({ document: 'documentPictureInPicture' in window, element: document.pictureInPictureEnabled }));
-    // Headless Chromium has no Document Picture-in-Picture window (checked here, so a Chromium that gains it makes this say so).
-    t.diagnostic(`this Chromium: Document PiP ${kind.document ? 'present' : 'absent'}, element PiP ${kind.element ? 'enabled' : 'disabled'}`);
-    assert.equal(kind.document, false, 'headless Chromium gained Document PiP: test that window here');
-    const control = alice.getByRole('button', { name: 'Pop out' });
-    await control.click();
-    await alice.waitForFunction(() => document.pictureInPictureElement?.matches('.tile video') === true, undefined, { timeout: UI_TIMEOUT_MS });
-    assert.equal(await control.getAttribute('aria-pressed'), 'true');
-    const before = await pipFramesPresented(alice);
-    await alice.waitForFunction((n) => ((document.pictureInPictureElement as HTMLVideoElement | null)?.getVideoPlaybackQuality().totalVideoFrames ?? -1) > n + 10, before, {
-      timeout: UI_TIMEOUT_MS,
-    });
-    t.diagnostic(`the popped-out picture presented ${(await pipFramesPresented(alice)) - before} frames while watched`);
-    await control.click();
-    await alice.waitForFunction(() => document.pictureInPictureElement === null, undefined, { timeout: UI_TIMEOUT_MS });
-    assert.equal(await control.getAttribute('aria-pressed'), 'false');
+    assert.equal(await alice.evaluate(() => 'documentPictureInPicture' in window), true, 'this Chromium has Document Picture-in-Picture');
+
+    const alicePops = alice.getByRole('button', { name: 'Pop out' });
+    await alicePops.click();
+    await alice.waitForFunction(() => documentPip()?.window?.document.querySelector('video') != null, undefined, { timeout: UI_TIMEOUT_MS });
+    assert.equal(await alicePops.getAttribute('aria-pressed'), 'true');
+    const before = await alice.evaluate(() => framesIn(documentPip()!.window!.document.querySelector('video')));
+    await alice.waitForFunction((n) => framesIn(documentPip()?.window?.document.querySelector('video')) > n + 10, before, { timeout: UI_TIMEOUT_MS });
+    t.diagnostic(`Document PiP window: the other person's picture presented ${(await alice.evaluate(() => framesIn(documentPip()!.window!.document.querySelector('video')))) - before}+ frames`);
+    assert.deepEqual(await alice.evaluate(() => [...documentPip()!.window!.document.querySelectorAll('nav button')].map((b) => b.textContent)), ['Mute', 'Camera off', 'Hang up']);
+    // Its Mute acts on the call: the room's own control says so, and the small window's button changes its words.
+    await alice.evaluate(() => (documentPip()!.window!.document.querySelector('nav button') as HTMLButtonElement).click());
+    await alice.getByRole('button', { name: 'Unmute' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await alice.evaluate(() => documentPip()!.window!.document.querySelector('nav button')!.textContent), 'Unmute');
+    await alicePops.click();
+    await alice.waitForFunction(() => !documentPip()?.window, undefined, { timeout: UI_TIMEOUT_MS });
+    assert.equal(await alicePops.getAttribute('aria-pressed'), 'false');
+
+    const bobPops = bob.getByRole('button', { name: 'Pop out' });
+    await bobPops.click();
+    await bob.waitForFunction(() => document.pictureInPictureElement?.matches('.tile video') === true, undefined, { timeout: UI_TIMEOUT_MS });
+    const bobBefore = await bob.evaluate(() => framesIn(document.pictureInPictureElement));
+    await bob.waitForFunction((n) => framesIn(document.pictureInPictureElement) > n + 10, bobBefore, { timeout: UI_TIMEOUT_MS });
+    await bobPops.click();
+    await bob.waitForFunction(() => document.pictureInPictureElement === null, undefined, { timeout: UI_TIMEOUT_MS });
+    assert.equal(await bobPops.getAttribute('aria-pressed'), 'false');
   });
 });
