@@ -75,6 +75,20 @@ describe('accessibility of every screen, checked by axe-core (Chromium)', { skip
     await alice.goto(lab.server.url);
     await alice.getByRole('button', { name: 'New call' }).waitFor();
     await check(alice, 'home');
+    // The check itself: a control labelled as the call controls were before this fix is caught.
+    await alice.evaluate(() => {
+      const probe = document.createElement('button');
+      probe.id = 'axe-probe';
+      probe.textContent = 'Mute';
+      probe.setAttribute('aria-label', 'Turn microphone off');
+      document.body.append(probe);
+    });
+    const caught = await scan(alice, 'probe');
+    await alice.evaluate(() => document.getElementById('axe-probe')?.remove());
+    assert.ok(
+      caught.some((f) => f.rule === 'label-content-name-mismatch' && f.targets.includes('#axe-probe')),
+      `a button showing "Mute" but named "Turn microphone off" must be caught: ${JSON.stringify(caught)}`,
+    );
     const link = await startNewCall(alice, lab.server.url, 'Alice');
     await check(alice, 'lobby');
     await pressJoin(alice);

@@ -1,6 +1,6 @@
 // Raise hand and reactions between Chromium and Firefox through the UI: Firefox's hand reaches the Chromium host,
-// who lowers it; a reaction from Chromium floats and is said in Firefox. Firefox has no picture-in-picture web API,
-// so it shows no "Pop out" control.
+// who lowers it; a reaction from Chromium floats and is said in Firefox. Firefox shows "Pop out" only if it has a
+// picture-in-picture web API.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningServer } from '@videoapp/server';
@@ -29,7 +29,7 @@ describe('raise hand and reactions between Chromium and Firefox', { skip: missin
     await server?.close();
   });
 
-  test("Firefox raises a hand the Chromium host sees and lowers; Chromium's reaction floats and is said in Firefox", async () => {
+  test("Firefox raises a hand the Chromium host sees and lowers; Chromium's reaction floats and is said in Firefox", async (t) => {
     const chrome = await (await instrumentedContext(chromium)).newPage();
     const fox = await instrumentedFirefoxPage(firefox);
     try {
@@ -39,7 +39,14 @@ describe('raise hand and reactions between Chromium and Firefox', { skip: missin
       await Promise.all([waitForCallState(chrome, 'connected'), waitForFirefoxCallState(fox, 'connected')]);
       await Promise.all([expectMediaFlowing(chrome, 'Chromium'), expectMediaFlowing(fox, 'Firefox')]);
 
-      assert.equal(await fox.$eval('[data-control=pip]', (el) => (el as HTMLElement).hidden), true, 'no Pop out control without a picture-in-picture API');
+      // The Pop out control is there exactly when this Firefox has a picture-in-picture web API.
+      const pip = await fox.evaluate(() => ({
+        document: typeof (window as { documentPictureInPicture?: { requestWindow?: unknown } }).documentPictureInPicture?.requestWindow === 'function',
+        element: document.pictureInPictureEnabled === true && typeof HTMLVideoElement.prototype.requestPictureInPicture === 'function',
+        controlHidden: (document.querySelector('[data-control=pip]') as HTMLElement).hidden,
+      }));
+      t.diagnostic(`Firefox ${await firefox.version()}: Document PiP ${pip.document}, element PiP ${pip.element}; Pop out ${pip.controlHidden ? 'hidden' : 'shown'}`);
+      assert.equal(pip.controlHidden, !pip.document && !pip.element, JSON.stringify(pip));
 
       await fox.click('[data-control=hand]');
       await chrome.locator('.tile[data-hand=raised] .tile-hand', { hasText: 'Hand raised' }).waitFor({ timeout: UI_TIMEOUT_MS });
