@@ -208,7 +208,7 @@ export const ServerMessage = union([
   tagged('goodbye', { retryMs: integer(0, 600_000) }),
   /** Someone's hand went up or down; `by` names the host when the host lowered it. */
   tagged('hand', { peerId, raised: boolean(), by: optional(peerId), seq }),
-  /** The room's raised hands, earliest first: sent to a member when they join or resume, after which `hand` messages keep it current. */
+  /** The room's raised hands, earliest first: sent to a member who joins or resumes while any are up; `hand` messages keep it current. */
   tagged('raised-hands', { peerIds: array(peerId, MAX_SFU_ROOM_PEERS), seq }),
   tagged('reaction', { from: peerId, emoji: reaction, seq }),
 ]);

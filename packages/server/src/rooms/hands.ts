@@ -65,9 +65,14 @@ export class RoomHands {
     return undefined;
   }
 
-  /** Tells a member who just joined or came back which hands are up now; later changes reach them as `hand` messages. */
+  /**
+   * Tells a member who just joined or came back which hands are up now, if
+   * any (with none, there is nothing to say: a client starts with none);
+   * later changes reach them as `hand` messages.
+   */
   async tell(member: Member): Promise<void> {
     const peerIds = await this.deps.store.raisedHands(member.roomId);
+    if (peerIds.length === 0) return;
     await this.deps.bus.send({ roomId: member.roomId, addressee: { to: member.id }, frame: JSON.stringify({ type: 'raised-hands', peerIds } satisfies ServerMessage) });
   }
 
