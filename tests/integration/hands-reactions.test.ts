@@ -1,10 +1,10 @@
 // Raised hands and reactions over real sockets, on one process and on two sharing rooms through Redis:
 // everyone hears each change in one order, a newcomer is told the hands already up, only the host lowers
 // someone else's hand, and a refused message (not the host, a reaction outside the set, past the limit)
-// gets its typed error and changes nothing.
+// gets its typed error and changes nothing. A raised hand stays up across a dropped socket.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { REACTIONS_PER_MINUTE } from '@videoapp/protocol';
+import { PROTOCOL_VERSION, REACTIONS_PER_MINUTE } from '@videoapp/protocol';
 import { DEPLOYMENTS, type Deployment } from '../support/deployment.ts';
 import { createRoomAsHost, WsTestClient } from '../support/ws-client.ts';
 
@@ -17,7 +17,7 @@ async function joinAs(url: string, roomId: string, name: string, hostKey?: strin
   client.send({ type: 'join', roomId, name, hostKey });
   const joined = await client.next('joined');
   const hands = expectHands ? (await client.next('raised-hands')).peerIds : undefined;
-  return { client, id: joined.selfId, hands };
+  return { client, id: joined.selfId, hands, resumeToken: joined.resumeToken };
 }
 
 async function assertNothing(client: WsTestClient, type: 'hand' | 'reaction' | 'raised-hands', label: string): Promise<void> {
@@ -46,7 +46,7 @@ for (const kind of DEPLOYMENTS)
       return { roomId, host, bo, cy, everyone: clients };
     }
 
-    test('hands: everyone hears each raise in order, a newcomer gets the list, only the host lowers others, a leaver takes their hand', async (t) => {
+    test('hands: everyone hears each raise in order, a newcomer gets the list, only the host lowers others, a leaver takes their hand, a dropped socket keeps it', async (t) => {
       const { roomId, host, bo, cy, everyone } = await room();
       try {
         bo.client.send({ type: 'hand', raised: true, seq: 1 });
@@ -81,6 +81,17 @@ for (const kind of DEPLOYMENTS)
         await assertNothing(eve.client, 'raised-hands', 'a hand leaves with its person: none is up, so no list is sent');
         eve.client.close();
         di.client.close();
+
+        // Bo's socket drops with his hand up; he resumes on the other process and is told it is still up.
+        bo.client.send({ type: 'hand', raised: true, seq: 3 });
+        await host.client.next('hand');
+        bo.client.ws.terminate();
+        await host.client.next('peer-presence');
+        const back = await WsTestClient.open(deployment.urls[0]);
+        back.send({ type: 'hello', version: PROTOCOL_VERSION, resume: bo.resumeToken, lastSeq: bo.client.lastSeq });
+        assert.equal((await back.next('resumed')).selfId, bo.id);
+        assert.deepEqual((await back.next('raised-hands')).peerIds, [bo.id], 'a hand stays up across a dropped socket');
+        back.close();
         t.diagnostic(`checked on ${new Set(deployment.urls).size} process(es)`);
       } finally {
         for (const c of everyone) c.close();
