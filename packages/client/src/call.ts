@@ -403,6 +403,10 @@ export class Call extends Emitter<CallEvents> {
   /** Our old session is gone (the grace period passed): join afresh as someone new, on whatever route the room is on now. */
   private rejoin(): void {
     for (const id of [...this.peers.keys()]) this.removePeer(id, 'lost', false);
+    // Our own hand went with the old session; the new one hears the room's hands afresh.
+    const hands = [...this.hands.list];
+    this.hands.clear();
+    for (const peerId of hands) this.emit('hand', { peerId, raised: false, by: undefined });
     this.media.reset();
     this.phase = { kind: 'joining' };
     this.sendJoin();

@@ -25,7 +25,8 @@ export class ReactionPicker {
 
   constructor(
     send: (emoji: ReactionEmoji) => void,
-    private readonly closed: () => void,
+    /** Opened or closed: the React control says which. */
+    private readonly changed: () => void,
   ) {
     for (const emoji of REACTION_EMOJI) {
       const button = h('button', { type: 'button', class: 'reaction', 'data-emoji': emoji, 'aria-label': REACTION_NAMES[emoji], title: REACTION_NAMES[emoji] }, emoji);
@@ -46,7 +47,7 @@ export class ReactionPicker {
   toggle(open = !this.open): void {
     this.element.hidden = !open;
     if (open) (this.element.firstElementChild as HTMLElement | null)?.focus();
-    else this.closed();
+    this.changed();
   }
 }
 
