@@ -1,6 +1,6 @@
 // Raise hand and reactions between Chromium and Firefox through the UI: Firefox's hand reaches the Chromium host,
 // who lowers it; a reaction from Chromium floats and is said in Firefox. Firefox shows "Pop out" only if it has a
-// picture-in-picture web API.
+// picture-in-picture web API; with Document Picture-in-Picture (Firefox 153 has it) the window it opens plays.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningServer } from '@videoapp/server';
@@ -62,6 +62,25 @@ describe('raise hand and reactions between Chromium and Firefox', { skip: missin
       await fox.waitForFunction(() => [...document.querySelectorAll('.announcer p')].some((p) => p.textContent === 'Alice lowered your hand'), { timeout: UI_TIMEOUT_MS });
       await fox.waitForFunction(() => document.querySelector('[data-control=hand]')?.getAttribute('aria-pressed') === 'false', { timeout: UI_TIMEOUT_MS });
       await chrome.locator('.tile[data-hand=down]').waitFor({ timeout: UI_TIMEOUT_MS });
+
+      if (pip.document) {
+        // This Firefox has Document Picture-in-Picture: Pop out opens our window, whose picture plays.
+        await fox.click('[data-control=pip]');
+        const framesInWindow = () =>
+          fox.evaluate(() => {
+            const video = (window as unknown as { documentPictureInPicture: { window: Window | null } }).documentPictureInPicture.window?.document.querySelector('video');
+            return video ? video.getVideoPlaybackQuality().totalVideoFrames : -1;
+          });
+        const deadline = Date.now() + UI_TIMEOUT_MS;
+        let first = await framesInWindow();
+        while (first < 0 && Date.now() < deadline) first = await framesInWindow();
+        let now = first;
+        while (now <= first + 10 && Date.now() < deadline) now = await framesInWindow();
+        t.diagnostic(`Firefox's Document PiP window presented ${now - first} frames while watched`);
+        assert.ok(first >= 0 && now > first + 10, `the Document PiP window plays the other person (frames ${first} → ${now})`);
+        await fox.click('[data-control=pip]');
+        await fox.waitForFunction(() => !(window as unknown as { documentPictureInPicture: { window: Window | null } }).documentPictureInPicture.window, { timeout: UI_TIMEOUT_MS });
+      }
     } finally {
       await fox.close();
       await chrome.context().close();
