@@ -66,11 +66,13 @@ describe('raise hand and reactions between Chromium and Firefox', { skip: missin
       if (pip.document) {
         // This Firefox has Document Picture-in-Picture: Pop out opens our window, whose picture plays.
         await fox.click('[data-control=pip]');
-        const framesInWindow = () =>
-          fox.evaluate(() => {
+        const framesInWindow = async () => {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return fox.evaluate(() => {
             const video = (window as unknown as { documentPictureInPicture: { window: Window | null } }).documentPictureInPicture.window?.document.querySelector('video');
             return video ? video.getVideoPlaybackQuality().totalVideoFrames : -1;
           });
+        };
         const deadline = Date.now() + UI_TIMEOUT_MS;
         let first = await framesInWindow();
         while (first < 0 && Date.now() < deadline) first = await framesInWindow();
