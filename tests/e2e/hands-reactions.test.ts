@@ -1,6 +1,7 @@
 // Raise hand, reactions and picture-in-picture through the UI in real Chromium: three people in a call
 // whose media is seen flowing; a raised hand reaches both others (tile mark, ordered list, spoken line),
-// the host lowers one, its owner the other; a reaction floats over its sender's tile for everyone.
+// the host lowers one, its owner the other; a reaction floats over its sender's tile for everyone. Pop out
+// opens a Document PiP window with our controls, or (on a page without it) the video element's own.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -81,8 +82,9 @@ describe('raise hand, reactions and picture-in-picture (Chromium)', { skip: miss
     return pages;
   }
 
-  test('hands go up in order and down by the host or their owner; a reaction floats for everyone; all of it is said', async (t) => {
-    const [alice, bob, carol] = (await callOf(['Alice', 'Bob', 'Carol'])) as [Page, Page, Page];
+  test('hands go up in order and down by the host or their owner; a reaction floats for everyone; all of it is said; Pop out plays the speaker and closes', async (t) => {
+    // Carol's page lacks Document PiP, as Safari's does: her Pop out takes the video element's own picture-in-picture.
+    const [alice, bob, carol] = (await callOf(['Alice', 'Bob', 'Carol'], (context, i) => (i === 2 ? context.addInitScript(HIDE_DOCUMENT_PIP) : Promise.resolve()))) as [Page, Page, Page];
     for (const [page, name] of [
       [alice, 'Alice'],
       [bob, 'Bob'],
@@ -127,12 +129,8 @@ describe('raise hand, reactions and picture-in-picture (Chromium)', { skip: miss
     await waitForSaid(alice, 'Carol lowered their hand');
     await Promise.all([alice, bob, carol].map((page) => waitForHands(page, [], 'after Carol lowered hers')));
     assert.equal(await tileOf(alice, 'Carol').getAttribute('data-hand'), 'down');
-  });
 
-  test('picture-in-picture: Document PiP with our own controls in Chromium, the video element’s own where that is all there is; both keep playing and close', async (t) => {
-    // Bob's page lacks Document PiP, as Safari does: his Pop out takes the video element's own picture-in-picture.
-    const [alice, bob] = (await callOf(['Alice', 'Bob'], (context, i) => (i === 1 ? context.addInitScript(HIDE_DOCUMENT_PIP) : Promise.resolve()))) as [Page, Page];
-    await expectEachPeerFlowing(alice, 'Alice', 1, 1000);
+    // Picture-in-picture of the speaker: Alice's Chromium opens a Document PiP window with our own controls.
     assert.equal(await alice.evaluate(() => 'documentPictureInPicture' in window), true, 'this Chromium has Document Picture-in-Picture');
 
     const alicePops = alice.getByRole('button', { name: 'Pop out' });
@@ -141,7 +139,8 @@ describe('raise hand, reactions and picture-in-picture (Chromium)', { skip: miss
     assert.equal(await alicePops.getAttribute('aria-pressed'), 'true');
     const before = await alice.evaluate(() => framesIn(documentPip()!.window!.document.querySelector('video')));
     await alice.waitForFunction((n) => framesIn(documentPip()?.window?.document.querySelector('video')) > n + 10, before, { timeout: UI_TIMEOUT_MS });
-    t.diagnostic(`Document PiP window: the other person's picture presented ${(await alice.evaluate(() => framesIn(documentPip()!.window!.document.querySelector('video')))) - before}+ frames`);
+    const after = await alice.evaluate(() => framesIn(documentPip()!.window!.document.querySelector('video')));
+    t.diagnostic(`Document PiP window: the speaker's picture presented ${after - before} frames while watched`);
     assert.deepEqual(await alice.evaluate(() => [...documentPip()!.window!.document.querySelectorAll('nav button')].map((b) => b.textContent)), ['Mute', 'Camera off', 'Hang up']);
     // Its Mute acts on the call: the room's own control says so, and the small window's button changes its words.
     await alice.evaluate(() => (documentPip()!.window!.document.querySelector('nav button') as HTMLButtonElement).click());
@@ -151,13 +150,14 @@ describe('raise hand, reactions and picture-in-picture (Chromium)', { skip: miss
     await alice.waitForFunction(() => !documentPip()?.window, undefined, { timeout: UI_TIMEOUT_MS });
     assert.equal(await alicePops.getAttribute('aria-pressed'), 'false');
 
-    const bobPops = bob.getByRole('button', { name: 'Pop out' });
-    await bobPops.click();
-    await bob.waitForFunction(() => document.pictureInPictureElement?.matches('.tile video') === true, undefined, { timeout: UI_TIMEOUT_MS });
-    const bobBefore = await bob.evaluate(() => framesIn(document.pictureInPictureElement));
-    await bob.waitForFunction((n) => framesIn(document.pictureInPictureElement) > n + 10, bobBefore, { timeout: UI_TIMEOUT_MS });
-    await bobPops.click();
-    await bob.waitForFunction(() => document.pictureInPictureElement === null, undefined, { timeout: UI_TIMEOUT_MS });
-    assert.equal(await bobPops.getAttribute('aria-pressed'), 'false');
+    const carolPops = carol.getByRole('button', { name: 'Pop out' });
+    await carolPops.click();
+    await carol.waitForFunction(() => document.pictureInPictureElement?.matches('.tile video') === true, undefined, { timeout: UI_TIMEOUT_MS });
+    const carolBefore = await carol.evaluate(() => framesIn(document.pictureInPictureElement));
+    await carol.waitForFunction((n) => framesIn(document.pictureInPictureElement) > n + 10, carolBefore, { timeout: UI_TIMEOUT_MS });
+    t.diagnostic(`element PiP: the speaker's picture presented ${(await carol.evaluate(() => framesIn(document.pictureInPictureElement))) - carolBefore} frames while watched`);
+    await carolPops.click();
+    await carol.waitForFunction(() => document.pictureInPictureElement === null, undefined, { timeout: UI_TIMEOUT_MS });
+    assert.equal(await carolPops.getAttribute('aria-pressed'), 'false');
   });
 });
