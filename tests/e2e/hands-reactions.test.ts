@@ -108,10 +108,17 @@ describe('raise hand, reactions and picture-in-picture (Chromium)', { skip: miss
     assert.equal(await carol.locator('[data-control=hand]').getAttribute('aria-pressed'), 'true', "Carol's control says her hand is up");
     assert.equal(await bob.locator('.lower-hand').count(), 1, 'Bob (not the host) may lower only his own hand');
 
+    // Bob asked his system for less motion: his reactions fade in place rather than rise.
+    await bob.emulateMedia({ reducedMotion: 'reduce' });
     await carol.getByRole('button', { name: 'React' }).click();
     await carol.getByRole('button', { name: 'Applause' }).click();
-    for (const page of [alice, bob]) {
-      await tileOf(page, 'Carol').locator('.reaction-float[data-emoji="👏"]').waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+    for (const [page, motion] of [
+      [alice, 'reaction-rise'],
+      [bob, 'reaction-fade'],
+    ] as const) {
+      const float = tileOf(page, 'Carol').locator('.reaction-float[data-emoji="👏"]');
+      await float.waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+      assert.equal(await float.evaluate((el) => getComputedStyle(el).animationName), motion);
       await waitForSaid(page, 'Carol reacted 👏');
     }
     await carol.locator('.self-reactions .reaction-float[data-emoji="👏"]').waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
