@@ -306,18 +306,21 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
             .map((b) => ({ name: b.getAttribute('aria-label') ?? b.textContent ?? '', tabindex: b.tabIndex, keys: b.getAttribute('aria-keyshortcuts'), title: b.title })),
         );
       assert.deepEqual(
-        // Alice created the room, so she also has the Lock control.
+        // Alice created the room, so she also has the Lock control. Each spoken label starts with the button's visible words (WCAG 2.5.3).
         controls.map((c) => c.name),
         [
-          'Turn microphone off',
-          'Turn camera off',
-          'Switch camera',
-          'Share your screen',
+          'Mute: turn microphone off',
+          'Camera off: turn camera off',
+          'Flip: switch camera',
+          'Share: share your screen',
+          'Raise hand: ask to speak',
+          'React with an emoji',
           'Chat',
-          'Choose camera, microphone and speaker',
-          'Copy the call link',
+          'Devices: choose camera, microphone and speaker',
+          'Pop out: picture-in-picture of the speaker',
+          'Copy link to this call',
           'Keyboard shortcuts',
-          'Lock the room: nobody new can join',
+          'Lock room: nobody new can join',
           'Hang up',
         ],
       );
@@ -349,7 +352,7 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
       await alice.keyboard.press('?');
       const help = alice.getByRole('dialog', { name: 'Keyboard shortcuts' });
       await help.waitFor();
-      assert.deepEqual(await help.locator('kbd').allTextContents(), ['M', 'V', 'S', 'C', 'Shift+H', '?', 'Esc']);
+      assert.deepEqual(await help.locator('kbd').allTextContents(), ['M', 'V', 'S', 'C', 'R', 'Shift+H', '?', 'Esc']);
       await alice.keyboard.press('Escape');
       assert.equal(await alice.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Keyboard shortcuts');
 

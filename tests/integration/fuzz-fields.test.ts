@@ -34,6 +34,9 @@ function examples(to: string): { [T in ClientMessage['type']]: Example & { type:
     'sfu-subscribe-restart': { type: 'sfu-subscribe-restart', seq: 1, ack: 0 },
     'sfu-leave': { type: 'sfu-leave', seq: 1, ack: 0 },
     chat: { type: 'chat', text: 'hello', seq: 1, ack: 0 },
+    hand: { type: 'hand', raised: true, seq: 1, ack: 0 },
+    'lower-hand': { type: 'lower-hand', peerId: to, seq: 1, ack: 0 },
+    reaction: { type: 'reaction', emoji: '👏', seq: 1, ack: 0 },
   };
 }
 

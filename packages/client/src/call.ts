@@ -1,4 +1,4 @@
-import { assertNever, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo, RESUME_GRACE_MS } from '@videoapp/protocol';
+import { assertNever, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo, RESUME_GRACE_MS, type ReactionEmoji } from '@videoapp/protocol';
 import { currentFlavor, type WebRtcFlavor } from './browser-quirks.ts';
 import { type CallEndReason, type CallPhase, type CallState, deriveCallState, nextOutage, OUTAGE_BOUND_MS, type Outage, type PeerView } from './call-state.ts';
 import { type ChatMessage, type ChatSendResult, checkChatText } from './chat-channel.ts';
@@ -8,6 +8,7 @@ import { MediaRouter } from './media-router.ts';
 import { MeshVerification, type TrustedKeys } from './mesh-verification.ts';
 import type { LocalTracks, MediaKind, PeerConnectionFactory } from './peer-link.ts';
 import { type LinkQuality, QualityWatch } from './quality.ts';
+import { type HandChange, RaisedHands } from './raised-hands.ts';
 import type { RoutePhase, Transport } from './route-switch.ts';
 import { type CallMessage, SignalingClient, type SignalingState, type WebSocketConstructor } from './signaling-client.ts';
 import { TalkingWatch } from './talking-watch.ts';
@@ -44,6 +45,10 @@ interface CallEvents extends Record<string, unknown> {
   'chat-ready': boolean;
   /** Each connected link's quality (or the SFU subscriber's, as SFU_QUALITY_ID), every QUALITY_INTERVAL_MS. */
   quality: LinkQuality;
+  /** A hand went up or down (ours too, once the server has it); `raisedHands` has the order. */
+  hand: HandChange;
+  /** Someone (we too) sent a reaction, relayed by the server. */
+  reaction: { peerId: string; emoji: ReactionEmoji };
   /** The room's media is moving between transports, or settled on one (diagnostics and test attributes; the UI needs nothing of it). */
   route: RoutePhase;
 }
@@ -92,6 +97,7 @@ export class Call extends Emitter<CallEvents> {
   private credentials: RoomCredentials = {};
   private host = false;
   private roomLocked = false;
+  private readonly hands = new RaisedHands();
   private readonly quality = new QualityWatch(
     (id) => (id === SFU_QUALITY_ID ? this.media.subscriberStats() : this.media.mesh.statsOf(id)),
     (quality) => this.onQuality(quality),
@@ -166,6 +172,27 @@ export class Call extends Emitter<CallEvents> {
   /** The host closes the room to newcomers, or opens it again. */
   lock(locked: boolean): void {
     if (this.phase.kind === 'in-room' && this.host) this.signaling.send({ type: 'lock', locked });
+  }
+
+  /** Raises or lowers our hand; it shows once the server has it (a `hand` event), so every screen agrees on the order. */
+  raiseHand(raised: boolean): void {
+    if (this.phase.kind === 'in-room') this.signaling.send({ type: 'hand', raised });
+  }
+
+  /** The host lowers someone's raised hand (our own goes down as with `raiseHand(false)`). */
+  lowerHandOf(peerId: string): void {
+    if (peerId === this.selfId) return this.raiseHand(false);
+    if (this.phase.kind === 'in-room') this.signaling.send({ type: 'lower-hand', peerId });
+  }
+
+  /** Sends a reaction to everyone; it floats for us too when the server relays it (past the rate limit it does not). */
+  react(emoji: ReactionEmoji): void {
+    if (this.phase.kind === 'in-room') this.signaling.send({ type: 'reaction', emoji });
+  }
+
+  /** Who has a hand up (our own id among them), earliest first. */
+  get raisedHands(): readonly string[] {
+    return this.hands.list;
   }
 
   private sendJoin(): void {
@@ -322,6 +349,15 @@ export class Call extends Emitter<CallEvents> {
         return this.updatePeer(msg.peerId, { talking: msg.talking });
       case 'chat':
         return this.onServerChat(msg);
+      case 'raised-hands':
+        for (const change of this.hands.replace(msg)) this.emit('hand', change);
+        return;
+      case 'hand': {
+        const change = this.hands.apply(msg);
+        return change && this.emit('hand', change);
+      }
+      case 'reaction':
+        return this.emit('reaction', { peerId: msg.from, emoji: msg.emoji });
       default:
         return assertNever(msg);
     }
@@ -391,6 +427,10 @@ export class Call extends Emitter<CallEvents> {
   /** Our old session is gone (the grace period passed): join afresh as someone new, on whatever route the room is on now. */
   private rejoin(): void {
     for (const id of [...this.peers.keys()]) this.removePeer(id, 'lost', false);
+    // Our own hand went with the old session; the new one hears the room's hands afresh.
+    const hands = [...this.hands.list];
+    this.hands.clear();
+    for (const peerId of hands) this.emit('hand', { peerId, raised: false, by: undefined });
     this.media.reset();
     this.phase = { kind: 'joining' };
     this.sendJoin();
@@ -418,6 +458,7 @@ export class Call extends Emitter<CallEvents> {
     this.watchOutage(peerId, undefined);
     this.peers.delete(peerId);
     this.verification.forget(peerId);
+    if (this.hands.remove(peerId)) this.emit('hand', { peerId, raised: false, by: undefined });
     this.quality.unwatch(peerId);
     this.media.removed(peerId);
     this.updateTalkingWatch();

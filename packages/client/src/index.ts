@@ -10,6 +10,7 @@ export type { PeerTracks } from './media-transport.ts';
 export { MeshVerification, type TrustedKeys } from './mesh-verification.ts';
 export { type LinkState, type LocalTracks, type MediaKind, PeerLink } from './peer-link.ts';
 export { type LinkQuality, QUALITY_INTERVAL_MS, QUALITY_THRESHOLDS, type QualityIssue, type QualityLevel, rateQuality } from './quality.ts';
+export { type HandChange, RaisedHands } from './raised-hands.ts';
 export { MAKE_BEFORE_BREAK_TIMEOUT_MS, type RoutePhase, type Transport } from './route-switch.ts';
 export { SCREEN_SHARE_CONSTRAINTS, ScreenShare, type ScreenShareOutcome, type ScreenShareState } from './screen-share.ts';
 export { GROUP_VIDEO_MAX_BITRATE_BPS, GROUP_VIDEO_MAX_HEIGHT, GROUP_VIDEO_MAX_WIDTH, type VideoSendCap, videoSendCap } from './send-cap.ts';

@@ -18,6 +18,9 @@ const NUMBERED: ReadonlySet<ClientMessage['type']> = new Set([
   'sfu-leave',
   'sfu-subscribe-restart',
   'chat',
+  'hand',
+  'lower-hand',
+  'reaction',
 ]);
 /**
  * Longest a numbered server message waits to be acknowledged when no message

@@ -79,3 +79,18 @@ export const MAX_PASSCODE_CHARS = 128;
  */
 export const PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS = 10;
 export const PASSCODE_ATTEMPTS_PER_MINUTE_PER_ROOM = 30;
+
+/**
+ * The reactions a person may send: a small fixed set rather than free text,
+ * so a reaction needs no moderation and says the same in every language.
+ */
+export const REACTION_EMOJI = ['👍', '❤️', '😂', '👏', '🎉', '😮'] as const;
+export type ReactionEmoji = (typeof REACTION_EMOJI)[number];
+/** Reactions one person may send per minute: enough for applause, too few to bury the room in emoji. */
+export const REACTIONS_PER_MINUTE = 30;
+/**
+ * Hand raises and lowers (own, or the host's of others) one person may send
+ * per minute; each one is announced to everyone's screen reader, so a stuck
+ * key must not flood the room.
+ */
+export const HAND_CHANGES_PER_MINUTE = 30;

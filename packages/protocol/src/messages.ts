@@ -15,6 +15,7 @@ import {
   MAX_SFU_ROOM_PEERS,
   MAX_SFU_STREAMS,
   MIN_PASSCODE_CHARS,
+  REACTION_EMOJI,
 } from './limits.ts';
 import { ROOM_ID_PATTERN } from './room-id.ts';
 import { array, boolean, type Infer, integer, object, oneOf, optional, string, tagged, union } from './schema.ts';
@@ -88,6 +89,8 @@ const sfuStream = object({ mid: string({ min: 1, max: 32 }), peerId, kind: oneOf
  */
 const videoWant = oneOf(['off', 'low', 'medium', 'high']);
 
+const reaction = oneOf(REACTION_EMOJI);
+
 // ---- client → server -------------------------------------------------------
 
 export const ClientMessage = union([
@@ -121,6 +124,12 @@ export const ClientMessage = union([
   tagged('sfu-leave', { seq, ack }),
   /** A chat line to everyone in the room, for rooms whose media goes through the SFU (no data channel between people). Relayed, never logged. */
   tagged('chat', { text: string({ min: 1, max: MAX_CHAT_CHARS }), seq, ack }),
+  /** Raises or lowers our own hand; the server keeps the room's raised hands in order and tells everyone (us too). */
+  tagged('hand', { raised: boolean(), seq, ack }),
+  /** The host lowers someone else's raised hand (anyone else gets `not-room-host`). */
+  tagged('lower-hand', { peerId, seq, ack }),
+  /** A reaction from the fixed set, floated briefly over our tile for everyone (us too); at most REACTIONS_PER_MINUTE. */
+  tagged('reaction', { emoji: reaction, seq, ack }),
 ]);
 export type ClientMessage = Infer<typeof ClientMessage>;
 
@@ -197,6 +206,11 @@ export const ServerMessage = union([
   tagged('chat', { from: peerId, text: string({ min: 1, max: MAX_CHAT_CHARS }), seq }),
   /** The server is going away (shutdown, redeploy): reconnect after `retryMs`. */
   tagged('goodbye', { retryMs: integer(0, 600_000) }),
+  /** Someone's hand went up or down; `by` names the host when the host lowered it. */
+  tagged('hand', { peerId, raised: boolean(), by: optional(peerId), seq }),
+  /** The room's raised hands, earliest first: sent to a member who joins or resumes while any are up; `hand` messages keep it current. */
+  tagged('raised-hands', { peerIds: array(peerId, MAX_SFU_ROOM_PEERS), seq }),
+  tagged('reaction', { from: peerId, emoji: reaction, seq }),
 ]);
 export type ServerMessage = Infer<typeof ServerMessage>;
 

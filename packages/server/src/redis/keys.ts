@@ -8,10 +8,13 @@ export const KEY_PREFIX = 'va:';
 
 export const keys = {
   /** Hash: life, host (host key hash), pass (passcode hash), locked ('1' or '0'), route ('mesh' when absent, or 'sfu'),
-   * sfu ('<SFU room id> <secret>': the SFU room every process uses for it; the secret never leaves the servers). */
+   * sfu ('<SFU room id> <secret>': the SFU room every process uses for it; the secret never leaves the servers),
+   * hands (hands raised so far, which orders the raised hands whatever process's clock). */
   room: (roomId: string) => `${KEY_PREFIX}room:${roomId}`,
   /** Hash: peer id → JSON {name, host}. */
   members: (roomId: string) => `${KEY_PREFIX}room:${roomId}:members`,
+  /** Sorted set of the peer ids whose hand is up, scored by the room's hand counter (`hands` in the room hash), so earliest first. */
+  hands: (roomId: string) => `${KEY_PREFIX}room:${roomId}:hands`,
   /** Hash: room, holder (process id), seq (frames numbered so far), recv (last client number taken). */
   peer: (peerId: string) => `${KEY_PREFIX}peer:${peerId}`,
   /** Stream of the member's numbered frames, entry id `<seq>-0`, trimmed on acknowledgement and to MAX_UNACKED_FRAMES. */

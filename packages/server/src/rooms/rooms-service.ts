@@ -11,6 +11,7 @@ import type { MemberAddress, RoomStore } from '../store/room-store.ts';
 import { issueTurnCredentials, turnRefreshIntervalMs } from '../turn-credentials.ts';
 import { admit } from './admission.ts';
 import type { EndedSessionLog } from './ended-sessions.ts';
+import { RoomHands } from './hands.ts';
 import { RoomRoutes } from './media-route.ts';
 import { Member } from './member.ts';
 import type { RateLimits } from './rate-limits.ts';
@@ -75,6 +76,8 @@ export class RoomsService {
   private readonly sfuRooms: SfuRooms | undefined;
   /** Chat lines each member held here has sent this minute. */
   private readonly chatLines = new PerMinuteLimit(CHAT_LINES_PER_MINUTE);
+  /** Raised hands and reactions. */
+  readonly hands: RoomHands;
 
   constructor(private readonly deps: RoomsDeps) {
     const { config } = deps;
@@ -85,6 +88,7 @@ export class RoomsService {
     this.sweeper.unref();
     deps.bus.onTakenOver((peerId) => this.release(peerId));
     const { sfu, store, log } = deps;
+    this.hands = new RoomHands({ store, bus: deps.bus, metrics: deps.metrics });
     this.sfuRooms = sfu && new SfuRooms({ sfu, store, log, sendTo: (roomId, peerId, message) => this.sendTo(roomId, peerId, message), localMembers: (roomId) => this.localMembers(roomId) });
     this.routes = new RoomRoutes({
       store,
@@ -139,6 +143,7 @@ export class RoomsService {
     metrics.joined(seconds);
     log.info('joined', { room: roomTag(member.roomId), peer: member.id, host: member.host, ms: Math.round(seconds * 1000) });
     await this.tellOthers(member, { type: 'peer-joined', peer: { id: member.id, name: member.name } });
+    await this.hands.tell(member);
     return member;
   }
 
@@ -178,6 +183,7 @@ export class RoomsService {
     // Its SFU connections may belong to another process, or have been lost with this one: it publishes anew.
     if (route === 'sfu') await this.sfuRooms?.resumed(member);
     await this.tellOthers(member, { type: 'peer-presence', peerId: member.id, presence: 'back' });
+    await this.hands.tell(member);
     return member;
   }
 

@@ -10,6 +10,8 @@ interface Room {
   life: string;
   route: MediaRoute;
   sfu: SfuRoomKey | undefined;
+  /** Members whose hand is up; a Set keeps the order they raised them in. */
+  hands: Set<string>;
   /** When the last member left (or the room was created); undefined while occupied. */
   emptySince: number | undefined;
 }
@@ -39,7 +41,7 @@ export class MemoryRoomStore implements RoomStore {
   async createRoom(secrets: RoomSecrets): Promise<string> {
     let id = generateRoomId();
     while (this.rooms.has(id)) id = generateRoomId();
-    this.rooms.set(id, { members: new Map(), secrets: { ...secrets }, locked: false, life: randomBytes(8).toString('hex'), route: 'mesh', sfu: undefined, emptySince: this.now() });
+    this.rooms.set(id, { members: new Map(), secrets: { ...secrets }, locked: false, life: randomBytes(8).toString('hex'), route: 'mesh', sfu: undefined, hands: new Set(), emptySince: this.now() });
     return id;
   }
 
@@ -101,7 +103,7 @@ export class MemoryRoomStore implements RoomStore {
     if (!room) {
       // Rebuilt after a restart, the room's secrets are gone with the old process: it comes back locked,
       // so only people resuming their places (and the host, who may unlock it) get in — never a guesser.
-      room = { members: new Map(), secrets: { hostKeyHash: '' }, locked: true, life, route: 'mesh', sfu: undefined, emptySince: undefined };
+      room = { members: new Map(), secrets: { hostKeyHash: '' }, locked: true, life, route: 'mesh', sfu: undefined, hands: new Set(), emptySince: undefined };
       this.rooms.set(roomId, room);
     }
     if (!room.members.has(member.id) && room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };
@@ -112,12 +114,28 @@ export class MemoryRoomStore implements RoomStore {
     this.away.delete(`${roomId} ${peerId}`);
     const room = this.rooms.get(roomId);
     if (!room?.members.delete(peerId)) return false;
+    room.hands.delete(peerId);
     if (room.members.size === 0) room.emptySince = this.now();
     return true;
   }
 
   async members(roomId: string): Promise<PeerInfo[]> {
     return peerInfos(this.rooms.get(roomId)?.members.values() ?? []);
+  }
+
+  async raiseHand(roomId: string, peerId: string): Promise<boolean> {
+    const room = this.rooms.get(roomId);
+    if (!room?.members.has(peerId) || room.hands.has(peerId)) return false;
+    room.hands.add(peerId);
+    return true;
+  }
+
+  async lowerHand(roomId: string, peerId: string): Promise<boolean> {
+    return this.rooms.get(roomId)?.hands.delete(peerId) ?? false;
+  }
+
+  async raisedHands(roomId: string): Promise<string[]> {
+    return [...(this.rooms.get(roomId)?.hands ?? [])];
   }
 
   async markAway({ roomId, peerId }: MemberAddress, until: number): Promise<void> {

@@ -40,10 +40,11 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('PERSIST', KEYS[1])
 return {'ok', unpack(others)}`);
 
-// KEYS: room, members, away. ARGV: peer id, empty-room TTL, away entry. 1 only for the call that removed the member.
+// KEYS: room, members, away, hands. ARGV: peer id, empty-room TTL, away entry. 1 only for the call that removed the member.
 const LEAVE = new Script(`
 redis.call('ZREM', KEYS[3], ARGV[3])
 if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return 0 end
+redis.call('ZREM', KEYS[4], ARGV[1])
 if redis.call('HLEN', KEYS[2]) == 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1`);
 
@@ -71,6 +72,13 @@ const RELEASE_SFU_ROOM = new Script(`
 local recorded = redis.call('HGET', KEYS[1], 'sfu')
 if not recorded or string.match(recorded, '^%d+') ~= ARGV[1] then return 0 end
 redis.call('HDEL', KEYS[1], 'sfu')
+return 1`);
+
+// KEYS: room, members, hands. ARGV: peer id. Numbered by a counter in the room, so the order is the order Redis saw.
+const RAISE_HAND = new Script(`
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 0 end
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[1], 'hands', 1), ARGV[1])
 return 1`);
 
 // KEYS: away. ARGV: now, most. Removing what it returns makes each entry one caller's.
@@ -167,12 +175,24 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async leave(roomId: string, peerId: string): Promise<boolean> {
-    const removed = await LEAVE.run(this.redis, [keys.room(roomId), keys.members(roomId), keys.away], [peerId, this.options.emptyRoomTtlMs, `${roomId} ${peerId}`]);
+    const removed = await LEAVE.run(this.redis, [keys.room(roomId), keys.members(roomId), keys.away, keys.hands(roomId)], [peerId, this.options.emptyRoomTtlMs, `${roomId} ${peerId}`]);
     return Number(removed) === 1;
   }
 
   async members(roomId: string): Promise<PeerInfo[]> {
     return peerInfos(Object.entries(await this.redis.hGetAll(keys.members(roomId))).flat());
+  }
+
+  async raiseHand(roomId: string, peerId: string): Promise<boolean> {
+    return Number(await RAISE_HAND.run(this.redis, [keys.room(roomId), keys.members(roomId), keys.hands(roomId)], [peerId])) === 1;
+  }
+
+  async lowerHand(roomId: string, peerId: string): Promise<boolean> {
+    return (await this.redis.zRem(keys.hands(roomId), peerId)) === 1;
+  }
+
+  async raisedHands(roomId: string): Promise<string[]> {
+    return this.redis.zRange(keys.hands(roomId), 0, -1);
   }
 
   async markAway({ roomId, peerId }: MemberAddress, until: number): Promise<void> {

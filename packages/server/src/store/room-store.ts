@@ -99,6 +99,16 @@ export interface RoomStore {
   /** Removes a member; true only for the one call that removed it, so a departure is announced once. */
   leave(roomId: string, peerId: string): Promise<boolean>;
   members(roomId: string): Promise<PeerInfo[]>;
+  /**
+   * Raises a member's hand, behind every hand already up; false (changing
+   * nothing) when it is up already or they are not in the room. A member's
+   * hand goes down by itself when they leave.
+   */
+  raiseHand(roomId: string, peerId: string): Promise<boolean>;
+  /** Lowers a member's hand; true only for the one call that lowered it, so it is announced once. */
+  lowerHand(roomId: string, peerId: string): Promise<boolean>;
+  /** The members whose hand is up, in the order they raised it. */
+  raisedHands(roomId: string): Promise<string[]>;
   /** The member's socket dropped: they keep their place until `until` (epoch ms) unless they come back. */
   markAway(address: MemberAddress, until: number): Promise<void>;
   markBack(address: MemberAddress): Promise<void>;

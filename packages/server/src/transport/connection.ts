@@ -162,6 +162,12 @@ export class Connection implements SocketHandler, MemberSocket {
         return this.inRoom(msg, (member) => this.deps.rooms.sfu(member, msg));
       case 'chat':
         return this.inRoom(msg, (member) => this.deps.rooms.chat(member, msg.text, msg.seq));
+      case 'hand':
+        return this.inRoom(msg, (member) => this.deps.rooms.hands.own(member, msg.raised, msg.seq));
+      case 'lower-hand':
+        return this.inRoom(msg, (member) => this.deps.rooms.hands.lowerOther(member, msg.peerId, msg.seq));
+      case 'reaction':
+        return this.inRoom(msg, (member) => this.deps.rooms.hands.react(member, msg.emoji, msg.seq));
       default:
         return assertNever(msg);
     }
@@ -225,7 +231,7 @@ export class Connection implements SocketHandler, MemberSocket {
     await this.deps.rooms.leave(member, msg.reason);
   }
 
-  private async inRoom(msg: Msg<'media' | 'lock' | SfuRequest['type'] | 'chat'>, act: (member: Member) => Promise<Refusal | undefined>): Promise<void> {
+  private async inRoom(msg: Msg<'media' | 'lock' | SfuRequest['type'] | 'chat' | 'hand' | 'lower-hand' | 'reaction'>, act: (member: Member) => Promise<Refusal | undefined>): Promise<void> {
     const member = this.memberFor(msg);
     if (!member) return;
     const refusal = await act(member);

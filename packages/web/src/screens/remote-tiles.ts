@@ -21,6 +21,8 @@ interface Tile {
   status: HTMLElement;
   /** Their verification code, in the tile's details: shown in a group (a 1:1 call shows it beside the call's status). */
   verification: VerificationNote;
+  /** "Hand raised", shown over the picture (also in a 1:1 call, where the name label is hidden). */
+  hand: HTMLElement;
 }
 
 type Sinkable = HTMLMediaElement & { setSinkId?: (id: string) => Promise<void> };
@@ -111,6 +113,25 @@ export class RemoteTiles {
     else void tile.audio.play().catch(() => this.hooks.onAudioBlocked());
   }
 
+  /** Shows or hides a person's raised hand on their tile. */
+  setHand(peerId: string, raised: boolean): void {
+    const tile = this.tiles.get(peerId);
+    if (!tile) return;
+    tile.hand.hidden = !raised;
+    tile.element.dataset.hand = raised ? 'raised' : 'down';
+  }
+
+  /** The tile reactions from `peerId` float over. */
+  tileOf(peerId: string): HTMLElement | undefined {
+    return this.tiles.get(peerId)?.element;
+  }
+
+  /** The picture to pop out: the one other person, or in a group whoever spoke last (the first tile until someone has). */
+  speakerVideo(): HTMLVideoElement | undefined {
+    const speaker = this.activeSpeaker === undefined ? undefined : this.tiles.get(this.activeSpeaker);
+    return (speaker ?? this.tiles.values().next().value)?.video;
+  }
+
   /** After a tap: start every person's sound that autoplay refused. */
   playAll(): void {
     for (const tile of this.tiles.values()) void tile.audio.play().catch(() => {});
@@ -145,8 +166,9 @@ export class RemoteTiles {
     const speaker = this.hooks.speakerId();
     if (speaker) void (audio as Sinkable).setSinkId?.(speaker).catch(() => {});
     const verification = new VerificationNote('tile', () => this.hooks.onMarkVerified(peerId));
-    const element = h('figure', { class: 'tile', 'data-peer-id': peerId }, video, audio, h('figcaption', { class: 'tile-label' }, name, status, verification.element));
-    const tile = { element, video, audio, name, status, verification };
+    const hand = h('span', { class: 'tile-hand', hidden: true }, h('span', { 'aria-hidden': 'true' }, '✋ '), 'Hand raised');
+    const element = h('figure', { class: 'tile', 'data-peer-id': peerId, 'data-hand': 'down' }, video, audio, hand, h('figcaption', { class: 'tile-label' }, name, status, verification.element));
+    const tile = { element, video, audio, name, status, verification, hand };
     if (!this.firstTileShown) {
       this.firstTileShown = true;
       this.hooks.onFirstTile(video);

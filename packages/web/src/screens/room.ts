@@ -10,6 +10,8 @@ import { browserTrustedKeys } from '../trusted-keys.ts';
 import { keepScreenAwake } from '../wake-lock.ts';
 import { ChatPanel } from './chat-panel.ts';
 import { DevicePanel } from './device-panel.ts';
+import { HandsAndReactions } from './hands-and-reactions.ts';
+import { PictureInPicture, type PipAction } from './picture-in-picture.ts';
 import { showProblem } from './problem.ts';
 import { QualityPanel } from './quality-panel.ts';
 import { RemoteTiles } from './remote-tiles.ts';
@@ -94,6 +96,8 @@ class RoomSession {
   private readonly banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite' });
   private readonly notice = h('p', { class: 'room-notice', role: 'status', 'aria-live': 'polite', hidden: true });
   private readonly sharingNote = h('p', { class: 'sharing-note', hidden: true }, 'You are sharing your screen');
+  /** Where our own reactions float: the corner our picture starts in. */
+  private readonly selfReactions = h('div', { class: 'self-reactions' });
   private readonly stage = h('div', { class: 'stage' });
   private readonly controls: RoomControls;
   private readonly panels = new PanelHost();
@@ -101,6 +105,12 @@ class RoomSession {
   private readonly devices: DevicePanel;
   private readonly quality = new QualityPanel();
   private readonly shortcuts = shortcutsPanel();
+  private readonly hands: HandsAndReactions;
+  private readonly pip = new PictureInPicture({
+    speaker: () => this.tiles.speakerVideo(),
+    act: (action: PipAction) => this.act(action, this.controls.button(action)),
+    changed: () => this.renderControls(),
+  });
   private readonly section: HTMLElement;
   private readonly cleanups: (() => void)[] = [];
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -125,6 +135,11 @@ class RoomSession {
     this.chat = new ChatPanel(this.call, () => this.renderControls());
     this.devices = new DevicePanel(this.media);
     this.controls = new RoomControls((action, button) => this.act(action, button));
+    this.hands = new HandsAndReactions(this.call, {
+      reactionSpot: (peerId) => (peerId === undefined ? this.selfReactions : this.tiles.tileOf(peerId)),
+      showHand: (peerId, raised) => this.tiles.setHand(peerId, raised),
+      changed: () => this.renderControls(),
+    });
     this.panels.onChange = () => this.renderControls();
     this.localVideo.muted = true;
     this.localVideo.srcObject = this.media.stream;
@@ -137,9 +152,11 @@ class RoomSession {
       this.banner,
       this.notice,
       this.panels.element,
+      this.hands.picker.element,
       this.controls.element,
+      this.hands.announcer.element,
     );
-    this.stage.append(this.tiles.element, this.tiles.pager, this.quality.indicator, this.verification.element, this.sharingNote, this.localVideo);
+    this.stage.append(this.tiles.element, this.tiles.pager, this.quality.indicator, this.verification.element, this.sharingNote, this.hands.list.element, this.localVideo, this.selfReactions);
     root.replaceChildren(this.section);
 
     this.listen();
@@ -157,6 +174,7 @@ class RoomSession {
     this.ended = true;
     this.call.leave(reason);
     this.panels.close(false);
+    void this.pip.close();
     this.media.stop();
     this.tiles.clear();
     clearTimeout(this.noticeTimer);
@@ -169,12 +187,16 @@ class RoomSession {
       this.tiles.show(peer);
       this.renderVerification();
     });
-    this.call.on('track', ({ peerId, track }) => this.tiles.addTrack(peerId, track));
+    this.call.on('track', ({ peerId, track }) => {
+      this.tiles.addTrack(peerId, track);
+      this.pip.follow();
+    });
     this.call.on('peer-left', ({ peer, reason }) => this.onPeerLeft(peer, reason));
     this.call.on('peer-updated', (peer) => {
       const changed = this.tiles.show(peer);
       // In a group the banner speaks for the call as a whole: say in passing who could not be reached, and why.
       if (changed === 'unreachable' && this.tiles.count >= 2) this.showNotice(this.cannotConnect(peer.name || 'Someone', this.call.relayAvailable));
+      this.pip.follow();
       this.renderState(this.call.state);
       this.renderVerification();
     });
@@ -200,6 +222,7 @@ class RoomSession {
       () => window.removeEventListener('keydown', onKey),
       keepScreenAwake((state) => (this.section.dataset.wakeLock = state)),
       makeMovable(this.localVideo, this.stage),
+      this.pip.openWhenHidden(),
     );
     this.quality.indicator.addEventListener('click', () => this.panels.toggle(this.quality, this.quality.indicator));
   }
@@ -335,6 +358,12 @@ class RoomSession {
         );
       case 'lock':
         return this.call.lock(!this.call.locked);
+      case 'hand':
+        return this.hands.toggleOwnHand();
+      case 'react':
+        return this.hands.picker.toggle();
+      case 'pip':
+        return void this.pip.toggle();
       case 'hang-up':
         return this.end('hang-up');
     }
@@ -373,7 +402,12 @@ class RoomSession {
       openPanel: (['chat', 'devices', 'quality', 'shortcuts'] as const).find((id) => this.panels.isOpen(id)),
       host: this.call.isHost,
       locked: this.call.locked,
+      handRaised: this.hands.ownHandRaised,
+      reacting: this.hands.picker.open,
+      pip: this.pip.kind === 'none' ? 'unavailable' : this.pip.open ? 'on' : 'off',
+      hasRemote: this.tiles.count > 0,
     });
+    this.pip.render({ micOn: Boolean(mic?.enabled), cameraOn: this.media.camera?.readyState === 'live' });
   }
 
   private showNotice(text: string): void {
