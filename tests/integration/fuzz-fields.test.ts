@@ -34,6 +34,8 @@ function examples(to: string): { [T in ClientMessage['type']]: Example & { type:
     'sfu-subscribe-restart': { type: 'sfu-subscribe-restart', seq: 1, ack: 0 },
     'sfu-leave': { type: 'sfu-leave', seq: 1, ack: 0 },
     chat: { type: 'chat', text: 'hello', seq: 1, ack: 0 },
+    'e2ee-key': { type: 'e2ee-key', to, publicKey: 'BPublicKeyInBase64url', seq: 1, ack: 0 },
+    'e2ee-media-key': { type: 'e2ee-media-key', to, keyId: 7, wrapped: 'wrappedKeyInBase64url', seq: 1, ack: 0 },
   };
 }
 

@@ -78,3 +78,19 @@ export function addPublishedVideo(pc: RTCPeerConnection, flavor: WebRtcFlavor): 
 export function inboundMid(stat: Record<string, unknown>): string | undefined {
   return typeof stat.mid === 'string' ? stat.mid : undefined;
 }
+
+/**
+ * How this browser lets us transform encoded media frames (for end-to-end
+ * encryption through the SFU): the standard RTCRtpScriptTransform (Firefox,
+ * Safari, Chromium from 141), or Chromium's older Insertable Streams
+ * (createEncodedStreams, enabled per connection). Undefined where neither
+ * exists (older browsers, the Node binding): such a participant cannot encrypt.
+ */
+export type FrameTransformApi = 'script-transform' | 'encoded-streams';
+
+export function frameTransformApi(): FrameTransformApi | undefined {
+  if (typeof globalThis.RTCRtpScriptTransform === 'function') return 'script-transform';
+  const sender = (globalThis.RTCRtpSender as { prototype?: { createEncodedStreams?: unknown } } | undefined)?.prototype;
+  if (typeof sender?.createEncodedStreams === 'function') return 'encoded-streams';
+  return undefined;
+}

@@ -18,6 +18,8 @@ const NUMBERED: ReadonlySet<ClientMessage['type']> = new Set([
   'sfu-leave',
   'sfu-subscribe-restart',
   'chat',
+  'e2ee-key',
+  'e2ee-media-key',
 ]);
 /**
  * Longest a numbered server message waits to be acknowledged when no message
