@@ -358,7 +358,11 @@ export class Call extends Emitter<CallEvents> {
     this.media.moveTo(msg.route ?? 'mesh');
     // The newcomer opens the negotiation with everyone already there.
     for (const peer of msg.peers) this.addPeer(peer, true);
-    this.keys.start(msg.selfId, this.roomId, msg.peers.map((p) => p.id));
+    this.keys.start(
+      msg.selfId,
+      this.roomId,
+      msg.peers.map((p) => p.id),
+    );
     this.announceMedia();
     this.publishState();
   }
@@ -376,7 +380,12 @@ export class Call extends Emitter<CallEvents> {
     for (const [id, view] of this.peers) if (!present.has(id) && view.presence === 'here') this.updatePeer(id, { presence: 'away' });
     for (const peer of msg.peers) if (!this.peers.has(peer.id)) this.addPeer(peer, true);
     // A reloaded page resumes its place with no keys yet: it announces new ones (a socket that only dropped keeps its own).
-    if (!this.keys.started) this.keys.start(msg.selfId, msg.roomId, msg.peers.map((p) => p.id));
+    if (!this.keys.started)
+      this.keys.start(
+        msg.selfId,
+        msg.roomId,
+        msg.peers.map((p) => p.id),
+      );
     this.announceMedia();
     this.publishState();
   }

@@ -19,6 +19,7 @@ const KEY_ID_BYTES = 4;
 /** The last byte of every encrypted frame: a plain frame that happens to end with it fails to decrypt, nothing worse. */
 export const FRAME_MARKER = 0xe2;
 const TRAILER_BYTES = FRAME_IV_BYTES + KEY_ID_BYTES + 1;
+const TAG_BYTES = 16;
 
 export type FrameKind = 'audio' | 'video';
 
@@ -54,7 +55,8 @@ export function keyIdOf(frame: ArrayBuffer): number | undefined {
 export async function decryptFrame(frame: ArrayBuffer, clear: number, key: CryptoKey): Promise<ArrayBuffer | undefined> {
   const bytes = new Uint8Array(frame);
   const body = bytes.subarray(0, bytes.length - TRAILER_BYTES);
-  const head = body.subarray(0, Math.min(clear, body.length));
+  // The plain frame was the body without its tag: a frame shorter than `clear` was left wholly readable.
+  const head = body.subarray(0, Math.max(0, Math.min(clear, body.length - TAG_BYTES)));
   const iv = bytes.subarray(body.length, body.length + FRAME_IV_BYTES);
   try {
     const plain = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: head }, key, body.subarray(head.length)));

@@ -233,9 +233,7 @@ export class GroupKeys extends Emitter<GroupKeysEvents> {
   }
 
   private run(generation: number, step: () => Promise<void>): void {
-    this.chain = this.chain
-      .then(() => (generation === this.generation ? step() : undefined))
-      .catch((err: unknown) => console.warn('videoapp: end-to-end key step failed', err));
+    this.chain = this.chain.then(() => (generation === this.generation ? step() : undefined)).catch((err: unknown) => console.warn('videoapp: end-to-end key step failed', err));
   }
 
   private later(ms: number, action: () => void): void {

@@ -2,11 +2,13 @@ import { Call, type CallState, type PeerView, stopStream } from '@videoapp/clien
 import type { DepartureReason } from '@videoapp/protocol';
 import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedName } from '../app-context.ts';
 import { h, replaceChildren } from '../dom.ts';
+import { createFrameWorker } from '../frame-worker.ts';
 import { openLocalMedia } from '../local-media.ts';
 import type { Route } from '../routes.ts';
 import { keepScreenAwake } from '../wake-lock.ts';
 import { ChatPanel } from './chat-panel.ts';
 import { DevicePanel } from './device-panel.ts';
+import { E2eeStatusLine } from './e2ee-status.ts';
 import { showProblem } from './problem.ts';
 import { QualityPanel } from './quality-panel.ts';
 import { RemoteTiles } from './remote-tiles.ts';
@@ -72,6 +74,7 @@ class RoomSession {
   private readonly localVideo = h('video', { class: 'local mirrored', autoplay: true, playsinline: true, tabindex: 0, 'aria-label': 'You. Drag, or use the arrow keys, to move this picture' });
   private readonly banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite' });
   private readonly notice = h('p', { class: 'room-notice', role: 'status', 'aria-live': 'polite', hidden: true });
+  private readonly e2eeStatus = new E2eeStatusLine();
   private readonly sharingNote = h('p', { class: 'sharing-note', hidden: true }, 'You are sharing your screen');
   private readonly stage = h('div', { class: 'stage' });
   private readonly controls: RoomControls;
@@ -96,6 +99,7 @@ class RoomSession {
       WebSocket,
       createPeerConnection: (config) => new RTCPeerConnection(config),
       relayOnly: join.relayOnly,
+      frameWorker: createFrameWorker,
     });
     this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs);
     this.chat = new ChatPanel(this.call, () => this.renderControls());
@@ -112,6 +116,7 @@ class RoomSession {
       this.stage,
       this.banner,
       this.notice,
+      this.e2eeStatus.element,
       this.panels.element,
       this.controls.element,
     );
@@ -157,6 +162,7 @@ class RoomSession {
       this.section.dataset.mediaRouteTarget = phase.kind === 'settled' ? phase.route : phase.to;
     });
     this.call.on('quality', (quality) => this.quality.show(quality));
+    this.call.on('e2ee', (protection) => this.e2eeStatus.show(protection));
     this.media.on('change', () => this.renderMedia());
     this.media.on('notice', (text) => this.showNotice(text));
     const onNetwork = () => this.call.networkChanged();

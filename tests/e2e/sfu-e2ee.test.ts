@@ -1,0 +1,184 @@
+// End-to-end encryption through a real Janus, in real Chromium and Firefox:
+// members of an SFU room decode each other while the frames Janus forwards
+// stay unreadable to a subscriber without the keys; each pair of members sees
+// the same verification code; and a member whose engine cannot encrypt turns
+// the room to plain media for everyone, with a notice saying whose browser.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import type { RunningServer } from '@videoapp/server';
+import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core';
+import { freshJanusSecrets, type RunningJanus, startJanus } from '../../scripts/janus-server.ts';
+import { type Evaluator, instrumentedContext, launchChromium, mediaPerTile } from '../support/browsers.ts';
+import { fakeCameraFile } from '../support/fake-camera-file.ts';
+import { instrumentedFirefoxPage, joinFromFirefox, launchFirefox } from '../support/firefox.ts';
+import { freePort } from '../support/free-port.ts';
+import { NodeParticipant } from '../support/node-participant.ts';
+import { missing } from '../support/requires.ts';
+import { SfuPeer } from '../support/sfu-peer.ts';
+import { tilesMoving } from '../support/sfu-tiles.ts';
+import { startTestServer } from '../support/test-server.ts';
+import { eventually } from '../support/timing.ts';
+import { openLobby, pressJoin, startNewCall } from '../support/ui.ts';
+import { until } from '../support/wrtc-peer.ts';
+
+/** Janus's media ports in this file (apart from the other Janus tests'). */
+const RTP_PORTS = { min: 25_000, max: 25_999 };
+/** A small camera, so two Chromium pages, a Firefox page, Janus and a Node peer share two cores. */
+const CAMERA = { width: 640, height: 360 };
+/** Bounds for reaching a state on a loaded 2-core machine. */
+const MEDIA_TIMEOUT_MS = 30_000;
+/** Video the keyless subscriber must have received (about two seconds of three low layers) before its zero decoded frames count. */
+const LISTENER_BYTES = 60_000;
+/** Frames the keyless subscriber must decode of each member once the room is plain: proof it decodes what it can read. */
+const PLAIN_FRAMES = 10;
+
+/** What the room's end-to-end status line says. */
+function protectionOf(page: Evaluator): Promise<{ kind: string; text: string }> {
+  return page.evaluate(() => {
+    const line = document.querySelector<HTMLElement>('.e2ee-status');
+    return { kind: line?.dataset.e2ee ?? '', text: line?.textContent ?? '' };
+  });
+}
+
+/** Per person shown on the page (by name): the verification code on their tile, as "basis code". */
+function codesOnTiles(page: Evaluator): Promise<Record<string, string>> {
+  return page.evaluate(() =>
+    Object.fromEntries([...document.querySelectorAll<HTMLElement>('.tile[data-peer-id]')].map((tile) => [tile.querySelector('.tile-name')?.textContent ?? '', tile.dataset.verificationCode ?? ''])),
+  );
+}
+
+/** Decoded frames per person shown on the page, by name. */
+async function framesByName(page: Evaluator): Promise<Map<string, number>> {
+  return new Map((await mediaPerTile(page)).map((tile) => [tile.name, tile.framesDecoded]));
+}
+
+describe('end-to-end encryption through Janus', { skip: missing('chromium', 'firefox', 'janus') }, () => {
+  let workDir: string;
+  let janus: RunningJanus;
+  let server: RunningServer;
+  let chromium: Browser;
+  let firefox: FirefoxBrowser;
+  const contexts: BrowserContext[] = [];
+  const firefoxPages: FirefoxPage[] = [];
+  const others: { close(): void }[] = [];
+
+  before(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'videoapp-sfu-e2ee-'));
+    const options = { workDir, wsHost: '127.0.0.1', wsPort: await freePort(), rtpPorts: RTP_PORTS, ...freshJanusSecrets() };
+    janus = await startJanus(options);
+    server = await startTestServer({ sfu: { url: janus.url, apiSecret: options.apiSecret, adminKey: options.adminKey } });
+    [chromium, firefox] = await Promise.all([launchChromium({ extra: [`--use-file-for-fake-video-capture=${fakeCameraFile(CAMERA.width, CAMERA.height)}`] }), launchFirefox()]);
+  });
+  afterEach(async () => {
+    for (const other of others.splice(0)) other.close();
+    for (const page of firefoxPages.splice(0)) await page.close().catch(() => {});
+    for (const context of contexts.splice(0)) await context.close().catch(() => {});
+  });
+  after(async () => {
+    await firefox?.close();
+    await chromium?.close();
+    await server?.close();
+    await janus?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  async function chromiumPage() {
+    const context = await instrumentedContext(chromium);
+    contexts.push(context);
+    return context.newPage();
+  }
+
+  test('members decode each other in Chromium and Firefox while a subscriber without the keys decodes nothing; codes match per pair; a member who cannot encrypt makes the room plain', async (t) => {
+    const alice = await chromiumPage();
+    const link = await startNewCall(alice, server.url, 'Alice');
+    await pressJoin(alice);
+    const bob = await chromiumPage();
+    await openLobby(bob, link, 'Bob');
+    await pressJoin(bob);
+    const fox = await instrumentedFirefoxPage(firefox);
+    firefoxPages.push(fox);
+    await joinFromFirefox(fox, link, 'Firefox');
+    const names = ['Alice', 'Bob', 'Firefox'];
+    const members: Evaluator[] = [alice, bob, fox as unknown as Evaluator];
+    const joinedAt = Date.now();
+
+    // Three people move to the SFU; each decodes the other two through it, encrypted.
+    await Promise.all(members.map((page, i) => tilesMoving(page, names[i]!, 2, 'sfu', MEDIA_TIMEOUT_MS)));
+    t.diagnostic(`third person joined → all three decode both others through Janus, end-to-end encrypted: ${Date.now() - joinedAt} ms`);
+    for (const [i, page] of members.entries())
+      await eventually(
+        `${names[i]}'s status line`,
+        () => protectionOf(page),
+        (p) => p.kind === 'encrypted',
+        MEDIA_TIMEOUT_MS,
+      );
+
+    // Each pair of members sees one code, derived from their two end-to-end public keys.
+    const codes = await Promise.all(
+      members.map((page) =>
+        eventually(
+          'codes on every tile',
+          () => codesOnTiles(page),
+          (c) => Object.values(c).length === 2 && Object.values(c).every((code) => code.startsWith('e2ee ')),
+        ),
+      ),
+    );
+    for (const [i, me] of names.entries()) {
+      for (const [j, them] of names.entries()) if (i !== j) assert.equal(codes[i]![them], codes[j]![me], `${me} and ${them} see different codes`);
+    }
+    assert.notEqual(codes[0]!.Bob, codes[0]!.Firefox, 'two pairs share a code');
+    t.diagnostic(`verification codes: Alice–Bob ${codes[0]!.Bob}, Alice–Firefox ${codes[0]!.Firefox}, Bob–Firefox ${codes[1]!.Firefox}`);
+
+    // A subscriber of the same Janus room without the keys (what the server itself could add): Janus forwards it everyone's video, and none of it decodes.
+    const roomId = new URL(link).pathname.split('/').pop()!;
+    const { peer: listener } = await SfuPeer.join(server.url, roomId, 'Listener');
+    others.push(listener);
+    // The server subscribes those who publish; the listener's own picture is plain, which the members' decryption drops.
+    await listener.publish();
+    await until('Janus forwards the three members to the listener', () => listener.videoFrom().length === 3, MEDIA_TIMEOUT_MS);
+    const memberIds = listener.videoFrom();
+    const framesBefore = await Promise.all(members.map(framesByName));
+    await eventually(
+      'video reaching the listener',
+      () => listener.videoBytesReceived(),
+      (bytes) => bytes >= LISTENER_BYTES,
+      MEDIA_TIMEOUT_MS,
+    );
+    const listenerBytes = await listener.videoBytesReceived();
+    const listenerFrames = memberIds.map((id) => listener.frameCount(id));
+    t.diagnostic(`subscriber without the keys: ${listenerBytes} bytes of video received from 3 members, frames decoded ${listenerFrames.join(', ')}`);
+    assert.deepEqual(listenerFrames, [0, 0, 0], 'a subscriber without the keys decoded encrypted video');
+    // Meanwhile the members go on decoding each other.
+    for (const [i, page] of members.entries()) {
+      const now = await framesByName(page);
+      for (const name of names) if (name !== names[i]) assert.ok((now.get(name) ?? 0) > (framesBefore[i]!.get(name) ?? 0), `${names[i]} stopped decoding ${name}`);
+    }
+
+    // Dan's engine (Node WebRTC) has no encoded-frame API: everyone is told, the room falls back to plain media, and the same listener now decodes it.
+    const dan = NodeParticipant.join(server.url, roomId, 'Dan');
+    others.push({ close: () => dan.leave() });
+    for (const [i, page] of members.entries()) {
+      const status = await eventually(
+        `${names[i]}'s status line after Dan joined`,
+        () => protectionOf(page),
+        (p) => p.kind === 'unencrypted',
+        MEDIA_TIMEOUT_MS,
+      );
+      assert.match(status.text, /Dan's browser cannot encrypt/);
+    }
+    await until('the listener decodes the members once the room is plain', () => memberIds.every((id) => listener.frameCount(id) >= PLAIN_FRAMES), MEDIA_TIMEOUT_MS);
+    t.diagnostic(`after the fallback the listener decoded ${memberIds.map((id) => listener.frameCount(id)).join(', ')} frames`);
+    // A plain room's codes would vouch for nothing: they are gone.
+    for (const page of members)
+      await eventually(
+        'codes gone',
+        () => codesOnTiles(page),
+        (c) => Object.values(c).every((code) => !code.startsWith('e2ee')),
+        MEDIA_TIMEOUT_MS,
+      );
+  });
+});
