@@ -36,6 +36,15 @@ const LISTENER_BYTES = 60_000;
 /** Frames the keyless subscriber must decode of each member once the room is plain: proof it decodes what it can read. */
 const PLAIN_FRAMES = 10;
 
+/** In the page, before the app: removes the named encoded-frame APIs (`RTCRtpScriptTransform`, `createEncodedStreams`). */
+const HIDE_APIS = (names: string[]) => {
+  if (names.includes('RTCRtpScriptTransform')) delete (window as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform;
+  if (names.includes('createEncodedStreams')) {
+    delete (RTCRtpSender.prototype as { createEncodedStreams?: unknown }).createEncodedStreams;
+    delete (RTCRtpReceiver.prototype as { createEncodedStreams?: unknown }).createEncodedStreams;
+  }
+};
+
 /** What the room's end-to-end status line says. */
 function protectionOf(page: Evaluator): Promise<{ kind: string; text: string }> {
   return page.evaluate(() => {
@@ -86,17 +95,33 @@ describe('end-to-end encryption through Janus', { skip: missing('chromium', 'fir
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  async function chromiumPage() {
+  /** A Chromium page; `hide` removes encoded-frame APIs before the app loads, as an older browser lacks them. */
+  async function chromiumPage(hide: string[] = []) {
     const context = await instrumentedContext(chromium);
     contexts.push(context);
+    if (hide.length > 0) await context.addInitScript(HIDE_APIS, hide);
     return context.newPage();
   }
+
+  test('a browser without an encoded-frame API says so in the lobby, before joining, and offers to join anyway', async () => {
+    const page = await chromiumPage(['RTCRtpScriptTransform', 'createEncodedStreams']);
+    const link = await startNewCall(page, server.url, 'Old browser');
+    await page.getByRole('status').filter({ hasText: 'End-to-end encryption for group calls is not available in this browser' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Join', exact: true }).count(), 0);
+    await page.getByRole('button', { name: 'Join anyway' }).waitFor();
+    // A browser that can encrypt is not warned.
+    const current = await chromiumPage();
+    await openLobby(current, link, 'Current browser');
+    await current.getByRole('button', { name: 'Join', exact: true }).waitFor();
+    assert.equal(await current.locator('.e2ee-unavailable').count(), 0);
+  });
 
   test('members decode each other in Chromium and Firefox while a subscriber without the keys decodes nothing; codes match per pair; a member who cannot encrypt makes the room plain', async (t) => {
     const alice = await chromiumPage();
     const link = await startNewCall(alice, server.url, 'Alice');
     await pressJoin(alice);
-    const bob = await chromiumPage();
+    // Bob's Chromium encrypts through its older Insertable Streams API, Alice's and Firefox through RTCRtpScriptTransform.
+    const bob = await chromiumPage(['RTCRtpScriptTransform']);
     await openLobby(bob, link, 'Bob');
     await pressJoin(bob);
     const fox = await instrumentedFirefoxPage(firefox);
