@@ -166,6 +166,11 @@ export class SfuPeer {
     return this.framesOf(peerId)?.count ?? 0;
   }
 
+  /** Frames of `peerId` decoded so far that look like a camera's picture rather than noise. */
+  pictureCount(peerId: string): number {
+    return this.framesOf(peerId)?.pictures ?? 0;
+  }
+
   /** Video bytes the subscriber connection has received, decodable or not (0 before any offer). */
   async videoBytesReceived(): Promise<number> {
     let bytes = 0;

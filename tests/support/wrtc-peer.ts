@@ -75,10 +75,37 @@ export class SyntheticMicrophone {
   }
 }
 
-/** Counts the frames decoded from a remote video track. */
+/**
+ * Largest mean difference between neighbouring samples of a picture's blue
+ * chroma plane for it to count as a camera's picture. The test cameras (the
+ * Y4M clip, Firefox's fake camera, SyntheticCamera) all have flat chroma,
+ * which survives VP8 within a step or two; VP8 decoded from bytes that are
+ * not what the encoder made (encrypted ones) is blocky noise far above this.
+ */
+const CAMERA_CHROMA_MAX_STEP = 4;
+
+/** Whether a decoded I420 frame looks like a camera's picture rather than noise (see CAMERA_CHROMA_MAX_STEP). */
+export function looksLikeCameraPicture({ width, height, data }: { width: number; height: number; data: Uint8Array }): boolean {
+  const chromaWidth = Math.ceil(width / 2);
+  const chromaHeight = Math.ceil(height / 2);
+  const u = data.subarray(width * height, width * height + chromaWidth * chromaHeight);
+  let steps = 0;
+  let pairs = 0;
+  for (let row = 0; row < chromaHeight; row++) {
+    for (let col = 1; col < chromaWidth; col++) {
+      steps += Math.abs(u[row * chromaWidth + col]! - u[row * chromaWidth + col - 1]!);
+      pairs++;
+    }
+  }
+  return pairs > 0 && steps / pairs <= CAMERA_CHROMA_MAX_STEP;
+}
+
+/** Counts the frames decoded from a remote video track, and among them those that look like a camera's picture. */
 export class FrameCounter {
   private readonly sink: InstanceType<typeof nonstandard.RTCVideoSink>;
   count = 0;
+  /** Decoded frames that look like a camera's picture (looksLikeCameraPicture). */
+  pictures = 0;
   /** When the first frame came (performance.now()), if one has. */
   firstAt: number | undefined;
   width = 0;
@@ -86,8 +113,9 @@ export class FrameCounter {
 
   constructor(track: MediaStreamTrack) {
     this.sink = new nonstandard.RTCVideoSink(track);
-    this.sink.onframe = ({ frame }: { frame: { width: number; height: number } }) => {
+    this.sink.onframe = ({ frame }: { frame: { width: number; height: number; data: Uint8Array } }) => {
       this.count++;
+      if (looksLikeCameraPicture(frame)) this.pictures++;
       this.firstAt ??= performance.now();
       this.width = frame.width;
       this.height = frame.height;
