@@ -31,10 +31,16 @@ const RTP_PORTS = { min: 25_000, max: 25_999 };
 const CAMERA = { width: 640, height: 360 };
 /** Bounds for reaching a state on a loaded 2-core machine. */
 const MEDIA_TIMEOUT_MS = 30_000;
-/** Video the keyless subscriber must have received (about two seconds of three low layers) before its zero decoded frames count. */
+/** Video the keyless subscriber must have received (about two seconds of three low layers) before what it decoded is judged. */
 const LISTENER_BYTES = 60_000;
 /** Frames the keyless subscriber must decode of each member once the room is plain: proof it decodes what it can read. */
 const PLAIN_FRAMES = 10;
+/**
+ * The keyless subscriber may decode at most one frame for every this many the
+ * members decode of the same person: VP8 makes the odd frame of grey or noise
+ * out of encrypted bytes (seen: 0 to 3 in 2 s, of some 60 the members decoded).
+ */
+const NOISE_FRAME_SHARE = 5;
 
 /** In the page, before the app: removes the named encoded-frame APIs (`RTCRtpScriptTransform`, `createEncodedStreams`). */
 const HIDE_APIS = (names: string[]) => {
@@ -143,8 +149,10 @@ describe('end-to-end encryption through Janus', { skip: missing('chromium', 'fir
     const joinedAt = Date.now();
 
     // Three people move to the SFU; each decodes the other two through it, encrypted.
-    await Promise.all(members.map((page, i) => tilesMoving(page, names[i]!, 2, 'sfu', MEDIA_TIMEOUT_MS)));
+    const tiles = await Promise.all(members.map((page, i) => tilesMoving(page, names[i]!, 2, 'sfu', MEDIA_TIMEOUT_MS)));
     t.diagnostic(`third person joined → all three decode both others through Janus, end-to-end encrypted: ${Date.now() - joinedAt} ms`);
+    // Which simulcast layer each tile gets (Janus picks it from the clear key-frame header): for the record.
+    t.diagnostic(`decoded heights: ${tiles.map((list, i) => `${names[i]} sees ${list.map((tile) => `${tile.name} ${tile.frameHeight} px`).join(', ')}`).join('; ')}`);
     for (const [i, page] of members.entries())
       await eventually(
         `${names[i]}'s status line`,
@@ -169,15 +177,15 @@ describe('end-to-end encryption through Janus', { skip: missing('chromium', 'fir
     assert.notEqual(codes[0]!.Bob, codes[0]!.Firefox, 'two pairs share a code');
     t.diagnostic(`verification codes: Alice–Bob ${codes[0]!.Bob}, Alice–Firefox ${codes[0]!.Firefox}, Bob–Firefox ${codes[1]!.Firefox}`);
 
-    // A subscriber of the same Janus room without the keys (what the server itself could add): Janus forwards it everyone's video, and none of it decodes.
+    // A subscriber of the same Janus room without the keys (what the server itself could add): Janus forwards it everyone's video, and it can make nothing of it.
     const roomId = new URL(link).pathname.split('/').pop()!;
+    const framesBefore = await Promise.all(members.map(framesByName));
     const { peer: listener } = await SfuPeer.join(server.url, roomId, 'Listener');
     others.push(listener);
     // The server subscribes those who publish; the listener's own picture is plain, which the members' decryption drops.
     await listener.publish();
     await until('Janus forwards the three members to the listener', () => listener.videoFrom().length === 3, MEDIA_TIMEOUT_MS);
     const memberIds = listener.videoFrom();
-    const framesBefore = await Promise.all(members.map(framesByName));
     await eventually(
       'video reaching the listener',
       () => listener.videoBytesReceived(),
@@ -185,19 +193,22 @@ describe('end-to-end encryption through Janus', { skip: missing('chromium', 'fir
       MEDIA_TIMEOUT_MS,
     );
     const listenerBytes = await listener.videoBytesReceived();
-    // VP8 decoded from encrypted bytes may yield a frame now and then, of noise: what counts is that no picture comes out.
+    const framesAfter = await Promise.all(members.map(framesByName));
     const namesById = await namesOfPeers(alice, 'Alice', await selfIdOf(bob, 'Alice'));
-    const heard = memberIds.map((id) => `${namesById.get(id)}: ${listener.frameCount(id)} frames decoded, ${listener.pictureCount(id)} pictures`);
-    t.diagnostic(`subscriber without the keys received ${listenerBytes} bytes of video; ${heard.join('; ')}`);
-    assert.deepEqual(
-      memberIds.map((id) => listener.pictureCount(id)),
-      [0, 0, 0],
-      `a subscriber without the keys saw a picture: ${heard.join('; ')}`,
-    );
-    // Meanwhile the members go on decoding each other.
-    for (const [i, page] of members.entries()) {
-      const now = await framesByName(page);
-      for (const name of names) if (name !== names[i]) assert.ok((now.get(name) ?? 0) > (framesBefore[i]!.get(name) ?? 0), `${names[i]} stopped decoding ${name}`);
+    /** Frames of `name` the other members decoded meanwhile (the most any of them did). */
+    const membersDecoded = (name: string) => Math.max(...names.map((_, i) => (framesAfter[i]!.get(name) ?? 0) - (framesBefore[i]!.get(name) ?? 0)));
+    const heard = memberIds.map((id) => {
+      const name = namesById.get(id) ?? id;
+      return { name, frames: listener.frameCount(id), gradients: listener.gradientCount(id), membersDecoded: membersDecoded(name) };
+    });
+    const described = heard.map((h) => `${h.name}: ${h.frames} frames decoded (${h.gradients} showing the camera's picture) while members decoded ${h.membersDecoded}`).join('; ');
+    t.diagnostic(`subscriber without the keys received ${listenerBytes} bytes of video; ${described}`);
+    for (const h of heard) {
+      // VP8 decoded from encrypted bytes yields a frame of grey or noise now and then (its decoder cannot tell), never a stream.
+      assert.ok(h.membersDecoded >= PLAIN_FRAMES, `members stopped decoding ${h.name}: ${described}`);
+      assert.ok(h.frames * NOISE_FRAME_SHARE <= h.membersDecoded, `a subscriber without the keys decoded ${h.name}'s video: ${described}`);
+      // The Chromium members send a known picture (fake-camera-file.ts): none of it may come through.
+      if (h.name !== 'Firefox') assert.equal(h.gradients, 0, `a subscriber without the keys saw ${h.name}'s picture: ${described}`);
     }
 
     // Dan's engine (Node WebRTC) has no encoded-frame API: everyone is told, the room falls back to plain media, and the same listener now decodes it.
@@ -212,10 +223,17 @@ describe('end-to-end encryption through Janus', { skip: missing('chromium', 'fir
       );
       assert.match(status.text, /Dan's browser cannot encrypt/);
     }
-    // The same listener, with the same measure, sees every member's picture once the media is plain: the zero above was the encryption.
-    const picturesBefore = memberIds.map((id) => listener.pictureCount(id));
-    await until('the listener sees the members once the room is plain', () => memberIds.every((id, i) => listener.pictureCount(id) >= picturesBefore[i]! + PLAIN_FRAMES), MEDIA_TIMEOUT_MS);
-    t.diagnostic(`after the fallback: ${memberIds.map((id) => `${namesById.get(id)}: ${listener.pictureCount(id)} pictures of ${listener.frameCount(id)} frames`).join('; ')}`);
+    // The same listener, with the same measures, sees every member once the media is plain: what it missed before was the encryption.
+    const counted = memberIds.map((id) => ({ frames: listener.frameCount(id), gradients: listener.gradientCount(id), name: namesById.get(id) }));
+    await until(
+      'the listener decodes the members once the room is plain',
+      () =>
+        memberIds.every(
+          (id, i) => listener.frameCount(id) >= counted[i]!.frames + PLAIN_FRAMES && (counted[i]!.name === 'Firefox' || listener.gradientCount(id) >= counted[i]!.gradients + PLAIN_FRAMES),
+        ),
+      MEDIA_TIMEOUT_MS,
+    );
+    t.diagnostic(`after the fallback: ${memberIds.map((id) => `${namesById.get(id)}: ${listener.frameCount(id)} frames, ${listener.gradientCount(id)} showing the camera's picture`).join('; ')}`);
     // A plain room's codes would vouch for nothing: they are gone.
     for (const page of members)
       await eventually(

@@ -166,9 +166,9 @@ export class SfuPeer {
     return this.framesOf(peerId)?.count ?? 0;
   }
 
-  /** Frames of `peerId` decoded so far that look like a camera's picture rather than noise. */
-  pictureCount(peerId: string): number {
-    return this.framesOf(peerId)?.pictures ?? 0;
+  /** Frames of `peerId` decoded so far that show the test gradient their camera sends (see showsTestGradient). */
+  gradientCount(peerId: string): number {
+    return this.framesOf(peerId)?.gradients ?? 0;
   }
 
   /** Video bytes the subscriber connection has received, decodable or not (0 before any offer). */

@@ -76,36 +76,34 @@ export class SyntheticMicrophone {
 }
 
 /**
- * Largest mean difference between neighbouring samples of a picture's blue
- * chroma plane for it to count as a camera's picture. The test cameras (the
- * Y4M clip, Firefox's fake camera, SyntheticCamera) all have flat chroma,
- * which survives VP8 within a step or two; VP8 decoded from bytes that are
- * not what the encoder made (encrypted ones) is blocky noise far above this.
+ * Share of horizontally neighbouring luma samples that must rise left to
+ * right for a frame to show one of the test pictures: the Y4M clip of
+ * fake-camera-file.ts and SyntheticCamera are both gradients rising to the
+ * right (wrapping every 256 columns), of which VP8 keeps almost every step.
+ * A frame VP8 decodes from bytes that are not what the encoder made (encrypted
+ * ones) is flat grey or blocky noise: none or about half of its steps rise.
  */
-const CAMERA_CHROMA_MAX_STEP = 4;
+const GRADIENT_RISING_SHARE = 0.7;
 
-/** Whether a decoded I420 frame looks like a camera's picture rather than noise (see CAMERA_CHROMA_MAX_STEP). */
-export function looksLikeCameraPicture({ width, height, data }: { width: number; height: number; data: Uint8Array }): boolean {
-  const chromaWidth = Math.ceil(width / 2);
-  const chromaHeight = Math.ceil(height / 2);
-  const u = data.subarray(width * height, width * height + chromaWidth * chromaHeight);
-  let steps = 0;
+/** Whether a decoded I420 frame shows a test gradient (see GRADIENT_RISING_SHARE). */
+export function showsTestGradient({ width, height, data }: { width: number; height: number; data: Uint8Array }): boolean {
+  let rising = 0;
   let pairs = 0;
-  for (let row = 0; row < chromaHeight; row++) {
-    for (let col = 1; col < chromaWidth; col++) {
-      steps += Math.abs(u[row * chromaWidth + col]! - u[row * chromaWidth + col - 1]!);
+  for (let row = 0; row < height; row += 2) {
+    for (let col = 1; col < width; col++) {
+      if (data[row * width + col]! > data[row * width + col - 1]!) rising++;
       pairs++;
     }
   }
-  return pairs > 0 && steps / pairs <= CAMERA_CHROMA_MAX_STEP;
+  return pairs > 0 && rising / pairs >= GRADIENT_RISING_SHARE;
 }
 
-/** Counts the frames decoded from a remote video track, and among them those that look like a camera's picture. */
+/** Counts the frames decoded from a remote video track, and among them those that show a test gradient. */
 export class FrameCounter {
   private readonly sink: InstanceType<typeof nonstandard.RTCVideoSink>;
   count = 0;
-  /** Decoded frames that look like a camera's picture (looksLikeCameraPicture). */
-  pictures = 0;
+  /** Decoded frames that show a test gradient (showsTestGradient). */
+  gradients = 0;
   /** When the first frame came (performance.now()), if one has. */
   firstAt: number | undefined;
   width = 0;
@@ -115,7 +113,7 @@ export class FrameCounter {
     this.sink = new nonstandard.RTCVideoSink(track);
     this.sink.onframe = ({ frame }: { frame: { width: number; height: number; data: Uint8Array } }) => {
       this.count++;
-      if (looksLikeCameraPicture(frame)) this.pictures++;
+      if (showsTestGradient(frame)) this.gradients++;
       this.firstAt ??= performance.now();
       this.width = frame.width;
       this.height = frame.height;
