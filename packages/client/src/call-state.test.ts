@@ -15,6 +15,7 @@ const ada = (change: Partial<PeerView> = {}): PeerView => ({
   media: undefined,
   outage: neverConnected(1000),
   talking: false,
+  verification: undefined,
   transport: undefined,
   tracks: {},
   verification: undefined,
