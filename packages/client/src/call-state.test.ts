@@ -18,7 +18,6 @@ const ada = (change: Partial<PeerView> = {}): PeerView => ({
   verification: undefined,
   transport: undefined,
   tracks: {},
-  verification: undefined,
   ...change,
 });
 const bo = (change: Partial<PeerView> = {}): PeerView => ({ ...ada(), id: 'bo', name: 'Bo', ...change });
