@@ -13,8 +13,23 @@ const out = join(web, 'dist');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
+// The worker that encrypts media frames end to end in group calls: its own file, loaded when a call starts, so the first page does not carry it.
+const frameWorker = await build({
+  entryPoints: { 'frame-crypto-worker': join(root, 'packages/client/src/frame-crypto-worker.ts') },
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  outdir: join(out, 'assets'),
+  entryNames: '[name]-[hash]',
+  metafile: true,
+  logLevel: 'warning',
+});
+const frameWorkerUrl = `/assets/${basename(Object.keys(frameWorker.metafile.outputs)[0])}`;
+
 const result = await build({
   entryPoints: { app: join(web, 'src/main.ts') },
+  define: { FRAME_WORKER_URL: JSON.stringify(frameWorkerUrl) },
   bundle: true,
   minify: true,
   format: 'esm',

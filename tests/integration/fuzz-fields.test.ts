@@ -37,6 +37,8 @@ function examples(to: string): { [T in ClientMessage['type']]: Example & { type:
     hand: { type: 'hand', raised: true, seq: 1, ack: 0 },
     'lower-hand': { type: 'lower-hand', peerId: to, seq: 1, ack: 0 },
     reaction: { type: 'reaction', emoji: '👏', seq: 1, ack: 0 },
+    'e2ee-key': { type: 'e2ee-key', to, publicKey: 'BPublicKeyInBase64url', seq: 1, ack: 0 },
+    'e2ee-media-key': { type: 'e2ee-media-key', to, keyId: 7, wrapped: 'wrappedKeyInBase64url', seq: 1, ack: 0 },
   };
 }
 

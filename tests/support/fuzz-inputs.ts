@@ -39,6 +39,8 @@ export const validMessage: fc.Arbitrary<Record<string, Json>> = fc.oneof(
   fc.record({ type: fc.constant('hand'), raised: fc.boolean() }),
   fc.record({ type: fc.constant('lower-hand'), peerId }),
   fc.record({ type: fc.constant('reaction'), emoji: fc.constantFrom(...REACTION_EMOJI) }),
+  fc.record({ type: fc.constant('e2ee-key'), publicKey: fc.stringMatching(/^[A-Za-z0-9_-]{87}$/) }),
+  fc.record({ type: fc.constant('e2ee-media-key'), to: peerId, keyId: fc.nat(), wrapped: fc.stringMatching(/^[A-Za-z0-9_-]{59}$/) }),
 ) as fc.Arbitrary<Record<string, Json>>;
 
 const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__'];

@@ -99,3 +99,19 @@ function sdpFingerprint(sdp: string | undefined): string | undefined {
   const found = [...(sdp ?? '').matchAll(/^a=fingerprint:(\S+) (\S+)\s*$/gm)].map(([, algorithm, value]) => `${algorithm!.toLowerCase()} ${value!.toLowerCase()}`);
   return found.find((f) => f.startsWith('sha-256 ')) ?? found[0];
 }
+
+/**
+ * How this browser lets us transform encoded media frames (for end-to-end
+ * encryption through the SFU): the standard RTCRtpScriptTransform (Firefox,
+ * Safari, Chromium from 141), or Chromium's older Insertable Streams
+ * (createEncodedStreams, enabled per connection). Undefined where neither
+ * exists (older browsers, the Node binding): such a participant cannot encrypt.
+ */
+export type FrameTransformApi = 'script-transform' | 'encoded-streams';
+
+export function frameTransformApi(): FrameTransformApi | undefined {
+  if (typeof globalThis.RTCRtpScriptTransform === 'function') return 'script-transform';
+  const sender = (globalThis.RTCRtpSender as { prototype?: { createEncodedStreams?: unknown } } | undefined)?.prototype;
+  if (typeof sender?.createEncodedStreams === 'function') return 'encoded-streams';
+  return undefined;
+}

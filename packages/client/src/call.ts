@@ -1,8 +1,10 @@
 import { assertNever, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo, RESUME_GRACE_MS, type ReactionEmoji } from '@videoapp/protocol';
-import { currentFlavor, type WebRtcFlavor } from './browser-quirks.ts';
+import { currentFlavor, frameTransformApi, type WebRtcFlavor } from './browser-quirks.ts';
 import { type CallEndReason, type CallPhase, type CallState, deriveCallState, nextOutage, OUTAGE_BOUND_MS, type Outage, type PeerView } from './call-state.ts';
 import { type ChatMessage, type ChatSendResult, checkChatText } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
+import { type FrameWorkerFactory, WorkerFrameCryptor } from './frame-cryptor.ts';
+import { GroupKeys } from './group-keys.ts';
 import type { TileView } from './layers.ts';
 import { MediaRouter } from './media-router.ts';
 import { MeshVerification, type TrustedKeys } from './mesh-verification.ts';
@@ -51,7 +53,17 @@ interface CallEvents extends Record<string, unknown> {
   reaction: { peerId: string; emoji: ReactionEmoji };
   /** The room's media is moving between transports, or settled on one (diagnostics and test attributes; the UI needs nothing of it). */
   route: RoutePhase;
+  /** Whether media through the SFU is end-to-end encrypted, and if not whose browser cannot (see e2eeProtection). */
+  e2ee: E2eeProtection;
 }
+
+/**
+ * What protects the room's media end to end, for the UI to say: `peer-to-peer`,
+ * DTLS on each mesh link; `encrypted`, our own frame encryption through the
+ * SFU; `unencrypted`, the SFU could read it, because the browsers of `unable`
+ * (names) or our own (`selfUnable`) cannot encrypt.
+ */
+export type E2eeProtection = { kind: 'peer-to-peer' } | { kind: 'encrypted' } | { kind: 'unencrypted'; selfUnable: boolean; unable: string[] };
 
 export interface CallOptions {
   signalingUrl: string;
@@ -71,6 +83,13 @@ export interface CallOptions {
   signaling?: SignalingClient;
   /** The other people's keys this browser has marked as verified; without it, nothing is remembered between calls. */
   trustedKeys?: TrustedKeys;
+  /**
+   * Makes the worker that encrypts media frames end to end through the SFU.
+   * Without it (or in a browser with no encoded-frame API) this participant
+   * cannot encrypt, says so to the others, and a room on the SFU then falls
+   * back to plain media for everyone.
+   */
+  frameWorker?: FrameWorkerFactory;
 }
 
 /**
@@ -87,6 +106,9 @@ export class Call extends Emitter<CallEvents> {
   /** Per peer, when its outage reaches its bound and its status changes with no event to say so. */
   private readonly outageTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly media: MediaRouter;
+  private readonly keys: GroupKeys;
+  private readonly frameCryptor: WorkerFrameCryptor | undefined;
+  private lastProtection = '';
   private phase: CallPhase = { kind: 'joining' };
   private iceServers: IceServer[] = [];
   private localTracks: LocalTracks = {};
@@ -113,12 +135,19 @@ export class Call extends Emitter<CallEvents> {
     this.signaling = options.signaling ?? new SignalingClient({ url: options.signalingUrl, WebSocket: options.WebSocket, resumeToken: options.resumeToken });
     this.signaling.on('message', (msg) => this.onMessage(msg));
     this.signaling.on('state', (state) => this.onSignalingState(state));
+    const transformApi = frameTransformApi();
+    this.frameCryptor = transformApi && options.frameWorker ? new WorkerFrameCryptor(transformApi, options.frameWorker) : undefined;
+    this.keys = new GroupKeys(this.frameCryptor);
+    this.keys.on('send', (msg) => this.signaling.send(msg));
+    this.keys.on('status', () => this.publishProtection());
+    this.keys.on('code', ({ peerId }) => this.refreshVerification(peerId));
     this.media = new MediaRouter({
       createPeerConnection: options.createPeerConnection,
       iceTransportPolicy: options.relayOnly ? 'relay' : 'all',
       flavor: options.flavor ?? currentFlavor(),
       people: () => this.peers,
       selfId: () => this.selfId ?? '',
+      frameCryptor: this.frameCryptor,
     });
     this.media.on('send', (msg) => this.signaling.send(msg));
     this.media.on('track', ({ peerId, track }) => this.showTrack(peerId, track));
@@ -151,6 +180,16 @@ export class Call extends Emitter<CallEvents> {
 
   get locked(): boolean {
     return this.roomLocked;
+  }
+
+  /** What protects the room's media end to end now. */
+  get e2eeProtection(): E2eeProtection {
+    const phase = this.media.phase;
+    const route = phase.kind === 'settled' ? phase.route : phase.to;
+    if (route === 'mesh') return { kind: 'peer-to-peer' };
+    const status = this.keys.status;
+    if (status.kind === 'encrypted') return status;
+    return { kind: 'unencrypted', selfUnable: status.selfUnable, unable: status.unable.map((id) => this.peers.get(id)?.name || 'Someone') };
   }
 
   /** Where the room's media travels: settled on a transport, or moving between two. */
@@ -300,6 +339,8 @@ export class Call extends Emitter<CallEvents> {
     this.phase = { kind: 'ended', reason, by };
     for (const timer of [...this.absenceTimers.values(), ...this.outageTimers.values()]) clearTimeout(timer);
     this.media.close();
+    this.keys.close();
+    this.frameCryptor?.close();
     this.peers.clear();
     this.quality.stop();
     this.talking.stop();
@@ -358,6 +399,10 @@ export class Call extends Emitter<CallEvents> {
       }
       case 'reaction':
         return this.emit('reaction', { peerId: msg.from, emoji: msg.emoji });
+      case 'e2ee-key':
+        return this.keys.onPublicKey(msg.from, msg.publicKey);
+      case 'e2ee-media-key':
+        return this.keys.onMediaKey(msg.from, msg.keyId, msg.wrapped);
       default:
         return assertNever(msg);
     }
@@ -373,6 +418,11 @@ export class Call extends Emitter<CallEvents> {
     this.media.moveTo(msg.route ?? 'mesh');
     // Everyone already here sends us an offer (see `peer-joined`).
     for (const peer of msg.peers) this.addPeer(peer, false);
+    this.keys.start(
+      msg.selfId,
+      this.roomId,
+      msg.peers.map((p) => p.id),
+    );
     this.announceMedia();
     this.publishState();
   }
@@ -389,6 +439,13 @@ export class Call extends Emitter<CallEvents> {
     const present = new Set(msg.peers.map((p) => p.id));
     for (const [id, view] of this.peers) if (!present.has(id) && view.presence === 'here') this.updatePeer(id, { presence: 'away' });
     for (const peer of msg.peers) if (!this.peers.has(peer.id)) this.addPeer(peer, true);
+    // A reloaded page resumes its place with no keys yet: it announces new ones (a socket that only dropped keeps its own).
+    if (!this.keys.started)
+      this.keys.start(
+        msg.selfId,
+        msg.roomId,
+        msg.peers.map((p) => p.id),
+      );
     this.announceMedia();
     this.publishState();
   }
@@ -461,6 +518,7 @@ export class Call extends Emitter<CallEvents> {
     if (this.hands.remove(peerId)) this.emit('hand', { peerId, raised: false, by: undefined });
     this.quality.unwatch(peerId);
     this.media.removed(peerId);
+    this.keys.peerLeft(peerId);
     this.updateTalkingWatch();
     this.emit('chat-ready', this.chatReady);
     if (remember) this.lastDeparture = { name: view.name, reason: reason === 'lost' ? 'lost' : 'left' };
@@ -524,6 +582,31 @@ export class Call extends Emitter<CallEvents> {
       if (!this.quality.isWatching(SFU_QUALITY_ID)) this.quality.watch(SFU_QUALITY_ID);
     } else if (!this.quality.isWatching(peerId)) this.quality.watch(peerId);
     this.refreshLink(view);
+    this.refreshVerification(peerId);
+  }
+
+  /**
+   * Someone shown through the SFU gets the code of our two end-to-end public
+   * keys, while the room encrypts (a plain room's code would vouch for
+   * nothing). Codes of other bases are not ours to touch.
+   */
+  private refreshVerification(peerId: string): void {
+    const view = this.peers.get(peerId);
+    if (!view) return;
+    const code = view.transport === 'sfu' && this.keys.status.kind === 'encrypted' ? this.keys.codeOf(peerId) : undefined;
+    if (code !== undefined && view.verification?.code !== code) this.updatePeer(peerId, { verification: { code, basis: 'e2ee', verifiedBefore: false } });
+    else if (code === undefined && view.verification?.basis === 'e2ee') this.updatePeer(peerId, { verification: undefined });
+  }
+
+  /** Tells the UI when what protects the media changed (the route moved, or someone who cannot encrypt came or went). */
+  private publishProtection(): void {
+    const protection = this.e2eeProtection;
+    const key = JSON.stringify(protection);
+    if (key !== this.lastProtection) {
+      this.lastProtection = key;
+      this.emit('e2ee', protection);
+    }
+    for (const id of this.peers.keys()) this.refreshVerification(id);
   }
 
   private onRoute(phase: RoutePhase): void {
@@ -532,6 +615,7 @@ export class Call extends Emitter<CallEvents> {
     this.updateTalkingWatch();
     this.emit('chat-ready', this.chatReady);
     this.emit('route', phase);
+    this.publishProtection();
   }
 
   /** Mesh descriptions and candidates; someone we did not know yet offering is someone new. */

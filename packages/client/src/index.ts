@@ -1,8 +1,9 @@
-export { detectFlavor, SIMULCAST_LAYERS, type SimulcastLayer, simulcastEncodings, type WebRtcFlavor } from './browser-quirks.ts';
-export { Call, type CallEndReason, type CallOptions, type CallState, DECODE_POLL_MS, type Participant, type PeerView, type RoomCredentials, SFU_QUALITY_ID } from './call.ts';
+export { detectFlavor, type FrameTransformApi, frameTransformApi, SIMULCAST_LAYERS, type SimulcastLayer, simulcastEncodings, type WebRtcFlavor } from './browser-quirks.ts';
+export { Call, type CallEndReason, type CallOptions, type CallState, DECODE_POLL_MS, type E2eeProtection, type Participant, type PeerView, type RoomCredentials, SFU_QUALITY_ID } from './call.ts';
 export { NEVER_CONNECTED_MS, type PeerStatus, peerStatus } from './call-state.ts';
 export { CHAT_CHANNEL_ID, type ChatMessage, type ChatSendError, type ChatSendResult, checkChatText } from './chat-channel.ts';
 export { Emitter } from './emitter.ts';
+export type { FrameWorkerFactory } from './frame-cryptor.ts';
 export { capLayer, DOWNLINK_POOR, DOWNLINK_RECOVER_READINGS, DownlinkGovernor, LAYER_MAX_TILE_HEIGHT, layerForTile, type TileView, VIEW_DEBOUNCE_MS, type VideoLayer } from './layers.ts';
 export { keysFromStats, type LinkKeys, readLinkKeys } from './link-keys.ts';
 export { type MediaErrorCode, type MediaOutcome, mediaErrorCode, openUserMedia, stopStream } from './media.ts';

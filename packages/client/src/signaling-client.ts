@@ -21,6 +21,8 @@ const NUMBERED: ReadonlySet<ClientMessage['type']> = new Set([
   'hand',
   'lower-hand',
   'reaction',
+  'e2ee-key',
+  'e2ee-media-key',
 ]);
 /**
  * Longest a numbered server message waits to be acknowledged when no message

@@ -94,3 +94,14 @@ export const REACTIONS_PER_MINUTE = 30;
  * key must not flood the room.
  */
 export const HAND_CHANGES_PER_MINUTE = 30;
+/**
+ * End-to-end encryption of media through the SFU. A public key is an ECDH
+ * P-256 point in raw form (65 bytes, 87 characters of base64url); a wrapped
+ * media key is its AES-GCM encryption under the key two people share (IV,
+ * 16-byte key, tag: 44 bytes, 59 characters). The limits leave room for
+ * larger curves and keys without letting a message grow past a few hundred bytes.
+ */
+export const MAX_E2EE_PUBLIC_KEY_CHARS = 200;
+export const MAX_E2EE_WRAPPED_KEY_CHARS = 200;
+/** Media key ids are random 32-bit numbers, so receivers can tell everyone's keys apart without knowing who sent a frame. */
+export const MAX_E2EE_KEY_ID = 0xffff_ffff;

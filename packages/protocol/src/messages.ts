@@ -7,6 +7,9 @@ import { ERROR_CODES } from './errors.ts';
 import {
   MAX_CANDIDATE_CHARS,
   MAX_CHAT_CHARS,
+  MAX_E2EE_KEY_ID,
+  MAX_E2EE_PUBLIC_KEY_CHARS,
+  MAX_E2EE_WRAPPED_KEY_CHARS,
   MAX_ERROR_MESSAGE_CHARS,
   MAX_NAME_CHARS,
   MAX_PASSCODE_CHARS,
@@ -90,6 +93,11 @@ const sfuStream = object({ mid: string({ min: 1, max: 32 }), peerId, kind: oneOf
 const videoWant = oneOf(['off', 'low', 'medium', 'high']);
 
 const reaction = oneOf(REACTION_EMOJI);
+/** An end-to-end public key (ECDH P-256, raw point) in base64url. */
+const e2eePublicKey = string({ min: 1, max: MAX_E2EE_PUBLIC_KEY_CHARS, pattern: /^[A-Za-z0-9_-]+$/ });
+/** A media key encrypted for one person with the key the two share (base64url). */
+const wrappedMediaKey = string({ min: 1, max: MAX_E2EE_WRAPPED_KEY_CHARS, pattern: /^[A-Za-z0-9_-]+$/ });
+const e2eeKeyId = integer(0, MAX_E2EE_KEY_ID);
 
 // ---- client → server -------------------------------------------------------
 
@@ -130,6 +138,14 @@ export const ClientMessage = union([
   tagged('lower-hand', { peerId, seq, ack }),
   /** A reaction from the fixed set, floated briefly over our tile for everyone (us too); at most REACTIONS_PER_MINUTE. */
   tagged('reaction', { emoji: reaction, seq, ack }),
+  /**
+   * Our end-to-end public key for media through the SFU, to everyone in the
+   * room (or to one person, `to`, who announced theirs after we announced
+   * ours). Without `publicKey`: this browser cannot encrypt media frames.
+   */
+  tagged('e2ee-key', { to: optional(peerId), publicKey: optional(e2eePublicKey), seq, ack }),
+  /** Our media key `keyId`, wrapped for `to` with the key derived from our two public keys. */
+  tagged('e2ee-media-key', { to: peerId, keyId: e2eeKeyId, wrapped: wrappedMediaKey, seq, ack }),
 ]);
 export type ClientMessage = Infer<typeof ClientMessage>;
 
@@ -211,6 +227,10 @@ export const ServerMessage = union([
   /** The room's raised hands, earliest first: sent to a member who joins or resumes while any are up; `hand` messages keep it current. */
   tagged('raised-hands', { peerIds: array(peerId, MAX_SFU_ROOM_PEERS), seq }),
   tagged('reaction', { from: peerId, emoji: reaction, seq }),
+  /** Someone's end-to-end public key (none: their browser cannot encrypt), relayed within the room. */
+  tagged('e2ee-key', { from: peerId, publicKey: optional(e2eePublicKey), seq }),
+  /** Someone's media key, wrapped for us alone. */
+  tagged('e2ee-media-key', { from: peerId, keyId: e2eeKeyId, wrapped: wrappedMediaKey, seq }),
 ]);
 export type ServerMessage = Infer<typeof ServerMessage>;
 

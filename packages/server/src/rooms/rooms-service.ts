@@ -10,6 +10,7 @@ import type { SfuAdapter } from '../sfu/sfu-adapter.ts';
 import type { MemberAddress, RoomStore } from '../store/room-store.ts';
 import { issueTurnCredentials, turnRefreshIntervalMs } from '../turn-credentials.ts';
 import { admit } from './admission.ts';
+import { type E2eeRequest, e2eeDelivery } from './e2ee-relay.ts';
 import type { EndedSessionLog } from './ended-sessions.ts';
 import { RoomHands } from './hands.ts';
 import { RoomRoutes } from './media-route.ts';
@@ -244,6 +245,15 @@ export class RoomsService {
     if (!this.chatLines.take(member.id)) return { code: 'rate-limited', message: `at most ${CHAT_LINES_PER_MINUTE} chat lines a minute` };
     const outcome = await this.send(member, { allBut: member.id }, JSON.stringify({ type: 'chat', from: member.id, text } satisfies ServerMessage), seq);
     if (outcome === 'sent') this.deps.metrics.relayed('chat');
+    return undefined;
+  }
+
+  /** An end-to-end key message, relayed within the sender's room only; never logged. */
+  async e2ee(member: Member, request: E2eeRequest): Promise<Refusal | undefined> {
+    const { addressee, message } = e2eeDelivery(member.id, request);
+    const outcome = 'to' in addressee && addressee.to === member.id ? 'not-member' : await this.send(member, addressee, JSON.stringify(message), request.seq);
+    if (outcome === 'not-member') return { code: 'peer-not-found', message: 'that peer is not in your room' };
+    if (outcome === 'sent') this.deps.metrics.relayed(request.type);
     return undefined;
   }
 

@@ -13,6 +13,7 @@ import {
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { TokenBucket } from '../rate-limit.ts';
+import type { E2eeRequest } from '../rooms/e2ee-relay.ts';
 import type { Member } from '../rooms/member.ts';
 import { isRefusal, type MemberSocket, type Refusal, type RoomsService } from '../rooms/rooms-service.ts';
 import type { SfuRequest } from '../rooms/sfu-rooms.ts';
@@ -168,6 +169,9 @@ export class Connection implements SocketHandler, MemberSocket {
         return this.inRoom(msg, (member) => this.deps.rooms.hands.lowerOther(member, msg.peerId, msg.seq));
       case 'reaction':
         return this.inRoom(msg, (member) => this.deps.rooms.hands.react(member, msg.emoji, msg.seq));
+      case 'e2ee-key':
+      case 'e2ee-media-key':
+        return this.inRoom(msg, (member) => this.deps.rooms.e2ee(member, msg));
       default:
         return assertNever(msg);
     }
@@ -231,7 +235,10 @@ export class Connection implements SocketHandler, MemberSocket {
     await this.deps.rooms.leave(member, msg.reason);
   }
 
-  private async inRoom(msg: Msg<'media' | 'lock' | SfuRequest['type'] | 'chat' | 'hand' | 'lower-hand' | 'reaction'>, act: (member: Member) => Promise<Refusal | undefined>): Promise<void> {
+  private async inRoom(
+    msg: Msg<'media' | 'lock' | SfuRequest['type'] | 'chat' | 'hand' | 'lower-hand' | 'reaction' | E2eeRequest['type']>,
+    act: (member: Member) => Promise<Refusal | undefined>,
+  ): Promise<void> {
     const member = this.memberFor(msg);
     if (!member) return;
     const refusal = await act(member);

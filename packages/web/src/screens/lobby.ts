@@ -1,4 +1,4 @@
-import { SignalingClient, stopStream } from '@videoapp/client';
+import { frameTransformApi, SignalingClient, stopStream } from '@videoapp/client';
 import { MAX_PASSCODE_CHARS } from '@videoapp/protocol';
 import { roomStatus, signalingUrl } from '../api.ts';
 import { type Screen, savedHideIp, savedHostKey, savedName, saveHideIp, saveName } from '../app-context.ts';
@@ -8,6 +8,10 @@ import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
 import { showProblem } from './problem.ts';
 import { shareBox } from './share-box.ts';
+
+/** What the lobby says in a browser that cannot encrypt media frames, before the person chooses to join. */
+const E2EE_UNAVAILABLE =
+  'End-to-end encryption for group calls is not available in this browser. A call between two people stays encrypted end to end; from three people on, if you join, the call goes through the server unencrypted for everyone. A current Chrome, Edge, Firefox or Safari can encrypt.';
 
 /**
  * Before joining: check the room exists, open camera and microphone for a
@@ -74,7 +78,9 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     const nameInput = h('input', { id: 'display-name', name: 'name', maxlength: 64, autocomplete: 'nickname', value: savedName(), placeholder: 'Your name' });
     const hideIp = h('input', { id: 'hide-ip', name: 'hide-ip', type: 'checkbox', checked: savedHideIp(), 'aria-describedby': 'hide-ip-hint' });
     const passcodeInput = needsPasscode ? h('input', { id: 'join-passcode', name: 'passcode', type: 'password', required: true, maxlength: MAX_PASSCODE_CHARS, autocomplete: 'off' }) : null;
-    const joinButton = h('button', { class: 'primary big', type: 'submit' }, 'Join');
+    // A browser that cannot encrypt media frames would make a group call fall back to plain media for everyone: say so before joining.
+    const canEncrypt = frameTransformApi() !== undefined;
+    const joinButton = h('button', { class: 'primary big', type: 'submit' }, canEncrypt ? 'Join' : 'Join anyway');
     const form = h(
       'form',
       { class: 'join' },
@@ -107,7 +113,14 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
           'div',
           { class: 'lobby-grid' },
           h('div', { class: 'preview-box' }, preview, meter),
-          h('div', { class: 'lobby-side' }, audioOnly ? h('p', { class: 'notice', role: 'status' }, 'No camera found: you will join with audio only.') : null, form, shareBox(roomId)),
+          h(
+            'div',
+            { class: 'lobby-side' },
+            audioOnly ? h('p', { class: 'notice', role: 'status' }, 'No camera found: you will join with audio only.') : null,
+            canEncrypt ? null : h('p', { class: 'notice e2ee-unavailable', role: 'status' }, E2EE_UNAVAILABLE),
+            form,
+            shareBox(roomId),
+          ),
         ),
         h('p', { class: 'hint' }, peersInside > 0 ? 'Someone is already waiting in this call.' : 'Nobody is here yet. Share the link, then join.'),
       ),

@@ -4,12 +4,14 @@ import { signalingUrl } from '../api.ts';
 import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedName } from '../app-context.ts';
 import { browserCertificate, withBrowserCertificate } from '../browser-certificate.ts';
 import { h, replaceChildren } from '../dom.ts';
+import { createFrameWorker } from '../frame-worker.ts';
 import { openLocalMedia } from '../local-media.ts';
 import type { Route } from '../routes.ts';
 import { browserTrustedKeys } from '../trusted-keys.ts';
 import { keepScreenAwake } from '../wake-lock.ts';
 import { ChatPanel } from './chat-panel.ts';
 import { DevicePanel } from './device-panel.ts';
+import { E2eeStatusLine } from './e2ee-status.ts';
 import { HandsAndReactions } from './hands-and-reactions.ts';
 import { PictureInPicture, type PipAction } from './picture-in-picture.ts';
 import { showProblem } from './problem.ts';
@@ -95,6 +97,7 @@ class RoomSession {
   private readonly localVideo = h('video', { class: 'local mirrored', autoplay: true, playsinline: true, tabindex: 0, 'aria-label': 'You. Drag, or use the arrow keys, to move this picture' });
   private readonly banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite' });
   private readonly notice = h('p', { class: 'room-notice', role: 'status', 'aria-live': 'polite', hidden: true });
+  private readonly e2eeStatus = new E2eeStatusLine();
   private readonly sharingNote = h('p', { class: 'sharing-note', hidden: true }, 'You are sharing your screen');
   /** Where our own reactions float: the corner our picture starts in. */
   private readonly selfReactions = h('div', { class: 'self-reactions' });
@@ -130,6 +133,7 @@ class RoomSession {
       createPeerConnection: (config) => new RTCPeerConnection(certificate ? { ...config, certificates: [certificate] } : config),
       relayOnly: join.relayOnly,
       trustedKeys: browserTrustedKeys(),
+      frameWorker: createFrameWorker,
     });
     this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs);
     this.chat = new ChatPanel(this.call, () => this.renderControls());
@@ -151,6 +155,7 @@ class RoomSession {
       this.stage,
       this.banner,
       this.notice,
+      this.e2eeStatus.element,
       this.panels.element,
       this.hands.picker.element,
       this.controls.element,
@@ -207,6 +212,7 @@ class RoomSession {
       this.section.dataset.mediaRouteTarget = phase.kind === 'settled' ? phase.route : phase.to;
     });
     this.call.on('quality', (quality) => this.quality.show(quality));
+    this.call.on('e2ee', (protection) => this.e2eeStatus.show(protection));
     this.media.on('change', () => this.renderMedia());
     this.media.on('notice', (text) => this.showNotice(text));
     const onNetwork = () => this.call.networkChanged();
