@@ -79,3 +79,18 @@ export const MAX_PASSCODE_CHARS = 128;
  */
 export const PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS = 10;
 export const PASSCODE_ATTEMPTS_PER_MINUTE_PER_ROOM = 30;
+
+/**
+ * "Ask to join": knocks (first knocks and a reloaded knocker's return alike)
+ * per client address per minute, so one machine cannot fill a host's list.
+ */
+export const KNOCKS_PER_MINUTE_PER_ADDRESS = 10;
+/** People waiting to be let into one room; past this a knock is refused with `waiting-list-full`. */
+export const MAX_WAITING_KNOCKERS = 20;
+/** Knockers the host is sent by name (oldest first); the rest are a count, so a flood never buries the host's controls. */
+export const MAX_LISTED_KNOCKERS = 8;
+/**
+ * How long a waiting knocker whose socket closed keeps their place (a reload
+ * comes back well within it); then they leave the host's list.
+ */
+export const KNOCK_GRACE_MS = RESUME_GRACE_MS;
