@@ -20,6 +20,8 @@ export interface RoomCredentials {
   hostKey?: string;
   /** The token of a knock the host admitted ("Ask to join"). */
   knock?: string;
+  /** A reloaded page's last resume token: it was in this room a moment ago, so it need not knock (or give the passcode) again. */
+  rejoin?: string;
 }
 
 const JOIN_REFUSALS = new Set<ErrorCode>(['room-not-found', 'room-full', 'room-locked', 'wrong-passcode', 'rate-limited', 'knock-required']);

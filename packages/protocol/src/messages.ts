@@ -106,8 +106,12 @@ const knocker = object({ id: knockId, name: displayName });
 export const ClientMessage = union([
   /** First message on every socket; `resume` reclaims a session whose socket dropped, `lastSeq` is the last numbered message received in it. */
   tagged('hello', { version: integer(0, 1_000_000), resume: optional(resumeToken), lastSeq: optional(seqCount) }),
-  /** `knock`: the token of a knock the host admitted, which stands in for "Ask to join" (and the passcode checked at the knock). */
-  tagged('join', { roomId, name: displayName, passcode: optional(passcode), hostKey: optional(hostKey), knock: optional(knockToken) }),
+  /**
+   * `knock`: the token of a knock the host admitted, which stands in for "Ask to join" (and the passcode checked at the knock).
+   * `rejoin`: a reloaded page's last resume token (its session ended with the page): proof it was in this room a moment ago, so it
+   * comes back in without knocking again.
+   */
+  tagged('join', { roomId, name: displayName, passcode: optional(passcode), hostKey: optional(hostKey), knock: optional(knockToken), rejoin: optional(resumeToken) }),
   tagged('description', { to: peerId, description: sessionDescription, seq, ack }),
   tagged('candidate', { to: peerId, candidate: iceCandidate, seq, ack }),
   tagged('media', { media: mediaState, seq, ack }),

@@ -107,11 +107,14 @@ export class RoomsService {
     return new Set(Array.from(this.held.values(), ({ member }) => member.roomId)).size;
   }
 
-  async join(socket: MemberSocket, request: { roomId: string; name: string; passcode?: string; hostKey?: string; knock?: string }): Promise<Member | Refusal> {
-    const { store, bus, limits, log, metrics } = this.deps;
+  async join(socket: MemberSocket, request: { roomId: string; name: string; passcode?: string; hostKey?: string; knock?: string; rejoin?: string }): Promise<Member | Refusal> {
+    const { store, bus, limits, log, metrics, config } = this.deps;
     const startedAt = performance.now();
     if (!(await limits.take('join', socket.address))) return { code: 'rate-limited', message: 'too many join attempts; wait a minute' };
-    const admission = await admit(store, limits, request.roomId, request, socket.address);
+    const was = request.rejoin === undefined ? undefined : readResumeToken(config.resumeSecret, request.rejoin, Date.now());
+    const access = was?.roomId === request.roomId ? await store.access(request.roomId) : undefined;
+    const returning = access !== undefined && was?.roomLife === access.life;
+    const admission = await admit(store, limits, request.roomId, { ...request, returning }, socket.address);
     if (!admission.ok) {
       log.info('join-refused', { room: roomTag(request.roomId), code: admission.code, address: socket.address });
       return admission;

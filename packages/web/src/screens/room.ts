@@ -1,12 +1,13 @@
 import { Call, type CallState, type PeerView, stopStream } from '@videoapp/client';
 import type { DepartureReason } from '@videoapp/protocol';
-import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedName } from '../app-context.ts';
+import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedInCall, savedName, saveInCall, signalingUrl } from '../app-context.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { openLocalMedia } from '../local-media.ts';
 import type { Route } from '../routes.ts';
 import { keepScreenAwake } from '../wake-lock.ts';
 import { ChatPanel } from './chat-panel.ts';
 import { DevicePanel } from './device-panel.ts';
+import { KnockersList } from './knockers-list.ts';
 import { showProblem } from './problem.ts';
 import { QualityPanel } from './quality-panel.ts';
 import { RemoteTiles } from './remote-tiles.ts';
@@ -37,8 +38,11 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
   let gone = false;
 
   if (handoff) session = new RoomSession(root, ctx, handoff);
-  else {
-    // Opened directly (a reload, or a shared /call link): open media here, then join.
+  else if (savedInCall(roomId) === undefined) {
+    // A copied /call link in a tab that was never in this call: the lobby first (preview, name, and a knock where the host asks for one).
+    queueMicrotask(() => !gone && ctx.navigate({ screen: 'lobby', roomId }, { replace: true }));
+  } else {
+    // A reload of a tab that was in the call: open media here, then straight back in.
     root.append(h('section', { class: 'screen' }, h('h1', { tabindex: -1 }, 'Rejoining…')));
     void openLocalMedia().then((media) => {
       if (gone) return media.ok && stopStream(media.stream);
@@ -49,7 +53,7 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
         stream: media.stream,
         audioOnly: media.missing === 'camera',
         relayOnly: savedHideIp(),
-        credentials: { hostKey: savedHostKey(roomId) },
+        credentials: { hostKey: savedHostKey(roomId), rejoin: savedInCall(roomId) },
       });
     });
   }
@@ -79,20 +83,22 @@ class RoomSession {
   private readonly chat: ChatPanel;
   private readonly devices: DevicePanel;
   private readonly quality = new QualityPanel();
+  private readonly knockers = new KnockersList((knockId, answer) => this.call.answerKnock(knockId, answer));
   private readonly shortcuts = shortcutsPanel();
   private readonly section: HTMLElement;
   private readonly cleanups: (() => void)[] = [];
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private ended = false;
+  /** Joined (the server took us in) at some point in this visit. */
+  private inCall = false;
 
   constructor(
     private readonly root: HTMLElement,
     private readonly ctx: Parameters<Screen>[1],
     private readonly join: JoinHandoff,
   ) {
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     this.call = new Call({
-      signalingUrl: `${scheme}://${location.host}/ws`,
+      signalingUrl: signalingUrl(),
       WebSocket,
       createPeerConnection: (config) => new RTCPeerConnection(config),
       relayOnly: join.relayOnly,
@@ -111,6 +117,7 @@ class RoomSession {
       h('h1', { class: 'visually-hidden', tabindex: -1 }, 'Call'),
       this.stage,
       this.banner,
+      this.knockers.element,
       this.notice,
       this.panels.element,
       this.controls.element,
@@ -131,6 +138,8 @@ class RoomSession {
   end(reason: 'hang-up' | 'page-exit' = 'page-exit'): void {
     if (this.ended) return;
     this.ended = true;
+    // Only a page exit (a reload, perhaps) keeps this tab's place in the call, with the freshest token.
+    saveInCall(this.join.roomId, reason === 'page-exit' && this.inCall ? this.call.resumeToken : undefined);
     this.call.leave(reason);
     this.panels.close(false);
     this.media.stop();
@@ -151,6 +160,8 @@ class RoomSession {
       this.renderState(this.call.state);
     });
     this.call.on('room-lock', () => this.renderControls());
+    this.call.on('ask-to-join', () => this.renderControls());
+    this.call.on('knockers', ({ knockers, waiting }) => this.knockers.show(knockers, waiting));
     // Test hooks only: where the room's media travels (settled, or moving from → target). The screen itself never depends on it.
     this.call.on('route', (phase) => {
       this.section.dataset.mediaRoute = phase.kind === 'settled' ? phase.route : phase.from;
@@ -204,6 +215,11 @@ class RoomSession {
 
   private renderState(state: CallState): void {
     this.section.dataset.callState = state.kind;
+    // In the call (or on its way back into it): a reload of this tab rejoins without the lobby.
+    if (state.kind !== 'joining' && state.kind !== 'ended') {
+      this.inCall = true;
+      saveInCall(this.join.roomId, this.call.resumeToken);
+    }
     const serverLost = (state.kind === 'connected' && state.serverLost) || (state.kind === 'reconnecting' && state.who === 'us');
     this.section.dataset.serverLink = serverLost ? 'lost' : 'ok';
     this.renderControls();
@@ -258,7 +274,8 @@ class RoomSession {
     if (reason !== 'hung-up' && reason !== 'peer-hung-up') {
       const home = { label: 'Start a new call', run: () => this.ctx.navigate({ screen: 'home' }) };
       const lobby = { label: 'Try again', run: () => this.ctx.navigate({ screen: 'lobby', roomId: this.join.roomId }) };
-      showProblem(this.root, reason, reason === 'wrong-passcode' || reason === 'room-locked' ? [lobby, home] : [home]);
+      const backToLobby = reason === 'wrong-passcode' || reason === 'room-locked' || reason === 'knock-required';
+      showProblem(this.root, reason, backToLobby ? [reason === 'knock-required' ? { ...lobby, label: 'Ask to join' } : lobby, home] : [home]);
       return;
     }
     this.root.replaceChildren(
@@ -300,6 +317,8 @@ class RoomSession {
         );
       case 'lock':
         return this.call.lock(!this.call.locked);
+      case 'ask-to-join':
+        return this.call.setAskToJoin(!this.call.asksToJoin);
       case 'hang-up':
         return this.end('hang-up');
     }
@@ -338,6 +357,7 @@ class RoomSession {
       openPanel: (['chat', 'devices', 'quality', 'shortcuts'] as const).find((id) => this.panels.isOpen(id)),
       host: this.call.isHost,
       locked: this.call.locked,
+      askToJoin: this.call.asksToJoin,
     });
   }
 
