@@ -164,6 +164,7 @@ const SETTINGS: Setting[] = [
   { env: 'ROOMS_PER_MINUTE_PER_ADDRESS', flag: 'rooms-per-minute-per-address', apply: (c, v) => (c.roomsPerMinutePerAddress = wholeNumber(v, 1)) },
   { env: 'JOINS_PER_MINUTE_PER_ADDRESS', flag: 'joins-per-minute-per-address', apply: (c, v) => (c.joinsPerMinutePerAddress = wholeNumber(v, 1)) },
   { env: 'PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS', flag: 'passcode-attempts-per-minute-per-address', apply: (c, v) => (c.passcodeAttemptsPerMinutePerAddress = wholeNumber(v, 1)) },
+  { env: 'KNOCKS_PER_MINUTE_PER_ADDRESS', flag: 'knocks-per-minute-per-address', apply: (c, v) => (c.knocksPerMinutePerAddress = wholeNumber(v, 1)) },
   { env: 'HANDSHAKE_TIMEOUT_MS', flag: 'handshake-timeout', apply: (c, v) => (c.handshakeTimeoutMs = wholeNumber(v, 100, 600_000)) },
 ];
 
