@@ -8,7 +8,7 @@ import type { RateLimits } from './rate-limits.ts';
  * `life`: the room's life the newcomer was admitted to (see RoomAccess); `locked`: whether the room was locked as they entered;
  * `knockId`: the admitted knock they came in by (spent once they are in).
  */
-export type Admission = { ok: true; host: boolean; life: string; locked: boolean; knockId?: string } | { ok: false; code: ErrorCode; message: string };
+export type Admission = { ok: true; host: boolean; life: string; locked: boolean; askToJoin: boolean; knockId?: string } | { ok: false; code: ErrorCode; message: string };
 
 /** What a newcomer presents; `knock` is the token of a knock the host admitted. */
 export interface Presented {
@@ -32,10 +32,11 @@ export interface Presented {
 export async function admit(store: RoomStore, limits: RateLimits, roomId: string, presented: Presented, address: string, purpose: 'join' | 'knock' = 'join'): Promise<Admission> {
   const access = await store.access(roomId);
   if (!access) return { ok: false, code: 'room-not-found', message: 'no such room, or it has expired' };
-  if (presented.hostKey !== undefined && hostKeyMatches(presented.hostKey, access.hostKeyHash)) return { ok: true, host: true, life: access.life, locked: access.locked };
+  if (presented.hostKey !== undefined && hostKeyMatches(presented.hostKey, access.hostKeyHash)) return { ok: true, host: true, life: access.life, locked: access.locked, askToJoin: access.askToJoin };
   if (presented.knock !== undefined && purpose === 'join') {
     const knock = await store.knock(roomId, knockIdOf(presented.knock));
-    if (knock?.state === 'admitted' && knockTokenMatches(presented.knock, knock)) return { ok: true, host: false, life: access.life, locked: access.locked, knockId: knock.id };
+    if (knock?.state === 'admitted' && knockTokenMatches(presented.knock, knock))
+      return { ok: true, host: false, life: access.life, locked: access.locked, askToJoin: access.askToJoin, knockId: knock.id };
   }
   // A returning page passed the passcode the first time: its signed token says so.
   if (access.passcodeHash !== undefined && !presented.returning) {
@@ -46,5 +47,5 @@ export async function admit(store: RoomStore, limits: RateLimits, roomId: string
   }
   if (access.locked) return { ok: false, code: 'room-locked', message: 'the host has locked this room' };
   if (access.askToJoin && purpose === 'join' && !presented.returning) return { ok: false, code: 'knock-required', message: 'the host lets people in one by one: ask to join, then wait' };
-  return { ok: true, host: false, life: access.life, locked: false };
+  return { ok: true, host: false, life: access.life, locked: false, askToJoin: access.askToJoin };
 }

@@ -53,7 +53,7 @@ const NOT_WAITING: KnockRefusal = { code: 'knock-not-found', message: 'nobody wi
 export class KnockDoor {
   /** Knockers whose socket this process holds. */
   private readonly local = new Map<string, { socket: KnockerSocket; knock: KnockAddress }>();
-  /** Knockers whose socket closed here, removed once their grace runs out unless they came back. */
+  /** Clean-ups due after the grace period: knockers whose socket closed here (unless they came back), answered knocks. */
   private readonly leaving = new Set<NodeJS.Timeout>();
 
   constructor(private readonly deps: KnockDoorDeps) {
@@ -67,8 +67,9 @@ export class KnockDoor {
     if (request.token !== undefined) return this.knockAgain(socket, request.roomId, request.token);
     const admission = await admit(store, limits, request.roomId, { passcode: request.passcode }, socket.address, 'knock');
     if (!admission.ok) return admission;
-    const access = await store.access(request.roomId);
-    const knock: KnockRecord = { ...newKnockKeys(), name: request.name, at: Date.now(), state: access?.askToJoin ? 'waiting' : 'admitted', visit: 1 };
+    // Asked after the host turned "Ask to join" off (the lobby read the room before): in at once, nothing to keep.
+    if (!admission.askToJoin) return void socket.send({ type: 'knock-admitted' });
+    const knock: KnockRecord = { ...newKnockKeys(), name: request.name, at: Date.now(), state: 'waiting', visit: 1 };
     const added = await store.addKnock(request.roomId, knock, MAX_WAITING_KNOCKERS);
     if (added === 'room-not-found') return { code: 'room-not-found', message: 'no such room, or it has expired' };
     if (added === 'waiting-list-full') {
@@ -77,8 +78,7 @@ export class KnockDoor {
     }
     log.info('knocked', { room: roomTag(request.roomId), knock: knock.id });
     await this.greet(socket, request.roomId, knock);
-    // Asked after the host turned "Ask to join" off (the lobby read the room before): let straight in.
-    if (knock.state === 'waiting') await this.tellHosts(request.roomId);
+    await this.tellHosts(request.roomId);
     return undefined;
   }
 
@@ -92,12 +92,7 @@ export class KnockDoor {
   away(knock: KnockAddress, socket: KnockerSocket): void {
     if (this.local.get(knock.knockId)?.socket !== socket) return;
     this.local.delete(knock.knockId);
-    const timer = setTimeout(() => {
-      this.leaving.delete(timer);
-      void this.expire(knock);
-    }, this.deps.graceMs);
-    timer.unref();
-    this.leaving.add(timer);
+    this.later(() => this.expire(knock));
   }
 
   /** The host admits or denies a waiting knocker. */
@@ -106,6 +101,7 @@ export class KnockDoor {
     const knock = await this.deps.store.answerKnock(member.roomId, knockId, answer);
     if (!knock) return NOT_WAITING;
     this.deps.log.info('knock-answered', { room: roomTag(member.roomId), knock: knockId, answer });
+    this.forgetLater(member.roomId, knockId);
     await this.tellKnocker(knockId, answer === 'admitted' ? { type: 'knock-admitted' } : { type: 'knock-denied', reason: 'denied' });
     await this.tellHosts(member.roomId);
     return undefined;
@@ -165,15 +161,29 @@ export class KnockDoor {
     socket.send({ type: 'knock-waiting', token: knockTokenOf(knock), position });
   }
 
+  /**
+   * An answered knock is kept for the grace period, long enough for the
+   * admitted to join with it (or anyone away to hear the answer on return),
+   * then dropped, so answered knocks do not pile up in a long call.
+   */
+  private forgetLater(roomId: string, knockId: string): void {
+    this.later(() => this.deps.store.removeKnock(roomId, knockId));
+  }
+
+  private later(task: () => Promise<unknown>): void {
+    const timer = setTimeout(() => {
+      this.leaving.delete(timer);
+      task().catch((err: unknown) => this.deps.log.warn('knock-cleanup-failed', { message: err instanceof Error ? err.message : String(err) }));
+    }, this.deps.graceMs);
+    timer.unref();
+    this.leaving.add(timer);
+  }
+
   private async expire(knock: KnockAddress): Promise<void> {
-    try {
-      const record = await this.deps.store.knock(knock.roomId, knock.knockId);
-      if (!(await this.deps.store.removeKnock(knock.roomId, knock.knockId, knock.visit))) return;
-      this.deps.log.info('knock-expired', { room: roomTag(knock.roomId), knock: knock.knockId });
-      if (record?.state === 'waiting') await this.tellHosts(knock.roomId);
-    } catch (err) {
-      this.deps.log.warn('knock-expiry-failed', { message: err instanceof Error ? err.message : String(err) });
-    }
+    const record = await this.deps.store.knock(knock.roomId, knock.knockId);
+    if (!(await this.deps.store.removeKnock(knock.roomId, knock.knockId, knock.visit))) return;
+    this.deps.log.info('knock-expired', { room: roomTag(knock.roomId), knock: knock.knockId });
+    if (record?.state === 'waiting') await this.tellHosts(knock.roomId);
   }
 
   private async answerAllWaiting(roomId: string, answer: 'admitted' | 'denied', reason: KnockDenial = 'denied'): Promise<void> {
@@ -182,6 +192,7 @@ export class KnockDoor {
     for (const knock of await store.knocks(roomId)) {
       if (knock.state !== 'waiting' || !(await store.answerKnock(roomId, knock.id, answer))) continue;
       answered++;
+      this.forgetLater(roomId, knock.id);
       await this.tellKnocker(knock.id, answer === 'admitted' ? { type: 'knock-admitted' } : { type: 'knock-denied', reason });
     }
     if (answered > 0) await this.tellHosts(roomId);

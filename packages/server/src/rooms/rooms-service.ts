@@ -127,8 +127,7 @@ export class RoomsService {
     }
     this.hold(member, socket);
     if (admission.knockId !== undefined) await this.door.spent(member.roomId, admission.knockId);
-    const { locked } = admission;
-    const { askToJoin } = (await store.access(member.roomId)) ?? { askToJoin: false };
+    const { locked, askToJoin } = admission;
     const route = await this.routes.settle(member.roomId, outcome.others.length + 1, member.id);
     await bus.attach(member.address, socket, 0, () => {
       socket.admitted(member);
