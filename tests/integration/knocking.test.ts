@@ -134,6 +134,7 @@ for (const kind of DEPLOYMENTS) {
 
       host.send({ type: 'deny', knockId: list.knockers[0]!.id });
       assert.deepEqual(await dora.next('knock-denied'), { type: 'knock-denied', reason: 'denied' });
+      assert.equal((await carl.next('knock-waiting')).position, 1, 'Carl moves up the line');
       assert.deepEqual(
         (await untilWaiting(host, 1)).knockers.map((k) => k.name),
         ['Carl'],

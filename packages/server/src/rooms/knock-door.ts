@@ -40,6 +40,8 @@ export interface KnockDoorDeps {
   graceMs: number;
 }
 
+/** How every `knock-waiting` frame begins (JSON.stringify writes `type` first, as it comes first in each message built here). */
+const WAITING_FRAME = '{"type":"knock-waiting"';
 const NOT_WAITING: KnockRefusal = { code: 'knock-not-found', message: 'nobody with that knock is waiting: it was cancelled, timed out or answered already' };
 
 /**
@@ -85,7 +87,7 @@ export class KnockDoor {
   /** The knocker gives up. */
   async cancel(knock: KnockAddress, socket: KnockerSocket): Promise<void> {
     if (this.local.get(knock.knockId)?.socket === socket) this.local.delete(knock.knockId);
-    if (await this.deps.store.removeKnock(knock.roomId, knock.knockId)) await this.tellHosts(knock.roomId);
+    if (await this.deps.store.removeKnock(knock.roomId, knock.knockId)) await this.queueMoved(knock.roomId);
   }
 
   /** The knocker's socket closed: they keep their place for the grace period (a reload returns within it). */
@@ -103,7 +105,7 @@ export class KnockDoor {
     this.deps.log.info('knock-answered', { room: roomTag(member.roomId), knock: knockId, answer });
     this.forgetLater(member.roomId, knockId);
     await this.tellKnocker(knockId, answer === 'admitted' ? { type: 'knock-admitted' } : { type: 'knock-denied', reason: 'denied' });
-    await this.tellHosts(member.roomId);
+    await this.queueMoved(member.roomId);
     return undefined;
   }
 
@@ -129,6 +131,13 @@ export class KnockDoor {
     const message: ServerMessage = { type: 'knockers', knockers: waiting.slice(0, MAX_LISTED_KNOCKERS).map(({ id, name }) => ({ id, name })), waiting: waiting.length };
     const frame = JSON.stringify(message);
     for (const hostId of only === undefined ? await store.hostIds(roomId) : [only]) await bus.send({ roomId, addressee: { to: hostId }, frame });
+  }
+
+  /** Someone left the queue: the hosts get the new list, and each knocker still waiting their new place. */
+  private async queueMoved(roomId: string): Promise<void> {
+    await this.tellHosts(roomId);
+    const waiting = (await this.deps.store.knocks(roomId)).filter((k) => k.state === 'waiting');
+    for (const [i, knock] of waiting.entries()) await this.tellKnocker(knock.id, { type: 'knock-waiting', token: knockTokenOf(knock), position: i + 1 });
   }
 
   close(): void {
@@ -183,7 +192,7 @@ export class KnockDoor {
     const record = await this.deps.store.knock(knock.roomId, knock.knockId);
     if (!(await this.deps.store.removeKnock(knock.roomId, knock.knockId, knock.visit))) return;
     this.deps.log.info('knock-expired', { room: roomTag(knock.roomId), knock: knock.knockId });
-    if (record?.state === 'waiting') await this.tellHosts(knock.roomId);
+    if (record?.state === 'waiting') await this.queueMoved(knock.roomId);
   }
 
   private async answerAllWaiting(roomId: string, answer: 'admitted' | 'denied', reason: KnockDenial = 'denied'): Promise<void> {
@@ -202,12 +211,13 @@ export class KnockDoor {
     return this.deps.bus.tellKnocker(knockId, JSON.stringify(message));
   }
 
-  /** Every frame told to a knocker is the host's answer: after it the socket waits no more. */
+  /** Passes on what a knocker is told: a new place in the queue, or the host's answer, after which the socket waits no more. */
   private deliver(knockId: string, frame: string): void {
     const waiting = this.local.get(knockId);
     if (!waiting) return;
-    this.local.delete(knockId);
     waiting.socket.sendFrame(frame);
+    if (frame.startsWith(WAITING_FRAME)) return;
+    this.local.delete(knockId);
     waiting.socket.knockAnswered();
   }
 }
