@@ -128,6 +128,8 @@ export class KnockDoor {
   async tellHosts(roomId: string, only?: string): Promise<void> {
     const { store, bus } = this.deps;
     const waiting = (await store.knocks(roomId)).filter((k) => k.state === 'waiting');
+    // A host arriving needs no word of an empty line; a line that just emptied is news to the hosts there.
+    if (only !== undefined && waiting.length === 0) return;
     const message: ServerMessage = { type: 'knockers', knockers: waiting.slice(0, MAX_LISTED_KNOCKERS).map(({ id, name }) => ({ id, name })), waiting: waiting.length };
     const frame = JSON.stringify(message);
     for (const hostId of only === undefined ? await store.hostIds(roomId) : [only]) await bus.send({ roomId, addressee: { to: hostId }, frame });
