@@ -73,7 +73,10 @@ export interface PeerView {
 export type Participant = PeerView;
 
 /** `hung-up`: we did; `peer-hung-up`: the other person ended the call; the rest are join failures. */
-export type CallEndReason = 'hung-up' | 'peer-hung-up' | Extract<ErrorCode, 'room-not-found' | 'room-full' | 'room-locked' | 'wrong-passcode' | 'rate-limited' | 'unsupported-version'>;
+export type CallEndReason =
+  | 'hung-up'
+  | 'peer-hung-up'
+  | Extract<ErrorCode, 'room-not-found' | 'room-full' | 'room-locked' | 'wrong-passcode' | 'rate-limited' | 'unsupported-version' | 'knock-required'>;
 
 /** The one state the UI renders, derived from the socket, the peers and how the call began or ended. */
 export type CallState =

@@ -1,4 +1,4 @@
-import { assertNever, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo, RESUME_GRACE_MS, type ReactionEmoji } from '@videoapp/protocol';
+import { assertNever, type DepartureReason, type ErrorCode, type IceServer, type Knocker, type MessageOf, type PeerInfo, RESUME_GRACE_MS, type ReactionEmoji } from '@videoapp/protocol';
 import { currentFlavor, frameTransformApi, type WebRtcFlavor } from './browser-quirks.ts';
 import { type CallEndReason, type CallPhase, type CallState, deriveCallState, nextOutage, OUTAGE_BOUND_MS, type Outage, type PeerView } from './call-state.ts';
 import { type ChatMessage, type ChatSendResult, checkChatText } from './chat-channel.ts';
@@ -23,9 +23,13 @@ export { DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './media-router.ts';
 export interface RoomCredentials {
   passcode?: string;
   hostKey?: string;
+  /** The token of a knock the host admitted ("Ask to join"). */
+  knock?: string;
+  /** A reloaded page's last resume token: it was in this room a moment ago, so it need not knock (or give the passcode) again. */
+  rejoin?: string;
 }
 
-const JOIN_REFUSALS = new Set<ErrorCode>(['room-not-found', 'room-full', 'room-locked', 'wrong-passcode', 'rate-limited']);
+const JOIN_REFUSALS = new Set<ErrorCode>(['room-not-found', 'room-full', 'room-locked', 'wrong-passcode', 'rate-limited', 'knock-required']);
 /** A timer may fire a moment before Date.now() says its delay has passed: look again this much later. */
 const TIMER_SLACK_MS = 10;
 /** The `peerId` of quality readings of the SFU subscriber connection, which carries everyone we receive through the SFU (not a valid peer id). */
@@ -41,6 +45,10 @@ interface CallEvents extends Record<string, unknown> {
   error: { code: ErrorCode; message: string };
   /** The host locked or unlocked the room. */
   'room-lock': { locked: boolean };
+  /** The host turned "Ask to join" on or off. */
+  'ask-to-join': { on: boolean };
+  /** To the host: who is waiting to be let in (the first few by name) and how many in all. */
+  knockers: { knockers: Knocker[]; waiting: number };
   /** A chat message from a peer: over the data channel in a mesh, relayed by the server through the SFU. */
   chat: { peerId: string; name: string; message: ChatMessage };
   /** Whether a chat message sent now would reach someone. */
@@ -120,6 +128,7 @@ export class Call extends Emitter<CallEvents> {
   private host = false;
   private roomLocked = false;
   private readonly hands = new RaisedHands();
+  private roomAsksToJoin = false;
   private readonly quality = new QualityWatch(
     (id) => (id === SFU_QUALITY_ID ? this.media.subscriberStats() : this.media.mesh.statsOf(id)),
     (quality) => this.onQuality(quality),
@@ -192,6 +201,11 @@ export class Call extends Emitter<CallEvents> {
     return { kind: 'unencrypted', selfUnable: status.selfUnable, unable: status.unable.map((id) => this.peers.get(id)?.name || 'Someone') };
   }
 
+  /** Whether newcomers knock and wait for the host. */
+  get asksToJoin(): boolean {
+    return this.roomAsksToJoin;
+  }
+
   /** Where the room's media travels: settled on a transport, or moving between two. */
   get mediaRoute(): RoutePhase {
     return this.media.phase;
@@ -232,6 +246,16 @@ export class Call extends Emitter<CallEvents> {
   /** Who has a hand up (our own id among them), earliest first. */
   get raisedHands(): readonly string[] {
     return this.hands.list;
+  }
+
+  /** The host turns "Ask to join" on or off. */
+  setAskToJoin(on: boolean): void {
+    if (this.phase.kind === 'in-room' && this.host) this.signaling.send({ type: 'ask-to-join', on });
+  }
+
+  /** The host lets a knocker in, or turns them away. */
+  answerKnock(knockId: string, answer: 'admit' | 'deny'): void {
+    if (this.phase.kind === 'in-room' && this.host) this.signaling.send({ type: answer, knockId });
   }
 
   private sendJoin(): void {
@@ -376,6 +400,16 @@ export class Call extends Emitter<CallEvents> {
       case 'room-lock':
         this.roomLocked = msg.locked;
         return this.emit('room-lock', { locked: msg.locked });
+      case 'room-ask-to-join':
+        this.roomAsksToJoin = msg.on;
+        return this.emit('ask-to-join', { on: msg.on });
+      case 'knockers':
+        return this.emit('knockers', { knockers: msg.knockers, waiting: msg.waiting });
+      case 'knock-waiting':
+      case 'knock-admitted':
+      case 'knock-denied':
+        // For a knocker's socket (see Knock); a call never knocks.
+        return;
       case 'error':
         return this.onError(msg);
       case 'media-route':
@@ -414,6 +448,7 @@ export class Call extends Emitter<CallEvents> {
     this.onIceServers(msg.iceServers);
     this.host = msg.host ?? false;
     this.roomLocked = msg.locked ?? false;
+    this.roomAsksToJoin = msg.askToJoin ?? false;
     // Told before anyone is added, so a room already on the SFU opens no mesh link at all.
     this.media.moveTo(msg.route ?? 'mesh');
     // Everyone already here sends us an offer (see `peer-joined`).

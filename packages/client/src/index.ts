@@ -4,6 +4,7 @@ export { NEVER_CONNECTED_MS, type PeerStatus, peerStatus } from './call-state.ts
 export { CHAT_CHANNEL_ID, type ChatMessage, type ChatSendError, type ChatSendResult, checkChatText } from './chat-channel.ts';
 export { Emitter } from './emitter.ts';
 export type { FrameWorkerFactory } from './frame-cryptor.ts';
+export { Knock, type KnockOptions, type KnockState } from './knock.ts';
 export { capLayer, DOWNLINK_POOR, DOWNLINK_RECOVER_READINGS, DownlinkGovernor, LAYER_MAX_TILE_HEIGHT, layerForTile, type TileView, VIEW_DEBOUNCE_MS, type VideoLayer } from './layers.ts';
 export { keysFromStats, type LinkKeys, readLinkKeys } from './link-keys.ts';
 export { type MediaErrorCode, type MediaOutcome, mediaErrorCode, openUserMedia, stopStream } from './media.ts';

@@ -105,3 +105,17 @@ export const MAX_E2EE_PUBLIC_KEY_CHARS = 200;
 export const MAX_E2EE_WRAPPED_KEY_CHARS = 200;
 /** Media key ids are random 32-bit numbers, so receivers can tell everyone's keys apart without knowing who sent a frame. */
 export const MAX_E2EE_KEY_ID = 0xffff_ffff;
+/**
+ * "Ask to join": knocks (first knocks and a reloaded knocker's return alike)
+ * per client address per minute, so one machine cannot fill a host's list.
+ */
+export const KNOCKS_PER_MINUTE_PER_ADDRESS = 10;
+/** People waiting to be let into one room; past this a knock is refused with `waiting-list-full`. */
+export const MAX_WAITING_KNOCKERS = 20;
+/** Knockers the host is sent by name (oldest first); the rest are a count, so a flood never buries the host's controls. */
+export const MAX_LISTED_KNOCKERS = 8;
+/**
+ * How long a waiting knocker whose socket closed keeps their place (a reload
+ * comes back well within it); then they leave the host's list.
+ */
+export const KNOCK_GRACE_MS = RESUME_GRACE_MS;

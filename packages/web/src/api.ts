@@ -4,11 +4,6 @@ import { ApiErrorResponse, CreateRoomResponse, type ErrorCode, parse, RoomStatus
 export type ApiFailure = { ok: false; code: ErrorCode | 'offline' | 'server-unreachable' };
 export type ApiResult<T> = { ok: true; value: T } | ApiFailure;
 
-/** Where this page's signaling socket connects: the server that served it. */
-export function signalingUrl(): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-}
-
 async function request<T>(path: string, init: RequestInit, schema: Parameters<typeof parse<T>>[0]): Promise<ApiResult<T>> {
   if (!navigator.onLine) return { ok: false, code: 'offline' };
   let res: Response;

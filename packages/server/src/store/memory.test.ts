@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { knockQueueContract } from './knock-queue.contract.ts';
 import { MemoryRoomStore } from './memory.ts';
 import { raisedHandsContract } from './raised-hands.contract.ts';
 import { sfuRoomRecordContract } from './sfu-room-record.contract.ts';
@@ -38,6 +39,13 @@ describe('the SFU room record, in memory', () => {
 
 describe('raised hands, in memory', () => {
   raisedHandsContract(async (emptyRoomTtlMs) => {
+    const store = new MemoryRoomStore({ capacity: 4, emptyRoomTtlMs });
+    return { store, close: () => store.close() };
+  });
+});
+
+describe('the knock queue, in memory', () => {
+  knockQueueContract(async (emptyRoomTtlMs) => {
     const store = new MemoryRoomStore({ capacity: 4, emptyRoomTtlMs });
     return { store, close: () => store.close() };
   });

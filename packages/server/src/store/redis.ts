@@ -4,6 +4,7 @@ import type { Redis } from '../redis/connection.ts';
 import { Script } from '../redis/connection.ts';
 import { KEY_PREFIX, keys } from '../redis/keys.ts';
 import type { SfuRoomKey } from '../sfu/sfu-adapter.ts';
+import { type AddKnockOutcome, byArrival, type KnockRecord, type KnockState } from './knock-queue.ts';
 import type { JoinOutcome, MemberAddress, MemberRecord, RoomAccess, RoomSecrets, RoomStatus, RoomStore } from './room-store.ts';
 
 /** A process whose lease is not renewed for this long is taken for dead, and its members are orphaned. */
@@ -101,6 +102,48 @@ for _, process in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 return orphans`);
 
+/** A room's knocks are forgotten this long after the last change to them, whatever became of the room. */
+export const KNOCKS_TTL_MS = 60 * 60_000;
+
+// KEYS: room, knocks. ARGV: knock id, record JSON, most waiting, TTL.
+const ADD_KNOCK = new Script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'room-not-found' end
+local waiting = 0
+for _, json in ipairs(redis.call('HVALS', KEYS[2])) do
+  if cjson.decode(json).state == 'waiting' then waiting = waiting + 1 end
+end
+if waiting >= tonumber(ARGV[3]) then return 'waiting-list-full' end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return 'added'`);
+
+// KEYS: knocks. ARGV: knock id, new state. Replies the moved record, or nothing when it was not waiting.
+const ANSWER_KNOCK = new Script(`
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return false end
+local knock = cjson.decode(json)
+if knock.state ~= 'waiting' then return false end
+knock.state = ARGV[2]
+json = cjson.encode(knock)
+redis.call('HSET', KEYS[1], ARGV[1], json)
+return json`);
+
+// KEYS: knocks. ARGV: knock id. Replies the new visit number, or nothing for a knock gone.
+const REVISIT_KNOCK = new Script(`
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return false end
+local knock = cjson.decode(json)
+knock.visit = knock.visit + 1
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(knock))
+return knock.visit`);
+
+// KEYS: knocks. ARGV: knock id, visit ('' for any). 1 only for the call that removed it.
+const REMOVE_KNOCK = new Script(`
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return 0 end
+if ARGV[2] ~= '' and cjson.decode(json).visit ~= tonumber(ARGV[2]) then return 0 end
+return redis.call('HDEL', KEYS[1], ARGV[1])`);
+
 export interface RedisStoreOptions {
   capacity: number;
   emptyRoomTtlMs: number;
@@ -131,17 +174,54 @@ export class RedisRoomStore implements RoomStore {
   async status(roomId: string): Promise<RoomStatus | undefined> {
     const [room, peers] = await Promise.all([this.redis.hGetAll(keys.room(roomId)), this.redis.hLen(keys.members(roomId))]);
     if (!room.life) return undefined;
-    return { peers: Number(peers), capacity: this.options.capacity, passcode: Boolean(room.pass), locked: room.locked === '1' };
+    return { peers: Number(peers), capacity: this.options.capacity, passcode: Boolean(room.pass), locked: room.locked === '1', askToJoin: room.ask === '1' };
   }
 
   async access(roomId: string): Promise<RoomAccess | undefined> {
     const room = await this.redis.hGetAll(keys.room(roomId));
     if (!room.life) return undefined;
-    return { hostKeyHash: room.host ?? '', passcodeHash: room.pass || undefined, locked: room.locked === '1', life: room.life };
+    return { hostKeyHash: room.host ?? '', passcodeHash: room.pass || undefined, locked: room.locked === '1', askToJoin: room.ask === '1', life: room.life };
   }
 
   async setLocked(roomId: string, locked: boolean): Promise<void> {
     await SET_LOCKED.run(this.redis, [keys.room(roomId)], [locked ? '1' : '0']);
+  }
+
+  async setAskToJoin(roomId: string, on: boolean): Promise<void> {
+    // HSET on a missing key would make a room without its expiry: only an existing room is changed.
+    if (await this.redis.exists(keys.room(roomId))) await this.redis.hSet(keys.room(roomId), 'ask', on ? '1' : '0');
+  }
+
+  async addKnock(roomId: string, knock: KnockRecord, max: number): Promise<AddKnockOutcome> {
+    return (await ADD_KNOCK.run(this.redis, [keys.room(roomId), keys.knocks(roomId)], [knock.id, JSON.stringify(knock), max, KNOCKS_TTL_MS])) as AddKnockOutcome;
+  }
+
+  async knock(roomId: string, knockId: string): Promise<KnockRecord | undefined> {
+    return knockRecord(await this.redis.hGet(keys.knocks(roomId), knockId));
+  }
+
+  async knocks(roomId: string): Promise<KnockRecord[]> {
+    return Object.values(await this.redis.hGetAll(keys.knocks(roomId)))
+      .flatMap((json) => knockRecord(json) ?? [])
+      .sort(byArrival);
+  }
+
+  async answerKnock(roomId: string, knockId: string, to: Exclude<KnockState, 'waiting'>): Promise<KnockRecord | undefined> {
+    return knockRecord(await ANSWER_KNOCK.run(this.redis, [keys.knocks(roomId)], [knockId, to]));
+  }
+
+  async revisitKnock(roomId: string, knockId: string): Promise<number | undefined> {
+    const visit = await REVISIT_KNOCK.run(this.redis, [keys.knocks(roomId)], [knockId]);
+    return typeof visit === 'number' ? visit : undefined;
+  }
+
+  async removeKnock(roomId: string, knockId: string, visit?: number): Promise<boolean> {
+    return Number(await REMOVE_KNOCK.run(this.redis, [keys.knocks(roomId)], [knockId, visit ?? ''])) === 1;
+  }
+
+  async hostIds(roomId: string): Promise<string[]> {
+    const members = await this.redis.hGetAll(keys.members(roomId));
+    return Object.entries(members).flatMap(([id, json]) => ((JSON.parse(json) as { host?: boolean }).host ? [id] : []));
   }
 
   async route(roomId: string): Promise<MediaRoute> {
@@ -224,6 +304,10 @@ function sfuRoomKey(recorded: unknown): SfuRoomKey | undefined {
   const [id = '', secret = ''] = recorded.split(' ');
   const sfuRoomId = Number(id);
   return /^\d+$/.test(id) && Number.isSafeInteger(sfuRoomId) && secret !== '' ? { sfuRoomId, secret } : undefined;
+}
+
+function knockRecord(json: unknown): KnockRecord | undefined {
+  return typeof json === 'string' ? (JSON.parse(json) as KnockRecord) : undefined;
 }
 
 function memberJson(member: MemberRecord): string {

@@ -1,11 +1,13 @@
-import { frameTransformApi, SignalingClient, stopStream } from '@videoapp/client';
+import { frameTransformApi, type RoomCredentials, SignalingClient, stopStream } from '@videoapp/client';
+import type { KnockDenial } from '@videoapp/protocol';
 import { MAX_PASSCODE_CHARS } from '@videoapp/protocol';
-import { roomStatus, signalingUrl } from '../api.ts';
-import { type Screen, savedHideIp, savedHostKey, savedName, saveHideIp, saveName } from '../app-context.ts';
+import { roomStatus } from '../api.ts';
+import { type Screen, savedHideIp, savedHostKey, savedKnockToken, savedName, saveHideIp, saveName, signalingUrl } from '../app-context.ts';
 import { h } from '../dom.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
+import { waitAtDoor } from './lobby-knock.ts';
 import { showProblem } from './problem.ts';
 import { shareBox } from './share-box.ts';
 
@@ -16,7 +18,8 @@ const E2EE_UNAVAILABLE =
 /**
  * Before joining: check the room exists, open camera and microphone for a
  * preview, let the person pick devices and a name. Leaving the lobby any way
- * but "Join" releases the camera.
+ * but "Join" releases the camera. Where the host asks newcomers to knock,
+ * "Join" waits here for the host's answer (see lobby-knock.ts).
  */
 export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx, { roomId }) => {
   let stream: MediaStream | undefined;
@@ -25,6 +28,8 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   let gone = false;
   let peersInside = 0;
   let needsPasscode = false;
+  let asksToJoin = false;
+  let stopWaiting: (() => void) | undefined;
   const hostKey = savedHostKey(roomId);
   const choice: DeviceChoice = {};
   // Greeted now, so Join starts on an open socket. Nothing about the call goes over it before Join:
@@ -55,6 +60,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     if (status.value.peers >= status.value.capacity) return fail('room-full');
     if (status.value.locked && !hostKey) return fail('room-locked');
     needsPasscode = status.value.passcode && !hostKey;
+    asksToJoin = status.value.askToJoin === true && !hostKey;
     const media = await openLocalMedia(choice);
     if (gone) {
       if (media.ok) stopStream(media.stream);
@@ -64,9 +70,35 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     stream = media.stream;
     peersInside = status.value.peers;
     render(media.missing === 'camera');
+    // Reloaded while waiting at the door: wait on, in the same place.
+    const token = savedKnockToken(roomId);
+    if (token) knock(media.missing === 'camera', { roomId, name: savedName() || 'Guest', token });
   })();
 
-  function render(audioOnly: boolean): void {
+  function enter(audioOnly: boolean, name: string, credentials: RoomCredentials): void {
+    performance.mark('videoapp:join');
+    handedOff = true;
+    ctx.handoff = { roomId, name, stream: stream!, audioOnly, relayOnly: savedHideIp(), credentials, signaling };
+    ctx.navigate({ screen: 'room', roomId });
+  }
+
+  function knock(audioOnly: boolean, request: Parameters<typeof waitAtDoor>[1]): void {
+    const box = root.querySelector<HTMLElement>('.join-box');
+    if (!box) return;
+    stopWaiting = waitAtDoor(box, request, {
+      admitted: (token) => enter(audioOnly, request.name, { passcode: request.passcode, knock: token }),
+      back: (denial) => {
+        stopWaiting = undefined;
+        render(audioOnly, denial);
+      },
+      problem: (code) => {
+        stopWaiting = undefined;
+        fail(code);
+      },
+    });
+  }
+
+  function render(audioOnly: boolean, denial?: KnockDenial): void {
     const current = stream!;
     const preview = h('video', { class: 'preview mirrored', autoplay: true, playsinline: true, 'aria-label': 'Your camera preview' });
     preview.muted = true;
@@ -98,11 +130,11 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
       const name = nameInput.value.trim().slice(0, 64) || 'Guest';
       saveName(name);
       saveHideIp(hideIp.checked);
-      performance.mark('videoapp:join');
-      handedOff = true;
-      ctx.handoff = { roomId, name, stream: current, audioOnly, relayOnly: hideIp.checked, credentials: { passcode: passcodeInput?.value || undefined, hostKey }, signaling };
-      ctx.navigate({ screen: 'room', roomId });
+      const passcode = passcodeInput?.value || undefined;
+      if (asksToJoin) knock(audioOnly, { roomId, name, passcode });
+      else enter(audioOnly, name, { passcode, hostKey });
     });
+    const turnedAway = denial && h('p', { class: 'notice', role: 'alert' }, denial === 'host-left' ? 'The host has left, so nobody can let you in. Try again later.' : 'The host did not let you in.');
 
     root.replaceChildren(
       h(
@@ -118,7 +150,9 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
             { class: 'lobby-side' },
             audioOnly ? h('p', { class: 'notice', role: 'status' }, 'No camera found: you will join with audio only.') : null,
             canEncrypt ? null : h('p', { class: 'notice e2ee-unavailable', role: 'status' }, E2EE_UNAVAILABLE),
-            form,
+            turnedAway,
+            h('div', { class: 'join-box' }, form),
+            asksToJoin ? h('p', { class: 'hint' }, 'The host lets people in: after you press Join, wait here until they do.') : null,
             shareBox(roomId),
           ),
         ),
@@ -155,6 +189,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
 
   return () => {
     gone = true;
+    stopWaiting?.();
     stopMeter();
     if (!handedOff) {
       stopStream(stream);

@@ -1,7 +1,7 @@
 import { h } from '../dom.ts';
 import { keysFor, type ShortcutAction } from './shortcuts.ts';
 
-export type ControlAction = 'mic' | 'camera' | 'switch-camera' | 'share' | 'hand' | 'react' | 'chat' | 'devices' | 'pip' | 'copy-link' | 'help' | 'lock' | 'hang-up';
+export type ControlAction = 'mic' | 'camera' | 'switch-camera' | 'share' | 'hand' | 'react' | 'chat' | 'devices' | 'pip' | 'copy-link' | 'help' | 'lock' | 'ask-to-join' | 'hang-up';
 
 /** What the control bar shows; derived by the room from its media, panels and chat. */
 export interface ControlsView {
@@ -23,6 +23,8 @@ export interface ControlsView {
   pip: 'unavailable' | 'off' | 'on';
   /** Someone else is here to be shown in picture-in-picture. */
   hasRemote: boolean;
+  /** Newcomers knock and wait for the host. */
+  askToJoin: boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ export class RoomControls {
       make('copy-link', 'Copy link', 'desktop-only'),
       make('help', '?', 'desktop-only'),
       make('lock', 'Lock room'),
+      make('ask-to-join', 'Ask to join'),
       make('hang-up', 'Hang up', 'hang-up'),
     );
     this.label('switch-camera', 'Flip: switch camera');
@@ -96,6 +99,11 @@ export class RoomControls {
     lock.textContent = view.locked ? 'Unlock room' : 'Lock room';
     lock.setAttribute('aria-pressed', String(view.locked));
     this.label('lock', view.locked ? 'Unlock room: let new people join' : 'Lock room: nobody new can join');
+    const ask = this.button('ask-to-join');
+    ask.hidden = !view.host;
+    ask.textContent = view.askToJoin ? 'Ask to join: on' : 'Ask to join: off';
+    ask.setAttribute('aria-pressed', String(view.askToJoin));
+    this.label('ask-to-join', view.askToJoin ? 'Ask to join: on. Newcomers wait until you let them in' : 'Ask to join: off. Anyone with the link comes straight in');
     const chat = this.button('chat');
     chat.replaceChildren('Chat', ...(view.unread > 0 ? [h('span', { class: 'badge', 'aria-hidden': 'true' }, String(view.unread))] : []));
     this.label('chat', view.unread > 0 ? `Chat, ${view.unread} unread` : 'Chat', 'chat');

@@ -1,7 +1,6 @@
 import { Call, type CallState, type PeerView, stopStream } from '@videoapp/client';
 import type { DepartureReason } from '@videoapp/protocol';
-import { signalingUrl } from '../api.ts';
-import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedName } from '../app-context.ts';
+import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedInCall, savedName, saveInCall, signalingUrl } from '../app-context.ts';
 import { browserCertificate, withBrowserCertificate } from '../browser-certificate.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { createFrameWorker } from '../frame-worker.ts';
@@ -13,6 +12,7 @@ import { ChatPanel } from './chat-panel.ts';
 import { DevicePanel } from './device-panel.ts';
 import { E2eeStatusLine } from './e2ee-status.ts';
 import { HandsAndReactions } from './hands-and-reactions.ts';
+import { KnockersList } from './knockers-list.ts';
 import { PictureInPicture, type PipAction } from './picture-in-picture.ts';
 import { showProblem } from './problem.ts';
 import { QualityPanel } from './quality-panel.ts';
@@ -51,8 +51,11 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
       if (gone) return stopStream(handoff.stream);
       session = new RoomSession(root, ctx, handoff, certificate);
     });
+  } else if (savedInCall(roomId) === undefined) {
+    // A copied /call link in a tab that was never in this call: the lobby first (preview, name, and a knock where the host asks for one).
+    queueMicrotask(() => !gone && ctx.navigate({ screen: 'lobby', roomId }, { replace: true }));
   } else {
-    // Opened directly (a reload, or a shared /call link): open media here, then join.
+    // A reload of a tab that was in the call: open media here, then straight back in.
     root.append(h('section', { class: 'screen' }, h('h1', { tabindex: -1 }, 'Rejoining…')));
     void Promise.all([openLocalMedia(), browserCertificate()]).then(([media, certificate]) => {
       if (gone) return media.ok && stopStream(media.stream);
@@ -66,7 +69,7 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
           stream: media.stream,
           audioOnly: media.missing === 'camera',
           relayOnly: savedHideIp(),
-          credentials: { hostKey: savedHostKey(roomId) },
+          credentials: { hostKey: savedHostKey(roomId), rejoin: savedInCall(roomId) },
         },
         certificate,
       );
@@ -107,6 +110,7 @@ class RoomSession {
   private readonly chat: ChatPanel;
   private readonly devices: DevicePanel;
   private readonly quality = new QualityPanel();
+  private readonly knockers = new KnockersList((knockId, answer) => this.call.answerKnock(knockId, answer));
   private readonly shortcuts = shortcutsPanel();
   private readonly hands: HandsAndReactions;
   private readonly pip = new PictureInPicture({
@@ -118,6 +122,8 @@ class RoomSession {
   private readonly cleanups: (() => void)[] = [];
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private ended = false;
+  /** Joined (the server took us in) at some point in this visit. */
+  private inCall = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -154,6 +160,7 @@ class RoomSession {
       h('h1', { class: 'visually-hidden', tabindex: -1 }, 'Call'),
       this.stage,
       this.banner,
+      this.knockers.element,
       this.notice,
       this.e2eeStatus.element,
       this.panels.element,
@@ -177,6 +184,8 @@ class RoomSession {
   end(reason: 'hang-up' | 'page-exit' = 'page-exit'): void {
     if (this.ended) return;
     this.ended = true;
+    // Only a page exit (a reload, perhaps) keeps this tab's place in the call, with the freshest token.
+    saveInCall(this.join.roomId, reason === 'page-exit' && this.inCall ? this.call.resumeToken : undefined);
     this.call.leave(reason);
     this.panels.close(false);
     void this.pip.close();
@@ -206,6 +215,8 @@ class RoomSession {
       this.renderVerification();
     });
     this.call.on('room-lock', () => this.renderControls());
+    this.call.on('ask-to-join', () => this.renderControls());
+    this.call.on('knockers', ({ knockers, waiting }) => this.knockers.show(knockers, waiting));
     // Test hooks only: where the room's media travels (settled, or moving from → target). The screen itself never depends on it.
     this.call.on('route', (phase) => {
       this.section.dataset.mediaRoute = phase.kind === 'settled' ? phase.route : phase.from;
@@ -268,6 +279,11 @@ class RoomSession {
 
   private renderState(state: CallState): void {
     this.section.dataset.callState = state.kind;
+    // In the call (or on its way back into it): a reload of this tab rejoins without the lobby.
+    if (state.kind !== 'joining' && state.kind !== 'ended') {
+      this.inCall = true;
+      saveInCall(this.join.roomId, this.call.resumeToken);
+    }
     const serverLost = (state.kind === 'connected' && state.serverLost) || (state.kind === 'reconnecting' && state.who === 'us');
     this.section.dataset.serverLink = serverLost ? 'lost' : 'ok';
     this.renderControls();
@@ -322,7 +338,8 @@ class RoomSession {
     if (reason !== 'hung-up' && reason !== 'peer-hung-up') {
       const home = { label: 'Start a new call', run: () => this.ctx.navigate({ screen: 'home' }) };
       const lobby = { label: 'Try again', run: () => this.ctx.navigate({ screen: 'lobby', roomId: this.join.roomId }) };
-      showProblem(this.root, reason, reason === 'wrong-passcode' || reason === 'room-locked' ? [lobby, home] : [home]);
+      const backToLobby = reason === 'wrong-passcode' || reason === 'room-locked' || reason === 'knock-required';
+      showProblem(this.root, reason, backToLobby ? [reason === 'knock-required' ? { ...lobby, label: 'Ask to join' } : lobby, home] : [home]);
       return;
     }
     this.root.replaceChildren(
@@ -370,6 +387,8 @@ class RoomSession {
         return this.hands.picker.toggle();
       case 'pip':
         return void this.pip.toggle();
+      case 'ask-to-join':
+        return this.call.setAskToJoin(!this.call.asksToJoin);
       case 'hang-up':
         return this.end('hang-up');
     }
@@ -412,6 +431,7 @@ class RoomSession {
       reacting: this.hands.picker.open,
       pip: this.pip.kind === 'none' ? 'unavailable' : this.pip.open ? 'on' : 'off',
       hasRemote: this.tiles.count > 0,
+      askToJoin: this.call.asksToJoin,
     });
     this.pip.render({ micOn: Boolean(mic?.enabled), cameraOn: this.media.camera?.readyState === 'live' });
   }
