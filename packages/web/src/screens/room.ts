@@ -4,6 +4,7 @@ import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedName } f
 import { h, replaceChildren } from '../dom.ts';
 import { openLocalMedia } from '../local-media.ts';
 import type { Route } from '../routes.ts';
+import { savedVoiceSettings, voiceMode } from '../voice/voice-settings.ts';
 import { keepScreenAwake } from '../wake-lock.ts';
 import { ChatPanel } from './chat-panel.ts';
 import { DevicePanel } from './device-panel.ts';
@@ -40,7 +41,7 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
   else {
     // Opened directly (a reload, or a shared /call link): open media here, then join.
     root.append(h('section', { class: 'screen' }, h('h1', { tabindex: -1 }, 'Rejoining…')));
-    void openLocalMedia().then((media) => {
+    void openLocalMedia({}, voiceMode(savedVoiceSettings())).then((media) => {
       if (gone) return media.ok && stopStream(media.stream);
       if (!media.ok) return showProblem(root, media.code, [{ label: 'Try again', run: () => ctx.navigate({ screen: 'room', roomId }, { replace: true }) }]);
       session = new RoomSession(root, ctx, {
@@ -97,7 +98,7 @@ class RoomSession {
       createPeerConnection: (config) => new RTCPeerConnection(config),
       relayOnly: join.relayOnly,
     });
-    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs);
+    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, savedVoiceSettings());
     this.chat = new ChatPanel(this.call, () => this.renderControls());
     this.devices = new DevicePanel(this.media);
     this.controls = new RoomControls((action, button) => this.act(action, button));
@@ -119,7 +120,7 @@ class RoomSession {
     root.replaceChildren(this.section);
 
     this.listen();
-    this.call.join(join.roomId, join.name, { audio: this.media.mic ?? null, video: this.media.camera ?? null }, join.credentials);
+    this.call.join(join.roomId, join.name, { audio: this.media.sentMic ?? null, video: this.media.camera ?? null }, join.credentials);
     this.renderControls();
   }
 
