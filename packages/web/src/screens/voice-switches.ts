@@ -55,7 +55,7 @@ function describe(settings: VoiceSettings, state: SuppressionState | undefined):
     case 'on':
       return 'On: background noise is taken out of your voice.';
     case 'unavailable':
-      return 'Noise suppression could not start in this browser, so your microphone is sent as it is. Reloading the page may help.';
+      return 'Noise suppression could not start in this browser (it did not start audio processing for this page), so your microphone is sent as it is. Switch it off and on again to retry.';
     case 'off':
       return 'Off.';
   }

@@ -8,6 +8,12 @@ declare const EFFECT_FILES: { rnnoiseWorklet: string; rnnoiseWasm: string; rnnoi
 
 /** RNNoise is trained on 10 ms frames of 48 kHz audio (480 samples): the context runs at that rate, so the worklet gets it as RNNoise wants it. */
 const RNNOISE_SAMPLE_RATE = 48_000;
+/**
+ * How long the audio graph may stay suspended before we give up and send the
+ * microphone as it is: a browser with no sound output (or that waits for a
+ * tap that never comes) would otherwise send silence.
+ */
+const AUDIO_START_TIMEOUT_MS = 10_000;
 
 export interface NoiseSuppressor {
   /** The microphone with the noise taken out: the track to send. */
@@ -40,8 +46,12 @@ export async function suppressNoise(microphone: MediaStreamTrack): Promise<Noise
     source.connect(denoiser).connect(destination);
     const track = destination.stream.getAudioTracks()[0]!;
     track.enabled = microphone.enabled;
-    resume();
     for (const gesture of gestures) window.addEventListener(gesture, resume);
+    resume();
+    if (!(await running(context))) {
+      for (const gesture of gestures) window.removeEventListener(gesture, resume);
+      throw new Error('the browser did not start audio processing for this page');
+    }
     return {
       track,
       stop() {
@@ -56,4 +66,19 @@ export async function suppressNoise(microphone: MediaStreamTrack): Promise<Noise
     void context.close();
     throw err;
   }
+}
+
+/** Resolves true once `context` runs, false if it is still suspended after AUDIO_START_TIMEOUT_MS. */
+function running(context: AudioContext): Promise<boolean> {
+  if (context.state === 'running') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      context.removeEventListener('statechange', check);
+      resolve(ok);
+    };
+    const check = () => context.state === 'running' && done(true);
+    const timer = setTimeout(() => done(false), AUDIO_START_TIMEOUT_MS);
+    context.addEventListener('statechange', check);
+  });
 }
