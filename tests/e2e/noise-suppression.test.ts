@@ -3,7 +3,8 @@
 // Chromium measures what arrives (WebRTC's received audio energy). With RNNoise on, the noise-only
 // stretches must arrive at least 10 dB quieter than with it off, the speech within 3 dB; with it
 // off, the noise arrives as loud against the speech as it is in the clip. Switching it off mid-call
-// keeps audio and video arriving, and nothing the sending page requests leaves our server.
+// keeps audio and video arriving, and nothing the sending page requests leaves our server. Music
+// mode then reopens the microphone without echo cancellation, auto gain or noise suppression.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, afterEach, before, describe, type TestContext, test } from 'node:test';
@@ -19,6 +20,7 @@ import { NullAudioOutput } from '../support/null-audio-output.ts';
 import { leavingOrigin, recordRequests } from '../support/page-requests.ts';
 import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';
+import { eventually } from '../support/timing.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
 /** What the issue asks: the noise-only level falls at least this far with suppression on... */
@@ -129,6 +131,20 @@ describe('noise suppression', { skip: missing('chromium', 'espeak', 'sox') }, ()
     judge(t, on, off);
     judgeRequests(requests);
     assert.equal(await alice.evaluate(() => localStorage.getItem('videoapp:noise-suppression')), '0', 'the choice is remembered');
+
+    // Music mode opens the microphone again without the browser's processing; the call goes on.
+    await alice.getByRole('switch', { name: 'Music mode' }).click();
+    await alice.getByText('Off while music mode is on.').waitFor();
+    const microphone = () =>
+      alice.evaluate(() => {
+        const live = (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks.filter((track) => track.kind === 'audio' && track.readyState === 'live');
+        const settings = live.at(-1)?.getSettings();
+        return { live: live.length, echoCancellation: settings?.echoCancellation, autoGainControl: settings?.autoGainControl, noiseSuppression: settings?.noiseSuppression };
+      });
+    const music = await eventually('the microphone reopened for music', microphone, (m) => m.live === 1 && m.echoCancellation === false);
+    assert.deepEqual(music, { live: 1, echoCancellation: false, autoGainControl: false, noiseSuppression: false });
+    await expectMediaFlowing(bob, 'Bob after Alice turned music mode on', 1000);
+    assert.equal(await alice.evaluate(() => localStorage.getItem('videoapp:music-mode')), '1');
   });
 
   test('Firefox: the same suppression, heard from Firefox by Chromium', { skip: missing('firefox', 'pulseaudio') }, async (t) => {
