@@ -118,6 +118,9 @@ describe('noise suppression', { skip: missing('chromium', 'espeak', 'sox') }, ()
     const requests = recordRequests(aliceContext);
     const alice = await aliceContext.newPage();
     const link = await startNewCall(alice, server.url, 'Alice');
+    // On by default, shown as such in the lobby; music mode off.
+    assert.equal(await alice.getByRole('switch', { name: 'Noise suppression' }).isChecked(), true);
+    assert.equal(await alice.getByRole('switch', { name: 'Music mode' }).isChecked(), false);
     await pressJoin(alice);
     const bob = await listener(link);
     await alice.locator('[data-control=devices]').click();
