@@ -12,7 +12,7 @@ import type { RunningServer } from '@videoapp/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core';
 import { receivedLevels, type SegmentLevels, sampleLevels, segmentLevels } from '../support/audio-levels.ts';
-import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
+import { expectMediaFlowing, instrumentedContext, launchChromium, trackStates } from '../support/browsers.ts';
 import { playFileAsMicrophone } from '../support/file-microphone.ts';
 import { instrumentedFirefoxPage, joinFromFirefox, launchFirefox, waitForFirefoxCallState } from '../support/firefox.ts';
 import { CLIP_SECONDS, noisySpeechFile, noisySpeechSamples, SAMPLE_RATE } from '../support/noisy-speech.ts';
@@ -148,6 +148,11 @@ describe('noise suppression', { skip: missing('chromium', 'espeak', 'sox') }, ()
     assert.deepEqual(music, { live: 1, echoCancellation: false, autoGainControl: false, noiseSuppression: false });
     await expectMediaFlowing(bob, 'Bob after Alice turned music mode on', 1000);
     assert.equal(await alice.evaluate(() => localStorage.getItem('videoapp:music-mode')), '1');
+
+    // Hanging up releases every microphone this call opened (the lobby's, the reopened ones).
+    await alice.locator('[data-control=hang-up]').click();
+    await alice.locator('[data-call-state=ended]').waitFor();
+    assert.deepEqual([...new Set(await trackStates(alice))], ['ended']);
   });
 
   test('Firefox: the same suppression, heard from Firefox by Chromium', { skip: missing('firefox', 'pulseaudio') }, async (t) => {
