@@ -63,16 +63,19 @@ export interface EffectResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Every response body the context receives, by URL path (a path fetched twice counts once, at its last size). */
-function recordResponseBytes(context: BrowserContext): Map<string, number> {
+/** Every response body the context receives, by URL path (a path fetched twice counts once, at its last size); `settled` waits for the bodies read so far. */
+function recordResponseBytes(context: BrowserContext): { bytes: Map<string, number>; settled: () => Promise<unknown> } {
   const bytes = new Map<string, number>();
+  const reads: Promise<void>[] = [];
   context.on('response', (response) => {
-    void response.body().then(
-      (body) => bytes.set(new URL(response.url()).pathname, body.length),
-      () => {},
+    reads.push(
+      response.body().then(
+        (body) => void bytes.set(new URL(response.url()).pathname, body.length),
+        () => {},
+      ),
     );
   });
-  return bytes;
+  return { bytes, settled: () => Promise.all(reads) };
 }
 
 const effectBytes = (bytes: Map<string, number>, effect: Effect) => [...bytes].filter(([path]) => effect.files.some((prefix) => path.startsWith(prefix)));
@@ -86,10 +89,11 @@ export async function runEffectsBench(plan: EffectsPlan, log: (line: string) => 
   try {
     for (const effect of EFFECTS) {
       const context = await instrumentedContext(sender);
-      const bytes = recordResponseBytes(context);
+      const { bytes, settled } = recordResponseBytes(context);
       const alice = await context.newPage();
       await alice.goto(server.url);
       await alice.waitForLoadState('networkidle');
+      await settled();
       const firstPageBytes = [...bytes.values()].reduce((a, b) => a + b, 0);
       const firstPageEffectBytes = effectBytes(bytes, effect).reduce((a, [, b]) => a + b, 0);
       const link = await startNewCall(alice, server.url, 'Alice');
@@ -119,6 +123,7 @@ export async function runEffectsBench(plan: EffectsPlan, log: (line: string) => 
           log(`  ${effect.name} ${on ? 'on ' : 'off'}: sending browser ${(cores * 100).toFixed(0)}% of a core`);
         }
       }
+      await settled();
       const lazyFiles = Object.fromEntries(effectBytes(bytes, effect));
       results.push({ effect, cpuOff, cpuOn, firstPageBytes, firstPageEffectBytes, lazyFiles });
       await Promise.all([context.close(), bobContext.close()]);
