@@ -55,6 +55,7 @@ export interface EffectResult {
   cpuOff: number[];
   cpuOn: number[];
   /** Bytes of the first page (home) as fetched, and how many of them are this effect's files. */
+  firstPagePaths: string[];
   firstPageBytes: number;
   firstPageEffectBytes: number;
   /** The effect's files as fetched when it started: path → bytes. */
@@ -68,11 +69,15 @@ function recordResponseBytes(context: BrowserContext): { bytes: Map<string, numb
   const bytes = new Map<string, number>();
   const reads: Promise<void>[] = [];
   context.on('response', (response) => {
+    // The size on the wire as the browser saw it: a body read back later may already be gone from the page.
     reads.push(
-      response.body().then(
-        (body) => void bytes.set(new URL(response.url()).pathname, body.length),
-        () => {},
-      ),
+      response
+        .request()
+        .sizes()
+        .then(
+          (sizes) => void bytes.set(new URL(response.url()).pathname, sizes.responseBodySize),
+          () => {},
+        ),
     );
   });
   return { bytes, settled: () => Promise.all(reads) };
@@ -94,6 +99,7 @@ export async function runEffectsBench(plan: EffectsPlan, log: (line: string) => 
       await alice.goto(server.url);
       await alice.waitForLoadState('networkidle');
       await settled();
+      const firstPagePaths = [...bytes.keys()];
       const firstPageBytes = [...bytes.values()].reduce((a, b) => a + b, 0);
       const firstPageEffectBytes = effectBytes(bytes, effect).reduce((a, [, b]) => a + b, 0);
       const link = await startNewCall(alice, server.url, 'Alice');
@@ -125,7 +131,7 @@ export async function runEffectsBench(plan: EffectsPlan, log: (line: string) => 
       }
       await settled();
       const lazyFiles = Object.fromEntries(effectBytes(bytes, effect));
-      results.push({ effect, cpuOff, cpuOn, firstPageBytes, firstPageEffectBytes, lazyFiles });
+      results.push({ effect, cpuOff, cpuOn, firstPagePaths, firstPageBytes, firstPageEffectBytes, lazyFiles });
       await Promise.all([context.close(), bobContext.close()]);
     }
   } finally {
