@@ -13,7 +13,9 @@
  * To measure another effect (background blur, say), add an entry to EFFECTS.
  */
 import { randomBytes } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumArgs, expectMediaFlowing, instrumentedContext } from '../../tests/support/browsers.ts';
 import { startTestServer } from '../../tests/support/test-server.ts';
@@ -54,7 +56,7 @@ export interface EffectResult {
   /** Sending browser's CPU, in cores, per window. */
   cpuOff: number[];
   cpuOn: number[];
-  /** Bytes of the first page (home) as fetched, and how many of them are this effect's files. */
+  /** The first page's files (home, with the service worker's install), their bytes, and how many of those bytes are this effect's. */
   firstPagePaths: string[];
   firstPageBytes: number;
   firstPageEffectBytes: number;
@@ -64,23 +66,20 @@ export interface EffectResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Every response body the context receives, by URL path (a path fetched twice counts once, at its last size); `settled` waits for the bodies read so far. */
-function recordResponseBytes(context: BrowserContext): { bytes: Map<string, number>; settled: () => Promise<unknown> } {
-  const bytes = new Map<string, number>();
-  const reads: Promise<void>[] = [];
-  context.on('response', (response) => {
-    // The size on the wire as the browser saw it: a body read back later may already be gone from the page.
-    reads.push(
-      response
-        .request()
-        .sizes()
-        .then(
-          (sizes) => void bytes.set(new URL(response.url()).pathname, sizes.responseBodySize),
-          () => {},
-        ),
-    );
+const webDist = fileURLToPath(new URL('../../packages/web/dist/', import.meta.url));
+
+/**
+ * The built files the context's pages fetch, by URL path, with their sizes as our server sends
+ * them (read from packages/web/dist: it serves those bytes as they are). The page itself is `/`.
+ */
+function recordFetchedFiles(context: BrowserContext): Map<string, number> {
+  const files = new Map<string, number>();
+  context.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    const file = join(webDist, path === '/' ? 'index.html' : path);
+    if (!path.startsWith('/r/') && existsSync(file) && statSync(file).isFile()) files.set(path, statSync(file).size);
   });
-  return { bytes, settled: () => Promise.all(reads) };
+  return files;
 }
 
 const effectBytes = (bytes: Map<string, number>, effect: Effect) => [...bytes].filter(([path]) => effect.files.some((prefix) => path.startsWith(prefix)));
@@ -94,11 +93,10 @@ export async function runEffectsBench(plan: EffectsPlan, log: (line: string) => 
   try {
     for (const effect of EFFECTS) {
       const context = await instrumentedContext(sender);
-      const { bytes, settled } = recordResponseBytes(context);
+      const bytes = recordFetchedFiles(context);
       const alice = await context.newPage();
       await alice.goto(server.url);
       await alice.waitForLoadState('networkidle');
-      await settled();
       const firstPagePaths = [...bytes.keys()];
       const firstPageBytes = [...bytes.values()].reduce((a, b) => a + b, 0);
       const firstPageEffectBytes = effectBytes(bytes, effect).reduce((a, [, b]) => a + b, 0);
@@ -129,7 +127,6 @@ export async function runEffectsBench(plan: EffectsPlan, log: (line: string) => 
           log(`  ${effect.name} ${on ? 'on ' : 'off'}: sending browser ${(cores * 100).toFixed(0)}% of a core`);
         }
       }
-      await settled();
       const lazyFiles = Object.fromEntries(effectBytes(bytes, effect));
       results.push({ effect, cpuOff, cpuOn, firstPagePaths, firstPageBytes, firstPageEffectBytes, lazyFiles });
       await Promise.all([context.close(), bobContext.close()]);
@@ -159,6 +156,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   console.log(`Effects on our own media (${quick ? 'quick' : 'full'} run)`);
   const results = await runEffectsBench(quick ? QUICK_EFFECTS_PLAN : FULL_EFFECTS_PLAN, console.log);
   console.log(table(effectsTableRows(results)));
+  for (const r of results) console.log(`  first page (${r.effect.name} run): ${r.firstPagePaths.join(', ')}`);
   for (const r of results)
     console.log(
       `  ${r.effect.name} loaded lazily: ${Object.entries(r.lazyFiles)
