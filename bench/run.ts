@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { JANUS_PATH } from '../scripts/janus-server.ts';
 import { CHROMIUM_PATH } from '../tests/support/browsers.ts';
+import { EFFECTS, effectsTableRows, FULL_EFFECTS_PLAN, QUICK_EFFECTS_PLAN, runEffectsBench } from './effects/run.ts';
 import { bothSides, type JoinPlan, runJoin } from './join/run.ts';
 import { measurePageWeight } from './page-weight.ts';
 import { runSfuBench, type SfuBenchResults, sfuParticipantRows, sfuRatioRows, sfuTableRows } from './sfu/run.ts';
@@ -65,6 +66,8 @@ if (existsSync(JANUS_PATH)) {
   log('Group calls through the SFU (bench/sfu)');
   sfu = await runSfuBench(quick, log);
 } else log(`Group calls through the SFU: skipped, no Janus at ${JANUS_PATH}`);
+log(`Effects on our own media: ${EFFECTS.map((e) => e.name).join(', ')} (bench/effects)`);
+const effects = await runEffectsBench(quick ? QUICK_EFFECTS_PLAN : FULL_EFFECTS_PLAN, log);
 
 /** The signaling contenders as the tables list them: ours beside the one it replaced, the floor first. */
 const signalingKinds = ['bare', 'videoapp', ...(baselineDir ? [BASELINE.name] : []), 'peerjs'];
@@ -203,6 +206,8 @@ if (sfu) {
   log('');
   log(table(sfuRatioRows(sfu)));
 }
+log('');
+log(table(effectsTableRows(effects)));
 log(
   `Page weight: first page ${weight.firstPageGzip} B gz (${weight.files.map((f) => f.path).join(', ')}); peerjs.min.js ${weight.peerJsMinGzip} B gz; peerjs bundled ${weight.peerJsBundledGzip} B gz.`,
 );
@@ -251,6 +256,12 @@ ${generatorNote}
 
 First page: ${weight.files.map((f) => `\`${f.path}\` ${f.bytes} B (${f.gzipBytes} B gz)`).join(', ')}; total ${weight.firstPageGzip} B gzipped.
 PeerJS client alone: \`peerjs.min.js\` ${weight.peerJsMinGzip} B gz; \`import { Peer } from 'peerjs'\` bundled and minified by esbuild ${weight.peerJsBundledGzip} B gz.
+
+## Effects on our own media (issue 16)
+
+How each figure is measured: bench/effects/run.ts.
+
+${markdownTable(effectsTableRows(effects))}
 
 ## Ratios and targets (issue 7)
 

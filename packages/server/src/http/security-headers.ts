@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * Headers for every response: a strict Content-Security-Policy (no inline
- * script, sockets only to ourselves) and the usual hardening.
+ * script, sockets only to ourselves) and the usual hardening. WebAssembly
+ * may be compiled ('wasm-unsafe-eval', which allows no JavaScript eval): the
+ * effects (noise suppression) run wasm files served from our own origin.
  */
 export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse): void {
   const host = req.headers.host ?? '';
@@ -10,7 +12,7 @@ export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse): v
     'Content-Security-Policy',
     [
       "default-src 'self'",
-      "script-src 'self'",
+      "script-src 'self' 'wasm-unsafe-eval'",
       "style-src 'self'",
       "img-src 'self' data: blob:",
       "media-src 'self' blob:",

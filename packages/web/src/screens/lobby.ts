@@ -7,9 +7,11 @@ import { h } from '../dom.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
+import { savedVoiceSettings, saveVoiceSettings, voiceMode } from '../voice/voice-settings.ts';
 import { waitAtDoor } from './lobby-knock.ts';
 import { showProblem } from './problem.ts';
 import { shareBox } from './share-box.ts';
+import { voiceSwitches } from './voice-switches.ts';
 
 /** What the lobby says in a browser that cannot encrypt media frames, before the person chooses to join. */
 const E2EE_UNAVAILABLE =
@@ -36,6 +38,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   // no join, no ICE candidate, no address beyond the one that loaded this page.
   const signaling = new SignalingClient({ url: signalingUrl(), WebSocket });
   signaling.connect();
+  let voice = savedVoiceSettings();
 
   const retry = () => ctx.navigate({ screen: 'lobby', roomId }, { replace: true });
   const home = () => ctx.navigate({ screen: 'home' });
@@ -61,7 +64,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     if (status.value.locked && !hostKey) return fail('room-locked');
     needsPasscode = status.value.passcode && !hostKey;
     asksToJoin = status.value.askToJoin === true && !hostKey;
-    const media = await openLocalMedia(choice);
+    const media = await openLocalMedia(choice, voiceMode(voice));
     if (gone) {
       if (media.ok) stopStream(media.stream);
       return;
@@ -113,6 +116,21 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     // A browser that cannot encrypt media frames would make a group call fall back to plain media for everyone: say so before joining.
     const canEncrypt = frameTransformApi() !== undefined;
     const joinButton = h('button', { class: 'primary big', type: 'submit' }, canEncrypt ? 'Join' : 'Join anyway');
+    // Noise suppression itself starts in the call; music mode changes how the microphone is opened, so it reopens it here.
+    const switches = voiceSwitches(
+      'lobby',
+      (on) => {
+        voice = { ...voice, noiseSuppression: on };
+        saveVoiceSettings(voice);
+        switches.render(voice);
+      },
+      (on) => {
+        voice = { ...voice, musicMode: on };
+        saveVoiceSettings(voice);
+        void reopenMedia('lobby-music-mode');
+      },
+    );
+    switches.render(voice);
     const form = h(
       'form',
       { class: 'join' },
@@ -121,6 +139,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
       passcodeInput && h('label', { for: 'join-passcode' }, 'Passcode'),
       passcodeInput,
       h('div', { class: 'pickers' }, devicePicker('videoinput', 'Camera'), devicePicker('audioinput', 'Microphone')),
+      switches.element,
       h('div', { class: 'check' }, hideIp, h('label', { for: 'hide-ip' }, 'Hide my IP address')),
       h('p', { id: 'hide-ip-hint', class: 'hint' }, 'Your audio and video go through the relay server, so the other person never sees your network address. The call may be a little slower.'),
       joinButton,
@@ -172,10 +191,15 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     return h('div', { class: 'picker' }, h('label', { for: id }, label), select);
   }
 
-  async function switchDevice(kind: 'videoinput' | 'audioinput', deviceId: string): Promise<void> {
+  function switchDevice(kind: 'videoinput' | 'audioinput', deviceId: string): Promise<void> {
     if (kind === 'videoinput') choice.videoDeviceId = deviceId;
     else choice.audioDeviceId = deviceId;
-    const next = await openLocalMedia(choice);
+    return reopenMedia(`pick-${kind}`);
+  }
+
+  /** Opens camera and microphone again with the current choices, then redraws with focus back on the control that asked. */
+  async function reopenMedia(focusId: string): Promise<void> {
+    const next = await openLocalMedia(choice, voiceMode(voice));
     if (gone || handedOff) {
       if (next.ok) stopStream(next.stream);
       return;
@@ -185,6 +209,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     stopStream(stream);
     stream = next.stream;
     render(next.missing === 'camera');
+    document.getElementById(focusId)?.focus();
   }
 
   return () => {

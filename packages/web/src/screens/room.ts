@@ -7,6 +7,7 @@ import { createFrameWorker } from '../frame-worker.ts';
 import { openLocalMedia } from '../local-media.ts';
 import type { Route } from '../routes.ts';
 import { browserTrustedKeys } from '../trusted-keys.ts';
+import { savedVoiceSettings, voiceMode } from '../voice/voice-settings.ts';
 import { keepScreenAwake } from '../wake-lock.ts';
 import { ChatPanel } from './chat-panel.ts';
 import { DevicePanel } from './device-panel.ts';
@@ -57,7 +58,7 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
   } else {
     // A reload of a tab that was in the call: open media here, then straight back in.
     root.append(h('section', { class: 'screen' }, h('h1', { tabindex: -1 }, 'Rejoining…')));
-    void Promise.all([openLocalMedia(), browserCertificate()]).then(([media, certificate]) => {
+    void Promise.all([openLocalMedia({}, voiceMode(savedVoiceSettings())), browserCertificate()]).then(([media, certificate]) => {
       if (gone) return media.ok && stopStream(media.stream);
       if (!media.ok) return showProblem(root, media.code, [{ label: 'Try again', run: () => ctx.navigate({ screen: 'room', roomId }, { replace: true }) }]);
       session = new RoomSession(
@@ -141,7 +142,7 @@ class RoomSession {
       trustedKeys: browserTrustedKeys(),
       frameWorker: createFrameWorker,
     });
-    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs);
+    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, savedVoiceSettings());
     this.chat = new ChatPanel(this.call, () => this.renderControls());
     this.devices = new DevicePanel(this.media);
     this.controls = new RoomControls((action, button) => this.act(action, button));
@@ -172,7 +173,7 @@ class RoomSession {
     root.replaceChildren(this.section);
 
     this.listen();
-    this.call.join(join.roomId, join.name, { audio: this.media.mic ?? null, video: this.media.camera ?? null }, join.credentials);
+    this.call.join(join.roomId, join.name, { audio: this.media.sentMic ?? null, video: this.media.camera ?? null }, join.credentials);
     this.renderControls();
   }
 
