@@ -2,6 +2,7 @@ import type { IceCandidate, IceServer, SessionDescription } from '@videoapp/prot
 import { ChatChannel } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
 import { type LinkKeys, readLinkKeys } from './link-keys.ts';
+import { bytesReceived, MediaStallWatch } from './media-stall.ts';
 import type { VideoSendCap } from './send-cap.ts';
 
 /** How long the connection may stay `disconnected` before the leading side restarts ICE. */
@@ -65,6 +66,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   /** Offers that crossed one of ours (glare), for diagnostics: settled by the polite side yielding. */
   collisions = 0;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Notices a dead path about a second after it dies, long before ICE does (see media-stall.ts). */
+  private readonly stallWatch = new MediaStallWatch(() => bytesReceived(this.pc), { stalled: () => this.onStalled(), flowing: () => this.onFlowing() });
   private keysTimer: ReturnType<typeof setTimeout> | undefined;
   private currentKeys: LinkKeys | undefined;
 
@@ -177,6 +180,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
 
   close(): void {
     clearTimeout(this.disconnectedTimer);
+    this.stallWatch.stop();
     clearTimeout(this.keysTimer);
     this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = this.pc.onconnectionstatechange = null;
     this.chat.close();
@@ -230,7 +234,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       case 'connected':
         // After an ICE restart or a renegotiation the certificates may have changed: look again each time.
         this.readKeys(KEYS_READ_ATTEMPTS);
-        return this.setState('connected');
+        this.stallWatch.start();
+        // ICE may still call a dead path connected: what the bytes say wins until they move again.
+        return this.setState(this.stallWatch.stalled ? 'unstable' : 'connected');
       case 'disconnected':
         this.setState('unstable');
         // A brief outage often heals by itself; if not, the impolite side leads an ICE restart.
@@ -252,8 +258,26 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
    */
   private scheduleRestart(delayMs: number): void {
     this.disconnectedTimer = setTimeout(() => {
-      if (this.pc.connectionState !== 'connected' && this.pc.connectionState !== 'closed') this.restartIce();
+      const broken = this.pc.connectionState !== 'connected' || this.stallWatch.stalled;
+      if (broken && this.pc.connectionState !== 'closed') this.restartIce();
     }, delayMs);
+  }
+
+  /**
+   * Bytes stopped while ICE still says connected: the path is dead (a cut
+   * link, or an address that went away). Say so now, and restart ICE at once
+   * from both sides: whichever side can still reach the server gets its
+   * offer through, and perfect negotiation settles the two crossing.
+   */
+  private onStalled(): void {
+    if (this.state !== 'connected') return;
+    clearTimeout(this.disconnectedTimer);
+    this.setState('unstable');
+    this.scheduleRestart(0);
+  }
+
+  private onFlowing(): void {
+    if (this.pc.connectionState === 'connected') this.setState('connected');
   }
 
   private readKeys(attemptsLeft: number): void {

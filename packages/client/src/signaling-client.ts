@@ -89,6 +89,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   /** When the current socket last brought anything (performance.now()). */
   private lastHeardAt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A second look at a server that was not yet silent when media stopped (see reconnectIfSilent). */
+  private silenceCheck: ReturnType<typeof setTimeout> | undefined;
   /** True between `welcome` and `resumed` when a resume was asked for: queued messages wait for the outcome. */
   private awaitingResume = false;
   private started = false;
@@ -178,9 +180,16 @@ export class SignalingClient extends Emitter<SignalingEvents> {
    * brings media back needs signaling. Reconnect now instead. A server that
    * spoke within a heartbeat is left alone: the trouble is elsewhere.
    */
-  reconnectIfSilent(): void {
+  reconnectIfSilent(lookAgain = true): void {
+    clearTimeout(this.silenceCheck);
     if (this.state.kind !== 'open') return;
-    if (performance.now() - this.lastHeardAt <= this.heartbeatMs + SILENCE_SLACK_MS) return;
+    const silentFor = performance.now() - this.lastHeardAt;
+    const limit = this.heartbeatMs + SILENCE_SLACK_MS;
+    if (silentFor <= limit) {
+      // Media noticed the trouble first (within a second): look once more when the next heartbeat is overdue.
+      if (lookAgain) this.silenceCheck = setTimeout(() => this.reconnectIfSilent(false), limit - silentFor + 1);
+      return;
+    }
     this.dropSocket();
     this.open(0);
   }
@@ -298,6 +307,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   private dropSocket(): void {
     clearTimeout(this.watchdog);
+    clearTimeout(this.silenceCheck);
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     const socket = this.socket;
