@@ -328,6 +328,7 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
           'Copy link to this call',
           'Keyboard shortcuts',
           'Lock room: nobody new can join',
+          'Ask to join: off. Anyone with the link comes straight in',
           'Hang up',
         ],
       );

@@ -381,9 +381,7 @@ export class Call extends Emitter<CallEvents> {
         return this.onResumed(msg);
       case 'peer-joined':
         this.lastDeparture = undefined;
-        // Whoever is already here opens the negotiation: their page is idle and has the link ready while
-        // the newcomer's is still drawing the room and reading its `joined`, which saves a round of waiting.
-        this.addPeer(msg.peer, true);
+        this.addPeer(msg.peer, false);
         return this.publishState();
       case 'peer-left':
         return this.onPeerLeft(msg);
@@ -451,8 +449,8 @@ export class Call extends Emitter<CallEvents> {
     this.roomAsksToJoin = msg.askToJoin ?? false;
     // Told before anyone is added, so a room already on the SFU opens no mesh link at all.
     this.media.moveTo(msg.route ?? 'mesh');
-    // Everyone already here sends us an offer (see `peer-joined`).
-    for (const peer of msg.peers) this.addPeer(peer, false);
+    // The newcomer opens the negotiation with everyone already there.
+    for (const peer of msg.peers) this.addPeer(peer, true);
     this.keys.start(
       msg.selfId,
       this.roomId,
