@@ -5,8 +5,14 @@ import type { Transport } from './route-switch.ts';
 import type { SignalingState } from './signaling-client.ts';
 import type { Verification } from './verification-code.ts';
 
-/** How long media may stay interrupted before the UI says the other person's connection was lost. */
-export const PEER_LOST_AFTER_MS = 8_000;
+/**
+ * How long media may stay interrupted before the UI says the other person's
+ * connection was lost. An interruption is noticed about a second after it
+ * starts (media-stall.ts), so a vanished peer is called lost within five
+ * seconds, while a blip of a second or two, or a 3 s cut, stays
+ * "reconnecting".
+ */
+export const PEER_LOST_AFTER_MS = 3_500;
 
 /**
  * How long a link may try before the UI says it could not connect. A call
