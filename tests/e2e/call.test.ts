@@ -12,6 +12,7 @@ import { eventually, loadedBound, reportFigure } from '../support/timing.ts';
  * test fails only past loadedBound() of it.
  */
 const FULL_RESOLUTION_TARGET_MS = 5_000;
+
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
 describe('a 1:1 call in Chromium', { skip: missing('chromium') }, () => {
@@ -28,7 +29,11 @@ describe('a 1:1 call in Chromium', { skip: missing('chromium') }, () => {
     await openLobby(bob, link, 'Bob');
     await pressJoin(bob);
     // From Bob's first decoded frame of Alice, read the received frame size until it is the camera's own.
-    await eventually('a first frame at Bob', () => remoteMedia(bob), (m) => m.framesDecoded > 0);
+    await eventually(
+      'a first frame at Bob',
+      () => remoteMedia(bob),
+      (m) => m.framesDecoded > 0,
+    );
     const firstFrameAt = Date.now();
     const sizes = new Set<string>();
     const full = await eventually(

@@ -59,10 +59,16 @@ function protectionOf(page: Evaluator): Promise<{ kind: string; text: string }> 
   });
 }
 
-/** Per person shown on the page (by name): the verification code on their tile, as "basis code". */
+/** Per person shown on the page (by name): the verification code in their tile's details, as "basis code" ('' while there is none). */
 function codesOnTiles(page: Evaluator): Promise<Record<string, string>> {
   return page.evaluate(() =>
-    Object.fromEntries([...document.querySelectorAll<HTMLElement>('.tile[data-peer-id]')].map((tile) => [tile.querySelector('.tile-name')?.textContent ?? '', tile.dataset.verificationCode ?? ''])),
+    Object.fromEntries(
+      [...document.querySelectorAll<HTMLElement>('.tile[data-peer-id]')].map((tile) => {
+        const note = tile.querySelector<HTMLElement>('.verification');
+        const code = note?.dataset.verificationCode;
+        return [tile.querySelector('.tile-name')?.textContent ?? '', code ? `${note!.dataset.basis} ${code}` : ''];
+      }),
+    ),
   );
 }
 

@@ -88,8 +88,6 @@ export class RemoteTiles {
     // For tests that wait for a move between transports; nothing on screen depends on it.
     if (peer.transport) tile.element.dataset.transport = peer.transport;
     tile.element.dataset.talking = String(peer.talking);
-    // For tests that compare the code both sides derive; the tile's details show it to people.
-    tile.element.dataset.verificationCode = peer.verification ? `${peer.verification.basis} ${peer.verification.code}` : '';
     tile.element.classList.toggle('stale', status === 'reconnecting');
     tile.element.classList.toggle('remote-lost', status === 'lost');
     if (peer.talking && this.activeSpeaker !== peer.id) this.setActiveSpeaker(peer.id);
