@@ -20,7 +20,10 @@ function watch(bytes: () => number) {
 
 test('bytes that keep arriving are never a stall', async () => {
   let n = 0;
-  const { w, seen, step } = watch(() => (n += 100));
+  const { w, seen, step } = watch(() => {
+    n += 100;
+    return n;
+  });
   for (let i = 0; i < 20; i++) await step(MEDIA_WATCH_MS);
   assert.deepEqual(seen, []);
   w.stop();
@@ -29,7 +32,10 @@ test('bytes that keep arriving are never a stall', async () => {
 test('bytes that stop for MEDIA_STALL_MS are a stall, reported once, and their return is reported', async () => {
   let n = 0;
   let moving = true;
-  const { w, seen, step } = watch(() => (moving ? (n += 100) : n));
+  const { w, seen, step } = watch(() => {
+    if (moving) n += 100;
+    return n;
+  });
   await step(MEDIA_WATCH_MS);
   moving = false;
   // The last bytes arrived at that reading: a stall is MEDIA_STALL_MS from it.
