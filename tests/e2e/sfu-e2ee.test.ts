@@ -198,11 +198,18 @@ describe('end-to-end encryption through Janus', { skip: missing('chromium', 'fir
       (bytes) => bytes >= LISTENER_BYTES,
       MEDIA_TIMEOUT_MS,
     );
-    const listenerBytes = await listener.videoBytesReceived();
-    const framesAfter = await Promise.all(members.map(framesByName));
     const namesById = await namesOfPeers(alice, 'Alice', await selfIdOf(bob, 'Alice'));
-    /** Frames of `name` the other members decoded meanwhile (the most any of them did). */
-    const membersDecoded = (name: string) => Math.max(...names.map((_, i) => (framesAfter[i]!.get(name) ?? 0) - (framesBefore[i]!.get(name) ?? 0)));
+    /** Frames of `name` the other members decoded since the listener came (the most any of them did). */
+    const decodedSince = (after: Map<string, number>[], name: string) => Math.max(...names.map((_, i) => (after[i]!.get(name) ?? 0) - (framesBefore[i]!.get(name) ?? 0)));
+    // On a loaded machine a member may send only a few frames a second: wait until each has been decoded by the others for a while.
+    const framesAfter = await eventually(
+      'members decoding each other meanwhile',
+      () => Promise.all(members.map(framesByName)),
+      (after) => memberIds.every((id) => decodedSince(after, namesById.get(id) ?? id) >= PLAIN_FRAMES),
+      MEDIA_TIMEOUT_MS,
+    );
+    const listenerBytes = await listener.videoBytesReceived();
+    const membersDecoded = (name: string) => decodedSince(framesAfter, name);
     const heard = memberIds.map((id) => {
       const name = namesById.get(id) ?? id;
       return { name, frames: listener.frameCount(id), gradients: listener.gradientCount(id), membersDecoded: membersDecoded(name) };
