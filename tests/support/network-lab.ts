@@ -24,11 +24,17 @@ export class NetworkLab {
   /** `tag` and `index` name the namespace and its address range: distinct for labs that may run at the same time. */
   static async start(tag: string, index: number, serverEnv: Record<string, string> = {}): Promise<NetworkLab> {
     const host = createIsolatedHost(tag, index);
-    const server = new ServerProcess(await freePort(), { RESUME_SECRET: `${tag}-lab`, LOG_LEVEL: 'warn', ...serverEnv });
-    await server.start();
-    const local = await launchChromium();
-    const isolated = await launchChromium({ executablePath: host.chromium, extra: [`--unsafely-treat-insecure-origin-as-secure=http://${host.gateway}:${server.port}`] });
-    return new NetworkLab(host, server, local, isolated);
+    const server = new ServerProcess(await freePort(), { RESUME_SECRET: `${tag}-network-lab-secret`, LOG_LEVEL: 'warn', ...serverEnv });
+    try {
+      await server.start();
+      const local = await launchChromium();
+      const isolated = await launchChromium({ executablePath: host.chromium, extra: [`--unsafely-treat-insecure-origin-as-secure=http://${host.gateway}:${server.port}`] });
+      return new NetworkLab(host, server, local, isolated);
+    } catch (err) {
+      await server.kill().catch(() => {});
+      host.destroy();
+      throw err;
+    }
   }
 
   /** Alice (isolated) starts the call, Bob (on this machine) joins; both see each other. */
