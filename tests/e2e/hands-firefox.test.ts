@@ -2,38 +2,24 @@
 // who lowers it; a reaction from Chromium floats and is said in Firefox. Firefox shows "Pop out" only if it has a
 // picture-in-picture web API; with Document Picture-in-Picture (Firefox 153 has it) the window it opens plays.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { RunningServer } from '@videoapp/server';
-import type { Browser as ChromiumBrowser } from 'playwright-core';
-import type { Browser as FirefoxBrowser } from 'puppeteer-core';
-import { expectMediaFlowing, instrumentedContext, launchChromium } from '../support/browsers.ts';
-import { instrumentedFirefoxPage, joinFromFirefox, launchFirefox, waitForFirefoxCallState } from '../support/firefox.ts';
+import { describe, test } from 'node:test';
+import { expectMediaFlowing, instrumentedContext } from '../support/browsers.ts';
+import { instrumentedFirefoxPage, joinFromFirefox, waitForFirefoxCallState } from '../support/firefox.ts';
+import { serverChromiumAndFirefox } from '../support/lab.ts';
 import { missing } from '../support/requires.ts';
-import { startTestServer } from '../support/test-server.ts';
 import { pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
 /** Generous on a loaded machine: each wait is for one relayed message and a re-render. */
 const UI_TIMEOUT_MS = 10_000;
 
 describe('raise hand and reactions between Chromium and Firefox', { skip: missing('chromium', 'firefox') }, () => {
-  let server: RunningServer;
-  let chromium: ChromiumBrowser;
-  let firefox: FirefoxBrowser;
-  before(async () => {
-    server = await startTestServer();
-    [chromium, firefox] = await Promise.all([launchChromium(), launchFirefox()]);
-  });
-  after(async () => {
-    await firefox?.close();
-    await chromium?.close();
-    await server?.close();
-  });
+  const lab = serverChromiumAndFirefox();
 
   test("Firefox raises a hand the Chromium host sees and lowers; Chromium's reaction floats and is said in Firefox", async (t) => {
-    const chrome = await (await instrumentedContext(chromium)).newPage();
-    const fox = await instrumentedFirefoxPage(firefox);
+    const chrome = await (await instrumentedContext(lab.browser)).newPage();
+    const fox = await instrumentedFirefoxPage(lab.firefox);
     try {
-      const link = await startNewCall(chrome, server.url, 'Alice');
+      const link = await startNewCall(chrome, lab.server.url, 'Alice');
       await pressJoin(chrome);
       await joinFromFirefox(fox, link, 'Fox');
       await Promise.all([waitForCallState(chrome, 'connected'), waitForFirefoxCallState(fox, 'connected')]);
@@ -45,7 +31,7 @@ describe('raise hand and reactions between Chromium and Firefox', { skip: missin
         element: document.pictureInPictureEnabled === true && typeof HTMLVideoElement.prototype.requestPictureInPicture === 'function',
         controlHidden: (document.querySelector('[data-control=pip]') as HTMLElement).hidden,
       }));
-      t.diagnostic(`Firefox ${await firefox.version()}: Document PiP ${pip.document}, element PiP ${pip.element}; Pop out ${pip.controlHidden ? 'hidden' : 'shown'}`);
+      t.diagnostic(`Firefox ${await lab.firefox.version()}: Document PiP ${pip.document}, element PiP ${pip.element}; Pop out ${pip.controlHidden ? 'hidden' : 'shown'}`);
       assert.equal(pip.controlHidden, !pip.document && !pip.element, JSON.stringify(pip));
 
       await fox.click('[data-control=hand]');

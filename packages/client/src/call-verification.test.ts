@@ -6,6 +6,7 @@ import { PROTOCOL_VERSION } from '@videoapp/protocol';
 import type { Call, PeerView } from './call.ts';
 import { deriveVerificationCode, type Verification } from './index.ts';
 import type { TrustedKeys } from './mesh-verification.ts';
+import { FakePeerConnection } from './testing/fake-peer-connection.ts';
 import { callOverFakeSocket } from './testing/fake-socket.ts';
 
 const ROOM_ID = '0123-4567-89ab-cdef';
@@ -14,25 +15,9 @@ const ADAS = 'sha-256 ad:ad';
 const ADAS_NEW = 'sha-256 ad:00';
 
 /** Just enough of an RTCPeerConnection for a PeerLink, whose getStats names the certificates in `remote`/`local`. */
-class CertifiedPeerConnection {
-  connectionState: RTCPeerConnectionState = 'new';
-  signalingState: RTCSignalingState = 'stable';
-  onconnectionstatechange: (() => void) | null = null;
+class CertifiedPeerConnection extends FakePeerConnection {
   remote = ADAS;
-  addTransceiver(kind: string) {
-    return { sender: { replaceTrack: async () => {}, getParameters: () => ({ encodings: [] }) }, receiver: { track: { kind } } };
-  }
-  createDataChannel() {
-    return { readyState: 'connecting', close() {} };
-  }
-  getTransceivers() {
-    return [];
-  }
-  getConfiguration() {
-    return {};
-  }
-  setConfiguration(): void {}
-  getStats() {
+  override getStats() {
     // As Chromium reports them: the algorithm apart, the fingerprint in capitals.
     const certificate = (id: string, key: string) => ({ id, type: 'certificate', fingerprintAlgorithm: key.split(' ')[0], fingerprint: key.split(' ')[1]!.toUpperCase() });
     const stats = [
@@ -40,13 +25,7 @@ class CertifiedPeerConnection {
       certificate('remote', this.remote),
       { id: 'T', type: 'transport', dtlsState: this.connectionState === 'connected' ? 'connected' : 'connecting', localCertificateId: 'local', remoteCertificateId: 'remote' },
     ];
-    return Promise.resolve(new Map(stats.map((s) => [s.id, s])));
-  }
-  restartIce(): void {}
-  close(): void {}
-  moveTo(state: RTCPeerConnectionState): void {
-    this.connectionState = state;
-    this.onconnectionstatechange?.();
+    return Promise.resolve(new Map<string, unknown>(stats.map((s) => [s.id, s])));
   }
 }
 
