@@ -239,10 +239,14 @@ export class RoomsService {
     if (!member.host) return { code: 'not-room-host', message: 'only the person who created the room can lock it' };
     await this.deps.store.setLocked(member.roomId, locked);
     this.deps.log.info('room-lock', { room: roomTag(member.roomId), locked });
-    const notice = { type: 'room-lock', locked } satisfies ServerMessage;
+    await this.announceSetting(member, socket, { type: 'room-lock', locked }, seq);
+    return undefined;
+  }
+
+  /** A room setting the host changed, to the host at once and to everyone else in order with the room's other messages. */
+  private async announceSetting(member: Member, socket: MemberSocket, notice: ServerMessage, seq: number | undefined): Promise<void> {
     socket.send(notice);
     await this.send(member, { allBut: member.id }, JSON.stringify(notice), seq);
-    return undefined;
   }
 
   /** The host turns "Ask to join" on or off; everyone in the room hears it (turned off, whoever waits is let in). */
@@ -250,9 +254,7 @@ export class RoomsService {
     if (!member.host) return { code: 'not-room-host', message: 'only the person who created the room can ask newcomers to knock' };
     await this.deps.store.setAskToJoin(member.roomId, on);
     this.deps.log.info('room-ask-to-join', { room: roomTag(member.roomId), on });
-    const notice = { type: 'room-ask-to-join', on } satisfies ServerMessage;
-    socket.send(notice);
-    await this.send(member, { allBut: member.id }, JSON.stringify(notice), seq);
+    await this.announceSetting(member, socket, { type: 'room-ask-to-join', on }, seq);
     if (!on) await this.door.admitEveryone(member.roomId);
     return undefined;
   }
