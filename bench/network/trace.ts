@@ -3,6 +3,7 @@
  * what each side's browser saw (ICE and connection states, signaling socket,
  * bytes and frames received), relative to the restore. For finding which side
  * recovers late, and why; prints, measures nothing against a target.
+ *   npm run bench:network-trace -- --switch   Alice's address replaced instead (times from the change)
  */
 import type { Page } from 'playwright-core';
 import { timeUntilMoving } from '../../tests/support/browsers.ts';
@@ -91,17 +92,21 @@ try {
   const { alice, bob } = await lab.call(async (context) => {
     await context.addInitScript(TRACE, SAMPLE_MS);
   });
+  const addressSwitch = process.argv.includes('--switch');
   const cutAt = Date.now();
-  lab.host.cut();
-  await bob.waitForTimeout(CUT_MS);
-  lab.host.restore();
+  if (addressSwitch) lab.host.changeAddress();
+  else {
+    lab.host.cut();
+    await bob.waitForTimeout(CUT_MS);
+    lab.host.restore();
+  }
   const restoredAt = Date.now();
   const [a, b] = await Promise.all([timeUntilMoving(alice, GIVE_UP_MS), timeUntilMoving(bob, GIVE_UP_MS)]);
-  console.log(`cut at -${restoredAt - cutAt} ms; moving after the restore: Alice ${a} ms, Bob ${b} ms`);
+  console.log(`${addressSwitch ? 'address replaced' : `cut at -${restoredAt - cutAt} ms`}; moving after the ${addressSwitch ? 'change' : 'restore'}: Alice ${a} ms, Bob ${b} ms`);
   const [ta, tb] = await Promise.all([trace(alice), trace(bob)]);
   const rows = [...ta.map((e) => ({ ...e, who: 'A' })), ...tb.map((e) => ({ ...e, who: 'B' }))].filter((e) => e.at >= cutAt - 2_500).sort((x, y) => x.at - y.at);
   for (const e of rows) {
-    if (e.what.startsWith('bytes') && e.at > restoredAt + 6_000) continue;
+    if (e.what.startsWith('bytes') && e.at > restoredAt + (addressSwitch ? 10_000 : 6_000)) continue;
     console.log(`${String(e.at - restoredAt).padStart(7)} ${e.who} ${e.what}`);
   }
 } finally {
