@@ -37,10 +37,14 @@ export class NetworkLab {
     }
   }
 
-  /** Alice (isolated) starts the call, Bob (on this machine) joins; both see each other. */
-  async call(): Promise<{ alice: Page; bob: Page }> {
+  /**
+   * Alice (isolated) starts the call, Bob (on this machine) joins; both see each other.
+   * `prepare` runs on each browser context before its page opens (e.g. to add a tracing script).
+   */
+  async call(prepare?: (context: BrowserContext) => Promise<void>): Promise<{ alice: Page; bob: Page }> {
     const aliceContext = await instrumentedContext(this.isolated);
     const bobContext = await instrumentedContext(this.local);
+    if (prepare) await Promise.all([prepare(aliceContext), prepare(bobContext)]);
     this.contexts.push(aliceContext, bobContext);
     const alice = await aliceContext.newPage();
     const bob = await bobContext.newPage();

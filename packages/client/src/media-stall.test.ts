@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MEDIA_STALL_MS, MEDIA_WATCH_MS, MediaStallWatch } from './media-stall.ts';
+import { MEDIA_RESUME_WATCH_MS, MEDIA_STALL_MS, MEDIA_WATCH_MS, MediaStallWatch } from './media-stall.ts';
 
 function watch(bytes: () => number) {
   let now = 0;
@@ -55,4 +55,40 @@ test('a stopped watch reports nothing', async () => {
   w.stop();
   await step(10 * MEDIA_STALL_MS);
   assert.deepEqual(seen, []);
+});
+
+test('a stalled link is read every MEDIA_RESUME_WATCH_MS, so its return is noticed sooner; a flowing one every MEDIA_WATCH_MS again', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'] });
+  let n = 0;
+  let moving = true;
+  let reads = 0;
+  const seen: string[] = [];
+  const w = new MediaStallWatch(
+    async () => {
+      reads++;
+      if (moving) n += 100;
+      return n;
+    },
+    { stalled: () => seen.push('stalled'), flowing: () => seen.push('flowing') },
+  );
+  const advance = async (ms: number) => {
+    t.mock.timers.tick(ms);
+    // Let each reading's awaited byte count settle.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  };
+  w.start();
+  await advance(MEDIA_WATCH_MS);
+  moving = false;
+  for (let elapsed = 0; seen.length === 0 && elapsed <= 2 * MEDIA_STALL_MS; elapsed += MEDIA_WATCH_MS) await advance(MEDIA_WATCH_MS);
+  assert.deepEqual(seen, ['stalled']);
+  reads = 0;
+  await advance(MEDIA_WATCH_MS);
+  assert.equal(reads, Math.floor(MEDIA_WATCH_MS / MEDIA_RESUME_WATCH_MS), 'read more often while stalled');
+  moving = true;
+  await advance(MEDIA_RESUME_WATCH_MS);
+  assert.deepEqual(seen, ['stalled', 'flowing'], 'the return is noticed at the next quick reading');
+  reads = 0;
+  await advance(MEDIA_WATCH_MS);
+  assert.equal(reads, 1, 'back to the usual pace once flowing');
+  w.stop();
 });

@@ -9,6 +9,12 @@
 
 /** How often a connected link's received byte count is read. */
 export const MEDIA_WATCH_MS = 250;
+/**
+ * How often it is read while stalled: the moment bytes return is when the
+ * other side can hear us again and gets a fresh key frame (peer-link.ts),
+ * so each reading saved is time the person looks at a frozen picture.
+ */
+export const MEDIA_RESUME_WATCH_MS = 100;
 /** No byte received for this long: the path is taken for dead. */
 export const MEDIA_STALL_MS = 1_000;
 
@@ -39,7 +45,7 @@ export class MediaStallWatch {
   start(): void {
     if (this.timer) return;
     this.lastBytes = undefined;
-    this.timer = setInterval(() => void this.read(), MEDIA_WATCH_MS);
+    this.readEvery(MEDIA_WATCH_MS);
   }
 
   stop(): void {
@@ -58,14 +64,21 @@ export class MediaStallWatch {
       this.lastChangeAt = now;
       if (this.isStalled) {
         this.isStalled = false;
+        this.readEvery(MEDIA_WATCH_MS);
         this.events.flowing();
       }
       return;
     }
     if (!this.isStalled && now - this.lastChangeAt >= MEDIA_STALL_MS) {
       this.isStalled = true;
+      this.readEvery(MEDIA_RESUME_WATCH_MS);
       this.events.stalled();
     }
+  }
+
+  private readEvery(ms: number): void {
+    clearInterval(this.timer);
+    this.timer = setInterval(() => void this.read(), ms);
   }
 }
 

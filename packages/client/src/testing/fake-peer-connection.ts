@@ -9,7 +9,7 @@ export class FakePeerConnection {
   onconnectionstatechange: (() => void) | null = null;
   restarts = 0;
   addTransceiver(kind: string) {
-    return { sender: { replaceTrack: async () => {}, getParameters: () => ({ encodings: [] }) }, receiver: { track: { kind } } };
+    return { sender: { replaceTrack: async () => {}, getParameters: (): { encodings: RTCRtpEncodingParameters[] } => ({ encodings: [] }) }, receiver: { track: { kind } } };
   }
   createDataChannel() {
     return { readyState: 'connecting', close() {} };
