@@ -1,4 +1,5 @@
 import type { RoomCredentials } from '@videoapp/client';
+import type { BlurSwitch } from './blur/blur-switch.ts';
 import type { Route } from './routes.ts';
 
 /** What the lobby hands the room: the media already open, so joining needs no second camera prompt. */
@@ -12,6 +13,8 @@ export interface JoinHandoff {
   relayOnly: boolean;
   /** What the lobby gathered to enter a protected room. */
   credentials: RoomCredentials;
+  /** Background blur as the lobby left it (perhaps running on `stream`'s camera); the room owns it from here. */
+  blur?: BlurSwitch;
 }
 
 export interface AppContext {

@@ -10,7 +10,8 @@ export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse): v
     'Content-Security-Policy',
     [
       "default-src 'self'",
-      "script-src 'self'",
+      // Compiling WebAssembly (the background-blur model's runtime, served by us) needs 'wasm-unsafe-eval'; it allows no JS eval.
+      "script-src 'self' 'wasm-unsafe-eval'",
       "style-src 'self'",
       "img-src 'self' data: blob:",
       "media-src 'self' blob:",

@@ -11,6 +11,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.txt': 'text/plain; charset=utf-8',
+  // Streaming compilation of WebAssembly requires its own type.
+  '.wasm': 'application/wasm',
 };
 
 /** The built app is about 130 KB in ten files; a folder far past this is a mistake (the wrong WEB_ROOT), not an app. */

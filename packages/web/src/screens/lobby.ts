@@ -2,11 +2,13 @@ import { stopStream } from '@videoapp/client';
 import { MAX_PASSCODE_CHARS } from '@videoapp/protocol';
 import { roomStatus } from '../api.ts';
 import { type Screen, savedHideIp, savedHostKey, savedName, saveHideIp, saveName } from '../app-context.ts';
+import { BlurSwitch } from '../blur/blur-switch.ts';
 import { h } from '../dom.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
 import { showProblem } from './problem.ts';
+import { blurToggle } from './blur-toggle.ts';
 import { shareBox } from './share-box.ts';
 
 /**
@@ -23,6 +25,9 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   let needsPasscode = false;
   const hostKey = savedHostKey(roomId);
   const choice: DeviceChoice = {};
+  // Handed, running, to the room on "Join", so the call starts with the background already blurred.
+  const blur = new BlurSwitch();
+  let undoBlurToggle = () => {};
 
   const retry = () => ctx.navigate({ screen: 'lobby', roomId }, { replace: true });
   const home = () => ctx.navigate({ screen: 'home' });
@@ -62,7 +67,17 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     const current = stream!;
     const preview = h('video', { class: 'preview mirrored', autoplay: true, playsinline: true, 'aria-label': 'Your camera preview' });
     preview.muted = true;
-    preview.srcObject = current;
+    const camera = current.getVideoTracks()[0];
+    // The preview shows what the others will see: the blurred camera while blur runs.
+    const showPreview = () => {
+      const shown = blur.outgoing(camera);
+      if ((preview.srcObject as MediaStream | null)?.getVideoTracks()[0] !== shown) preview.srcObject = shown ? new MediaStream([shown]) : null;
+    };
+    showPreview();
+    undoBlurToggle();
+    const toggle = blurToggle(blur, () => camera, showPreview);
+    undoBlurToggle = toggle.undo;
+    void blur.apply(camera);
     const meter = h('meter', { class: 'mic-level', min: 0, max: 1, value: 0, 'aria-label': 'Microphone level' });
     const audioTrack = current.getAudioTracks()[0];
     if (audioTrack) stopMeter = meterLevel(audioTrack, (level) => (meter.value = level));
@@ -90,7 +105,8 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
       saveHideIp(hideIp.checked);
       performance.mark('videoapp:join');
       handedOff = true;
-      ctx.handoff = { roomId, name, stream: current, audioOnly, relayOnly: hideIp.checked, credentials: { passcode: passcodeInput?.value || undefined, hostKey } };
+      undoBlurToggle();
+      ctx.handoff = { roomId, name, stream: current, audioOnly, relayOnly: hideIp.checked, credentials: { passcode: passcodeInput?.value || undefined, hostKey }, blur };
       ctx.navigate({ screen: 'room', roomId });
     });
 
@@ -102,7 +118,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
         h(
           'div',
           { class: 'lobby-grid' },
-          h('div', { class: 'preview-box' }, preview, meter),
+          h('div', { class: 'preview-box' }, preview, meter, audioOnly ? null : toggle.element),
           h('div', { class: 'lobby-side' }, audioOnly ? h('p', { class: 'notice', role: 'status' }, 'No camera found: you will join with audio only.') : null, form, shareBox(roomId)),
         ),
         h('p', { class: 'hint' }, peersInside > 0 ? 'Someone is already waiting in this call.' : 'Nobody is here yet. Share the link, then join.'),
@@ -139,6 +155,9 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   return () => {
     gone = true;
     stopMeter();
-    if (!handedOff) stopStream(stream);
+    undoBlurToggle();
+    if (handedOff) return;
+    blur.stop();
+    stopStream(stream);
   };
 };

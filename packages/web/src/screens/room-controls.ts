@@ -1,7 +1,7 @@
 import { h } from '../dom.ts';
 import { keysFor, type ShortcutAction } from './shortcuts.ts';
 
-export type ControlAction = 'mic' | 'camera' | 'switch-camera' | 'share' | 'chat' | 'devices' | 'copy-link' | 'help' | 'lock' | 'hang-up';
+export type ControlAction = 'mic' | 'camera' | 'switch-camera' | 'share' | 'chat' | 'devices' | 'copy-link' | 'help' | 'lock' | 'hang-up' | 'blur';
 
 /** What the control bar shows; derived by the room from its media, panels and chat. */
 export interface ControlsView {
@@ -9,6 +9,8 @@ export interface ControlsView {
   micOn: boolean;
   cameraOn: boolean;
   cameraCount: number;
+  /** Background blur chosen (it may still be starting). */
+  blur: boolean;
   canShare: boolean;
   sharing: boolean;
   unread: number;
@@ -41,6 +43,7 @@ export class RoomControls {
       make('mic', 'Mute'),
       make('camera', 'Camera off'),
       make('switch-camera', 'Flip'),
+      make('blur', 'Blur'),
       make('share', 'Share'),
       make('chat', 'Chat'),
       make('devices', 'Devices'),
@@ -67,6 +70,11 @@ export class RoomControls {
     this.toggle('camera', view.cameraOn ? 'Camera off' : 'Camera on', view.cameraOn ? 'Turn camera off' : 'Turn camera on', !view.cameraOn, 'camera');
     this.button('switch-camera').hidden = view.cameraCount < 2;
     this.button('switch-camera').disabled = !view.cameraOn;
+    const blur = this.button('blur');
+    blur.textContent = view.blur ? 'Unblur' : 'Blur';
+    blur.setAttribute('aria-pressed', String(view.blur));
+    blur.disabled = !view.cameraOn;
+    this.label('blur', view.blur ? 'Unblur background' : 'Blur background');
     this.button('share').hidden = !view.canShare;
     this.toggle('share', view.sharing ? 'Stop sharing' : 'Share', view.sharing ? 'Stop sharing your screen' : 'Share your screen', view.sharing, 'share');
     const lock = this.button('lock');

@@ -1,6 +1,7 @@
 import { Call, type CallState, type PeerView, stopStream } from '@videoapp/client';
 import type { DepartureReason } from '@videoapp/protocol';
 import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedName } from '../app-context.ts';
+import { type BlurState, BlurSwitch, describeBlur } from '../blur/blur-switch.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { openLocalMedia } from '../local-media.ts';
 import type { Route } from '../routes.ts';
@@ -73,6 +74,7 @@ class RoomSession {
   private readonly banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite' });
   private readonly notice = h('p', { class: 'room-notice', role: 'status', 'aria-live': 'polite', hidden: true });
   private readonly sharingNote = h('p', { class: 'sharing-note', hidden: true }, 'You are sharing your screen');
+  private readonly blurNotice = h('p', { class: 'room-notice blur-notice', role: 'status', hidden: true });
   private readonly stage = h('div', { class: 'stage' });
   private readonly controls: RoomControls;
   private readonly panels = new PanelHost();
@@ -97,7 +99,7 @@ class RoomSession {
       createPeerConnection: (config) => new RTCPeerConnection(config),
       relayOnly: join.relayOnly,
     });
-    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs);
+    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, join.blur ?? new BlurSwitch());
     this.chat = new ChatPanel(this.call, () => this.renderControls());
     this.devices = new DevicePanel(this.media);
     this.controls = new RoomControls((action, button) => this.act(action, button));
@@ -112,6 +114,7 @@ class RoomSession {
       this.stage,
       this.banner,
       this.notice,
+      this.blurNotice,
       this.panels.element,
       this.controls.element,
     );
@@ -119,7 +122,9 @@ class RoomSession {
     root.replaceChildren(this.section);
 
     this.listen();
-    this.call.join(join.roomId, join.name, { audio: this.media.mic ?? null, video: this.media.camera ?? null }, join.credentials);
+    this.call.join(join.roomId, join.name, { audio: this.media.mic ?? null, video: this.media.outgoingCamera ?? null }, join.credentials);
+    // Opened without the lobby (a reload): blur as remembered. From the lobby this keeps what already runs.
+    void this.media.blur.apply(this.media.camera);
     this.renderControls();
   }
 
@@ -159,6 +164,7 @@ class RoomSession {
     this.call.on('quality', (quality) => this.quality.show(quality));
     this.media.on('change', () => this.renderMedia());
     this.media.on('notice', (text) => this.showNotice(text));
+    this.cleanups.push(this.media.blur.on('change', (state) => this.onBlurChange(state)));
     const onNetwork = () => this.call.networkChanged();
     const onKey = (event: KeyboardEvent) => this.onKey(event);
     // Where the browser reports network changes (Chromium's Network Information API), react before ICE notices.
@@ -300,8 +306,22 @@ class RoomSession {
         );
       case 'lock':
         return this.call.lock(!this.call.locked);
+      case 'blur':
+        return void this.media.toggleBlur();
       case 'hang-up':
         return this.end('hang-up');
+    }
+  }
+
+  /** Background blur's trouble is said in words, with a way out when the device cannot keep up. */
+  private onBlurChange(state: BlurState): void {
+    this.section.dataset.blur = state.kind;
+    if (state.kind === 'too-slow') {
+      this.blurNotice.hidden = false;
+      replaceChildren(this.blurNotice, describeBlur(state), ' ', h('button', { type: 'button', class: 'blur-off', onclick: () => void this.media.blur.choose(false, this.media.camera) }, 'Turn off blur'));
+    } else {
+      this.blurNotice.hidden = true;
+      if (state.kind === 'failed') this.showNotice(describeBlur(state));
     }
   }
 
@@ -316,7 +336,10 @@ class RoomSession {
 
   private renderMedia(): void {
     if (this.ended) return;
-    this.localVideo.srcObject = this.media.stream;
+    // Ourselves as the others see us: blurred while blur runs.
+    const shown = this.media.outgoingCamera;
+    if (shown === this.media.camera) this.localVideo.srcObject = this.media.stream;
+    else if (shown && (this.localVideo.srcObject as MediaStream | null)?.getVideoTracks()[0] !== shown) this.localVideo.srcObject = new MediaStream([shown]);
     this.localVideo.classList.toggle('mirrored', this.media.mirrored);
     const sharing = this.media.share.state.kind === 'on';
     this.sharingNote.hidden = !sharing;
@@ -332,6 +355,7 @@ class RoomSession {
       micOn: Boolean(mic?.enabled),
       cameraOn: this.media.camera?.readyState === 'live',
       cameraCount: this.media.cameras.length,
+      blur: this.media.blur.isWanted,
       canShare: this.media.share.supported,
       sharing: this.media.share.state.kind !== 'off',
       unread: this.chat.unread,

@@ -1,0 +1,97 @@
+// The blur worker (a classic worker: MediaPipe loads its files with importScripts). Segments each frame and draws it with the background blurred.
+import { Compositor } from './compositor.ts';
+import { Segmenter } from './segmenter.ts';
+import type { FromWorker, ToWorker, WorkerStart } from './worker-messages.ts';
+
+interface WorkerScope {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<ToWorker>) => void): void;
+  close(): void;
+}
+const scope = self as unknown as WorkerScope;
+
+/** Counts processed frames and reports them once a second, for the page to judge whether blur keeps up. */
+class RateCounter {
+  private frames = 0;
+  private readonly timer = setInterval(() => {
+    scope.postMessage({ type: 'rate', fps: this.frames });
+    this.frames = 0;
+  }, 1000);
+
+  count(): void {
+    this.frames++;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+let running: { segmenter: Segmenter; rate: RateCounter; stopStreams?: AbortController } | undefined;
+let bitmapQueue: Promise<void> = Promise.resolve();
+
+scope.addEventListener('message', ({ data }) => {
+  switch (data.type) {
+    case 'start':
+      return void start(data).catch((error: unknown) => scope.postMessage({ type: 'failed', reason: error instanceof Error ? error.message : String(error) }));
+    case 'frame':
+      // One frame at a time; the page sends the next only once this one has come back.
+      bitmapQueue = bitmapQueue.then(() => processBitmap(data.bitmap));
+      return;
+    case 'stop':
+      running?.stopStreams?.abort();
+      running?.rate.stop();
+      void running?.segmenter.close();
+      running = undefined;
+      return scope.close();
+    default:
+      data satisfies never;
+  }
+});
+
+const compositor = new Compositor();
+
+async function start(message: WorkerStart): Promise<void> {
+  const segmenter = await Segmenter.load(message.assetsPath);
+  running = { segmenter, rate: new RateCounter() };
+  scope.postMessage({ type: 'ready' });
+  if (message.mode === 'streams') {
+    const stopStreams = new AbortController();
+    running.stopStreams = stopStreams;
+    await message.readable.pipeThrough(new TransformStream<VideoFrame, VideoFrame>({ transform: (frame, out) => processFrame(frame, out) })).pipeTo(message.writable, { signal: stopStreams.signal });
+  }
+}
+
+async function processFrame(frame: VideoFrame, out: TransformStreamDefaultController<VideoFrame>): Promise<void> {
+  try {
+    const { displayWidth: width, displayHeight: height } = frame;
+    const blurred = await blurPicture(frame, width, height);
+    if (blurred) out.enqueue(new VideoFrame(compositor.canvas, { timestamp: frame.timestamp, alpha: 'discard' }));
+  } finally {
+    frame.close();
+  }
+}
+
+async function processBitmap(bitmap: ImageBitmap): Promise<void> {
+  try {
+    if (!(await blurPicture(bitmap, bitmap.width, bitmap.height))) return;
+    const result = compositor.canvas.transferToImageBitmap();
+    scope.postMessage({ type: 'frame', bitmap: result }, [result]);
+  } catch (error) {
+    // The page waits for each frame to come back; tell it instead that none will.
+    scope.postMessage({ type: 'failed', reason: error instanceof Error ? error.message : String(error) });
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** Draws `picture` blurred onto the compositor's canvas; false once stopped. */
+async function blurPicture(picture: ImageBitmap | VideoFrame, width: number, height: number): Promise<boolean> {
+  const current = running;
+  if (!current) return false;
+  const mask = await current.segmenter.mask(picture, width, height);
+  compositor.draw(picture, mask, width, height);
+  mask.close();
+  current.rate.count();
+  return true;
+}
