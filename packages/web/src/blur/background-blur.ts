@@ -60,7 +60,17 @@ export async function startBackgroundBlur(source: MediaStreamTrack, onPace: (pac
         case 'ready':
           clearTimeout(timer);
           pipeline.ready?.();
-          return resolve({ ok: true, camera: { track: pipeline.track, source, stop, get pace() { return watch.current; } } });
+          return resolve({
+            ok: true,
+            camera: {
+              track: pipeline.track,
+              source,
+              stop,
+              get pace() {
+                return watch.current;
+              },
+            },
+          });
         case 'rate':
           return watch.reading(data.fps);
         case 'frame':

@@ -8,6 +8,7 @@ export class Compositor {
   readonly canvas = new OffscreenCanvas(1, 1);
   private readonly ctx: OffscreenCanvasRenderingContext2D;
   private readonly background = new OffscreenCanvas(1, 1);
+
   private readonly backgroundCtx: OffscreenCanvasRenderingContext2D;
 
   constructor() {
@@ -19,7 +20,7 @@ export class Compositor {
     this.backgroundCtx = backgroundCtx;
   }
 
-  /** Composes `frame` with `mask` (alpha = person) and leaves the result on `canvas`. */
+  /** Composes `frame` with `mask` (alpha = how sure the model is of "person") and leaves the result on `canvas`. */
   draw(frame: Picture, mask: ImageBitmap, width: number, height: number): void {
     this.resize(width, height);
     const { ctx, backgroundCtx, background } = this;

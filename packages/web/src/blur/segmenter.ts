@@ -35,6 +35,12 @@ export class Segmenter {
     scope.importScripts = (...urls: string[]) => importAll(...urls.filter((url) => url.endsWith('.js')));
     // ...and its WebAssembly runtime takes its settings from a global `Module` there: where to find the .wasm.
     (self as unknown as { Module: { locateFile: (file: string) => string } }).Module = { locateFile: (file) => `${assetsPath}${file}` };
+    // Its worker path makes its WebGL canvas opaque, which throws away the mask (the model's confidence is its
+    // alpha, as on the page path). Keep alpha on the contexts it makes.
+    const getContext = OffscreenCanvas.prototype.getContext as (this: OffscreenCanvas, type: string, attributes?: object) => unknown;
+    OffscreenCanvas.prototype.getContext = function (this: OffscreenCanvas, type: string, attributes?: object) {
+      return getContext.call(this, type, type.startsWith('webgl') ? { ...attributes, alpha: true, premultipliedAlpha: false } : attributes);
+    } as typeof OffscreenCanvas.prototype.getContext;
     const Model = (self as unknown as { SelfieSegmentation: new (config: { locateFile: (file: string) => string }) => SelfieSegmentation }).SelfieSegmentation;
     const model = new Model({ locateFile: (file) => `${assetsPath}${file}` });
     model.setOptions({ modelSelection: LANDSCAPE_MODEL, selfieMode: false });

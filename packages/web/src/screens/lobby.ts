@@ -7,8 +7,8 @@ import { h } from '../dom.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
-import { showProblem } from './problem.ts';
 import { blurToggle } from './blur-toggle.ts';
+import { showProblem } from './problem.ts';
 import { shareBox } from './share-box.ts';
 
 /**

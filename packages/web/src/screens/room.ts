@@ -318,7 +318,12 @@ class RoomSession {
     this.section.dataset.blur = state.kind;
     if (state.kind === 'too-slow') {
       this.blurNotice.hidden = false;
-      replaceChildren(this.blurNotice, describeBlur(state), ' ', h('button', { type: 'button', class: 'blur-off', onclick: () => void this.media.blur.choose(false, this.media.camera) }, 'Turn off blur'));
+      replaceChildren(
+        this.blurNotice,
+        describeBlur(state),
+        ' ',
+        h('button', { type: 'button', class: 'blur-off', onclick: () => void this.media.blur.choose(false, this.media.camera) }, 'Turn off blur'),
+      );
     } else {
       this.blurNotice.hidden = true;
       if (state.kind === 'failed') this.showNotice(describeBlur(state));
