@@ -150,8 +150,10 @@ function canvasPipeline(source: MediaStreamTrack, worker: Worker): Pipeline {
     begin: () => {
       post(worker, { type: 'start', mode: 'bitmaps', assetsPath: SEGMENTATION_ASSETS_PATH });
       void video.play().catch(() => {});
+      void sendNext();
     },
-    ready: () => void sendNext(),
+    // The worker says "ready" after its first frame, so the first one goes as soon as it is started.
+    ready: () => {},
     show: (bitmap) => {
       if (!stopped && ctx) {
         if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) Object.assign(canvas, { width: bitmap.width, height: bitmap.height });

@@ -27,13 +27,17 @@ class RateCounter {
   }
 }
 
-let running: { segmenter: Segmenter; rate: RateCounter; stopStreams?: AbortController } | undefined;
+let running: { segmenter: Segmenter; rate: RateCounter; stopStreams?: AbortController; readySaid: boolean } | undefined;
 let bitmapQueue: Promise<void> = Promise.resolve();
 
 scope.addEventListener('message', ({ data }) => {
   switch (data.type) {
-    case 'start':
-      return void start(data).catch((error: unknown) => scope.postMessage({ type: 'failed', reason: error instanceof Error ? error.message : String(error) }));
+    case 'start': {
+      const started = start(data).catch((error: unknown) => scope.postMessage({ type: 'failed', reason: error instanceof Error ? error.message : String(error) }));
+      // In bitmaps mode start() ends once the model has loaded; frames sent meanwhile wait for it.
+      bitmapQueue = started;
+      return;
+    }
     case 'frame':
       // One frame at a time; the page sends the next only once this one has come back.
       bitmapQueue = bitmapQueue.then(() => processBitmap(data.bitmap));
@@ -53,8 +57,7 @@ const compositor = new Compositor();
 
 async function start(message: WorkerStart): Promise<void> {
   const segmenter = await Segmenter.load(message.assetsPath);
-  running = { segmenter, rate: new RateCounter() };
-  scope.postMessage({ type: 'ready' });
+  running = { segmenter, rate: new RateCounter(), readySaid: false };
   if (message.mode === 'streams') {
     const stopStreams = new AbortController();
     running.stopStreams = stopStreams;
@@ -93,5 +96,11 @@ async function blurPicture(picture: ImageBitmap | VideoFrame, width: number, hei
   compositor.draw(picture, mask, width, height);
   mask.close();
   current.rate.count();
+  // Ready once the first frame is out, not when the model has loaded: its first frames are slow, and the
+  // page switches what it sends only when there is something to send.
+  if (!current.readySaid) {
+    current.readySaid = true;
+    scope.postMessage({ type: 'ready' });
+  }
   return true;
 }

@@ -109,7 +109,7 @@ class RoomSession {
 
     this.section = h(
       'section',
-      { class: 'screen room', 'data-call-state': 'joining', 'data-media-route': 'mesh', 'data-media-route-target': 'mesh' },
+      { class: 'screen room', 'data-blur': 'off', 'data-call-state': 'joining', 'data-media-route': 'mesh', 'data-media-route-target': 'mesh' },
       h('h1', { class: 'visually-hidden', tabindex: -1 }, 'Call'),
       this.stage,
       this.banner,

@@ -1,0 +1,86 @@
+// Background blur in a real Chromium call: switched on and off mid-call through the control bar, the
+// other side keeps decoding frames throughout (replaceTrack, no renegotiation), nothing the page fetches
+// for it leaves our origin, and every track is stopped after hanging up.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import type { RunningServer } from '@videoapp/server';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia, trackStates } from '../support/browsers.ts';
+import { fakePersonCameraFile } from '../support/fake-person-camera.ts';
+import { missing } from '../support/requires.ts';
+import { startTestServer } from '../support/test-server.ts';
+import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
+
+/** Loading the model (about 6 MB from our own server) and its first frames take a while on a loaded machine. */
+const BLUR_START_TIMEOUT_MS = 60_000;
+/** How long received frames are counted to report the frame rate. */
+const RATE_WINDOW_MS = 3_000;
+
+/** Frames a second decoded on `page`, over RATE_WINDOW_MS. */
+async function receivedFps(page: Page): Promise<number> {
+  const before = (await remoteMedia(page)).framesDecoded;
+  await page.waitForTimeout(RATE_WINDOW_MS);
+  return (((await remoteMedia(page)).framesDecoded - before) * 1000) / RATE_WINDOW_MS;
+}
+
+describe('background blur', { skip: missing('chromium') }, () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchChromium({ extra: [`--use-file-for-fake-video-capture=${fakePersonCameraFile()}`] });
+  });
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('switching blur on and off mid-call keeps frames flowing, loads only from our origin, and releases everything', async (t) => {
+    const [adaContext, bobContext] = await Promise.all([instrumentedContext(browser), instrumentedContext(browser)]);
+    contexts.push(adaContext, bobContext);
+    const ada = await adaContext.newPage();
+    const bob = await bobContext.newPage();
+    const origin = new URL(server.url).origin;
+    const requests: string[] = [];
+    ada.on('request', (request) => requests.push(request.url()));
+
+    const link = await startNewCall(ada, server.url, 'Ada');
+    await pressJoin(ada);
+    await openLobby(bob, link, 'Bob');
+    await pressJoin(bob);
+    await Promise.all([waitForCallState(ada, 'connected'), waitForCallState(bob, 'connected')]);
+    await expectMediaFlowing(bob, 'Bob before blur');
+    t.diagnostic(`received without blur: ${(await receivedFps(bob)).toFixed(1)} fps`);
+
+    const blur = ada.getByRole('button', { name: 'Blur background' });
+    await blur.click();
+    await ada.waitForFunction(() => document.querySelector('.room')?.getAttribute('data-blur') !== 'starting', null, { timeout: BLUR_START_TIMEOUT_MS });
+    assert.equal(await ada.locator('.room').getAttribute('data-blur'), 'on', 'blur did not start');
+    assert.equal(await ada.getByRole('button', { name: 'Unblur background' }).getAttribute('aria-pressed'), 'true');
+    await expectMediaFlowing(bob, 'Bob with blur on', 4_000);
+    t.diagnostic(`received with blur: ${(await receivedFps(bob)).toFixed(1)} fps`);
+    const lazily = requests.filter((url) => url.includes('selfie-segmentation') || url.includes('blur'));
+    assert.ok(lazily.some((url) => url.endsWith('.wasm')) && lazily.some((url) => url.endsWith('.tflite')), `model files not loaded: ${lazily.join(', ')}`);
+    assert.deepEqual(
+      requests.filter((url) => !url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:')),
+      [],
+      'a request left the origin',
+    );
+
+    await ada.getByRole('button', { name: 'Unblur background' }).click();
+    await ada.waitForFunction(() => document.querySelector('.room')?.getAttribute('data-blur') === 'off');
+    await expectMediaFlowing(bob, 'Bob after blur off');
+    assert.equal(await ada.evaluate(() => localStorage.getItem('videoapp:blur-background')), '0', 'the choice is remembered');
+
+    await ada.getByRole('button', { name: 'Hang up' }).click();
+    await ada.locator('[data-call-state="ended"]').waitFor();
+    assert.ok(
+      (await trackStates(ada)).every((state) => state === 'ended'),
+      'a camera or microphone track is still live after hanging up',
+    );
+  });
+});
