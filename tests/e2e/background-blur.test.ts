@@ -6,7 +6,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import type { RunningServer } from '@videoapp/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia, trackStates } from '../support/browsers.ts';
-import { fakePersonCameraFile } from '../support/fake-person-camera.ts';
+import { BACKGROUND_REGION, fakePersonCameraFile, PERSON_REGION } from '../support/fake-person-camera.ts';
 import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
@@ -21,6 +21,33 @@ async function receivedFps(page: Page): Promise<number> {
   const before = (await remoteMedia(page)).framesDecoded;
   await page.waitForTimeout(RATE_WINDOW_MS);
   return (((await remoteMedia(page)).framesDecoded - before) * 1000) / RATE_WINDOW_MS;
+}
+
+type Region = typeof BACKGROUND_REGION;
+
+/** Mean absolute Laplacian of the luma in each region of the remote video, read through a canvas: high for fine detail, low once blurred. */
+function detail(page: Page, regions: Region[]): Promise<number[]> {
+  return page.evaluate((rs) => {
+    const video = document.querySelector<HTMLVideoElement>('video.remote')!;
+    const [w, h] = [video.videoWidth, video.videoHeight];
+    const canvas = document.createElement('canvas');
+    Object.assign(canvas, { width: w, height: h });
+    const g = canvas.getContext('2d', { willReadFrequently: true })!;
+    g.drawImage(video, 0, 0);
+    const d = g.getImageData(0, 0, w, h).data;
+    const luma = (x: number, y: number) => 0.299 * d[(y * w + x) * 4]! + 0.587 * d[(y * w + x) * 4 + 1]! + 0.114 * d[(y * w + x) * 4 + 2]!;
+    return rs.map((r) => {
+      let sum = 0;
+      let n = 0;
+      for (let y = Math.max(1, Math.round(r.y0 * h)); y < Math.min(h - 1, Math.round(r.y1 * h)); y++) {
+        for (let x = Math.max(1, Math.round(r.x0 * w)); x < Math.min(w - 1, Math.round(r.x1 * w)); x++) {
+          sum += Math.abs(4 * luma(x, y) - luma(x - 1, y) - luma(x + 1, y) - luma(x, y - 1) - luma(x, y + 1));
+          n++;
+        }
+      }
+      return sum / n;
+    });
+  }, regions);
 }
 
 describe('background blur', { skip: missing('chromium') }, () => {
@@ -55,6 +82,7 @@ describe('background blur', { skip: missing('chromium') }, () => {
     await Promise.all([waitForCallState(ada, 'connected'), waitForCallState(bob, 'connected')]);
     await expectMediaFlowing(bob, 'Bob before blur');
     t.diagnostic(`received without blur: ${(await receivedFps(bob)).toFixed(1)} fps`);
+    const [backgroundBefore, personBefore] = await detail(bob, [BACKGROUND_REGION, PERSON_REGION]);
 
     const blur = ada.getByRole('button', { name: 'Blur background' });
     await blur.click();
@@ -63,6 +91,14 @@ describe('background blur', { skip: missing('chromium') }, () => {
     assert.equal(await ada.getByRole('button', { name: 'Unblur background' }).getAttribute('aria-pressed'), 'true');
     await expectMediaFlowing(bob, 'Bob with blur on', 4_000);
     t.diagnostic(`received with blur: ${(await receivedFps(bob)).toFixed(1)} fps`);
+    const [backgroundAfter, personAfter] = await detail(bob, [BACKGROUND_REGION, PERSON_REGION]);
+    const backgroundKept = backgroundAfter! / backgroundBefore!;
+    const personKept = personAfter! / personBefore!;
+    t.diagnostic(
+      `detail (mean |Laplacian|) background ${backgroundBefore!.toFixed(1)} → ${backgroundAfter!.toFixed(1)} (${(100 * backgroundKept).toFixed(0)} %), person ${personBefore!.toFixed(1)} → ${personAfter!.toFixed(1)} (${(100 * personKept).toFixed(0)} %)`,
+    );
+    assert.ok(personKept > 0.5, `the person lost their detail too: ${(100 * personKept).toFixed(0)} % kept`);
+    assert.ok(backgroundKept < personKept / 2, `the background was not blurred: ${(100 * backgroundKept).toFixed(0)} % of its detail kept, the person ${(100 * personKept).toFixed(0)} %`);
     const lazily = requests.filter((url) => url.includes('selfie-segmentation') || url.includes('blur'));
     assert.ok(lazily.some((url) => url.endsWith('.wasm')) && lazily.some((url) => url.endsWith('.tflite')), `model files not loaded: ${lazily.join(', ')}`);
     assert.deepEqual(

@@ -12,8 +12,11 @@ interface SelfieSegmentation {
   close(): Promise<void>;
 }
 
-/** `modelSelection` 1 is the landscape model (144×256), made for video calls; 0 is the square general model. */
-const LANDSCAPE_MODEL = 1;
+/**
+ * `modelSelection` 0 is the square general model (256×256); 1, the landscape model made for calls, found
+ * only patches of the person in our worker path (tried on the test's figure), while 0 finds the figure.
+ */
+const GENERAL_MODEL = 0;
 
 /** Person segmentation: a mask whose alpha is how sure the model is that a pixel shows the person. */
 export class Segmenter {
@@ -43,7 +46,7 @@ export class Segmenter {
     } as typeof OffscreenCanvas.prototype.getContext;
     const Model = (self as unknown as { SelfieSegmentation: new (config: { locateFile: (file: string) => string }) => SelfieSegmentation }).SelfieSegmentation;
     const model = new Model({ locateFile: (file) => `${assetsPath}${file}` });
-    model.setOptions({ modelSelection: LANDSCAPE_MODEL, selfieMode: false });
+    model.setOptions({ modelSelection: GENERAL_MODEL, selfieMode: false });
     await model.initialize();
     // The package's worker path also forgets to keep the WebGL context it made (its page path keeps it as
     // `K` on its inner solution `h`), so sending the first frame would fail. Give it the same context, as
