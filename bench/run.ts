@@ -20,11 +20,14 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { JANUS_PATH } from '../scripts/janus-server.ts';
 import { CHROMIUM_PATH } from '../tests/support/browsers.ts';
+import { EFFECTS, effectsTableRows, FULL_EFFECTS_PLAN, QUICK_EFFECTS_PLAN, runEffectsBench } from './effects/run.ts';
 import { bothSides, type JoinPlan, runJoin } from './join/run.ts';
+import { type NetworkResults, networkRatioRows, networkRows, runNetworkBench } from './network/run.ts';
 import { measurePageWeight } from './page-weight.ts';
 import { runSfuBench, type SfuBenchResults, sfuParticipantRows, sfuRatioRows, sfuTableRows } from './sfu/run.ts';
 import { BASELINE, buildBaseline, buildProcesses, COMPARED, FULL_PLAN, GENERATOR_CORE, runSignaling, SERVER_CORE, type SignalingPlan } from './signaling/run.ts';
 import { markdownTable, ratio, round, summarize, table } from './stats.ts';
+import { runUiJoin, type UiJoinPlan, uiJoinRatioRows, uiJoinRows } from './ui-join/run.ts';
 
 /** The whole run is cut off past this, whatever it is doing. */
 export const BENCH_DEADLINE_MS = 30 * 60_000;
@@ -65,6 +68,19 @@ if (existsSync(JANUS_PATH)) {
   log('Group calls through the SFU (bench/sfu)');
   sfu = await runSfuBench(quick, log);
 } else log(`Group calls through the SFU: skipped, no Janus at ${JANUS_PATH}`);
+const uiJoinPlan: UiJoinPlan = quick ? { warmup: 1, calls: 3 } : { warmup: 2, calls: 15 };
+log(`Join to first frame through the UI (${uiJoinPlan.warmup} warm-up + ${uiJoinPlan.calls} calls each, interleaved; bench/ui-join)`);
+const uiJoins = await runUiJoin(uiJoinPlan, log);
+
+// Network faults need namespaces (root) and Chromium; elsewhere the section is left out.
+let network: NetworkResults | undefined;
+if (process.getuid?.() === 0) {
+  log('Recovery from network faults (bench/network)');
+  network = await runNetworkBench({ runs: quick ? 1 : 3 }, log);
+} else log('Recovery from network faults: skipped, needs root for network namespaces');
+
+log(`Effects on our own media: ${EFFECTS.map((e) => e.name).join(', ')} (bench/effects)`);
+const effects = await runEffectsBench(quick ? QUICK_EFFECTS_PLAN : FULL_EFFECTS_PLAN, log);
 
 /** The signaling contenders as the tables list them: ours beside the one it replaced, the floor first. */
 const signalingKinds = ['bare', 'videoapp', ...(baselineDir ? [BASELINE.name] : []), 'peerjs'];
@@ -203,6 +219,18 @@ if (sfu) {
   log('');
   log(table(sfuRatioRows(sfu)));
 }
+log('');
+log(table(effectsTableRows(effects)));
+log('');
+log(table(uiJoinRows(uiJoins)));
+log('');
+log(table(uiJoinRatioRows(uiJoins)));
+if (network) {
+  log('');
+  log(table(networkRows(network)));
+  log('');
+  log(table(networkRatioRows(network)));
+}
 log(
   `Page weight: first page ${weight.firstPageGzip} B gz (${weight.files.map((f) => f.path).join(', ')}); peerjs.min.js ${weight.peerJsMinGzip} B gz; peerjs bundled ${weight.peerJsBundledGzip} B gz.`,
 );
@@ -251,6 +279,33 @@ ${generatorNote}
 
 First page: ${weight.files.map((f) => `\`${f.path}\` ${f.bytes} B (${f.gzipBytes} B gz)`).join(', ')}; total ${weight.firstPageGzip} B gzipped.
 PeerJS client alone: \`peerjs.min.js\` ${weight.peerJsMinGzip} B gz; \`import { Peer } from 'peerjs'\` bundled and minified by esbuild ${weight.peerJsBundledGzip} B gz.
+
+## Join to first frame through the UI (issue 14)
+
+How it is measured: bench/ui-join/run.ts (the built app, the real server, two browser contexts
+driven through the lobby; the floor and PeerJS capture 1280×720 like the app).
+
+${markdownTable(uiJoinRows(uiJoins))}
+
+${markdownTable(uiJoinRatioRows(uiJoins))}
+${
+  network
+    ? `
+## Recovery from network faults (issue 14)
+
+How it is measured: bench/network/run.ts (a real call with one browser in a network namespace).
+
+${markdownTable(networkRows(network))}
+
+${markdownTable(networkRatioRows(network))}
+`
+    : ''
+}
+## Effects on our own media (issue 16)
+
+How each figure is measured: bench/effects/run.ts.
+
+${markdownTable(effectsTableRows(effects))}
 
 ## Ratios and targets (issue 7)
 

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
+import { copyEffectFiles } from './effect-files.mjs';
 import { drawAppIcons } from './icons.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -12,10 +13,25 @@ const out = join(web, 'dist');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+const effectFiles = copyEffectFiles(out);
+
+// The worker that encrypts media frames end to end in group calls: its own file, loaded when a call starts, so the first page does not carry it.
+const frameWorker = await build({
+  entryPoints: { 'frame-crypto-worker': join(root, 'packages/client/src/frame-crypto-worker.ts') },
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  outdir: join(out, 'assets'),
+  entryNames: '[name]-[hash]',
+  metafile: true,
+  logLevel: 'warning',
+});
+const frameWorkerUrl = `/assets/${basename(Object.keys(frameWorker.metafile.outputs)[0])}`;
 
 // Background blur: the segmentation model's files are served from the installed package (never fetched from elsewhere),
 // and the worker that runs it is a classic script of its own (MediaPipe loads its parts with importScripts).
-const segmentationPath = '/assets/selfie-segmentation/';
+const segmentationPath = '/effects/selfie-segmentation/';
 cpSync(join(root, 'node_modules/@mediapipe/selfie_segmentation'), join(out, segmentationPath), {
   recursive: true,
   filter: (path) => !/\.(md|d\.ts|json)$/.test(path),
@@ -26,39 +42,49 @@ const blurWorker = await build({
   minify: true,
   format: 'iife',
   target: ['chrome100', 'firefox100', 'safari15'],
-  outdir: join(out, 'assets'),
+  outdir: join(out, 'assets/lazy'),
   entryNames: '[name]-[hash]',
   metafile: true,
   logLevel: 'warning',
 });
-const blurWorkerFile = basename(Object.keys(blurWorker.metafile.outputs)[0]);
+const blurWorkerUrl = `/assets/lazy/${basename(Object.keys(blurWorker.metafile.outputs)[0])}`;
 
+// Code behind a dynamic import() (an effect's processing, say) becomes a chunk of its own, fetched only when used.
 const result = await build({
   entryPoints: { app: join(web, 'src/main.ts') },
   bundle: true,
+  splitting: true,
   minify: true,
   format: 'esm',
-  // Code behind import() (background blur) becomes chunks of its own, fetched only when used.
-  splitting: true,
-  chunkNames: '[name]-[hash]',
-  define: { BLUR_WORKER_URL: JSON.stringify(`/assets/${blurWorkerFile}`), SEGMENTATION_ASSETS_PATH: JSON.stringify(segmentationPath) },
   target: ['chrome100', 'firefox100', 'safari15'],
   outdir: join(out, 'assets'),
   entryNames: '[name]-[hash]',
+  chunkNames: 'lazy/[name]-[hash]',
+  // One define per file (EFFECT_FILES.name): esbuild inlines strings, while a defined object would become a chunk of its own.
+  define: {
+    FRAME_WORKER_URL: JSON.stringify(frameWorkerUrl),
+    BLUR_WORKER_URL: JSON.stringify(blurWorkerUrl),
+    SEGMENTATION_ASSETS_PATH: JSON.stringify(segmentationPath),
+    ...Object.fromEntries(Object.entries(effectFiles).map(([name, url]) => [`EFFECT_FILES.${name}`, JSON.stringify(url)])),
+  },
   metafile: true,
   sourcemap: false,
   logLevel: 'warning',
 });
-const outputs = [...Object.keys(result.metafile.outputs).map((p) => basename(p)), blurWorkerFile];
-const [entryPath, entry] = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint);
-const script = basename(entryPath);
-const style = basename(entry.cssBundle);
-// Chunks the entry imports statically are part of the first page: preloaded, and so counted by the first-page size test.
-const firstPageChunks = entry.imports.filter((i) => i.kind === 'import-statement').map((i) => `<link rel="modulepreload" href="/assets/${basename(i.path)}">`);
-const html = readFileSync(join(web, 'index.html'), 'utf8')
-  .replace('%SCRIPT%', `/assets/${script}`)
-  .replace('%STYLE%', `/assets/${style}`)
-  .replace('</head>', `${firstPageChunks.join('')}</head>`);
+// The first page loads the entry's script and style; chunks load when the code that needs them runs.
+const firstPage = Object.entries(result.metafile.outputs).filter(([, meta]) => meta.entryPoint || meta.cssBundle !== undefined);
+const entry = firstPage.find(([, meta]) => meta.entryPoint);
+if (entry[1].imports.some((i) => i.kind === 'import-statement')) throw new Error('the first page imports a chunk statically: the code it shares with a lazy chunk would escape the first-page budget');
+const outputs = [entry[0], entry[1].cssBundle].filter(Boolean).map((p) => basename(p));
+const lazyFiles = [
+  ...Object.keys(result.metafile.outputs)
+    .filter((p) => p.includes('/lazy/'))
+    .map((p) => `/assets/lazy/${basename(p)}`),
+  ...Object.values(effectFiles),
+];
+const script = outputs.find((f) => f.endsWith('.js'));
+const style = outputs.find((f) => f.endsWith('.css'));
+const html = readFileSync(join(web, 'index.html'), 'utf8').replace('%SCRIPT%', `/assets/${script}`).replace('%STYLE%', `/assets/${style}`);
 writeFileSync(join(out, 'index.html'), html);
 cpSync(join(web, 'public'), out, { recursive: true });
 for (const [name, png] of Object.entries(drawAppIcons())) writeFileSync(join(out, name), png);
@@ -68,7 +94,7 @@ const shellFiles = [
   '/',
   ...outputs.map((f) => `/assets/${f}`),
   ...readdirSync(out)
-    .filter((f) => f !== 'assets' && f !== 'index.html')
+    .filter((f) => f !== 'assets' && f !== 'effects' && f !== 'index.html')
     .map((f) => `/${f}`),
 ];
 const shellHash = createHash('sha256').update(html);
@@ -81,7 +107,7 @@ await build({
   format: 'iife',
   target: ['chrome100', 'firefox100', 'safari15'],
   outfile: join(out, 'sw.js'),
-  define: { SHELL_FILES: JSON.stringify(shellFiles), SHELL_VERSION: JSON.stringify(shellVersion) },
+  define: { SHELL_FILES: JSON.stringify(shellFiles), SHELL_VERSION: JSON.stringify(shellVersion), LAZY_FILES: JSON.stringify(lazyFiles) },
   logLevel: 'warning',
 });
 

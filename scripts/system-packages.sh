@@ -27,6 +27,9 @@ NEEDED=(
   ping:iputils-ping         # looking into a test namespace by hand when a network test fails
   ip:iproute2               # the network namespaces the network tests build
   pkill:procps              # the crashed-browser test (and sysctl in the namespaces)
+  espeak-ng:espeak-ng       # speech for the noise-suppression test's fake microphone
+  sox:sox                   # mixes that speech with noise (the same test)
+  pulseaudio:pulseaudio     # a sound server with no speakers, so Firefox runs Web Audio (the same test)
 )
 
 # Where the tests are told to use another build (the variables they read), that one will do.

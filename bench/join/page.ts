@@ -33,10 +33,18 @@ export interface CallTiming {
 const CALL_TIMEOUT_MS = 15_000;
 
 const cameras: MediaStream[] = [];
+/** The capture size every contender sends: 640×480 unless the run asks for another (the UI benchmark uses the app's own 1280×720). */
+let capture = { width: 640, height: 480 };
 
 /** Opens both parties' fake cameras once, before any call is timed. */
 async function openCameras(): Promise<void> {
-  while (cameras.length < 2) cameras.push(await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } }));
+  while (cameras.length < 2) cameras.push(await navigator.mediaDevices.getUserMedia({ audio: true, video: capture }));
+}
+
+/** Later calls capture at `width`×`height`; the cameras open at that size are closed. */
+function setCapture(width: number, height: number): void {
+  capture = { width, height };
+  for (const stream of cameras.splice(0)) for (const track of stream.getTracks()) track.stop();
 }
 
 const shown: HTMLVideoElement[] = [];
@@ -157,4 +165,4 @@ async function peerJs(port: number): Promise<CallTiming> {
   }
 }
 
-Object.assign(window, { bench: { floor, videoApp, peerJs } });
+Object.assign(window, { bench: { floor, videoApp, peerJs, setCapture } });

@@ -35,7 +35,7 @@ export const bothSides = (t: CallTiming) => Math.max(t.caller, t.callee);
  */
 const JOIN_BENCH_LIMIT = 10_000;
 
-async function bundlePage(): Promise<string> {
+export async function bundlePage(): Promise<string> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
     bundle: true,
@@ -48,7 +48,7 @@ async function bundlePage(): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-async function servePage(script: string): Promise<{ server: Server; origin: string }> {
+export async function servePage(script: string): Promise<{ server: Server; origin: string }> {
   const html = '<!doctype html><meta charset="utf-8"><title>join benchmark</title><body><script type="module" src="/page.js"></script>';
   const server = createServer((req, res) => {
     if (req.url === '/page.js') res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(script);
@@ -58,13 +58,13 @@ async function servePage(script: string): Promise<{ server: Server; origin: stri
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-function startPeerServer(): Promise<{ port: number; server: Server }> {
+export function startPeerServer(): Promise<{ port: number; server: Server }> {
   return new Promise((resolve) => {
     PeerServer({ port: 0, host: '127.0.0.1' }, (server) => resolve({ port: (server.address() as AddressInfo).port, server: server as Server }));
   });
 }
 
-async function createRoom(videoApp: RunningServer): Promise<string> {
+export async function createRoom(videoApp: RunningServer): Promise<string> {
   const res = await fetch(`${videoApp.url}/api/rooms`, { method: 'POST' });
   if (res.status !== 201) throw new Error(`create room: ${res.status}`);
   return ((await res.json()) as { roomId: string }).roomId;

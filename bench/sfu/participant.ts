@@ -81,7 +81,7 @@ function processTable(): Map<number, { ppid: number; ticks: number }> {
 }
 
 /** CPU seconds so far of the browser whose main process carries `tag`, and of all its descendants (renderers, GPU, network, audio). */
-function cpuSecondsTagged(tag: string): number {
+export function cpuSecondsTagged(tag: string): number {
   const roots = execFileSync('pgrep', ['-f', '--', tag], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
   const table = processTable();
   const inTree = new Set(roots);

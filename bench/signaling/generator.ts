@@ -223,7 +223,8 @@ async function connect(command: Extract<GeneratorCommand, { command: 'connect' }
   // Real PeerJS clients send a heartbeat, as VideoApp clients answer pings: both servers get their keep-alive traffic.
   if (kind === 'peerjs')
     peerJsHeartbeat ??= setInterval(() => {
-      for (const c of clients) c.ws.send('{"type":"HEARTBEAT"}');
+      // Pairs fill `clients` by index as they connect: while a slow connect is under way it has holes.
+      for (const c of clients) c?.ws.send('{"type":"HEARTBEAT"}');
     }, PEERJS_HEARTBEAT_MS);
   if (kind === 'videoapp') ackSweep ??= setInterval(sweepAcks, ACK_SWEEP_MS);
   serverPid = command.serverPid;

@@ -54,16 +54,20 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
     );
   }
 
-  /** The label of the track each open peer connection sends for `kind`. */
-  function sentTrackLabel(page: Page, kind: 'audio' | 'video'): Promise<string | undefined> {
-    return page.evaluate(
-      (k) =>
-        (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
-          .filter((pc) => pc.connectionState !== 'closed')
-          .flatMap((pc) => pc.getSenders())
-          .find((s) => s.track?.kind === k)?.track?.label,
-      kind,
-    );
+  /** The track the open peer connections send for `kind`: its id and label. */
+  function sentTrack(page: Page, kind: 'audio' | 'video'): Promise<{ id: string; label: string } | undefined> {
+    return page.evaluate((k) => {
+      const track = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
+        .filter((pc) => pc.connectionState !== 'closed')
+        .flatMap((pc) => pc.getSenders())
+        .find((s) => s.track?.kind === k)?.track;
+      return track ? { id: track.id, label: track.label } : undefined;
+    }, kind);
+  }
+
+  /** Labels of the microphones the page holds open (live audio tracks from getUserMedia). */
+  function liveMicrophones(page: Page): Promise<string[]> {
+    return page.evaluate(() => (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks.filter((t) => t.kind === 'audio' && t.readyState === 'live').map((t) => t.label));
   }
 
   /**
@@ -172,7 +176,7 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
       );
       await expectMediaFlowing(bob, 'Bob after the switch', 1000);
       assert.deepEqual(await sdpVersions(alice), versions, 'no renegotiation');
-      assert.equal(await sentTrackLabel(alice, 'video'), 'fake_device_0');
+      assert.equal((await sentTrack(alice, 'video'))?.label, 'fake_device_0');
       console.log(`camera switch: Bob's picture background green ${before.backgroundGreen} → ${after.backgroundGreen}`);
     });
 
@@ -241,11 +245,14 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
         () => panel.locator('meter').evaluate((m: HTMLMeterElement) => m.value),
         (v) => v > 0,
       );
+      const sentBefore = (await sentTrack(alice, 'audio'))?.id;
       await panel.getByLabel('Microphone', { exact: true }).selectOption({ label: 'Fake Audio Input 2' });
+      // The new microphone is the one open, and a new track goes out: the microphone itself, or (noise
+      // suppression being on by default) the same microphone cleaned, which bears no device label.
       await eventually(
-        'new microphone sent',
-        () => sentTrackLabel(alice, 'audio'),
-        (l) => l === 'Fake Audio Input 2',
+        'new microphone open and sent',
+        () => Promise.all([liveMicrophones(alice), sentTrack(alice, 'audio')]),
+        ([mics, sent]) => mics.join() === 'Fake Audio Input 2' && sent !== undefined && sent.id !== sentBefore,
       );
       await expectMediaFlowing(bob, 'Bob after the microphone change', 1000);
       const speaker = await panel.getByLabel('Speaker').evaluate((s: HTMLSelectElement) => s.options[s.options.length - 1]!.value);
@@ -269,7 +276,7 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
         () => remoteMedia(bob),
         (m) => m.framesDecoded > frames + 30,
       );
-      assert.equal(await panel.getByLabel('Camera', { exact: true }).evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.textContent), await sentTrackLabel(alice, 'video'));
+      assert.equal(await panel.getByLabel('Camera', { exact: true }).evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.textContent), (await sentTrack(alice, 'video'))?.label);
       await alice.keyboard.press('Escape');
     });
 
@@ -306,18 +313,22 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
             .map((b) => ({ name: b.getAttribute('aria-label') ?? b.textContent ?? '', tabindex: b.tabIndex, keys: b.getAttribute('aria-keyshortcuts'), title: b.title })),
         );
       assert.deepEqual(
-        // Alice created the room, so she also has the Lock control.
+        // Alice created the room, so she also has the Lock control. Each spoken label starts with the button's visible words (WCAG 2.5.3).
         controls.map((c) => c.name),
         [
-          'Turn microphone off',
-          'Turn camera off',
-          'Switch camera',
-          'Share your screen',
+          'Mute: turn microphone off',
+          'Camera off: turn camera off',
+          'Flip: switch camera',
+          'Share: share your screen',
+          'Raise hand: ask to speak',
+          'React with an emoji',
           'Chat',
-          'Choose camera, microphone and speaker',
-          'Copy the call link',
+          'Devices: choose camera, microphone and speaker',
+          'Pop out: picture-in-picture of the speaker',
+          'Copy link to this call',
           'Keyboard shortcuts',
-          'Lock the room: nobody new can join',
+          'Lock room: nobody new can join',
+          'Ask to join: off. Anyone with the link comes straight in',
           'Hang up',
         ],
       );
@@ -349,7 +360,7 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
       await alice.keyboard.press('?');
       const help = alice.getByRole('dialog', { name: 'Keyboard shortcuts' });
       await help.waitFor();
-      assert.deepEqual(await help.locator('kbd').allTextContents(), ['M', 'V', 'S', 'C', 'Shift+H', '?', 'Esc']);
+      assert.deepEqual(await help.locator('kbd').allTextContents(), ['M', 'V', 'S', 'C', 'R', 'Shift+H', '?', 'Esc']);
       await alice.keyboard.press('Escape');
       assert.equal(await alice.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Keyboard shortcuts');
 

@@ -2,14 +2,14 @@
 // the test cuts, restores, readdresses, or makes lossy; the server is killed and restarted mid-call.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia, timeUntilMoving } from '../support/browsers.ts';
-import { freePort } from '../support/free-port.ts';
-import { createIsolatedHost, type IsolatedHost } from '../support/netns.ts';
+import type { Page } from 'playwright-core';
+import { expectMediaFlowing, remoteMedia, timeUntilMoving } from '../support/browsers.ts';
+import type { IsolatedHost } from '../support/netns.ts';
+import { NetworkLab } from '../support/network-lab.ts';
 import { missing } from '../support/requires.ts';
-import { ServerProcess } from '../support/server-process.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 import { loadedBound, reportFigure } from '../support/timing.ts';
-import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
+import { waitForCallState } from '../support/ui.ts';
 
 /**
  * Targets from the issue, reported beside each measured figure: media moving again after a 3 s cut
@@ -31,47 +31,20 @@ const SERVER_DOWN_MS = loadedBound(FRAME_GAP_TARGET_MS) + 500;
 const FRAME_SAMPLE_MS = 250;
 
 describe('a call under real network faults', { skip: missing('netns', 'chromium') }, () => {
+  let lab: NetworkLab;
   let server: ServerProcess;
   let host: IsolatedHost;
-  let local: Browser;
-  let isolated: Browser;
-  const contexts: BrowserContext[] = [];
 
   before(async () => {
-    host = createIsolatedHost('vanet', 2);
-    server = new ServerProcess(await freePort(), { RESUME_SECRET: 'network-faults-test', LOG_LEVEL: 'warn' });
-    await server.start();
-    local = await launchChromium();
-    isolated = await launchChromium({ executablePath: host.chromium, extra: [`--unsafely-treat-insecure-origin-as-secure=http://${host.gateway}:${server.port}`] });
+    lab = await NetworkLab.start('vanet', 2, { RESUME_SECRET: 'network-faults-test' });
+    server = lab.server;
+    host = lab.host;
   });
   // A finished test's pages would go on encoding and sending video, slowing every test after it.
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-  after(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await isolated?.close();
-    await local?.close();
-    await server?.kill();
-    host?.destroy();
-  });
+  afterEach(() => lab.endCalls());
+  after(() => lab?.close());
 
-  /** Alice (isolated) starts the call, Bob (on this machine) joins; both see each other. */
-  async function call(): Promise<{ alice: Page; bob: Page }> {
-    const aliceContext = await instrumentedContext(isolated);
-    const bobContext = await instrumentedContext(local);
-    contexts.push(aliceContext, bobContext);
-    const alice = await aliceContext.newPage();
-    const bob = await bobContext.newPage();
-    const base = `http://${host.gateway}:${server.port}`;
-    const link = await startNewCall(alice, base, 'Alice');
-    await pressJoin(alice);
-    await openLobby(bob, link.replace(base, server.url), 'Bob');
-    await pressJoin(bob);
-    await Promise.all([waitForCallState(alice, 'connected'), waitForCallState(bob, 'connected')]);
-    await Promise.all([expectMediaFlowing(alice, 'Alice', 500), expectMediaFlowing(bob, 'Bob', 500)]);
-    return { alice, bob };
-  }
+  const call = () => lab.call();
 
   async function hangUp(...pages: Page[]): Promise<void> {
     for (const p of pages)

@@ -64,9 +64,9 @@ describe('room safety in Chromium', { skip: missing('chromium') }, () => {
     await waitForCallState(bob, 'connected');
 
     // Only the creator has the Lock button.
-    assert.equal(await bob.getByRole('button', { name: /Lock the room/ }).count(), 0);
-    await alice.getByRole('button', { name: /Lock the room/ }).click();
-    await alice.getByRole('button', { name: /Unlock the room/ }).waitFor();
+    assert.equal(await bob.getByRole('button', { name: /Lock room/ }).count(), 0);
+    await alice.getByRole('button', { name: /Lock room/ }).click();
+    await alice.getByRole('button', { name: /Unlock room/ }).waitFor();
 
     // Bob steps out (leaving the page, which keeps Alice's call open), so the room is not merely full:
     // a newcomer is turned away because it is locked.

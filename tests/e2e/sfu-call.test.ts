@@ -12,12 +12,13 @@ import type { RunningServer } from '@videoapp/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core';
 import { freshJanusSecrets, type JanusOptions, type RunningJanus, startJanus } from '../../scripts/janus-server.ts';
-import { type Evaluator, instrumentedContext, launchChromium, mediaPerTile, type TileMedia, trackStates } from '../support/browsers.ts';
+import { type Evaluator, instrumentedContext, launchChromium, mediaPerTile, trackStates } from '../support/browsers.ts';
 import { fakeCameraFile } from '../support/fake-camera-file.ts';
 import { instrumentedFirefoxPage, joinFromFirefox, launchFirefox } from '../support/firefox.ts';
 import { freePort } from '../support/free-port.ts';
 import { NodeParticipant } from '../support/node-participant.ts';
 import { missing } from '../support/requires.ts';
+import { tilesMoving } from '../support/sfu-tiles.ts';
 import { startTestServer } from '../support/test-server.ts';
 import { loadedBound, reportFigure } from '../support/timing.ts';
 import { openLobby, pressJoin, startNewCall } from '../support/ui.ts';
@@ -53,8 +54,6 @@ const LARGE_WINDOW = { width: 1920, height: 1080 };
 const SMALL_WINDOW = { width: 360, height: 640 };
 /** How long the SFU may take to move a subscriber to another layer on a loaded machine (it waits for a key frame of it). */
 const SIMULCAST_SETTLE_MS = 30_000;
-/** New frames a tile must show between two readings to count as moving. */
-const MOVING_FRAMES = 3;
 
 type AnyPage = Evaluator & { waitForFunction: Page['waitForFunction'] | FirefoxPage['waitForFunction'] };
 
@@ -149,23 +148,6 @@ function routeOf(page: Evaluator): Promise<string | undefined> {
 /** Open peer connections in the page (the instrumented list), by whether they are closed. */
 function openConnections(page: Evaluator): Promise<number> {
   return page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed').length);
-}
-
-/**
- * Resolves once the page shows `others` tiles, every one fed by `transport`
- * and moving (its decoded frames rising by MOVING_FRAMES between two readings).
- */
-async function tilesMoving(page: Evaluator, label: string, others: number, transport: 'mesh' | 'sfu', timeoutMs = MEDIA_TIMEOUT_MS): Promise<TileMedia[]> {
-  const deadline = Date.now() + timeoutMs;
-  let before = await mediaPerTile(page);
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const now = await mediaPerTile(page);
-    const moving = now.filter((tile) => tile.transport === transport && tile.framesDecoded >= (before.find((b) => b.peerId === tile.peerId)?.framesDecoded ?? 0) + MOVING_FRAMES);
-    if (now.length === others && moving.length === others) return now;
-    if (Date.now() > deadline) throw new Error(`${label}: wanted ${others} tiles moving on ${transport}, saw ${JSON.stringify(now)}`);
-    before = now;
-  }
 }
 
 describe('group calls through Janus', { skip: missing('chromium', 'janus') }, () => {

@@ -24,6 +24,8 @@ describe('the room screen on the SFU route in Chromium', { skip: missing('chromi
   async function openRoom(config: StandInConfig, contextOptions: Parameters<typeof instrumentedContext>[1] = {}): Promise<Page> {
     const context = await instrumentedContext(lab.browser, contextOptions);
     await context.addInitScript(STAND_IN, { ...config, replaceWebSocket: true });
+    // As a reload of a tab that was in the call: a fresh tab opening /call would get the lobby.
+    await context.addInitScript((roomId) => sessionStorage.setItem(`videoapp:in-call:${roomId}`, `${'a'.repeat(20)}.${'b'.repeat(20)}`), ROOM_ID);
     const page = await context.newPage();
     await page.goto(`${lab.server.url}/r/${ROOM_ID}/call`);
     await page.locator('.room').waitFor();

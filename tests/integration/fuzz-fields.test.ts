@@ -34,6 +34,16 @@ function examples(to: string): { [T in ClientMessage['type']]: Example & { type:
     'sfu-subscribe-restart': { type: 'sfu-subscribe-restart', seq: 1, ack: 0 },
     'sfu-leave': { type: 'sfu-leave', seq: 1, ack: 0 },
     chat: { type: 'chat', text: 'hello', seq: 1, ack: 0 },
+    hand: { type: 'hand', raised: true, seq: 1, ack: 0 },
+    'lower-hand': { type: 'lower-hand', peerId: to, seq: 1, ack: 0 },
+    reaction: { type: 'reaction', emoji: '👏', seq: 1, ack: 0 },
+    'e2ee-key': { type: 'e2ee-key', to, publicKey: 'BPublicKeyInBase64url', seq: 1, ack: 0 },
+    'e2ee-media-key': { type: 'e2ee-media-key', to, keyId: 7, wrapped: 'wrappedKeyInBase64url', seq: 1, ack: 0 },
+    knock: { type: 'knock', roomId: 'aaaa-aaaa-aaaa-aaaa', name: 'Ada', passcode: 'open sesame', token: `${'0'.repeat(16)}.${'k'.repeat(22)}` },
+    'knock-cancel': { type: 'knock-cancel' },
+    admit: { type: 'admit', knockId: '0'.repeat(16), seq: 1, ack: 0 },
+    deny: { type: 'deny', knockId: '0'.repeat(16), seq: 1, ack: 0 },
+    'ask-to-join': { type: 'ask-to-join', on: true, seq: 1, ack: 0 },
   };
 }
 

@@ -2,7 +2,7 @@
 // server over real sockets, while an innocent call in another room keeps exchanging messages.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ClientMessage, MAX_MESSAGE_BYTES, parse, ServerMessage } from '@videoapp/protocol';
+import { ClientMessage, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, parse, ServerMessage } from '@videoapp/protocol';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { DEPLOYMENTS, type Deployment } from '../support/deployment.ts';
@@ -102,9 +102,11 @@ function expectedOutcome(input: FuzzInput, greeted = true): { close: number } | 
   if (input.kind === 'binary') return { close: 1008 };
   if (input.kind === 'bad-utf8') return { close: 1007 };
   if (Buffer.byteLength(input.text) > MAX_MESSAGE_BYTES) return { close: 1009 };
-  const type = isValid(input) ? (JSON.parse(input.text) as { type: string }).type : undefined;
+  const valid = isValid(input) ? (JSON.parse(input.text) as { type: string; version?: number }) : undefined;
+  const type = valid?.type;
   if (type === 'pong') return 'silence';
-  if (type === 'hello' && !greeted) return 'welcome';
+  // A hello of another version is answered with `unsupported-version` (then the socket closes).
+  if (type === 'hello' && !greeted) return valid?.version === PROTOCOL_VERSION ? 'welcome' : 'error';
   return 'error';
 }
 

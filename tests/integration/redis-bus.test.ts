@@ -4,10 +4,25 @@ import { createLogger } from '@videoapp/server';
 import { RedisSignalBus } from '../../packages/server/src/bus/redis.ts';
 import { busContract } from '../../packages/server/src/bus/signal-bus.contract.ts';
 import { connectRedis } from '../../packages/server/src/redis/connection.ts';
+import { knockQueueContract } from '../../packages/server/src/store/knock-queue.contract.ts';
+import { raisedHandsContract } from '../../packages/server/src/store/raised-hands.contract.ts';
 import { RedisRoomStore } from '../../packages/server/src/store/redis.ts';
-import { sfuRoomRecordContract } from '../../packages/server/src/store/sfu-room-record.contract.ts';
+import { type OpenStore, sfuRoomRecordContract } from '../../packages/server/src/store/sfu-room-record.contract.ts';
 import { RedisServer } from '../support/redis-server.ts';
 import { missing } from '../support/requires.ts';
+
+/** A Redis store of its own, on a Redis started for it. */
+const openRedisStore: OpenStore = async (emptyRoomTtlMs) => {
+  const redis = await RedisServer.start();
+  const client = await connectRedis(redis.url, createLogger('silent'), 'test-store');
+  return {
+    store: new RedisRoomStore(client, { capacity: 4, emptyRoomTtlMs }),
+    async close() {
+      client.destroy();
+      await redis.close();
+    },
+  };
+};
 
 describe('the signal bus over Redis, between two processes', { skip: missing('redis') }, () => {
   busContract(async () => {
@@ -30,15 +45,13 @@ describe('the signal bus over Redis, between two processes', { skip: missing('re
 });
 
 describe('the SFU room record over Redis', { skip: missing('redis') }, () => {
-  sfuRoomRecordContract(async (emptyRoomTtlMs) => {
-    const redis = await RedisServer.start();
-    const client = await connectRedis(redis.url, createLogger('silent'), 'test-store');
-    return {
-      store: new RedisRoomStore(client, { capacity: 4, emptyRoomTtlMs }),
-      async close() {
-        client.destroy();
-        await redis.close();
-      },
-    };
-  });
+  sfuRoomRecordContract(openRedisStore);
+});
+
+describe('raised hands over Redis', { skip: missing('redis') }, () => {
+  raisedHandsContract(openRedisStore);
+});
+
+describe('the knock queue over Redis', { skip: missing('redis') }, () => {
+  knockQueueContract(openRedisStore);
 });

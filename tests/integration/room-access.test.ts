@@ -27,7 +27,7 @@ describe('room passcode and lock', () => {
 
   test('a protected room lets in its creator by host key and a guest by passcode; others get wrong-passcode and change nothing', async () => {
     const { roomId, hostKey } = await createRoomAsHost(server.url, PASSCODE);
-    assert.deepEqual(await status(server.url, roomId), { roomId, peers: 0, capacity: MAX_ROOM_PEERS, passcode: true, locked: false });
+    assert.deepEqual(await status(server.url, roomId), { roomId, peers: 0, capacity: MAX_ROOM_PEERS, passcode: true, locked: false, askToJoin: false });
     const host = await joinAs(server.url, roomId, { hostKey });
     const hostJoined = await host.next('joined');
     assert.deepEqual([hostJoined.host, hostJoined.locked], [true, false]);

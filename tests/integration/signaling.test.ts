@@ -191,7 +191,7 @@ describe('signaling', () => {
   test('the room status API answers for a live room and 404s a wrong code', async () => {
     const roomId = await createRoom(server.url);
     const ok = await fetch(`${server.url}/api/rooms/${roomId.toUpperCase().replaceAll('-', '')}`);
-    assert.deepEqual(await ok.json(), { roomId, peers: 0, capacity: MAX_ROOM_PEERS, passcode: false, locked: false });
+    assert.deepEqual(await ok.json(), { roomId, peers: 0, capacity: MAX_ROOM_PEERS, passcode: false, locked: false, askToJoin: false });
     const missing = await fetch(`${server.url}/api/rooms/0000-0000-0000-0000`);
     assert.equal(missing.status, 404);
     assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'room-not-found');

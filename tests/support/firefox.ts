@@ -2,17 +2,22 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { INSTRUMENT } from './browsers.ts';
 import { FIREFOX_PATH } from './requires.ts';
 
-/** Debian's Firefox ESR over WebDriver BiDi, with fake camera and microphone and no permission prompts. */
-export function launchFirefox(): Promise<Browser> {
+/**
+ * Debian's Firefox ESR over WebDriver BiDi, with fake camera and microphone and no permission prompts.
+ * `env` is added to its environment (e.g. PULSE_SERVER, for a test that needs Web Audio to run).
+ */
+export function launchFirefox(options: { env?: Record<string, string> } = {}): Promise<Browser> {
   return puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX_PATH,
     headless: true,
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     extraPrefsFirefox: {
       'media.navigator.streams.fake': true,
       'media.navigator.permission.disabled': true,
       'media.autoplay.default': 0,
       'media.autoplay.blocking_policy': 0,
+      'media.autoplay.block-webaudio': false,
       // No reaching out to the internet from a sandbox without one.
       'network.captive-portal-service.enabled': false,
       'network.connectivity-service.enabled': false,

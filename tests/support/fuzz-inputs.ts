@@ -1,6 +1,6 @@
 // fast-check generators for what a hostile or broken client might put on the signaling socket.
 
-import { MAX_MESSAGE_BYTES, MAX_SDP_CHARS, ROOM_ID_PATTERN } from '@videoapp/protocol';
+import { MAX_MESSAGE_BYTES, MAX_SDP_CHARS, REACTION_EMOJI, ROOM_ID_PATTERN } from '@videoapp/protocol';
 import fc from 'fast-check';
 
 /** One thing sent on the socket: a text frame, a binary frame, or a "text" frame whose bytes are not UTF-8. */
@@ -36,6 +36,21 @@ export const validMessage: fc.Arbitrary<Record<string, Json>> = fc.oneof(
   fc.record({ type: fc.constant('leave') }),
   fc.record({ type: fc.constant('lock'), locked: fc.boolean() }),
   fc.record({ type: fc.constant('pong') }),
+  fc.record({ type: fc.constant('hand'), raised: fc.boolean() }),
+  fc.record({ type: fc.constant('lower-hand'), peerId }),
+  fc.record({ type: fc.constant('reaction'), emoji: fc.constantFrom(...REACTION_EMOJI) }),
+  fc.record({ type: fc.constant('e2ee-key'), publicKey: fc.stringMatching(/^[A-Za-z0-9_-]{87}$/) }),
+  fc.record({ type: fc.constant('e2ee-media-key'), to: peerId, keyId: fc.nat(), wrapped: fc.stringMatching(/^[A-Za-z0-9_-]{59}$/) }),
+  fc.record({ type: fc.constant('knock'), roomId, name: fc.string({ maxLength: 64 }) }),
+  fc.record({
+    type: fc.constant('knock'),
+    roomId,
+    name: fc.string({ maxLength: 64 }),
+    token: fc.tuple(fc.stringMatching(/^[0-9a-f]{16}$/), fc.stringMatching(/^[A-Za-z0-9_-]{22}$/)).map(([id, secret]) => `${id}.${secret}`),
+  }),
+  fc.record({ type: fc.constant('knock-cancel') }),
+  fc.record({ type: fc.constantFrom('admit', 'deny'), knockId: peerId }),
+  fc.record({ type: fc.constant('ask-to-join'), on: fc.boolean() }),
 ) as fc.Arbitrary<Record<string, Json>>;
 
 const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__'];

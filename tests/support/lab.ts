@@ -1,7 +1,9 @@
 import { after, before } from 'node:test';
 import type { RunningServer, ServerConfig } from '@videoapp/server';
 import type { Browser } from 'playwright-core';
+import type { Browser as FirefoxBrowser } from 'puppeteer-core';
 import { launchChromium } from './browsers.ts';
+import { launchFirefox } from './firefox.ts';
 import { startTestServer } from './test-server.ts';
 
 export interface ServerAndChromium {
@@ -29,6 +31,35 @@ export function serverAndChromium(overrides: Partial<ServerConfig> = {}): Server
     },
     get browser() {
       return lab.browser!;
+    },
+  };
+}
+
+export interface ServerChromiumAndFirefox extends ServerAndChromium {
+  readonly firefox: FirefoxBrowser;
+}
+
+/** As serverAndChromium, with a Firefox beside the Chromium (over WebDriver BiDi, see firefox.ts), for cross-engine tests. */
+export function serverChromiumAndFirefox(overrides: Partial<ServerConfig> = {}): ServerChromiumAndFirefox {
+  const lab: { server?: RunningServer; browser?: Browser; firefox?: FirefoxBrowser } = {};
+  before(async () => {
+    lab.server = await startTestServer(overrides);
+    [lab.browser, lab.firefox] = await Promise.all([launchChromium(), launchFirefox()]);
+  });
+  after(async () => {
+    await lab.firefox?.close();
+    await lab.browser?.close();
+    await lab.server?.close();
+  });
+  return {
+    get server() {
+      return lab.server!;
+    },
+    get browser() {
+      return lab.browser!;
+    },
+    get firefox() {
+      return lab.firefox!;
     },
   };
 }

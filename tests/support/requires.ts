@@ -32,6 +32,9 @@ const PROGRAMS = {
   nginx: { run: NGINX_PATH, variable: 'NGINX_PATH', debianPackage: 'nginx' },
   iptables: { run: 'iptables', debianPackage: 'iptables' },
   pkill: { run: 'pkill', debianPackage: 'procps' },
+  espeak: { run: 'espeak-ng', debianPackage: 'espeak-ng' },
+  sox: { run: 'sox', debianPackage: 'sox' },
+  pulseaudio: { run: 'pulseaudio', debianPackage: 'pulseaudio' },
 } satisfies Record<string, Program>;
 
 /** A program, or `netns`: root with iproute2, to build network namespaces. */

@@ -166,6 +166,20 @@ export class SfuPeer {
     return this.framesOf(peerId)?.count ?? 0;
   }
 
+  /** Frames of `peerId` decoded so far that show the test gradient their camera sends (see showsTestGradient). */
+  gradientCount(peerId: string): number {
+    return this.framesOf(peerId)?.gradients ?? 0;
+  }
+
+  /** Video bytes the subscriber connection has received, decodable or not (0 before any offer). */
+  async videoBytesReceived(): Promise<number> {
+    let bytes = 0;
+    (await this.subscriber?.getStats())?.forEach((stat: Record<string, unknown>) => {
+      if (stat.type === 'inbound-rtp' && (stat.kind ?? stat.mediaType) === 'video') bytes += (stat.bytesReceived as number | undefined) ?? 0;
+    });
+    return bytes;
+  }
+
   private closePublisher(): void {
     this.camera?.stop();
     this.microphone?.stop();

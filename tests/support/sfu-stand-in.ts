@@ -114,7 +114,10 @@ export const STAND_IN = (config: StandInConfig) => {
       case 'hello':
         return standIn.deliver({ type: 'welcome', version: msg.version, heartbeatMs: 600_000 });
       case 'join':
-        return standIn.deliver({ type: 'joined', roomId: msg.roomId, selfId: 'me1', peers: config.peers, resumeToken: 'abcdefghijklmnop.qrstuv', iceServers: [], route: config.route });
+        standIn.deliver({ type: 'joined', roomId: msg.roomId, selfId: 'me1', peers: config.peers, resumeToken: 'abcdefghijklmnop.qrstuv', iceServers: [], route: config.route });
+        // The stand-ins send plain media, as a peer that cannot encrypt frames says it does: the room's SFU media stays plain.
+        for (const peer of config.peers) standIn.deliver({ type: 'e2ee-key', from: peer.id });
+        return;
       case 'description':
         return meshStep(() => meshDescription(msg.description as RTCSessionDescriptionInit), 'mesh');
       case 'candidate':

@@ -75,10 +75,35 @@ export class SyntheticMicrophone {
   }
 }
 
-/** Counts the frames decoded from a remote video track. */
+/**
+ * Share of horizontally neighbouring luma samples that must rise left to
+ * right for a frame to show one of the test pictures: the Y4M clip of
+ * fake-camera-file.ts and SyntheticCamera are both gradients rising to the
+ * right (wrapping every 256 columns), of which VP8 keeps almost every step.
+ * A frame VP8 decodes from bytes that are not what the encoder made (encrypted
+ * ones) is flat grey or blocky noise: none or about half of its steps rise.
+ */
+const GRADIENT_RISING_SHARE = 0.7;
+
+/** Whether a decoded I420 frame shows a test gradient (see GRADIENT_RISING_SHARE). */
+export function showsTestGradient({ width, height, data }: { width: number; height: number; data: Uint8Array }): boolean {
+  let rising = 0;
+  let pairs = 0;
+  for (let row = 0; row < height; row += 2) {
+    for (let col = 1; col < width; col++) {
+      if (data[row * width + col]! > data[row * width + col - 1]!) rising++;
+      pairs++;
+    }
+  }
+  return pairs > 0 && rising / pairs >= GRADIENT_RISING_SHARE;
+}
+
+/** Counts the frames decoded from a remote video track, and among them those that show a test gradient. */
 export class FrameCounter {
   private readonly sink: InstanceType<typeof nonstandard.RTCVideoSink>;
   count = 0;
+  /** Decoded frames that show a test gradient (showsTestGradient). */
+  gradients = 0;
   /** When the first frame came (performance.now()), if one has. */
   firstAt: number | undefined;
   width = 0;
@@ -86,8 +111,9 @@ export class FrameCounter {
 
   constructor(track: MediaStreamTrack) {
     this.sink = new nonstandard.RTCVideoSink(track);
-    this.sink.onframe = ({ frame }: { frame: { width: number; height: number } }) => {
+    this.sink.onframe = ({ frame }: { frame: { width: number; height: number; data: Uint8Array } }) => {
       this.count++;
+      if (showsTestGradient(frame)) this.gradients++;
       this.firstAt ??= performance.now();
       this.width = frame.width;
       this.height = frame.height;

@@ -78,3 +78,40 @@ export function addPublishedVideo(pc: RTCPeerConnection, flavor: WebRtcFlavor): 
 export function inboundMid(stat: Record<string, unknown>): string | undefined {
   return typeof stat.mid === 'string' ? stat.mid : undefined;
 }
+
+/**
+ * The DTLS certificate fingerprints of a connected link, from its applied
+ * descriptions: "sha-256 ab:cd:…" for ours and theirs. Firefox (ESR 153)
+ * reports no `certificate` statistics and no certificate ids on its
+ * `transport` entry, so there the descriptions are all there is. They are as
+ * good once DTLS is up: the handshake succeeds only if the certificate the
+ * other end presented hashes to the remote description's fingerprint, so a
+ * substituted fingerprint in the relayed SDP is the certificate actually in use.
+ */
+export function fingerprintsFromDescriptions(pc: Pick<RTCPeerConnection, 'currentLocalDescription' | 'currentRemoteDescription'>): { local: string; remote: string } | undefined {
+  const local = sdpFingerprint(pc.currentLocalDescription?.sdp);
+  const remote = sdpFingerprint(pc.currentRemoteDescription?.sdp);
+  return local && remote ? { local, remote } : undefined;
+}
+
+/** The first `a=fingerprint` of a description (with BUNDLE every m-section names the same certificate), preferring SHA-256 as the stats report it. */
+function sdpFingerprint(sdp: string | undefined): string | undefined {
+  const found = [...(sdp ?? '').matchAll(/^a=fingerprint:(\S+) (\S+)\s*$/gm)].map(([, algorithm, value]) => `${algorithm!.toLowerCase()} ${value!.toLowerCase()}`);
+  return found.find((f) => f.startsWith('sha-256 ')) ?? found[0];
+}
+
+/**
+ * How this browser lets us transform encoded media frames (for end-to-end
+ * encryption through the SFU): the standard RTCRtpScriptTransform (Firefox,
+ * Safari, Chromium from 141), or Chromium's older Insertable Streams
+ * (createEncodedStreams, enabled per connection). Undefined where neither
+ * exists (older browsers, the Node binding): such a participant cannot encrypt.
+ */
+export type FrameTransformApi = 'script-transform' | 'encoded-streams';
+
+export function frameTransformApi(): FrameTransformApi | undefined {
+  if (typeof globalThis.RTCRtpScriptTransform === 'function') return 'script-transform';
+  const sender = (globalThis.RTCRtpSender as { prototype?: { createEncodedStreams?: unknown } } | undefined)?.prototype;
+  if (typeof sender?.createEncodedStreams === 'function') return 'encoded-streams';
+  return undefined;
+}

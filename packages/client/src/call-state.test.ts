@@ -17,6 +17,7 @@ const ada = (change: Partial<PeerView> = {}): PeerView => ({
   talking: false,
   transport: undefined,
   tracks: {},
+  verification: undefined,
   ...change,
 });
 const bo = (change: Partial<PeerView> = {}): PeerView => ({ ...ada(), id: 'bo', name: 'Bo', ...change });

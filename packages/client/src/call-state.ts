@@ -5,8 +5,14 @@ import type { Transport } from './route-switch.ts';
 import type { SignalingState } from './signaling-client.ts';
 import type { Verification } from './verification-code.ts';
 
-/** How long media may stay interrupted before the UI says the other person's connection was lost. */
-export const PEER_LOST_AFTER_MS = 8_000;
+/**
+ * How long media may stay interrupted before the UI says the other person's
+ * connection was lost. An interruption is noticed about a second after it
+ * starts (media-stall.ts), so a vanished peer is called lost within five
+ * seconds, while a blip of a second or two, or a 3 s cut, stays
+ * "reconnecting".
+ */
+export const PEER_LOST_AFTER_MS = 3_500;
 
 /**
  * How long a link may try before the UI says it could not connect. A call
@@ -73,7 +79,10 @@ export interface PeerView {
 export type Participant = PeerView;
 
 /** `hung-up`: we did; `peer-hung-up`: the other person ended the call; the rest are join failures. */
-export type CallEndReason = 'hung-up' | 'peer-hung-up' | Extract<ErrorCode, 'room-not-found' | 'room-full' | 'room-locked' | 'wrong-passcode' | 'rate-limited' | 'unsupported-version'>;
+export type CallEndReason =
+  | 'hung-up'
+  | 'peer-hung-up'
+  | Extract<ErrorCode, 'room-not-found' | 'room-full' | 'room-locked' | 'wrong-passcode' | 'rate-limited' | 'unsupported-version' | 'knock-required'>;
 
 /** The one state the UI renders, derived from the socket, the peers and how the call began or ended. */
 export type CallState =

@@ -5,44 +5,13 @@ import { type TestContext, test } from 'node:test';
 import { type IceServer, PROTOCOL_VERSION } from '@videoapp/protocol';
 import type { CallState } from './call.ts';
 import { NEVER_CONNECTED_MS, PEER_LOST_AFTER_MS, type PeerStatus, peerStatus } from './call-state.ts';
+import { FakePeerConnection } from './testing/fake-peer-connection.ts';
 import { callOverFakeSocket } from './testing/fake-socket.ts';
 
 const ROOM_ID = '0123-4567-89ab-cdef';
 /** Long enough that no heartbeat is missed while the test moves the clock by many seconds. */
 const HEARTBEAT_MS = 600_000;
 const TURN: IceServer = { urls: ['turn:turn.example.com:3478?transport=udp'], username: '1:me', credential: 'x' };
-
-/** Just enough of an RTCPeerConnection for a PeerLink; the test moves its `connectionState`. */
-class FakePeerConnection {
-  connectionState: RTCPeerConnectionState = 'new';
-  signalingState: RTCSignalingState = 'stable';
-  onconnectionstatechange: (() => void) | null = null;
-  restarts = 0;
-  addTransceiver(kind: string) {
-    return { sender: { replaceTrack: async () => {}, getParameters: () => ({ encodings: [] }) }, receiver: { track: { kind } } };
-  }
-  createDataChannel() {
-    return { readyState: 'connecting', close() {} };
-  }
-  getTransceivers() {
-    return [];
-  }
-  getConfiguration() {
-    return {};
-  }
-  setConfiguration(): void {}
-  getStats() {
-    return Promise.resolve(new Map());
-  }
-  restartIce(): void {
-    this.restarts++;
-  }
-  close(): void {}
-  moveTo(state: RTCPeerConnectionState): void {
-    this.connectionState = state;
-    this.onconnectionstatechange?.();
-  }
-}
 
 /** A call that has joined a room where Ada already is, with the ICE servers the server handed out. */
 function callWithAda(t: TestContext, iceServers: IceServer[]) {

@@ -1,15 +1,20 @@
-import { assertNever, type DepartureReason, type ErrorCode, type IceServer, type MessageOf, type PeerInfo, RESUME_GRACE_MS } from '@videoapp/protocol';
-import { currentFlavor, type WebRtcFlavor } from './browser-quirks.ts';
+import { assertNever, type DepartureReason, type ErrorCode, type IceServer, type Knocker, type MessageOf, type PeerInfo, RESUME_GRACE_MS, type ReactionEmoji } from '@videoapp/protocol';
+import { currentFlavor, frameTransformApi, type WebRtcFlavor } from './browser-quirks.ts';
 import { type CallEndReason, type CallPhase, type CallState, deriveCallState, nextOutage, OUTAGE_BOUND_MS, type Outage, type PeerView } from './call-state.ts';
 import { type ChatMessage, type ChatSendResult, checkChatText } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
+import { type FrameWorkerFactory, WorkerFrameCryptor } from './frame-cryptor.ts';
+import { GroupKeys } from './group-keys.ts';
 import type { TileView } from './layers.ts';
 import { MediaRouter } from './media-router.ts';
+import { MeshVerification, type TrustedKeys } from './mesh-verification.ts';
 import type { LocalTracks, MediaKind, PeerConnectionFactory } from './peer-link.ts';
 import { type LinkQuality, QualityWatch } from './quality.ts';
+import { type HandChange, RaisedHands } from './raised-hands.ts';
 import type { RoutePhase, Transport } from './route-switch.ts';
 import { type CallMessage, SignalingClient, type SignalingState, type WebSocketConstructor } from './signaling-client.ts';
 import { TalkingWatch } from './talking-watch.ts';
+import type { Verification } from './verification-code.ts';
 
 export type { CallEndReason, CallState, Participant, PeerView } from './call-state.ts';
 export { DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './media-router.ts';
@@ -18,9 +23,13 @@ export { DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './media-router.ts';
 export interface RoomCredentials {
   passcode?: string;
   hostKey?: string;
+  /** The token of a knock the host admitted ("Ask to join"). */
+  knock?: string;
+  /** A reloaded page's last resume token: it was in this room a moment ago, so it need not knock (or give the passcode) again. */
+  rejoin?: string;
 }
 
-const JOIN_REFUSALS = new Set<ErrorCode>(['room-not-found', 'room-full', 'room-locked', 'wrong-passcode', 'rate-limited']);
+const JOIN_REFUSALS = new Set<ErrorCode>(['room-not-found', 'room-full', 'room-locked', 'wrong-passcode', 'rate-limited', 'knock-required']);
 /** A timer may fire a moment before Date.now() says its delay has passed: look again this much later. */
 const TIMER_SLACK_MS = 10;
 /** The `peerId` of quality readings of the SFU subscriber connection, which carries everyone we receive through the SFU (not a valid peer id). */
@@ -36,15 +45,33 @@ interface CallEvents extends Record<string, unknown> {
   error: { code: ErrorCode; message: string };
   /** The host locked or unlocked the room. */
   'room-lock': { locked: boolean };
+  /** The host turned "Ask to join" on or off. */
+  'ask-to-join': { on: boolean };
+  /** To the host: who is waiting to be let in (the first few by name) and how many in all. */
+  knockers: { knockers: Knocker[]; waiting: number };
   /** A chat message from a peer: over the data channel in a mesh, relayed by the server through the SFU. */
   chat: { peerId: string; name: string; message: ChatMessage };
   /** Whether a chat message sent now would reach someone. */
   'chat-ready': boolean;
   /** Each connected link's quality (or the SFU subscriber's, as SFU_QUALITY_ID), every QUALITY_INTERVAL_MS. */
   quality: LinkQuality;
+  /** A hand went up or down (ours too, once the server has it); `raisedHands` has the order. */
+  hand: HandChange;
+  /** Someone (we too) sent a reaction, relayed by the server. */
+  reaction: { peerId: string; emoji: ReactionEmoji };
   /** The room's media is moving between transports, or settled on one (diagnostics and test attributes; the UI needs nothing of it). */
   route: RoutePhase;
+  /** Whether media through the SFU is end-to-end encrypted, and if not whose browser cannot (see e2eeProtection). */
+  e2ee: E2eeProtection;
 }
+
+/**
+ * What protects the room's media end to end, for the UI to say: `peer-to-peer`,
+ * DTLS on each mesh link; `encrypted`, our own frame encryption through the
+ * SFU; `unencrypted`, the SFU could read it, because the browsers of `unable`
+ * (names) or our own (`selfUnable`) cannot encrypt.
+ */
+export type E2eeProtection = { kind: 'peer-to-peer' } | { kind: 'encrypted' } | { kind: 'unencrypted'; selfUnable: boolean; unable: string[] };
 
 export interface CallOptions {
   signalingUrl: string;
@@ -56,6 +83,21 @@ export interface CallOptions {
   resumeToken?: string;
   /** Which WebRTC we run on, for simulcast; read from the user agent when left out. */
   flavor?: WebRtcFlavor;
+  /**
+   * A signaling client already connected to `signalingUrl` (the lobby greets
+   * the server before Join, so joining starts on an open socket). The call
+   * takes it over; left out, the call opens its own.
+   */
+  signaling?: SignalingClient;
+  /** The other people's keys this browser has marked as verified; without it, nothing is remembered between calls. */
+  trustedKeys?: TrustedKeys;
+  /**
+   * Makes the worker that encrypts media frames end to end through the SFU.
+   * Without it (or in a browser with no encoded-frame API) this participant
+   * cannot encrypt, says so to the others, and a room on the SFU then falls
+   * back to plain media for everyone.
+   */
+  frameWorker?: FrameWorkerFactory;
 }
 
 /**
@@ -72,6 +114,9 @@ export class Call extends Emitter<CallEvents> {
   /** Per peer, when its outage reaches its bound and its status changes with no event to say so. */
   private readonly outageTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly media: MediaRouter;
+  private readonly keys: GroupKeys;
+  private readonly frameCryptor: WorkerFrameCryptor | undefined;
+  private lastProtection = '';
   private phase: CallPhase = { kind: 'joining' };
   private iceServers: IceServer[] = [];
   private localTracks: LocalTracks = {};
@@ -82,10 +127,13 @@ export class Call extends Emitter<CallEvents> {
   private credentials: RoomCredentials = {};
   private host = false;
   private roomLocked = false;
+  private readonly hands = new RaisedHands();
+  private roomAsksToJoin = false;
   private readonly quality = new QualityWatch(
     (id) => (id === SFU_QUALITY_ID ? this.media.subscriberStats() : this.media.mesh.statsOf(id)),
     (quality) => this.onQuality(quality),
   );
+  private readonly verification: MeshVerification;
   private readonly talking = new TalkingWatch(
     () => [...this.peers.values()].filter((p) => p.transport === 'mesh').map((p) => ({ peerId: p.id, stats: this.media.mesh.statsOf(p.id) })),
     (peerId, talking) => this.updatePeer(peerId, { talking }),
@@ -93,15 +141,22 @@ export class Call extends Emitter<CallEvents> {
 
   constructor(options: CallOptions) {
     super();
-    this.signaling = new SignalingClient({ url: options.signalingUrl, WebSocket: options.WebSocket, resumeToken: options.resumeToken });
+    this.signaling = options.signaling ?? new SignalingClient({ url: options.signalingUrl, WebSocket: options.WebSocket, resumeToken: options.resumeToken });
     this.signaling.on('message', (msg) => this.onMessage(msg));
     this.signaling.on('state', (state) => this.onSignalingState(state));
+    const transformApi = frameTransformApi();
+    this.frameCryptor = transformApi && options.frameWorker ? new WorkerFrameCryptor(transformApi, options.frameWorker) : undefined;
+    this.keys = new GroupKeys(this.frameCryptor);
+    this.keys.on('send', (msg) => this.signaling.send(msg));
+    this.keys.on('status', () => this.publishProtection());
+    this.keys.on('code', ({ peerId }) => this.refreshVerification(peerId));
     this.media = new MediaRouter({
       createPeerConnection: options.createPeerConnection,
       iceTransportPolicy: options.relayOnly ? 'relay' : 'all',
       flavor: options.flavor ?? currentFlavor(),
       people: () => this.peers,
       selfId: () => this.selfId ?? '',
+      frameCryptor: this.frameCryptor,
     });
     this.media.on('send', (msg) => this.signaling.send(msg));
     this.media.on('track', ({ peerId, track }) => this.showTrack(peerId, track));
@@ -110,6 +165,8 @@ export class Call extends Emitter<CallEvents> {
     this.media.on('route', (phase) => this.onRoute(phase));
     this.media.on('chat', ({ peerId, message }) => this.emit('chat', { peerId, name: this.peers.get(peerId)?.name ?? '', message }));
     this.media.on('chat-open', () => this.emit('chat-ready', this.chatReady));
+    this.verification = new MeshVerification({ roomId: () => this.roomId, trusted: options.trustedKeys, show: (peerId, verification) => this.showVerification(peerId, verification) });
+    this.media.mesh.on('keys', ({ peerId, keys }) => void this.verification.update(peerId, keys));
   }
 
   get state(): CallState {
@@ -134,6 +191,21 @@ export class Call extends Emitter<CallEvents> {
     return this.roomLocked;
   }
 
+  /** What protects the room's media end to end now. */
+  get e2eeProtection(): E2eeProtection {
+    const phase = this.media.phase;
+    const route = phase.kind === 'settled' ? phase.route : phase.to;
+    if (route === 'mesh') return { kind: 'peer-to-peer' };
+    const status = this.keys.status;
+    if (status.kind === 'encrypted') return status;
+    return { kind: 'unencrypted', selfUnable: status.selfUnable, unable: status.unable.map((id) => this.peers.get(id)?.name || 'Someone') };
+  }
+
+  /** Whether newcomers knock and wait for the host. */
+  get asksToJoin(): boolean {
+    return this.roomAsksToJoin;
+  }
+
   /** Where the room's media travels: settled on a transport, or moving between two. */
   get mediaRoute(): RoutePhase {
     return this.media.phase;
@@ -153,6 +225,37 @@ export class Call extends Emitter<CallEvents> {
   /** The host closes the room to newcomers, or opens it again. */
   lock(locked: boolean): void {
     if (this.phase.kind === 'in-room' && this.host) this.signaling.send({ type: 'lock', locked });
+  }
+
+  /** Raises or lowers our hand; it shows once the server has it (a `hand` event), so every screen agrees on the order. */
+  raiseHand(raised: boolean): void {
+    if (this.phase.kind === 'in-room') this.signaling.send({ type: 'hand', raised });
+  }
+
+  /** The host lowers someone's raised hand (our own goes down as with `raiseHand(false)`). */
+  lowerHandOf(peerId: string): void {
+    if (peerId === this.selfId) return this.raiseHand(false);
+    if (this.phase.kind === 'in-room') this.signaling.send({ type: 'lower-hand', peerId });
+  }
+
+  /** Sends a reaction to everyone; it floats for us too when the server relays it (past the rate limit it does not). */
+  react(emoji: ReactionEmoji): void {
+    if (this.phase.kind === 'in-room') this.signaling.send({ type: 'reaction', emoji });
+  }
+
+  /** Who has a hand up (our own id among them), earliest first. */
+  get raisedHands(): readonly string[] {
+    return this.hands.list;
+  }
+
+  /** The host turns "Ask to join" on or off. */
+  setAskToJoin(on: boolean): void {
+    if (this.phase.kind === 'in-room' && this.host) this.signaling.send({ type: 'ask-to-join', on });
+  }
+
+  /** The host lets a knocker in, or turns them away. */
+  answerKnock(knockId: string, answer: 'admit' | 'deny'): void {
+    if (this.phase.kind === 'in-room' && this.host) this.signaling.send({ type: answer, knockId });
   }
 
   private sendJoin(): void {
@@ -211,6 +314,15 @@ export class Call extends Emitter<CallEvents> {
     return this.media.meshChatReady;
   }
 
+  /**
+   * Remembers, in this browser, that the code shown for `peerId` was read
+   * out and matched: their key will show as verified before in later calls.
+   * False when there is nothing to mark yet (no connected mesh link to them).
+   */
+  markVerified(peerId: string): boolean {
+    return this.verification.markVerified(peerId);
+  }
+
   /** How many offer collisions the link to a peer has settled (diagnostics). */
   collisions(peerId: string): number {
     return this.media.mesh.link(peerId)?.collisions ?? 0;
@@ -251,6 +363,8 @@ export class Call extends Emitter<CallEvents> {
     this.phase = { kind: 'ended', reason, by };
     for (const timer of [...this.absenceTimers.values(), ...this.outageTimers.values()]) clearTimeout(timer);
     this.media.close();
+    this.keys.close();
+    this.frameCryptor?.close();
     this.peers.clear();
     this.quality.stop();
     this.talking.stop();
@@ -284,6 +398,16 @@ export class Call extends Emitter<CallEvents> {
       case 'room-lock':
         this.roomLocked = msg.locked;
         return this.emit('room-lock', { locked: msg.locked });
+      case 'room-ask-to-join':
+        this.roomAsksToJoin = msg.on;
+        return this.emit('ask-to-join', { on: msg.on });
+      case 'knockers':
+        return this.emit('knockers', { knockers: msg.knockers, waiting: msg.waiting });
+      case 'knock-waiting':
+      case 'knock-admitted':
+      case 'knock-denied':
+        // For a knocker's socket (see Knock); a call never knocks.
+        return;
       case 'error':
         return this.onError(msg);
       case 'media-route':
@@ -298,6 +422,19 @@ export class Call extends Emitter<CallEvents> {
         return this.updatePeer(msg.peerId, { talking: msg.talking });
       case 'chat':
         return this.onServerChat(msg);
+      case 'raised-hands':
+        for (const change of this.hands.replace(msg)) this.emit('hand', change);
+        return;
+      case 'hand': {
+        const change = this.hands.apply(msg);
+        return change && this.emit('hand', change);
+      }
+      case 'reaction':
+        return this.emit('reaction', { peerId: msg.from, emoji: msg.emoji });
+      case 'e2ee-key':
+        return this.keys.onPublicKey(msg.from, msg.publicKey);
+      case 'e2ee-media-key':
+        return this.keys.onMediaKey(msg.from, msg.keyId, msg.wrapped);
       default:
         return assertNever(msg);
     }
@@ -309,10 +446,16 @@ export class Call extends Emitter<CallEvents> {
     this.onIceServers(msg.iceServers);
     this.host = msg.host ?? false;
     this.roomLocked = msg.locked ?? false;
+    this.roomAsksToJoin = msg.askToJoin ?? false;
     // Told before anyone is added, so a room already on the SFU opens no mesh link at all.
     this.media.moveTo(msg.route ?? 'mesh');
     // The newcomer opens the negotiation with everyone already there.
     for (const peer of msg.peers) this.addPeer(peer, true);
+    this.keys.start(
+      msg.selfId,
+      this.roomId,
+      msg.peers.map((p) => p.id),
+    );
     this.announceMedia();
     this.publishState();
   }
@@ -329,6 +472,13 @@ export class Call extends Emitter<CallEvents> {
     const present = new Set(msg.peers.map((p) => p.id));
     for (const [id, view] of this.peers) if (!present.has(id) && view.presence === 'here') this.updatePeer(id, { presence: 'away' });
     for (const peer of msg.peers) if (!this.peers.has(peer.id)) this.addPeer(peer, true);
+    // A reloaded page resumes its place with no keys yet: it announces new ones (a socket that only dropped keeps its own).
+    if (!this.keys.started)
+      this.keys.start(
+        msg.selfId,
+        msg.roomId,
+        msg.peers.map((p) => p.id),
+      );
     this.announceMedia();
     this.publishState();
   }
@@ -367,6 +517,10 @@ export class Call extends Emitter<CallEvents> {
   /** Our old session is gone (the grace period passed): join afresh as someone new, on whatever route the room is on now. */
   private rejoin(): void {
     for (const id of [...this.peers.keys()]) this.removePeer(id, 'lost', false);
+    // Our own hand went with the old session; the new one hears the room's hands afresh.
+    const hands = [...this.hands.list];
+    this.hands.clear();
+    for (const peerId of hands) this.emit('hand', { peerId, raised: false, by: undefined });
     this.media.reset();
     this.phase = { kind: 'joining' };
     this.sendJoin();
@@ -393,8 +547,11 @@ export class Call extends Emitter<CallEvents> {
     this.watchAbsence(peerId, 'here');
     this.watchOutage(peerId, undefined);
     this.peers.delete(peerId);
+    this.verification.forget(peerId);
+    if (this.hands.remove(peerId)) this.emit('hand', { peerId, raised: false, by: undefined });
     this.quality.unwatch(peerId);
     this.media.removed(peerId);
+    this.keys.peerLeft(peerId);
     this.updateTalkingWatch();
     this.emit('chat-ready', this.chatReady);
     if (remember) this.lastDeparture = { name: view.name, reason: reason === 'lost' ? 'lost' : 'left' };
@@ -409,6 +566,14 @@ export class Call extends Emitter<CallEvents> {
     Object.assign(view, change);
     this.emit('peer-updated', view);
     this.publishState();
+  }
+
+  /** A mesh link's code, or none once that link is gone (a code from the SFU's end-to-end keys is not the mesh's to clear). */
+  private showVerification(peerId: string, verification: Verification | undefined): void {
+    const view = this.peers.get(peerId);
+    // Links closing as the call ends are no news to anyone.
+    if (!view || this.phase.kind === 'ended' || (!verification && view.verification?.basis !== 'dtls')) return;
+    this.updatePeer(peerId, { verification });
   }
 
   /** A transport's links changed: the people it carries (or is about to) may have a new status. */
@@ -450,6 +615,31 @@ export class Call extends Emitter<CallEvents> {
       if (!this.quality.isWatching(SFU_QUALITY_ID)) this.quality.watch(SFU_QUALITY_ID);
     } else if (!this.quality.isWatching(peerId)) this.quality.watch(peerId);
     this.refreshLink(view);
+    this.refreshVerification(peerId);
+  }
+
+  /**
+   * Someone shown through the SFU gets the code of our two end-to-end public
+   * keys, while the room encrypts (a plain room's code would vouch for
+   * nothing). Codes of other bases are not ours to touch.
+   */
+  private refreshVerification(peerId: string): void {
+    const view = this.peers.get(peerId);
+    if (!view) return;
+    const code = view.transport === 'sfu' && this.keys.status.kind === 'encrypted' ? this.keys.codeOf(peerId) : undefined;
+    if (code !== undefined && view.verification?.code !== code) this.updatePeer(peerId, { verification: { code, basis: 'e2ee', verifiedBefore: false } });
+    else if (code === undefined && view.verification?.basis === 'e2ee') this.updatePeer(peerId, { verification: undefined });
+  }
+
+  /** Tells the UI when what protects the media changed (the route moved, or someone who cannot encrypt came or went). */
+  private publishProtection(): void {
+    const protection = this.e2eeProtection;
+    const key = JSON.stringify(protection);
+    if (key !== this.lastProtection) {
+      this.lastProtection = key;
+      this.emit('e2ee', protection);
+    }
+    for (const id of this.peers.keys()) this.refreshVerification(id);
   }
 
   private onRoute(phase: RoutePhase): void {
@@ -458,6 +648,7 @@ export class Call extends Emitter<CallEvents> {
     this.updateTalkingWatch();
     this.emit('chat-ready', this.chatReady);
     this.emit('route', phase);
+    this.publishProtection();
   }
 
   /** Mesh descriptions and candidates; someone we did not know yet offering is someone new. */

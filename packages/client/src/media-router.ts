@@ -2,6 +2,7 @@ import { assertNever, type ClientMessage, type IceServer, type MediaRoute, type 
 import type { WebRtcFlavor } from './browser-quirks.ts';
 import type { ChatMessage, ChatSendResult } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
+import type { FrameCryptor } from './frame-cryptor.ts';
 import { type TileView, ViewRequests } from './layers.ts';
 import type { MediaTransport } from './media-transport.ts';
 import { MeshTransport } from './mesh-transport.ts';
@@ -31,6 +32,8 @@ export interface MediaRouterOptions {
   /** Everyone else in the room now. */
   people: () => ReadonlyMap<string, RoutedPerson>;
   selfId: () => string;
+  /** Encrypts media end to end on the SFU connections; none where the browser cannot. */
+  frameCryptor?: FrameCryptor;
 }
 
 interface MediaRouterEvents extends Record<string, unknown> {
@@ -293,6 +296,7 @@ export class MediaRouter extends Emitter<MediaRouterEvents> {
       iceTransportPolicy: this.options.iceTransportPolicy,
       localTracks: this.localTracks,
       flavor: this.options.flavor,
+      frameCryptor: this.options.frameCryptor,
     });
     this.sfu = sfu;
     this.watchTransport(sfu);

@@ -1,14 +1,20 @@
 import type { IceServer, PeerInfo, SessionDescription } from '@videoapp/protocol';
 import type { ChatMessage, ChatSendResult } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
+import type { LinkKeys } from './link-keys.ts';
 import { inboundStats, type MediaTransport, type PeerTracks, showsDecodingMedia, type TransportEvents } from './media-transport.ts';
 import { type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory, PeerLink } from './peer-link.ts';
-import { videoSendCap } from './send-cap.ts';
+import { mayStepUp, type SendPhase, videoSendCap } from './send-cap.ts';
+
+/** How often a starting link's bandwidth estimate is read to decide whether it may step up to full resolution. */
+export const FAST_START_POLL_MS = 250;
 
 interface MeshEvents extends TransportEvents {
   chat: { peerId: string; message: ChatMessage };
   /** A chat channel opened or closed. */
   'chat-open': undefined;
+  /** The DTLS keys of the link to a person, once it connects (and whenever they change); undefined when the link is gone. */
+  keys: { peerId: string; keys: LinkKeys | undefined };
 }
 
 export interface MeshTransportOptions {
@@ -25,6 +31,9 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
   readonly kind = 'mesh' as const;
   private readonly links = new Map<string, PeerLink>();
   private readonly tracks = new Map<string, PeerTracks>();
+  /** Each link's fast-start phase (see send-cap.ts), and the timer that ends it. */
+  private readonly sendPhases = new Map<string, SendPhase>();
+  private readonly stepUpTimers = new Map<string, ReturnType<typeof setInterval>>();
   private localTracks: LocalTracks = {};
   private iceServers: IceServer[] = [];
 
@@ -52,6 +61,7 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
       localTracks: this.localTracks,
     });
     this.links.set(peer.id, link);
+    this.sendPhases.set(peer.id, 'starting');
     link.on('signal', (signal) => {
       if ('description' in signal) this.emit('send', { type: 'description', to: peer.id, description: signal.description });
       else this.emit('send', { type: 'candidate', to: peer.id, candidate: signal.candidate });
@@ -62,9 +72,13 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
     });
     link.on('state', (state) => {
       // A link's encodings exist only once negotiated: (re)apply the group cap when it connects.
-      if (state === 'connected') this.capSentVideo();
+      if (state === 'connected') {
+        this.capSentVideo();
+        this.watchStepUp(peer.id, link);
+      }
       this.emit('state', { peerId: peer.id });
     });
+    link.on('keys', (keys) => this.emit('keys', { peerId: peer.id, keys }));
     link.chat.on('message', (message) => this.emit('chat', { peerId: peer.id, message }));
     link.chat.on('open', () => this.emit('chat-open', undefined));
     this.capSentVideo();
@@ -77,8 +91,12 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
     link.close();
     this.links.delete(peerId);
     this.tracks.delete(peerId);
+    this.sendPhases.delete(peerId);
+    clearInterval(this.stepUpTimers.get(peerId));
+    this.stepUpTimers.delete(peerId);
     this.capSentVideo();
     this.emit('chat-open', undefined);
+    this.emit('keys', { peerId, keys: undefined });
   }
 
   /** Closes every link (the room moved to the SFU); the transport can open links again later. */
@@ -163,11 +181,38 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
     this.removeAllListeners();
   }
 
-  /** Holds every outgoing video stream to the size a group tile needs, or lifts the hold back in a 1:1 call. */
+  /**
+   * Holds every outgoing video stream to the size a group tile needs, or a
+   * starting link to its fast-start size; lifts the hold in a 1:1 call.
+   */
   private capSentVideo(): void {
     const track = this.localTracks.video ?? undefined;
     const settings = track?.getSettings?.();
-    const cap = videoSendCap(this.links.size, track && { width: settings?.width, height: settings?.height, contentHint: track.contentHint });
-    for (const link of this.links.values()) void link.capVideo(cap);
+    const sent = track && { width: settings?.width, height: settings?.height, contentHint: track.contentHint };
+    for (const [peerId, link] of this.links) void link.capVideo(videoSendCap(this.links.size, sent, this.sendPhases.get(peerId)));
   }
+
+  /** Once a starting link connects, steps it up to full resolution as soon as its bandwidth estimate allows (see mayStepUp). */
+  private watchStepUp(peerId: string, link: PeerLink): void {
+    if (this.sendPhases.get(peerId) !== 'starting' || this.stepUpTimers.has(peerId)) return;
+    const connectedAt = Date.now();
+    const timer = setInterval(async () => {
+      const report = await link.pc.getStats().catch(() => undefined);
+      if (this.links.get(peerId) !== link || !mayStepUp(Date.now() - connectedAt, report && availableOutgoingBitrate(report))) return;
+      clearInterval(timer);
+      this.stepUpTimers.delete(peerId);
+      this.sendPhases.set(peerId, 'steady');
+      this.capSentVideo();
+    }, FAST_START_POLL_MS);
+    this.stepUpTimers.set(peerId, timer);
+  }
+}
+
+/** The bandwidth estimate of the selected candidate pair, where the browser reports one. */
+function availableOutgoingBitrate(report: RTCStatsReport): number | undefined {
+  let bps: number | undefined;
+  report.forEach((stats: RTCIceCandidatePairStats) => {
+    if (stats.type === 'candidate-pair' && stats.nominated && stats.state === 'succeeded' && typeof stats.availableOutgoingBitrate === 'number') bps = stats.availableOutgoingBitrate;
+  });
+  return bps;
 }

@@ -1,10 +1,19 @@
 import type { IceCandidate, IceServer, SessionDescription } from '@videoapp/protocol';
 import { ChatChannel } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
+import { type LinkKeys, readLinkKeys } from './link-keys.ts';
+import { bytesReceived, MediaStallWatch } from './media-stall.ts';
 import type { VideoSendCap } from './send-cap.ts';
 
 /** How long the connection may stay `disconnected` before the leading side restarts ICE. */
 export const DISCONNECTED_RESTART_MS = 2_000;
+
+/**
+ * Reading the certificates right at `connected` can find the transport's
+ * statistics not yet updated; a few more looks this far apart settle it.
+ */
+export const KEYS_READ_ATTEMPTS = 5;
+export const KEYS_RETRY_MS = 400;
 
 export type MediaKind = 'audio' | 'video';
 export type LocalTracks = Partial<Record<MediaKind, MediaStreamTrack | null>>;
@@ -18,6 +27,8 @@ interface PeerLinkEvents extends Record<string, unknown> {
   track: MediaStreamTrack;
   state: LinkState;
   signal: OutgoingSignal;
+  /** The DTLS keys in use, read when the link connects; again after a reconnection only if they changed. */
+  keys: LinkKeys;
 }
 
 export type PeerConnectionFactory = (config: RTCConfiguration) => RTCPeerConnection;
@@ -47,12 +58,18 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   private makingOffer = false;
   private sendCapChain: Promise<void> = Promise.resolve();
   private videoCapped = false;
+  /** The cap last asked for, applied again once the answering side has a video sender. */
+  private videoCap: VideoSendCap | undefined;
   private ignoreOffer = false;
   private settingRemoteAnswer = false;
   private state: LinkState = 'connecting';
   /** Offers that crossed one of ours (glare), for diagnostics: settled by the polite side yielding. */
   collisions = 0;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Notices a dead path about a second after it dies, long before ICE does (see media-stall.ts). */
+  private readonly stallWatch = new MediaStallWatch(() => bytesReceived(this.pc), { stalled: () => this.onStalled(), flowing: () => this.onFlowing() });
+  private keysTimer: ReturnType<typeof setTimeout> | undefined;
+  private currentKeys: LinkKeys | undefined;
 
   constructor(private readonly options: PeerLinkOptions) {
     super();
@@ -72,6 +89,11 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
 
   get linkState(): LinkState {
     return this.state;
+  }
+
+  /** The DTLS keys protecting this link, once it has connected. */
+  get keys(): LinkKeys | undefined {
+    return this.currentKeys;
   }
 
   /** Applies a description from the other side, answering offers and settling collisions. */
@@ -112,12 +134,15 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   }
 
   /**
-   * Holds the video we send on this link to `cap` (see send-cap.ts). Before
-   * the first negotiation the sender has no encodings to set, so the caller
+   * Holds the video we send on this link to `cap` (see send-cap.ts). The
+   * answering side has no video sender until the first offer arrives, and
+   * some browsers give a sender no encodings to set before the first
+   * negotiation, so the cap is applied again on the offer and the caller
    * applies it again once the link connects. Calls run one after another:
    * each setParameters must follow its own getParameters.
    */
   capVideo(cap: VideoSendCap): Promise<void> {
+    this.videoCap = cap;
     const uncapped = cap.maxBitrate === undefined && cap.scaleResolutionDownBy === 1;
     // A link never capped is left exactly as the browser set it up.
     if (uncapped && !this.videoCapped) return this.sendCapChain;
@@ -128,6 +153,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
         if (!sender || this.pc.signalingState === 'closed') return;
         const parameters = sender.getParameters();
         if (!parameters.encodings?.length) return;
+        // setParameters reconfigures the encoder even when nothing changes, which just as it starts delays its first frame.
+        const unchanged = parameters.encodings.every((e) => e.maxBitrate === cap.maxBitrate && (e.scaleResolutionDownBy ?? 1) === cap.scaleResolutionDownBy);
+        if (unchanged) return;
         for (const encoding of parameters.encodings) {
           if (cap.maxBitrate === undefined) delete encoding.maxBitrate;
           else encoding.maxBitrate = cap.maxBitrate;
@@ -152,6 +180,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
 
   close(): void {
     clearTimeout(this.disconnectedTimer);
+    this.stallWatch.stop();
+    clearTimeout(this.keysTimer);
     this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = this.pc.onconnectionstatechange = null;
     this.chat.close();
     this.pc.close();
@@ -177,6 +207,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       const track = this.localTracks[kind];
       if (track) void transceiver.sender.replaceTrack(track);
     }
+    // Before our answer starts the encoder, so its first frames already have the size asked for.
+    if (this.videoCap) void this.capVideo(this.videoCap);
   }
 
   private async makeOffer(): Promise<void> {
@@ -200,7 +232,11 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     clearTimeout(this.disconnectedTimer);
     switch (this.pc.connectionState) {
       case 'connected':
-        return this.setState('connected');
+        // After an ICE restart or a renegotiation the certificates may have changed: look again each time.
+        this.readKeys(KEYS_READ_ATTEMPTS);
+        this.stallWatch.start();
+        // ICE may still call a dead path connected: what the bytes say wins until they move again.
+        return this.setState(this.stallWatch.stalled ? 'unstable' : 'connected');
       case 'disconnected':
         this.setState('unstable');
         // A brief outage often heals by itself; if not, the impolite side leads an ICE restart.
@@ -222,8 +258,40 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
    */
   private scheduleRestart(delayMs: number): void {
     this.disconnectedTimer = setTimeout(() => {
-      if (this.pc.connectionState !== 'connected' && this.pc.connectionState !== 'closed') this.restartIce();
+      const broken = this.pc.connectionState !== 'connected' || this.stallWatch.stalled;
+      if (broken && this.pc.connectionState !== 'closed') this.restartIce();
     }, delayMs);
+  }
+
+  /**
+   * Bytes stopped while ICE still says connected: the path is likely dead (a
+   * cut link, or an address that went away). Say so now, so the call shows
+   * "reconnecting" and looks at its signaling socket at once. The ICE restart
+   * itself still waits for ICE to call the connection disconnected: restarting
+   * on the stall alone left a 3 s cut unrecovered on one side in a test.
+   */
+  private onStalled(): void {
+    if (this.state === 'connected') this.setState('unstable');
+  }
+
+  private onFlowing(): void {
+    if (this.pc.connectionState === 'connected') this.setState('connected');
+  }
+
+  private readKeys(attemptsLeft: number): void {
+    clearTimeout(this.keysTimer);
+    void readLinkKeys(this.pc)
+      .catch(() => undefined)
+      .then((keys) => {
+        if (this.state === 'closed') return;
+        if (!keys) {
+          if (attemptsLeft > 1) this.keysTimer = setTimeout(() => this.readKeys(attemptsLeft - 1), KEYS_RETRY_MS);
+          return;
+        }
+        if (keys.local === this.currentKeys?.local && keys.remote === this.currentKeys.remote) return;
+        this.currentKeys = keys;
+        this.emit('keys', keys);
+      });
   }
 
   private setState(state: LinkState): void {

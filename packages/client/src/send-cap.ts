@@ -10,6 +10,21 @@ export const GROUP_VIDEO_MAX_BITRATE_BPS = 500_000;
 export const GROUP_VIDEO_MAX_WIDTH = 640;
 export const GROUP_VIDEO_MAX_HEIGHT = 360;
 
+/** The estimated outgoing bandwidth at which a starting link steps up to full resolution. */
+export const FAST_START_STEP_UP_BPS = 1_200_000;
+/** Longest a connected link stays at the starting size, whatever the estimate says (full resolution within a few seconds). */
+export const FAST_START_MAX_MS = 3_000;
+
+/**
+ * Where a link's video is. Fast start: a new link first sends the camera at no more than the group
+ * size (GROUP_VIDEO_MAX_WIDTH × GROUP_VIDEO_MAX_HEIGHT),
+ * whose first key frame encodes and crosses the link at the start bitrate
+ * several times faster than a 720p one (which the encoder would first drop
+ * frames for and then scale down by itself). Once the link's bandwidth
+ * estimate allows, or after FAST_START_MAX_MS, it steps up to full size.
+ */
+export type SendPhase = 'starting' | 'steady';
+
 /** What one video encoding is held to; `undefined` fields are left to the browser. */
 export interface VideoSendCap {
   maxBitrate: number | undefined;
@@ -22,13 +37,27 @@ export interface VideoSendCap {
  * screen (content hint `detail` or `text`) keeps its resolution, since text
  * must stay readable, and gives up frame rate within the bitrate instead.
  */
-export function videoSendCap(otherPeople: number, track: { width?: number; height?: number; contentHint?: string } | undefined): VideoSendCap {
-  if (otherPeople < 2) return { maxBitrate: undefined, scaleResolutionDownBy: 1 };
+export function videoSendCap(otherPeople: number, track: { width?: number; height?: number; contentHint?: string } | undefined, phase: SendPhase = 'steady'): VideoSendCap {
   const detail = track?.contentHint === 'detail' || track?.contentHint === 'text';
+  const grouped = otherPeople >= 2;
+  // The group bound and the starting bound are the same size, so one scale serves both.
+  const scale = detail || (!grouped && phase === 'steady') ? 1 : scaleToFit(track, GROUP_VIDEO_MAX_WIDTH, GROUP_VIDEO_MAX_HEIGHT);
+  return { maxBitrate: grouped ? GROUP_VIDEO_MAX_BITRATE_BPS : undefined, scaleResolutionDownBy: scale };
+}
+
+/** The scale-down that fits `track` within `maxWidth`×`maxHeight`, landscape or portrait (the longer side fits the longer bound). */
+function scaleToFit(track: { width?: number; height?: number } | undefined, maxWidth: number, maxHeight: number): number {
   const width = track?.width ?? 0;
   const height = track?.height ?? 0;
-  // Landscape or portrait, the longer side fits the longer bound.
   const [long, short] = width >= height ? [width, height] : [height, width];
-  const scale = detail ? 1 : Math.max(1, long / GROUP_VIDEO_MAX_WIDTH, short / GROUP_VIDEO_MAX_HEIGHT);
-  return { maxBitrate: GROUP_VIDEO_MAX_BITRATE_BPS, scaleResolutionDownBy: scale };
+  return Math.max(1, long / maxWidth, short / maxHeight);
+}
+
+/**
+ * Whether a starting link may step up to full resolution: its bandwidth
+ * estimate (`availableOutgoingBitrate` of the selected candidate pair, when
+ * the browser reports one) allows it, or it has been connected long enough.
+ */
+export function mayStepUp(connectedForMs: number, availableOutgoingBps: number | undefined): boolean {
+  return connectedForMs >= FAST_START_MAX_MS || (availableOutgoingBps ?? 0) >= FAST_START_STEP_UP_BPS;
 }

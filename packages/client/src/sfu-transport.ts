@@ -1,6 +1,7 @@
 import type { IceCandidate, IceServer, SfuStreamInfo } from '@videoapp/protocol';
 import { addPublishedVideo, inboundMid, type WebRtcFlavor } from './browser-quirks.ts';
 import { Emitter } from './emitter.ts';
+import type { FrameCryptor } from './frame-cryptor.ts';
 import { inboundStats, type MediaTransport, type PeerTracks, showsDecodingMedia, type TransportEvents } from './media-transport.ts';
 import { OpQueue, QueueClosedError } from './op-queue.ts';
 import { type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory, toCandidateInit } from './peer-link.ts';
@@ -16,6 +17,8 @@ export interface SfuTransportOptions {
   iceTransportPolicy: RTCIceTransportPolicy;
   localTracks: LocalTracks;
   flavor: WebRtcFlavor;
+  /** Encrypts what we publish and decrypts what we receive (end-to-end encryption); left out where the browser cannot. */
+  frameCryptor?: FrameCryptor;
 }
 
 /** One of the two connections to the SFU, with its own queue of negotiation steps. */
@@ -64,6 +67,9 @@ export class SfuTransport extends Emitter<TransportEvents> implements MediaTrans
     const audio = pc.addTransceiver('audio', { direction: 'sendonly' });
     const video = addPublishedVideo(pc, this.options.flavor);
     const publisher: Publisher = { pc, queue: new OpQueue(), restartTimer: undefined, senders: { audio: audio.sender, video: video.sender }, answer: undefined };
+    // Before the first frame: nothing may leave unencrypted in an encrypted room.
+    this.options.frameCryptor?.protectSender(audio.sender, 'audio');
+    this.options.frameCryptor?.protectSender(video.sender, 'video');
     this.publisher = publisher;
     for (const kind of ['audio', 'video'] as const) {
       const track = this.localTracks[kind];
@@ -88,6 +94,7 @@ export class SfuTransport extends Emitter<TransportEvents> implements MediaTrans
     return subscriber.queue
       .push(async () => {
         await subscriber.pc.setRemoteDescription({ type: 'offer', sdp });
+        this.protectReceivers(subscriber.pc, streams);
         await subscriber.pc.setLocalDescription();
         const answer = subscriber.pc.localDescription;
         if (answer) this.emit('send', { type: 'sfu-subscribe-answer', sdp: answer.sdp });
@@ -188,7 +195,12 @@ export class SfuTransport extends Emitter<TransportEvents> implements MediaTrans
   }
 
   private createConnection(connection: 'publish' | 'subscribe'): RTCPeerConnection {
-    const pc = this.options.createPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.options.iceTransportPolicy, bundlePolicy: 'max-bundle' });
+    const pc = this.options.createPeerConnection({
+      ...this.options.frameCryptor?.connectionConfig,
+      iceServers: this.iceServers,
+      iceTransportPolicy: this.options.iceTransportPolicy,
+      bundlePolicy: 'max-bundle',
+    });
     pc.onicecandidate = ({ candidate }) => {
       // A null candidate ends gathering; the SFU is told so with an empty one, as the protocol says.
       const init: IceCandidate = candidate ? toCandidateInit(candidate) : { candidate: '' };
@@ -243,6 +255,18 @@ export class SfuTransport extends Emitter<TransportEvents> implements MediaTrans
       connection.restartTimer = setTimeout(() => {
         if (connection.pc.connectionState !== 'connected' && connection.pc.connectionState !== 'closed') restart();
       }, SFU_DISCONNECTED_RESTART_MS);
+  }
+
+  /** Puts the decrypting transform on each receiving m-line before its media flows, and tells it whose key each m-line's frames must carry. */
+  private protectReceivers(pc: RTCPeerConnection, streams: SfuStreamInfo[]): void {
+    const cryptor = this.options.frameCryptor;
+    if (!cryptor) return;
+    cryptor.setOwners(streams.map((s) => [s.mid, s.peerId]));
+    const byMid = new Map(streams.map((s) => [s.mid, s]));
+    for (const transceiver of pc.getTransceivers()) {
+      const stream = transceiver.mid === null ? undefined : byMid.get(transceiver.mid);
+      if (stream) cryptor.protectReceiver(transceiver.receiver, stream.kind, stream.mid);
+    }
   }
 
   /** After an offer: which person's track each receiving m-line now carries; new or changed tracks go to the call. */

@@ -4,8 +4,12 @@ import { PROTOCOL_VERSION } from '@videoapp/protocol';
 import { SILENCE_SLACK_MS, SignalingClient, type WebSocketConstructor } from './signaling-client.ts';
 import { FakeSocket } from './testing/fake-socket.ts';
 
-/** The heartbeat the fake server announces: short, so a missed one takes little real time. */
-const HEARTBEAT_MS = 100;
+/**
+ * The heartbeat the fake server announces: short, so a missed one takes
+ * little real time, yet long enough that the watchdog (three missed beats)
+ * comes after media trouble's second look (one beat and SILENCE_SLACK_MS).
+ */
+const HEARTBEAT_MS = 400;
 
 function connectedClient() {
   const sockets: FakeSocket[] = [];
@@ -30,18 +34,20 @@ test('media trouble reconnects a socket whose server missed a heartbeat, and lea
   const { client, sockets } = connectedClient();
   t.after(() => client.close());
   assert.equal(client.current.kind, 'open');
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   client.reconnectIfSilent();
   assert.equal(sockets.length, 1, 'the server spoke just now: the socket stays');
-
-  await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS + SILENCE_SLACK_MS + 50));
+  const secondLook = HEARTBEAT_MS + SILENCE_SLACK_MS;
+  await wait(secondLook - 400);
   sockets[0]!.receive({ type: 'ping' });
-  client.reconnectIfSilent();
-  assert.equal(sockets.length, 1, 'a ping arrived within a heartbeat: still fine');
+  await wait(500);
+  assert.equal(sockets.length, 1, 'the second look, when a heartbeat was due, found the server speaking: still fine');
 
-  await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS + SILENCE_SLACK_MS + 50));
   client.reconnectIfSilent();
-  assert.equal(sockets.length, 2, 'silent past a heartbeat: a new socket at once');
+  assert.equal(sockets.length, 1, 'not silent yet');
+  await wait(500);
+  assert.equal(sockets.length, 2, 'the second look found it silent past a heartbeat: a new socket at once');
   assert.equal(sockets[0]!.readyState, 3, 'the old one is dropped');
   assert.equal(client.current.kind, 'connecting');
 });

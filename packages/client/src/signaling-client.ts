@@ -18,6 +18,11 @@ const NUMBERED: ReadonlySet<ClientMessage['type']> = new Set([
   'sfu-leave',
   'sfu-subscribe-restart',
   'chat',
+  'hand',
+  'lower-hand',
+  'reaction',
+  'e2ee-key',
+  'e2ee-media-key',
 ]);
 /**
  * Longest a numbered server message waits to be acknowledged when no message
@@ -84,8 +89,11 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   /** When the current socket last brought anything (performance.now()). */
   private lastHeardAt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A second look at a server that was not yet silent when media stopped (see reconnectIfSilent). */
+  private silenceCheck: ReturnType<typeof setTimeout> | undefined;
   /** True between `welcome` and `resumed` when a resume was asked for: queued messages wait for the outcome. */
   private awaitingResume = false;
+  private started = false;
   resumeToken: string | undefined;
 
   constructor(private readonly options: SignalingOptions) {
@@ -97,7 +105,10 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     return this.state;
   }
 
+  /** Opens the socket and keeps it open from then on; a second call changes nothing (a client opened early is connected already). */
   connect(): void {
+    if (this.started || this.state.kind === 'closed') return;
+    this.started = true;
     this.open(0);
   }
 
@@ -169,9 +180,16 @@ export class SignalingClient extends Emitter<SignalingEvents> {
    * brings media back needs signaling. Reconnect now instead. A server that
    * spoke within a heartbeat is left alone: the trouble is elsewhere.
    */
-  reconnectIfSilent(): void {
+  reconnectIfSilent(lookAgain = true): void {
+    clearTimeout(this.silenceCheck);
     if (this.state.kind !== 'open') return;
-    if (performance.now() - this.lastHeardAt <= this.heartbeatMs + SILENCE_SLACK_MS) return;
+    const silentFor = performance.now() - this.lastHeardAt;
+    const limit = this.heartbeatMs + SILENCE_SLACK_MS;
+    if (silentFor <= limit) {
+      // Media noticed the trouble first (within a second): look once more when the next heartbeat is overdue.
+      if (lookAgain) this.silenceCheck = setTimeout(() => this.reconnectIfSilent(false), limit - silentFor + 1);
+      return;
+    }
     this.dropSocket();
     this.open(0);
   }
@@ -289,6 +307,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   private dropSocket(): void {
     clearTimeout(this.watchdog);
+    clearTimeout(this.silenceCheck);
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     const socket = this.socket;

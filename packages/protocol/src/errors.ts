@@ -14,6 +14,12 @@ export const ERROR_CODES = [
   'rate-limited',
   'session-expired',
   'internal',
+  /** The host lets people in one by one: knock (and wait) rather than join. */
+  'knock-required',
+  /** Too many people are already waiting to be let into this room. */
+  'waiting-list-full',
+  /** No knock with that token is waiting (it expired, was cancelled, or the host already answered it). */
+  'knock-not-found',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

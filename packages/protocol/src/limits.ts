@@ -79,3 +79,43 @@ export const MAX_PASSCODE_CHARS = 128;
  */
 export const PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS = 10;
 export const PASSCODE_ATTEMPTS_PER_MINUTE_PER_ROOM = 30;
+
+/**
+ * The reactions a person may send: a small fixed set rather than free text,
+ * so a reaction needs no moderation and says the same in every language.
+ */
+export const REACTION_EMOJI = ['👍', '❤️', '😂', '👏', '🎉', '😮'] as const;
+export type ReactionEmoji = (typeof REACTION_EMOJI)[number];
+/** Reactions one person may send per minute: enough for applause, too few to bury the room in emoji. */
+export const REACTIONS_PER_MINUTE = 30;
+/**
+ * Hand raises and lowers (own, or the host's of others) one person may send
+ * per minute; each one is announced to everyone's screen reader, so a stuck
+ * key must not flood the room.
+ */
+export const HAND_CHANGES_PER_MINUTE = 30;
+/**
+ * End-to-end encryption of media through the SFU. A public key is an ECDH
+ * P-256 point in raw form (65 bytes, 87 characters of base64url); a wrapped
+ * media key is its AES-GCM encryption under the key two people share (IV,
+ * 16-byte key, tag: 44 bytes, 59 characters). The limits leave room for
+ * larger curves and keys without letting a message grow past a few hundred bytes.
+ */
+export const MAX_E2EE_PUBLIC_KEY_CHARS = 200;
+export const MAX_E2EE_WRAPPED_KEY_CHARS = 200;
+/** Media key ids are random 32-bit numbers, so receivers can tell everyone's keys apart without knowing who sent a frame. */
+export const MAX_E2EE_KEY_ID = 0xffff_ffff;
+/**
+ * "Ask to join": knocks (first knocks and a reloaded knocker's return alike)
+ * per client address per minute, so one machine cannot fill a host's list.
+ */
+export const KNOCKS_PER_MINUTE_PER_ADDRESS = 10;
+/** People waiting to be let into one room; past this a knock is refused with `waiting-list-full`. */
+export const MAX_WAITING_KNOCKERS = 20;
+/** Knockers the host is sent by name (oldest first); the rest are a count, so a flood never buries the host's controls. */
+export const MAX_LISTED_KNOCKERS = 8;
+/**
+ * How long a waiting knocker whose socket closed keeps their place (a reload
+ * comes back well within it); then they leave the host's list.
+ */
+export const KNOCK_GRACE_MS = RESUME_GRACE_MS;

@@ -7,14 +7,20 @@ import { ERROR_CODES } from './errors.ts';
 import {
   MAX_CANDIDATE_CHARS,
   MAX_CHAT_CHARS,
+  MAX_E2EE_KEY_ID,
+  MAX_E2EE_PUBLIC_KEY_CHARS,
+  MAX_E2EE_WRAPPED_KEY_CHARS,
   MAX_ERROR_MESSAGE_CHARS,
+  MAX_LISTED_KNOCKERS,
   MAX_NAME_CHARS,
   MAX_PASSCODE_CHARS,
   MAX_RESUME_TOKEN_CHARS,
   MAX_SDP_CHARS,
   MAX_SFU_ROOM_PEERS,
   MAX_SFU_STREAMS,
+  MAX_WAITING_KNOCKERS,
   MIN_PASSCODE_CHARS,
+  REACTION_EMOJI,
 } from './limits.ts';
 import { ROOM_ID_PATTERN } from './room-id.ts';
 import { array, boolean, type Infer, integer, object, oneOf, optional, string, tagged, union } from './schema.ts';
@@ -88,12 +94,34 @@ const sfuStream = object({ mid: string({ min: 1, max: 32 }), peerId, kind: oneOf
  */
 const videoWant = oneOf(['off', 'low', 'medium', 'high']);
 
+const reaction = oneOf(REACTION_EMOJI);
+/** An end-to-end public key (ECDH P-256, raw point) in base64url. */
+const e2eePublicKey = string({ min: 1, max: MAX_E2EE_PUBLIC_KEY_CHARS, pattern: /^[A-Za-z0-9_-]+$/ });
+/** A media key encrypted for one person with the key the two share (base64url). */
+const wrappedMediaKey = string({ min: 1, max: MAX_E2EE_WRAPPED_KEY_CHARS, pattern: /^[A-Za-z0-9_-]+$/ });
+const e2eeKeyId = integer(0, MAX_E2EE_KEY_ID);
+/**
+ * A knocker's proof that a waiting place is theirs: `<knock id>.<secret>`,
+ * handed out by the server with the first `knock-waiting`. Kept by the tab
+ * (sessionStorage), it brings a reloaded knocker back to the same place, and
+ * once the host admits them it lets them `join` past "Ask to join".
+ */
+const knockToken = string({ max: 64, pattern: /^[0-9a-f]{16}\.[A-Za-z0-9_-]{22}$/ });
+/** The public half of a knock token, by which the host admits or denies. */
+const knockId = string({ min: 16, max: 16, pattern: /^[0-9a-f]{16}$/ });
+const knocker = object({ id: knockId, name: displayName });
+
 // ---- client → server -------------------------------------------------------
 
 export const ClientMessage = union([
   /** First message on every socket; `resume` reclaims a session whose socket dropped, `lastSeq` is the last numbered message received in it. */
   tagged('hello', { version: integer(0, 1_000_000), resume: optional(resumeToken), lastSeq: optional(seqCount) }),
-  tagged('join', { roomId, name: displayName, passcode: optional(passcode), hostKey: optional(hostKey) }),
+  /**
+   * `knock`: the token of a knock the host admitted, which stands in for "Ask to join" (and the passcode checked at the knock).
+   * `rejoin`: a reloaded page's last resume token (its session ended with the page): proof it was in this room a moment ago, so it
+   * comes back in without knocking again.
+   */
+  tagged('join', { roomId, name: displayName, passcode: optional(passcode), hostKey: optional(hostKey), knock: optional(knockToken), rejoin: optional(resumeToken) }),
   tagged('description', { to: peerId, description: sessionDescription, seq, ack }),
   tagged('candidate', { to: peerId, candidate: iceCandidate, seq, ack }),
   tagged('media', { media: mediaState, seq, ack }),
@@ -121,6 +149,35 @@ export const ClientMessage = union([
   tagged('sfu-leave', { seq, ack }),
   /** A chat line to everyone in the room, for rooms whose media goes through the SFU (no data channel between people). Relayed, never logged. */
   tagged('chat', { text: string({ min: 1, max: MAX_CHAT_CHARS }), seq, ack }),
+  /** Raises or lowers our own hand; the server keeps the room's raised hands in order and tells everyone (us too). */
+  tagged('hand', { raised: boolean(), seq, ack }),
+  /** The host lowers someone else's raised hand (anyone else gets `not-room-host`). */
+  tagged('lower-hand', { peerId, seq, ack }),
+  /** A reaction from the fixed set, floated briefly over our tile for everyone (us too); at most REACTIONS_PER_MINUTE. */
+  tagged('reaction', { emoji: reaction, seq, ack }),
+  /**
+   * Our end-to-end public key for media through the SFU, to everyone in the
+   * room (or to one person, `to`, who announced theirs after we announced
+   * ours). Without `publicKey`: this browser cannot encrypt media frames.
+   */
+  tagged('e2ee-key', { to: optional(peerId), publicKey: optional(e2eePublicKey), seq, ack }),
+  /** Our media key `keyId`, wrapped for `to` with the key derived from our two public keys. */
+  tagged('e2ee-media-key', { to: peerId, keyId: e2eeKeyId, wrapped: wrappedMediaKey, seq, ack }),
+  /**
+   * Asks the host of an "Ask to join" room to be let in (passcode checked
+   * first; a locked room refuses it like a join). `token`: a knock made before
+   * (a reload), which keeps its place. Answered by `knock-waiting`, then
+   * `knock-admitted` or `knock-denied`. Nothing of the room (people, media,
+   * addresses) reaches a knocker.
+   */
+  tagged('knock', { roomId, name: displayName, passcode: optional(passcode), token: optional(knockToken) }),
+  /** The knocker gives up waiting. */
+  tagged('knock-cancel', {}),
+  /** The host lets a knocker in, or turns them away. */
+  tagged('admit', { knockId, seq, ack }),
+  tagged('deny', { knockId, seq, ack }),
+  /** The host turns "Ask to join" on or off; it holds for the room until turned off (turning it off lets everyone waiting in). */
+  tagged('ask-to-join', { on: boolean(), seq, ack }),
 ]);
 export type ClientMessage = Infer<typeof ClientMessage>;
 
@@ -139,6 +196,8 @@ export const ServerMessage = union([
     locked: optional(boolean()),
     /** How the room's media travels now (`mesh` when left out). */
     route: optional(mediaRoute),
+    /** Newcomers knock and wait for the host ("Ask to join"). */
+    askToJoin: optional(boolean()),
   }),
   /**
    * The session survived a dropped socket; `peers` is who is in the room now,
@@ -197,6 +256,25 @@ export const ServerMessage = union([
   tagged('chat', { from: peerId, text: string({ min: 1, max: MAX_CHAT_CHARS }), seq }),
   /** The server is going away (shutdown, redeploy): reconnect after `retryMs`. */
   tagged('goodbye', { retryMs: integer(0, 600_000) }),
+  /** Someone's hand went up or down; `by` names the host when the host lowered it. */
+  tagged('hand', { peerId, raised: boolean(), by: optional(peerId), seq }),
+  /** The room's raised hands, earliest first: sent to a member who joins or resumes while any are up; `hand` messages keep it current. */
+  tagged('raised-hands', { peerIds: array(peerId, MAX_SFU_ROOM_PEERS), seq }),
+  tagged('reaction', { from: peerId, emoji: reaction, seq }),
+  /** Someone's end-to-end public key (none: their browser cannot encrypt), relayed within the room. */
+  tagged('e2ee-key', { from: peerId, publicKey: optional(e2eePublicKey), seq }),
+  /** Someone's media key, wrapped for us alone. */
+  tagged('e2ee-media-key', { from: peerId, keyId: e2eeKeyId, wrapped: wrappedMediaKey, seq }),
+  /** To a knocker: waiting, `position` (1 = next) in the room's queue; keep `token` to come back after a reload. */
+  tagged('knock-waiting', { token: knockToken, position: integer(1, MAX_WAITING_KNOCKERS) }),
+  /** To a knocker: the host let them in; `join` with the knock token now. */
+  tagged('knock-admitted', {}),
+  /** To a knocker: `denied` by the host, or `host-left` (the host ended the call with nobody left to answer). */
+  tagged('knock-denied', { reason: oneOf(['denied', 'host-left']) }),
+  /** To the host: who is waiting, oldest first (at most MAX_LISTED_KNOCKERS by name), and how many in all. */
+  tagged('knockers', { knockers: array(knocker, MAX_LISTED_KNOCKERS), waiting: integer(0, MAX_WAITING_KNOCKERS), seq }),
+  /** The host turned "Ask to join" on or off; sent to everyone in the room. */
+  tagged('room-ask-to-join', { on: boolean(), seq }),
 ]);
 export type ServerMessage = Infer<typeof ServerMessage>;
 
@@ -210,6 +288,8 @@ export type MediaState = Infer<typeof mediaState>;
 export type MediaRoute = Infer<typeof mediaRoute>;
 export type SfuStreamInfo = Infer<typeof sfuStream>;
 export type VideoWant = Infer<typeof videoWant>;
+export type Knocker = Infer<typeof knocker>;
+export type KnockDenial = MessageOf<ServerMessage, 'knock-denied'>['reason'];
 
 // ---- HTTP API --------------------------------------------------------------
 
@@ -220,8 +300,8 @@ export type CreateRoomRequest = Infer<typeof CreateRoomRequest>;
 export const CreateRoomResponse = object({ roomId, hostKey });
 export type CreateRoomResponse = Infer<typeof CreateRoomResponse>;
 
-/** `passcode`: joining needs one; `locked`: the host closed the room to newcomers. */
-export const RoomStatusResponse = object({ roomId, peers: integer(0, 1000), capacity: integer(1, 1000), passcode: boolean(), locked: boolean() });
+/** `passcode`: joining needs one; `locked`: the host closed the room to newcomers; `askToJoin`: newcomers knock and wait for the host. */
+export const RoomStatusResponse = object({ roomId, peers: integer(0, 1000), capacity: integer(1, 1000), passcode: boolean(), locked: boolean(), askToJoin: optional(boolean()) });
 export type RoomStatusResponse = Infer<typeof RoomStatusResponse>;
 
 export const ApiErrorResponse = object({ error: object({ code: oneOf(ERROR_CODES), message: string({ max: MAX_ERROR_MESSAGE_CHARS }) }) });

@@ -8,6 +8,7 @@ import {
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TIMEOUT_MS,
   JOINS_PER_MINUTE_PER_ADDRESS,
+  KNOCKS_PER_MINUTE_PER_ADDRESS,
   MAX_ROOM_PEERS,
   MAX_SFU_ROOM_PEERS,
   PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS,
@@ -46,6 +47,8 @@ export interface ServerConfig {
   socketsPerAddress: number;
   passcodeAttemptsPerMinutePerAddress: number;
   passcodeAttemptsPerMinutePerRoom: number;
+  /** "Ask to join" knocks (a reloaded knocker's return included) per client address per minute. */
+  knocksPerMinutePerAddress: number;
   /** How long a WebSocket may stay open without sending `hello`. */
   helloTimeoutMs: number;
   /** How long a connection may take to send its HTTP request headers (a WebSocket upgrade included). */
@@ -99,6 +102,7 @@ export function defaultConfig(): ServerConfig {
     socketsPerAddress: SOCKETS_PER_ADDRESS,
     passcodeAttemptsPerMinutePerAddress: PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS,
     passcodeAttemptsPerMinutePerRoom: PASSCODE_ATTEMPTS_PER_MINUTE_PER_ROOM,
+    knocksPerMinutePerAddress: KNOCKS_PER_MINUTE_PER_ADDRESS,
     helloTimeoutMs: HELLO_TIMEOUT_MS,
     handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
     resumeSecret: randomBytes(32).toString('base64url'),
@@ -160,6 +164,7 @@ const SETTINGS: Setting[] = [
   { env: 'ROOMS_PER_MINUTE_PER_ADDRESS', flag: 'rooms-per-minute-per-address', apply: (c, v) => (c.roomsPerMinutePerAddress = wholeNumber(v, 1)) },
   { env: 'JOINS_PER_MINUTE_PER_ADDRESS', flag: 'joins-per-minute-per-address', apply: (c, v) => (c.joinsPerMinutePerAddress = wholeNumber(v, 1)) },
   { env: 'PASSCODE_ATTEMPTS_PER_MINUTE_PER_ADDRESS', flag: 'passcode-attempts-per-minute-per-address', apply: (c, v) => (c.passcodeAttemptsPerMinutePerAddress = wholeNumber(v, 1)) },
+  { env: 'KNOCKS_PER_MINUTE_PER_ADDRESS', flag: 'knocks-per-minute-per-address', apply: (c, v) => (c.knocksPerMinutePerAddress = wholeNumber(v, 1)) },
   { env: 'HANDSHAKE_TIMEOUT_MS', flag: 'handshake-timeout', apply: (c, v) => (c.handshakeTimeoutMs = wholeNumber(v, 100, 600_000)) },
 ];
 

@@ -37,6 +37,7 @@ export function limitsPerMinute(config: ServerConfig): LimitsPerMinute {
     'create-room': config.roomsPerMinutePerAddress,
     'passcode-by-address': config.passcodeAttemptsPerMinutePerAddress,
     'passcode-by-room': config.passcodeAttemptsPerMinutePerRoom,
+    knock: config.knocksPerMinutePerAddress,
   };
 }
 

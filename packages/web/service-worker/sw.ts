@@ -1,5 +1,6 @@
 // The service worker: keeps the app shell (page, script, style, icons, manifest) so the app opens
-// without a network and can be installed. It never touches signaling, the API or media.
+// without a network and can be installed, and keeps each lazily loaded file (an effect's code,
+// worklet or wasm) once it has been used. It never touches signaling, the API or media.
 
 // A module, so that `self` can be declared as the service-worker scope it is.
 export {};
@@ -8,6 +9,8 @@ declare const self: ServiceWorkerGlobalScope;
 /** Filled in by scripts/build.mjs: the shell's URLs and a version that changes whenever any of them does. */
 declare const SHELL_FILES: string[];
 declare const SHELL_VERSION: string;
+/** Filled in by scripts/build.mjs: files fetched only when a feature needs them, so not installed with the shell. */
+declare const LAZY_FILES: string[];
 
 const CACHE_PREFIX = 'videoapp-shell-';
 const CACHE = CACHE_PREFIX + SHELL_VERSION;
@@ -46,6 +49,22 @@ self.addEventListener('fetch', (event) => {
           .open(CACHE)
           .then((cache) => cache.match(SHELL_PAGE))
           .then((hit) => hit ?? Response.error()),
+      ),
+    );
+    return;
+  }
+  if (LAZY_FILES.includes(url.pathname)) {
+    // Fetched the first time a feature is used, then kept beside the shell (named by content, so never stale).
+    event.respondWith(
+      caches.open(CACHE).then((cache) =>
+        cache.match(request).then(
+          (hit) =>
+            hit ??
+            fetch(request).then((response) => {
+              if (response.ok) void cache.put(request, response.clone());
+              return response;
+            }),
+        ),
       ),
     );
     return;

@@ -1,4 +1,4 @@
-import type { RoomCredentials } from '@videoapp/client';
+import type { RoomCredentials, SignalingClient } from '@videoapp/client';
 import type { BlurSwitch } from './blur/blur-switch.ts';
 import type { Route } from './routes.ts';
 
@@ -13,6 +13,8 @@ export interface JoinHandoff {
   relayOnly: boolean;
   /** What the lobby gathered to enter a protected room. */
   credentials: RoomCredentials;
+  /** The signaling socket the lobby opened and greeted while the person got ready: joining starts on it. */
+  signaling?: SignalingClient;
   /** Background blur as the lobby left it (perhaps running on `stream`'s camera); the room owns it from here. */
   blur?: BlurSwitch;
 }
@@ -25,6 +27,11 @@ export interface AppContext {
 
 /** A screen draws itself into `root` and returns what undoes it: stops media, closes the call, removes listeners. */
 export type Screen<R extends Route = Route> = (root: HTMLElement, ctx: AppContext, route: R) => () => void;
+
+/** The signaling WebSocket's address: this server's `/ws`, over TLS when the page is. */
+export function signalingUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}
 
 const NAME_KEY = 'videoapp:name';
 const HOST_KEY_PREFIX = 'videoapp:host:';
@@ -78,5 +85,50 @@ export function saveHideIp(hide: boolean): void {
     localStorage.setItem(HIDE_IP_KEY, hide ? '1' : '0');
   } catch {
     // Without storage the box simply starts unticked next time.
+  }
+}
+
+const KNOCK_PREFIX = 'videoapp:knock:';
+
+/** The token of our knock at an "Ask to join" room, kept for this tab: a reload waits on in the same place. */
+export function saveKnockToken(roomId: string, token: string | undefined): void {
+  try {
+    if (token === undefined) sessionStorage.removeItem(KNOCK_PREFIX + roomId);
+    else sessionStorage.setItem(KNOCK_PREFIX + roomId, token);
+  } catch {
+    // Without storage a reload knocks anew, at the back of the queue.
+  }
+}
+
+export function savedKnockToken(roomId: string): string | undefined {
+  try {
+    return sessionStorage.getItem(KNOCK_PREFIX + roomId) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const IN_CALL_PREFIX = 'videoapp:in-call:';
+
+/**
+ * This tab's last resume token for the room while it is in the call, so a
+ * reload of `/r/<id>/call` goes straight back in (the token shows the server
+ * it was there a moment ago); anyone else opening that address (a copied
+ * link) gets the lobby, with its preview and name. `undefined` forgets it.
+ */
+export function saveInCall(roomId: string, resumeToken: string | undefined): void {
+  try {
+    if (resumeToken !== undefined) sessionStorage.setItem(IN_CALL_PREFIX + roomId, resumeToken);
+    else sessionStorage.removeItem(IN_CALL_PREFIX + roomId);
+  } catch {
+    // Without storage a reload shows the lobby first: one more click, nothing lost.
+  }
+}
+
+export function savedInCall(roomId: string): string | undefined {
+  try {
+    return sessionStorage.getItem(IN_CALL_PREFIX + roomId) ?? undefined;
+  } catch {
+    return undefined;
   }
 }

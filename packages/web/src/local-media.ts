@@ -1,4 +1,5 @@
 import { type MediaOutcome, openUserMedia } from '@videoapp/client';
+import { microphoneConstraints, type VoiceMode } from './voice/voice-settings.ts';
 
 export interface DeviceChoice {
   audioDeviceId?: string;
@@ -7,12 +8,12 @@ export interface DeviceChoice {
 
 const VIDEO_CONSTRAINTS: MediaTrackConstraints = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
 
-/** Opens camera and microphone for this page, honouring the devices the person picked. */
-export function openLocalMedia(choice: DeviceChoice = {}, wantVideo = true): Promise<MediaOutcome> {
+/** Opens camera and microphone for this page, honouring the devices the person picked and how their voice is to be treated. */
+export function openLocalMedia(choice: DeviceChoice, voice: VoiceMode, wantVideo = true): Promise<MediaOutcome> {
   return openUserMedia(
     { mediaDevices: navigator.mediaDevices, isSecureContext: window.isSecureContext },
     {
-      audio: choice.audioDeviceId ? { deviceId: { exact: choice.audioDeviceId } } : true,
+      audio: microphoneConstraints(voice, choice.audioDeviceId),
       video: wantVideo && (choice.videoDeviceId ? { ...VIDEO_CONSTRAINTS, deviceId: { exact: choice.videoDeviceId } } : VIDEO_CONSTRAINTS),
     },
   );
@@ -61,9 +62,9 @@ export function meterLevel(track: MediaStreamTrack, onLevel: (level: number) => 
 }
 
 /** Opens one microphone track alone (choosing another microphone, or replacing one unplugged). */
-export async function openMicrophone(deviceId?: string): Promise<MediaStreamTrack | undefined> {
+export async function openMicrophone(deviceId: string | undefined, voice: VoiceMode): Promise<MediaStreamTrack | undefined> {
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: deviceId ? { deviceId: { exact: deviceId } } : true });
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: microphoneConstraints(voice, deviceId) });
     return stream.getAudioTracks()[0];
   } catch {
     return undefined;

@@ -1,5 +1,6 @@
 import './styles.css';
 import type { AppContext, Screen } from './app-context.ts';
+import { browserCertificate } from './browser-certificate.ts';
 import { parseRoute, pathOf, type Route } from './routes.ts';
 import { showHome } from './screens/home.ts';
 import { showLobby } from './screens/lobby.ts';
@@ -51,3 +52,5 @@ window.addEventListener('pageshow', (event) => {
 
 render(parseRoute(location.pathname));
 registerShellWorker();
+// Ready long before anyone presses Join: every call's connections use it.
+void browserCertificate();

@@ -47,6 +47,12 @@ export function describeProblem(code: ProblemCode): Problem {
       return { title: 'That passcode is not right', advice: 'This call is protected by a passcode. Ask the person who started it for the passcode and type it again.' };
     case 'rate-limited':
       return { title: 'Too many attempts', advice: 'Wait a minute, then try again.' };
+    case 'knock-required':
+      return { title: 'The host lets people in', advice: 'This call asks newcomers to knock. Go back, press Join, and wait for the host to let you in.' };
+    case 'waiting-list-full':
+      return { title: 'Too many people are waiting', advice: 'The host has a long list of people asking to join. Try again in a few minutes.' };
+    case 'knock-not-found':
+      return { title: 'Your request to join has ended', advice: 'It was answered, cancelled, or waited too long with the page closed. Ask to join again.' };
     case 'unsupported-version':
       return { title: 'VideoApp was updated', advice: 'Reload the page to get the new version.' };
     case 'session-expired':

@@ -28,7 +28,7 @@ export class FakeSocket {
  * A Call whose WebSocket is a FakeSocket and whose peer connections come from
  * `createPeerConnection`; `socket()` is the socket it opened last.
  */
-export function callOverFakeSocket(createPeerConnection: () => unknown, flavor?: CallOptions['flavor']): { call: Call; socket: () => FakeSocket } {
+export function callOverFakeSocket(createPeerConnection: () => unknown, flavor?: CallOptions['flavor'], options: Partial<CallOptions> = {}): { call: Call; socket: () => FakeSocket } {
   let socket: FakeSocket | undefined;
   const call = new Call({
     signalingUrl: 'ws://videoapp.test/ws',
@@ -40,6 +40,7 @@ export function callOverFakeSocket(createPeerConnection: () => unknown, flavor?:
     } as unknown as WebSocketConstructor,
     createPeerConnection: () => createPeerConnection() as RTCPeerConnection,
     flavor,
+    ...options,
   });
   return {
     call,

@@ -19,6 +19,7 @@ interface Inbox {
  */
 export class MemorySignalBus implements SignalBus {
   private readonly inboxes = new Map<string, Inbox>();
+  private readonly knockerListeners: ((knockId: string, frame: string) => void)[] = [];
 
   constructor(private readonly store: MemoryRoomStore) {}
 
@@ -66,6 +67,14 @@ export class MemorySignalBus implements SignalBus {
 
   /** Within one process a member is never taken over by another. */
   onTakenOver(): void {}
+
+  async tellKnocker(knockId: string, frame: string): Promise<void> {
+    for (const listener of this.knockerListeners) listener(knockId, frame);
+  }
+
+  onKnockerNews(listener: (knockId: string, frame: string) => void): void {
+    this.knockerListeners.push(listener);
+  }
 
   async forget(peerId: string): Promise<void> {
     this.inboxes.delete(peerId);

@@ -1,6 +1,6 @@
 import type { Logger } from '../log.ts';
 import { type Redis, Script } from '../redis/connection.ts';
-import { KEY_PREFIX, keys, processChannel } from '../redis/keys.ts';
+import { KEY_PREFIX, keys, knockerChannel, processChannel } from '../redis/keys.ts';
 import type { MemberAddress } from '../store/room-store.ts';
 import { type Attachment, type FrameSink, MAX_UNACKED_FRAMES, type Outgoing, type SendOutcome, type SignalBus } from './signal-bus.ts';
 
@@ -86,6 +86,7 @@ interface LocalMember {
 export class RedisSignalBus implements SignalBus {
   private readonly local = new Map<string, LocalMember>();
   private readonly takenOver: ((peerId: string) => void)[] = [];
+  private readonly knockerListeners: ((knockId: string, frame: string) => void)[] = [];
 
   private constructor(
     private readonly redis: Redis,
@@ -98,6 +99,7 @@ export class RedisSignalBus implements SignalBus {
   static async start(redis: Redis, subscriber: Redis, processId: string, log: Logger): Promise<RedisSignalBus> {
     const bus = new RedisSignalBus(redis, subscriber, processId, log);
     await subscriber.subscribe(processChannel(processId), (message) => bus.onChannelMessage(message));
+    await subscriber.subscribe(knockerChannel, (message) => bus.onKnockerMessage(message));
     // Whatever was published while the subscription was down is in the inboxes.
     subscriber.on('ready', () => bus.catchUpAll());
     return bus;
@@ -141,6 +143,15 @@ export class RedisSignalBus implements SignalBus {
     this.takenOver.push(listener);
   }
 
+  async tellKnocker(knockId: string, frame: string): Promise<void> {
+    // Every process hears it: knocks are rare, and a knocker's socket may move between processes with each reload.
+    await this.redis.publish(knockerChannel, `${knockId} ${frame}`);
+  }
+
+  onKnockerNews(listener: (knockId: string, frame: string) => void): void {
+    this.knockerListeners.push(listener);
+  }
+
   async forget(peerId: string): Promise<void> {
     this.local.delete(peerId);
     await FORGET.run(this.redis, [keys.peer(peerId), keys.inbox(peerId)], [KEY_PREFIX, peerId]);
@@ -148,7 +159,7 @@ export class RedisSignalBus implements SignalBus {
 
   async close(): Promise<void> {
     this.local.clear();
-    await this.subscriber.unsubscribe(processChannel(this.processId));
+    await this.subscriber.unsubscribe([processChannel(this.processId), knockerChannel]);
   }
 
   private onChannelMessage(message: string): void {
@@ -163,6 +174,12 @@ export class RedisSignalBus implements SignalBus {
     if (member.waiting) member.waiting.push({ seq, frame });
     else if (seq === member.lastSent + 1) this.hand(member, seq, frame);
     else if (seq > member.lastSent + 1) void this.catchUp(message.slice(2, afterPeer), member, [{ seq, frame }]);
+  }
+
+  /** `<knock id> <frame>` */
+  private onKnockerMessage(message: string): void {
+    const space = message.indexOf(' ');
+    for (const listener of this.knockerListeners) listener(message.slice(0, space), message.slice(space + 1));
   }
 
   private onTakenOverMessage(peerId: string): void {

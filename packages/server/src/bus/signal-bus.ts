@@ -77,6 +77,14 @@ export interface SignalBus {
   acknowledge(peerId: string, seq: number): void;
   /** `listener` hears of each member this process held that another process has since attached. */
   onTakenOver(listener: (peerId: string) => void): void;
+  /**
+   * Tells a knocker (who is no member: no inbox, no numbers) something, on
+   * whichever process holds their socket. Only the fast path: a knocker whose
+   * socket was down reads their knock's state from the store when they return.
+   */
+  tellKnocker(knockId: string, frame: string): Promise<void>;
+  /** `listener` hears every frame told to a knocker, to pass on to those whose socket this process holds. */
+  onKnockerNews(listener: (knockId: string, frame: string) => void): void;
   /** The session ended: its inbox and numbering go. */
   forget(peerId: string): Promise<void>;
   close(): Promise<void>;

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * Headers for every response: a strict Content-Security-Policy (no inline
- * script, sockets only to ourselves) and the usual hardening.
+ * script, sockets only to ourselves) and the usual hardening. WebAssembly
+ * may be compiled ('wasm-unsafe-eval', which allows no JavaScript eval): the
+ * effects (noise suppression) run wasm files served from our own origin.
  */
 export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse): void {
   const host = req.headers.host ?? '';
@@ -10,7 +12,6 @@ export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse): v
     'Content-Security-Policy',
     [
       "default-src 'self'",
-      // Compiling WebAssembly (the background-blur model's runtime, served by us) needs 'wasm-unsafe-eval'; it allows no JS eval.
       "script-src 'self' 'wasm-unsafe-eval'",
       "style-src 'self'",
       "img-src 'self' data: blob:",

@@ -11,7 +11,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.txt': 'text/plain; charset=utf-8',
-  // Streaming compilation of WebAssembly requires its own type.
   '.wasm': 'application/wasm',
 };
 

@@ -7,11 +7,16 @@
 export const KEY_PREFIX = 'va:';
 
 export const keys = {
-  /** Hash: life, host (host key hash), pass (passcode hash), locked ('1' or '0'), route ('mesh' when absent, or 'sfu'),
-   * sfu ('<SFU room id> <secret>': the SFU room every process uses for it; the secret never leaves the servers). */
+  /** Hash: life, host (host key hash), pass (passcode hash), locked ('1' or '0'), ask ("Ask to join": '1', or '0' or absent), route ('mesh' when absent, or 'sfu'),
+   * sfu ('<SFU room id> <secret>': the SFU room every process uses for it; the secret never leaves the servers),
+   * hands (hands raised so far, which orders the raised hands whatever process's clock). */
   room: (roomId: string) => `${KEY_PREFIX}room:${roomId}`,
   /** Hash: peer id → JSON {name, host}. */
   members: (roomId: string) => `${KEY_PREFIX}room:${roomId}:members`,
+  /** Sorted set of the peer ids whose hand is up, scored by the room's hand counter (`hands` in the room hash), so earliest first. */
+  hands: (roomId: string) => `${KEY_PREFIX}room:${roomId}:hands`,
+  /** Hash: knock id → JSON KnockRecord (see knock-queue.ts): who is knocking at the room. */
+  knocks: (roomId: string) => `${KEY_PREFIX}room:${roomId}:knocks`,
   /** Hash: room, holder (process id), seq (frames numbered so far), recv (last client number taken). */
   peer: (peerId: string) => `${KEY_PREFIX}peer:${peerId}`,
   /** Stream of the member's numbered frames, entry id `<seq>-0`, trimmed on acknowledgement and to MAX_UNACKED_FRAMES. */
@@ -31,4 +36,7 @@ export const keys = {
 };
 
 /** Each process hears about its members on its own channel. */
+/** Every process hears what knockers are told here, and passes on what is for a knocker whose socket it holds. */
+export const knockerChannel = `${KEY_PREFIX}knockers`;
+
 export const processChannel = (processId: string) => `${KEY_PREFIX}process:${processId}`;

@@ -1,7 +1,7 @@
 import { PerMinuteLimit } from '../rate-limit.ts';
 
 /** The allowances counted per minute; shared by every process when Redis is configured, so N processes do not allow N times the guesses. */
-export type LimitName = 'join' | 'create-room' | 'passcode-by-address' | 'passcode-by-room';
+export type LimitName = 'join' | 'create-room' | 'passcode-by-address' | 'passcode-by-room' | 'knock';
 
 export type LimitsPerMinute = Record<LimitName, number>;
 
@@ -20,6 +20,7 @@ export class MemoryRateLimits implements RateLimits {
       'create-room': new PerMinuteLimit(perMinute['create-room']),
       'passcode-by-address': new PerMinuteLimit(perMinute['passcode-by-address']),
       'passcode-by-room': new PerMinuteLimit(perMinute['passcode-by-room']),
+      knock: new PerMinuteLimit(perMinute.knock),
     };
   }
 

@@ -10,7 +10,10 @@ import type { SfuAdapter } from '../sfu/sfu-adapter.ts';
 import type { MemberAddress, RoomStore } from '../store/room-store.ts';
 import { issueTurnCredentials, turnRefreshIntervalMs } from '../turn-credentials.ts';
 import { admit } from './admission.ts';
+import { type E2eeRequest, e2eeDelivery } from './e2ee-relay.ts';
 import type { EndedSessionLog } from './ended-sessions.ts';
+import { RoomHands } from './hands.ts';
+import { KnockDoor } from './knock-door.ts';
 import { RoomRoutes } from './media-route.ts';
 import { Member } from './member.ts';
 import type { RateLimits } from './rate-limits.ts';
@@ -75,6 +78,10 @@ export class RoomsService {
   private readonly sfuRooms: SfuRooms | undefined;
   /** Chat lines each member held here has sent this minute. */
   private readonly chatLines = new PerMinuteLimit(CHAT_LINES_PER_MINUTE);
+  /** Raised hands and reactions. */
+  readonly hands: RoomHands;
+  /** "Ask to join": the knockers at this server's rooms, and the host's answers. */
+  readonly door: KnockDoor;
 
   constructor(private readonly deps: RoomsDeps) {
     const { config } = deps;
@@ -85,6 +92,8 @@ export class RoomsService {
     this.sweeper.unref();
     deps.bus.onTakenOver((peerId) => this.release(peerId));
     const { sfu, store, log } = deps;
+    this.hands = new RoomHands({ store, bus: deps.bus, metrics: deps.metrics });
+    this.door = new KnockDoor({ store, bus: deps.bus, limits: deps.limits, log, graceMs: config.resumeGraceMs });
     this.sfuRooms = sfu && new SfuRooms({ sfu, store, log, sendTo: (roomId, peerId, message) => this.sendTo(roomId, peerId, message), localMembers: (roomId) => this.localMembers(roomId) });
     this.routes = new RoomRoutes({
       store,
@@ -103,11 +112,14 @@ export class RoomsService {
     return new Set(Array.from(this.held.values(), ({ member }) => member.roomId)).size;
   }
 
-  async join(socket: MemberSocket, request: { roomId: string; name: string; passcode?: string; hostKey?: string }): Promise<Member | Refusal> {
-    const { store, bus, limits, log, metrics } = this.deps;
+  async join(socket: MemberSocket, request: { roomId: string; name: string; passcode?: string; hostKey?: string; knock?: string; rejoin?: string }): Promise<Member | Refusal> {
+    const { store, bus, limits, log, metrics, config } = this.deps;
     const startedAt = performance.now();
     if (!(await limits.take('join', socket.address))) return { code: 'rate-limited', message: 'too many join attempts; wait a minute' };
-    const admission = await admit(store, limits, request.roomId, request, socket.address);
+    const was = request.rejoin === undefined ? undefined : readResumeToken(config.resumeSecret, request.rejoin, Date.now());
+    const access = was?.roomId === request.roomId ? await store.access(request.roomId) : undefined;
+    const returning = access !== undefined && was?.roomLife === access.life;
+    const admission = await admit(store, limits, request.roomId, { ...request, returning }, socket.address);
     if (!admission.ok) {
       log.info('join-refused', { room: roomTag(request.roomId), code: admission.code, address: socket.address });
       return admission;
@@ -119,7 +131,8 @@ export class RoomsService {
       return { code: outcome.code, message: JOIN_REFUSALS[outcome.code] };
     }
     this.hold(member, socket);
-    const { locked } = admission;
+    if (admission.knockId !== undefined) await this.door.spent(member.roomId, admission.knockId);
+    const { locked, askToJoin } = admission;
     const route = await this.routes.settle(member.roomId, outcome.others.length + 1, member.id);
     await bus.attach(member.address, socket, 0, () => {
       socket.admitted(member);
@@ -133,12 +146,16 @@ export class RoomsService {
         host: member.host,
         locked,
         route,
+        askToJoin,
       });
     });
     const seconds = (performance.now() - startedAt) / 1000;
     metrics.joined(seconds);
     log.info('joined', { room: roomTag(member.roomId), peer: member.id, host: member.host, ms: Math.round(seconds * 1000) });
     await this.tellOthers(member, { type: 'peer-joined', peer: { id: member.id, name: member.name } });
+    await this.hands.tell(member);
+    // A host (back after a reload, or joining late) sees who is already waiting.
+    if (member.host) await this.door.tellHosts(member.roomId, member.id);
     return member;
   }
 
@@ -178,6 +195,8 @@ export class RoomsService {
     // Its SFU connections may belong to another process, or have been lost with this one: it publishes anew.
     if (route === 'sfu') await this.sfuRooms?.resumed(member);
     await this.tellOthers(member, { type: 'peer-presence', peerId: member.id, presence: 'back' });
+    await this.hands.tell(member);
+    if (member.host) await this.door.tellHosts(member.roomId, member.id);
     return member;
   }
 
@@ -220,9 +239,23 @@ export class RoomsService {
     if (!member.host) return { code: 'not-room-host', message: 'only the person who created the room can lock it' };
     await this.deps.store.setLocked(member.roomId, locked);
     this.deps.log.info('room-lock', { room: roomTag(member.roomId), locked });
-    const notice = { type: 'room-lock', locked } satisfies ServerMessage;
+    await this.announceSetting(member, socket, { type: 'room-lock', locked }, seq);
+    return undefined;
+  }
+
+  /** A room setting the host changed, to the host at once and to everyone else in order with the room's other messages. */
+  private async announceSetting(member: Member, socket: MemberSocket, notice: ServerMessage, seq: number | undefined): Promise<void> {
     socket.send(notice);
     await this.send(member, { allBut: member.id }, JSON.stringify(notice), seq);
+  }
+
+  /** The host turns "Ask to join" on or off; everyone in the room hears it (turned off, whoever waits is let in). */
+  async askToJoin(member: Member, socket: MemberSocket, on: boolean, seq: number | undefined): Promise<Refusal | undefined> {
+    if (!member.host) return { code: 'not-room-host', message: 'only the person who created the room can ask newcomers to knock' };
+    await this.deps.store.setAskToJoin(member.roomId, on);
+    this.deps.log.info('room-ask-to-join', { room: roomTag(member.roomId), on });
+    await this.announceSetting(member, socket, { type: 'room-ask-to-join', on }, seq);
+    if (!on) await this.door.admitEveryone(member.roomId);
     return undefined;
   }
 
@@ -238,6 +271,15 @@ export class RoomsService {
     if (!this.chatLines.take(member.id)) return { code: 'rate-limited', message: `at most ${CHAT_LINES_PER_MINUTE} chat lines a minute` };
     const outcome = await this.send(member, { allBut: member.id }, JSON.stringify({ type: 'chat', from: member.id, text } satisfies ServerMessage), seq);
     if (outcome === 'sent') this.deps.metrics.relayed('chat');
+    return undefined;
+  }
+
+  /** An end-to-end key message, relayed within the sender's room only; never logged. */
+  async e2ee(member: Member, request: E2eeRequest): Promise<Refusal | undefined> {
+    const { addressee, message } = e2eeDelivery(member.id, request);
+    const outcome = 'to' in addressee && addressee.to === member.id ? 'not-member' : await this.send(member, addressee, JSON.stringify(message), request.seq);
+    if (outcome === 'not-member') return { code: 'peer-not-found', message: 'that peer is not in your room' };
+    if (outcome === 'sent') this.deps.metrics.relayed(request.type);
     return undefined;
   }
 
@@ -261,6 +303,7 @@ export class RoomsService {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.routes.close();
+    this.door.close();
     const sfuClosed = this.sfuRooms?.close();
     for (const { member } of this.held.values()) member.end();
     this.held.clear();
@@ -296,6 +339,8 @@ export class RoomsService {
     log.info('left', { room: roomTag(roomId), peer: peerId, reason });
     await this.deps.bus.send({ roomId, addressee: { allBut: peerId }, frame: JSON.stringify({ type: 'peer-left', peerId, reason } satisfies ServerMessage) });
     await this.routes.settle(roomId, (await store.members(roomId)).length);
+    // A page exit may be the host reloading: knockers keep waiting for them.
+    if (reason !== 'left') await this.door.hostMayBeGone(roomId);
   }
 
   /** Tells the room its media moved (all but `except`, who hears it in `joined` or `resumed`). */

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { knockQueueContract } from './knock-queue.contract.ts';
 import { MemoryRoomStore } from './memory.ts';
+import { raisedHandsContract } from './raised-hands.contract.ts';
 import { sfuRoomRecordContract } from './sfu-room-record.contract.ts';
 
 const member = (id: string) => ({ id, name: id, host: false });
@@ -30,6 +32,20 @@ test('a join admitted to one life of a room is refused by another', async () => 
 
 describe('the SFU room record, in memory', () => {
   sfuRoomRecordContract(async (emptyRoomTtlMs) => {
+    const store = new MemoryRoomStore({ capacity: 4, emptyRoomTtlMs });
+    return { store, close: () => store.close() };
+  });
+});
+
+describe('raised hands, in memory', () => {
+  raisedHandsContract(async (emptyRoomTtlMs) => {
+    const store = new MemoryRoomStore({ capacity: 4, emptyRoomTtlMs });
+    return { store, close: () => store.close() };
+  });
+});
+
+describe('the knock queue, in memory', () => {
+  knockQueueContract(async (emptyRoomTtlMs) => {
     const store = new MemoryRoomStore({ capacity: 4, emptyRoomTtlMs });
     return { store, close: () => store.close() };
   });

@@ -1,15 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { generateRoomId, type MediaRoute, type PeerInfo } from '@videoapp/protocol';
 import type { SfuRoomKey } from '../sfu/sfu-adapter.ts';
+import { type AddKnockOutcome, byArrival, type KnockRecord, type KnockState } from './knock-queue.ts';
 import type { JoinOutcome, MemberAddress, MemberRecord, RoomAccess, RoomSecrets, RoomStatus, RoomStore } from './room-store.ts';
 
 interface Room {
   members: Map<string, MemberRecord>;
   secrets: RoomSecrets;
   locked: boolean;
+  askToJoin: boolean;
+  /** Knocks by id. */
+  knocks: Map<string, KnockRecord>;
   life: string;
   route: MediaRoute;
   sfu: SfuRoomKey | undefined;
+  /** Members whose hand is up; a Set keeps the order they raised them in. */
+  hands: Set<string>;
   /** When the last member left (or the room was created); undefined while occupied. */
   emptySince: number | undefined;
 }
@@ -39,23 +45,82 @@ export class MemoryRoomStore implements RoomStore {
   async createRoom(secrets: RoomSecrets): Promise<string> {
     let id = generateRoomId();
     while (this.rooms.has(id)) id = generateRoomId();
-    this.rooms.set(id, { members: new Map(), secrets: { ...secrets }, locked: false, life: randomBytes(8).toString('hex'), route: 'mesh', sfu: undefined, emptySince: this.now() });
+    this.rooms.set(id, {
+      members: new Map(),
+      secrets: { ...secrets },
+      locked: false,
+      askToJoin: false,
+      knocks: new Map(),
+      life: randomBytes(8).toString('hex'),
+      route: 'mesh',
+      sfu: undefined,
+      hands: new Set(),
+      emptySince: this.now(),
+    });
     return id;
   }
 
   async status(roomId: string): Promise<RoomStatus | undefined> {
     const room = this.liveRoom(roomId);
-    return room && { peers: room.members.size, capacity: this.options.capacity, passcode: room.secrets.passcodeHash !== undefined, locked: room.locked };
+    return room && { peers: room.members.size, capacity: this.options.capacity, passcode: room.secrets.passcodeHash !== undefined, locked: room.locked, askToJoin: room.askToJoin };
   }
 
   async access(roomId: string): Promise<RoomAccess | undefined> {
     const room = this.liveRoom(roomId);
-    return room && { ...room.secrets, locked: room.locked, life: room.life };
+    return room && { ...room.secrets, locked: room.locked, askToJoin: room.askToJoin, life: room.life };
   }
 
   async setLocked(roomId: string, locked: boolean): Promise<void> {
     const room = this.rooms.get(roomId);
     if (room) room.locked = locked;
+  }
+
+  async setAskToJoin(roomId: string, on: boolean): Promise<void> {
+    const room = this.rooms.get(roomId);
+    if (room) room.askToJoin = on;
+  }
+
+  async addKnock(roomId: string, knock: KnockRecord, max: number): Promise<AddKnockOutcome> {
+    const room = this.liveRoom(roomId);
+    if (!room) return 'room-not-found';
+    let waiting = 0;
+    for (const k of room.knocks.values()) if (k.state === 'waiting') waiting++;
+    if (waiting >= max) return 'waiting-list-full';
+    room.knocks.set(knock.id, { ...knock });
+    return 'added';
+  }
+
+  async knock(roomId: string, knockId: string): Promise<KnockRecord | undefined> {
+    const knock = this.liveRoom(roomId)?.knocks.get(knockId);
+    return knock && { ...knock };
+  }
+
+  async knocks(roomId: string): Promise<KnockRecord[]> {
+    return Array.from(this.liveRoom(roomId)?.knocks.values() ?? [], (k) => ({ ...k })).sort(byArrival);
+  }
+
+  async answerKnock(roomId: string, knockId: string, to: Exclude<KnockState, 'waiting'>): Promise<KnockRecord | undefined> {
+    const knock = this.rooms.get(roomId)?.knocks.get(knockId);
+    if (knock?.state !== 'waiting') return undefined;
+    knock.state = to;
+    return { ...knock };
+  }
+
+  async revisitKnock(roomId: string, knockId: string): Promise<number | undefined> {
+    const knock = this.rooms.get(roomId)?.knocks.get(knockId);
+    if (!knock) return undefined;
+    return ++knock.visit;
+  }
+
+  async removeKnock(roomId: string, knockId: string, visit?: number): Promise<boolean> {
+    const knocks = this.rooms.get(roomId)?.knocks;
+    const knock = knocks?.get(knockId);
+    if (!knock || (visit !== undefined && knock.visit !== visit)) return false;
+    return knocks!.delete(knockId);
+  }
+
+  async hostIds(roomId: string): Promise<string[]> {
+    return Array.from(this.rooms.get(roomId)?.members.values() ?? []).flatMap((m) => (m.host ? [m.id] : []));
   }
 
   async route(roomId: string): Promise<MediaRoute> {
@@ -101,7 +166,7 @@ export class MemoryRoomStore implements RoomStore {
     if (!room) {
       // Rebuilt after a restart, the room's secrets are gone with the old process: it comes back locked,
       // so only people resuming their places (and the host, who may unlock it) get in — never a guesser.
-      room = { members: new Map(), secrets: { hostKeyHash: '' }, locked: true, life, route: 'mesh', sfu: undefined, emptySince: undefined };
+      room = { members: new Map(), secrets: { hostKeyHash: '' }, locked: true, askToJoin: false, knocks: new Map(), life, route: 'mesh', sfu: undefined, hands: new Set(), emptySince: undefined };
       this.rooms.set(roomId, room);
     }
     if (!room.members.has(member.id) && room.members.size >= this.options.capacity) return { ok: false, code: 'room-full' };
@@ -112,12 +177,28 @@ export class MemoryRoomStore implements RoomStore {
     this.away.delete(`${roomId} ${peerId}`);
     const room = this.rooms.get(roomId);
     if (!room?.members.delete(peerId)) return false;
+    room.hands.delete(peerId);
     if (room.members.size === 0) room.emptySince = this.now();
     return true;
   }
 
   async members(roomId: string): Promise<PeerInfo[]> {
     return peerInfos(this.rooms.get(roomId)?.members.values() ?? []);
+  }
+
+  async raiseHand(roomId: string, peerId: string): Promise<boolean> {
+    const room = this.rooms.get(roomId);
+    if (!room?.members.has(peerId) || room.hands.has(peerId)) return false;
+    room.hands.add(peerId);
+    return true;
+  }
+
+  async lowerHand(roomId: string, peerId: string): Promise<boolean> {
+    return this.rooms.get(roomId)?.hands.delete(peerId) ?? false;
+  }
+
+  async raisedHands(roomId: string): Promise<string[]> {
+    return [...(this.rooms.get(roomId)?.hands ?? [])];
   }
 
   async markAway({ roomId, peerId }: MemberAddress, until: number): Promise<void> {

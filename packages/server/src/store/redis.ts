@@ -4,6 +4,7 @@ import type { Redis } from '../redis/connection.ts';
 import { Script } from '../redis/connection.ts';
 import { KEY_PREFIX, keys } from '../redis/keys.ts';
 import type { SfuRoomKey } from '../sfu/sfu-adapter.ts';
+import { type AddKnockOutcome, byArrival, type KnockRecord, type KnockState } from './knock-queue.ts';
 import type { JoinOutcome, MemberAddress, MemberRecord, RoomAccess, RoomSecrets, RoomStatus, RoomStore } from './room-store.ts';
 
 /** A process whose lease is not renewed for this long is taken for dead, and its members are orphaned. */
@@ -40,10 +41,11 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('PERSIST', KEYS[1])
 return {'ok', unpack(others)}`);
 
-// KEYS: room, members, away. ARGV: peer id, empty-room TTL, away entry. 1 only for the call that removed the member.
+// KEYS: room, members, away, hands. ARGV: peer id, empty-room TTL, away entry. 1 only for the call that removed the member.
 const LEAVE = new Script(`
 redis.call('ZREM', KEYS[3], ARGV[3])
 if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return 0 end
+redis.call('ZREM', KEYS[4], ARGV[1])
 if redis.call('HLEN', KEYS[2]) == 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1`);
 
@@ -73,6 +75,13 @@ if not recorded or string.match(recorded, '^%d+') ~= ARGV[1] then return 0 end
 redis.call('HDEL', KEYS[1], 'sfu')
 return 1`);
 
+// KEYS: room, members, hands. ARGV: peer id. Numbered by a counter in the room, so the order is the order Redis saw.
+const RAISE_HAND = new Script(`
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 0 end
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[1], 'hands', 1), ARGV[1])
+return 1`);
+
 // KEYS: away. ARGV: now, most. Removing what it returns makes each entry one caller's.
 const TAKE_EXPIRED = new Script(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
@@ -92,6 +101,48 @@ for _, process in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if #orphans >= tonumber(ARGV[2]) then break end
 end
 return orphans`);
+
+/** A room's knocks are forgotten this long after the last change to them, whatever became of the room. */
+export const KNOCKS_TTL_MS = 60 * 60_000;
+
+// KEYS: room, knocks. ARGV: knock id, record JSON, most waiting, TTL.
+const ADD_KNOCK = new Script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'room-not-found' end
+local waiting = 0
+for _, json in ipairs(redis.call('HVALS', KEYS[2])) do
+  if cjson.decode(json).state == 'waiting' then waiting = waiting + 1 end
+end
+if waiting >= tonumber(ARGV[3]) then return 'waiting-list-full' end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return 'added'`);
+
+// KEYS: knocks. ARGV: knock id, new state. Replies the moved record, or nothing when it was not waiting.
+const ANSWER_KNOCK = new Script(`
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return false end
+local knock = cjson.decode(json)
+if knock.state ~= 'waiting' then return false end
+knock.state = ARGV[2]
+json = cjson.encode(knock)
+redis.call('HSET', KEYS[1], ARGV[1], json)
+return json`);
+
+// KEYS: knocks. ARGV: knock id. Replies the new visit number, or nothing for a knock gone.
+const REVISIT_KNOCK = new Script(`
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return false end
+local knock = cjson.decode(json)
+knock.visit = knock.visit + 1
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(knock))
+return knock.visit`);
+
+// KEYS: knocks. ARGV: knock id, visit ('' for any). 1 only for the call that removed it.
+const REMOVE_KNOCK = new Script(`
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return 0 end
+if ARGV[2] ~= '' and cjson.decode(json).visit ~= tonumber(ARGV[2]) then return 0 end
+return redis.call('HDEL', KEYS[1], ARGV[1])`);
 
 export interface RedisStoreOptions {
   capacity: number;
@@ -123,17 +174,54 @@ export class RedisRoomStore implements RoomStore {
   async status(roomId: string): Promise<RoomStatus | undefined> {
     const [room, peers] = await Promise.all([this.redis.hGetAll(keys.room(roomId)), this.redis.hLen(keys.members(roomId))]);
     if (!room.life) return undefined;
-    return { peers: Number(peers), capacity: this.options.capacity, passcode: Boolean(room.pass), locked: room.locked === '1' };
+    return { peers: Number(peers), capacity: this.options.capacity, passcode: Boolean(room.pass), locked: room.locked === '1', askToJoin: room.ask === '1' };
   }
 
   async access(roomId: string): Promise<RoomAccess | undefined> {
     const room = await this.redis.hGetAll(keys.room(roomId));
     if (!room.life) return undefined;
-    return { hostKeyHash: room.host ?? '', passcodeHash: room.pass || undefined, locked: room.locked === '1', life: room.life };
+    return { hostKeyHash: room.host ?? '', passcodeHash: room.pass || undefined, locked: room.locked === '1', askToJoin: room.ask === '1', life: room.life };
   }
 
   async setLocked(roomId: string, locked: boolean): Promise<void> {
     await SET_LOCKED.run(this.redis, [keys.room(roomId)], [locked ? '1' : '0']);
+  }
+
+  async setAskToJoin(roomId: string, on: boolean): Promise<void> {
+    // HSET on a missing key would make a room without its expiry: only an existing room is changed.
+    if (await this.redis.exists(keys.room(roomId))) await this.redis.hSet(keys.room(roomId), 'ask', on ? '1' : '0');
+  }
+
+  async addKnock(roomId: string, knock: KnockRecord, max: number): Promise<AddKnockOutcome> {
+    return (await ADD_KNOCK.run(this.redis, [keys.room(roomId), keys.knocks(roomId)], [knock.id, JSON.stringify(knock), max, KNOCKS_TTL_MS])) as AddKnockOutcome;
+  }
+
+  async knock(roomId: string, knockId: string): Promise<KnockRecord | undefined> {
+    return knockRecord(await this.redis.hGet(keys.knocks(roomId), knockId));
+  }
+
+  async knocks(roomId: string): Promise<KnockRecord[]> {
+    return Object.values(await this.redis.hGetAll(keys.knocks(roomId)))
+      .flatMap((json) => knockRecord(json) ?? [])
+      .sort(byArrival);
+  }
+
+  async answerKnock(roomId: string, knockId: string, to: Exclude<KnockState, 'waiting'>): Promise<KnockRecord | undefined> {
+    return knockRecord(await ANSWER_KNOCK.run(this.redis, [keys.knocks(roomId)], [knockId, to]));
+  }
+
+  async revisitKnock(roomId: string, knockId: string): Promise<number | undefined> {
+    const visit = await REVISIT_KNOCK.run(this.redis, [keys.knocks(roomId)], [knockId]);
+    return typeof visit === 'number' ? visit : undefined;
+  }
+
+  async removeKnock(roomId: string, knockId: string, visit?: number): Promise<boolean> {
+    return Number(await REMOVE_KNOCK.run(this.redis, [keys.knocks(roomId)], [knockId, visit ?? ''])) === 1;
+  }
+
+  async hostIds(roomId: string): Promise<string[]> {
+    const members = await this.redis.hGetAll(keys.members(roomId));
+    return Object.entries(members).flatMap(([id, json]) => ((JSON.parse(json) as { host?: boolean }).host ? [id] : []));
   }
 
   async route(roomId: string): Promise<MediaRoute> {
@@ -167,12 +255,24 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async leave(roomId: string, peerId: string): Promise<boolean> {
-    const removed = await LEAVE.run(this.redis, [keys.room(roomId), keys.members(roomId), keys.away], [peerId, this.options.emptyRoomTtlMs, `${roomId} ${peerId}`]);
+    const removed = await LEAVE.run(this.redis, [keys.room(roomId), keys.members(roomId), keys.away, keys.hands(roomId)], [peerId, this.options.emptyRoomTtlMs, `${roomId} ${peerId}`]);
     return Number(removed) === 1;
   }
 
   async members(roomId: string): Promise<PeerInfo[]> {
     return peerInfos(Object.entries(await this.redis.hGetAll(keys.members(roomId))).flat());
+  }
+
+  async raiseHand(roomId: string, peerId: string): Promise<boolean> {
+    return Number(await RAISE_HAND.run(this.redis, [keys.room(roomId), keys.members(roomId), keys.hands(roomId)], [peerId])) === 1;
+  }
+
+  async lowerHand(roomId: string, peerId: string): Promise<boolean> {
+    return (await this.redis.zRem(keys.hands(roomId), peerId)) === 1;
+  }
+
+  async raisedHands(roomId: string): Promise<string[]> {
+    return this.redis.zRange(keys.hands(roomId), 0, -1);
   }
 
   async markAway({ roomId, peerId }: MemberAddress, until: number): Promise<void> {
@@ -204,6 +304,10 @@ function sfuRoomKey(recorded: unknown): SfuRoomKey | undefined {
   const [id = '', secret = ''] = recorded.split(' ');
   const sfuRoomId = Number(id);
   return /^\d+$/.test(id) && Number.isSafeInteger(sfuRoomId) && secret !== '' ? { sfuRoomId, secret } : undefined;
+}
+
+function knockRecord(json: unknown): KnockRecord | undefined {
+  return typeof json === 'string' ? (JSON.parse(json) as KnockRecord) : undefined;
 }
 
 function memberJson(member: MemberRecord): string {

@@ -1,5 +1,6 @@
 import type { ErrorCode, MediaRoute, PeerInfo } from '@videoapp/protocol';
 import type { SfuRoomKey } from '../sfu/sfu-adapter.ts';
+import type { KnockQueue } from './knock-queue.ts';
 
 export interface RoomStatus {
   peers: number;
@@ -7,6 +8,8 @@ export interface RoomStatus {
   /** Joining needs a passcode. */
   passcode: boolean;
   locked: boolean;
+  /** Newcomers knock and wait for the host. */
+  askToJoin: boolean;
 }
 
 /** A room's secrets, only ever as hashes (see room-secrets.ts). */
@@ -17,6 +20,8 @@ export interface RoomSecrets {
 
 export interface RoomAccess extends RoomSecrets {
   locked: boolean;
+  /** Newcomers knock and wait for the host ("Ask to join"). */
+  askToJoin: boolean;
   /**
    * Which life of the room this is: random, set when the room is created.
    * Resume tokens name it, so a room made anew under the same ID honours none
@@ -52,7 +57,7 @@ export interface MemberAddress {
  * a lapsed lease are handed to a survivor (`takeOrphans`), which counts their
  * grace and, if they never come back, declares them gone.
  */
-export interface RoomStore {
+export interface RoomStore extends KnockQueue {
   createRoom(secrets: RoomSecrets): Promise<string>;
   status(roomId: string): Promise<RoomStatus | undefined>;
   /** What a join must satisfy: the hashes to check, whether the room is locked, and its life. */
@@ -99,6 +104,16 @@ export interface RoomStore {
   /** Removes a member; true only for the one call that removed it, so a departure is announced once. */
   leave(roomId: string, peerId: string): Promise<boolean>;
   members(roomId: string): Promise<PeerInfo[]>;
+  /**
+   * Raises a member's hand, behind every hand already up; false (changing
+   * nothing) when it is up already or they are not in the room. A member's
+   * hand goes down by itself when they leave.
+   */
+  raiseHand(roomId: string, peerId: string): Promise<boolean>;
+  /** Lowers a member's hand; true only for the one call that lowered it, so it is announced once. */
+  lowerHand(roomId: string, peerId: string): Promise<boolean>;
+  /** The members whose hand is up, in the order they raised it. */
+  raisedHands(roomId: string): Promise<string[]>;
   /** The member's socket dropped: they keep their place until `until` (epoch ms) unless they come back. */
   markAway(address: MemberAddress, until: number): Promise<void>;
   markBack(address: MemberAddress): Promise<void>;

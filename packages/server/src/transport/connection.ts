@@ -13,6 +13,8 @@ import {
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { TokenBucket } from '../rate-limit.ts';
+import type { E2eeRequest } from '../rooms/e2ee-relay.ts';
+import type { KnockAddress, KnockerSocket } from '../rooms/knock-door.ts';
 import type { Member } from '../rooms/member.ts';
 import { isRefusal, type MemberSocket, type Refusal, type RoomsService } from '../rooms/rooms-service.ts';
 import type { SfuRequest } from '../rooms/sfu-rooms.ts';
@@ -48,15 +50,15 @@ export interface ConnectionDeps {
 
 type Msg<T extends ClientMessage['type']> = MessageOf<ClientMessage, T>;
 
-/** A socket's lifecycle: greeted with `hello`, then at most one room at a time. */
-type ConnectionState = { kind: 'greeting' } | { kind: 'ready' } | { kind: 'joining' } | { kind: 'in-room'; member: Member } | { kind: 'closed' };
+/** A socket's lifecycle: greeted with `hello`, then at most one room at a time, or waiting at one's door (`knocking`). */
+type ConnectionState = { kind: 'greeting' } | { kind: 'ready' } | { kind: 'joining' } | { kind: 'in-room'; member: Member } | { kind: 'knocking'; knock: KnockAddress } | { kind: 'closed' };
 
 /**
  * One signaling WebSocket: rate-limits, parses and validates what arrives,
  * and hands each message to the rooms service, one small handler per type.
  * It knows no room rules.
  */
-export class Connection implements SocketHandler, MemberSocket {
+export class Connection implements SocketHandler, MemberSocket, KnockerSocket {
   private state: ConnectionState = { kind: 'greeting' };
   private readonly bucket = new TokenBucket(MESSAGES_PER_SECOND_PER_SOCKET, MESSAGE_BURST_PER_SOCKET);
   private floodStrikes = 0;
@@ -162,6 +164,24 @@ export class Connection implements SocketHandler, MemberSocket {
         return this.inRoom(msg, (member) => this.deps.rooms.sfu(member, msg));
       case 'chat':
         return this.inRoom(msg, (member) => this.deps.rooms.chat(member, msg.text, msg.seq));
+      case 'hand':
+        return this.inRoom(msg, (member) => this.deps.rooms.hands.own(member, msg.raised, msg.seq));
+      case 'lower-hand':
+        return this.inRoom(msg, (member) => this.deps.rooms.hands.lowerOther(member, msg.peerId, msg.seq));
+      case 'reaction':
+        return this.inRoom(msg, (member) => this.deps.rooms.hands.react(member, msg.emoji, msg.seq));
+      case 'e2ee-key':
+      case 'e2ee-media-key':
+        return this.inRoom(msg, (member) => this.deps.rooms.e2ee(member, msg));
+      case 'knock':
+        return this.onKnock(msg);
+      case 'knock-cancel':
+        return this.onKnockCancel();
+      case 'admit':
+      case 'deny':
+        return this.inRoom(msg, (member) => this.deps.rooms.door.answer(member, msg.knockId, msg.type === 'admit' ? 'admitted' : 'denied'));
+      case 'ask-to-join':
+        return this.inRoom(msg, (member) => this.deps.rooms.askToJoin(member, this, msg.on, msg.seq));
       default:
         return assertNever(msg);
     }
@@ -197,6 +217,32 @@ export class Connection implements SocketHandler, MemberSocket {
     if (now.kind === 'closed' && !this.admittedMember) await this.deps.rooms.away(outcome, this);
   }
 
+  /** Knocks: `ready` → `joining` → `knocking` (see `knocking`), or back to `ready` with the refusal. */
+  private async onKnock(msg: Msg<'knock'>): Promise<void> {
+    if (this.state.kind !== 'ready') return this.fail('out-of-order', this.state.kind === 'greeting' ? 'send hello first' : 'already in a room or knocking', 'knock');
+    this.state = { kind: 'joining' };
+    const refusal = await this.deps.rooms.door.knock(this, msg);
+    if (this.state.kind === 'joining') this.state = { kind: 'ready' };
+    if (refusal) this.fail(refusal.code, refusal.message, 'knock');
+  }
+
+  private async onKnockCancel(): Promise<void> {
+    if (this.state.kind !== 'knocking') return this.fail('out-of-order', 'not knocking', 'knock-cancel');
+    const { knock } = this.state;
+    this.state = { kind: 'ready' };
+    await this.deps.rooms.door.cancel(knock, this);
+  }
+
+  knocking(knock: KnockAddress): void {
+    if (this.state.kind === 'joining') this.state = { kind: 'knocking', knock };
+    // Closed while the door let it wait: the knocker is away (their place kept for the grace period).
+    else if (this.state.kind === 'closed') this.deps.rooms.door.away(knock, this);
+  }
+
+  knockAnswered(): void {
+    if (this.state.kind === 'knocking') this.state = { kind: 'ready' };
+  }
+
   admitted(member: Member): void {
     this.admittedMember = member;
     if (this.state.kind === 'joining') this.state = { kind: 'in-room', member };
@@ -225,7 +271,10 @@ export class Connection implements SocketHandler, MemberSocket {
     await this.deps.rooms.leave(member, msg.reason);
   }
 
-  private async inRoom(msg: Msg<'media' | 'lock' | SfuRequest['type'] | 'chat'>, act: (member: Member) => Promise<Refusal | undefined>): Promise<void> {
+  private async inRoom(
+    msg: Msg<'media' | 'lock' | SfuRequest['type'] | 'chat' | 'hand' | 'lower-hand' | 'reaction' | E2eeRequest['type'] | 'admit' | 'deny' | 'ask-to-join'>,
+    act: (member: Member) => Promise<Refusal | undefined>,
+  ): Promise<void> {
     const member = this.memberFor(msg);
     if (!member) return;
     const refusal = await act(member);
@@ -263,6 +312,7 @@ export class Connection implements SocketHandler, MemberSocket {
     this.deps.forget(this);
     const previous = this.state;
     this.state = { kind: 'closed' };
+    if (previous.kind === 'knocking') this.deps.rooms.door.away(previous.knock, this);
     if (previous.kind === 'in-room') {
       this.deps.rooms.away(previous.member, this).catch((err: unknown) => this.deps.log.error('away-failed', { message: err instanceof Error ? err.message : String(err) }));
     }

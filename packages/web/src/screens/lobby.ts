@@ -1,20 +1,29 @@
-import { stopStream } from '@videoapp/client';
+import { frameTransformApi, type RoomCredentials, SignalingClient, stopStream } from '@videoapp/client';
+import type { KnockDenial } from '@videoapp/protocol';
 import { MAX_PASSCODE_CHARS } from '@videoapp/protocol';
 import { roomStatus } from '../api.ts';
-import { type Screen, savedHideIp, savedHostKey, savedName, saveHideIp, saveName } from '../app-context.ts';
+import { type Screen, savedHideIp, savedHostKey, savedKnockToken, savedName, saveHideIp, saveName, signalingUrl } from '../app-context.ts';
 import { BlurSwitch } from '../blur/blur-switch.ts';
 import { h } from '../dom.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
+import { savedVoiceSettings, saveVoiceSettings, voiceMode } from '../voice/voice-settings.ts';
 import { blurToggle } from './blur-toggle.ts';
+import { waitAtDoor } from './lobby-knock.ts';
 import { showProblem } from './problem.ts';
 import { shareBox } from './share-box.ts';
+import { voiceSwitches } from './voice-switches.ts';
+
+/** What the lobby says in a browser that cannot encrypt media frames, before the person chooses to join. */
+const E2EE_UNAVAILABLE =
+  'End-to-end encryption for group calls is not available in this browser. A call between two people stays encrypted end to end; from three people on, if you join, the call goes through the server unencrypted for everyone. A current Chrome, Edge, Firefox or Safari can encrypt.';
 
 /**
  * Before joining: check the room exists, open camera and microphone for a
  * preview, let the person pick devices and a name. Leaving the lobby any way
- * but "Join" releases the camera.
+ * but "Join" releases the camera. Where the host asks newcomers to knock,
+ * "Join" waits here for the host's answer (see lobby-knock.ts).
  */
 export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx, { roomId }) => {
   let stream: MediaStream | undefined;
@@ -23,8 +32,15 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   let gone = false;
   let peersInside = 0;
   let needsPasscode = false;
+  let asksToJoin = false;
+  let stopWaiting: (() => void) | undefined;
   const hostKey = savedHostKey(roomId);
   const choice: DeviceChoice = {};
+  // Greeted now, so Join starts on an open socket. Nothing about the call goes over it before Join:
+  // no join, no ICE candidate, no address beyond the one that loaded this page.
+  const signaling = new SignalingClient({ url: signalingUrl(), WebSocket });
+  signaling.connect();
+  let voice = savedVoiceSettings();
   // Handed, running, to the room on "Join", so the call starts with the background already blurred.
   const blur = new BlurSwitch();
   let undoBlurToggle = () => {};
@@ -52,7 +68,8 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     if (status.value.peers >= status.value.capacity) return fail('room-full');
     if (status.value.locked && !hostKey) return fail('room-locked');
     needsPasscode = status.value.passcode && !hostKey;
-    const media = await openLocalMedia(choice);
+    asksToJoin = status.value.askToJoin === true && !hostKey;
+    const media = await openLocalMedia(choice, voiceMode(voice));
     if (gone) {
       if (media.ok) stopStream(media.stream);
       return;
@@ -61,9 +78,36 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     stream = media.stream;
     peersInside = status.value.peers;
     render(media.missing === 'camera');
+    // Reloaded while waiting at the door: wait on, in the same place.
+    const token = savedKnockToken(roomId);
+    if (token) knock(media.missing === 'camera', { roomId, name: savedName() || 'Guest', token });
   })();
 
-  function render(audioOnly: boolean): void {
+  function enter(audioOnly: boolean, name: string, credentials: RoomCredentials): void {
+    performance.mark('videoapp:join');
+    handedOff = true;
+    undoBlurToggle();
+    ctx.handoff = { roomId, name, stream: stream!, audioOnly, relayOnly: savedHideIp(), credentials, signaling, blur };
+    ctx.navigate({ screen: 'room', roomId });
+  }
+
+  function knock(audioOnly: boolean, request: Parameters<typeof waitAtDoor>[1]): void {
+    const box = root.querySelector<HTMLElement>('.join-box');
+    if (!box) return;
+    stopWaiting = waitAtDoor(box, request, {
+      admitted: (token) => enter(audioOnly, request.name, { passcode: request.passcode, knock: token }),
+      back: (denial) => {
+        stopWaiting = undefined;
+        render(audioOnly, denial);
+      },
+      problem: (code) => {
+        stopWaiting = undefined;
+        fail(code);
+      },
+    });
+  }
+
+  function render(audioOnly: boolean, denial?: KnockDenial): void {
     const current = stream!;
     const preview = h('video', { class: 'preview mirrored', autoplay: true, playsinline: true, 'aria-label': 'Your camera preview' });
     preview.muted = true;
@@ -85,7 +129,24 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     const nameInput = h('input', { id: 'display-name', name: 'name', maxlength: 64, autocomplete: 'nickname', value: savedName(), placeholder: 'Your name' });
     const hideIp = h('input', { id: 'hide-ip', name: 'hide-ip', type: 'checkbox', checked: savedHideIp(), 'aria-describedby': 'hide-ip-hint' });
     const passcodeInput = needsPasscode ? h('input', { id: 'join-passcode', name: 'passcode', type: 'password', required: true, maxlength: MAX_PASSCODE_CHARS, autocomplete: 'off' }) : null;
-    const joinButton = h('button', { class: 'primary big', type: 'submit' }, 'Join');
+    // A browser that cannot encrypt media frames would make a group call fall back to plain media for everyone: say so before joining.
+    const canEncrypt = frameTransformApi() !== undefined;
+    const joinButton = h('button', { class: 'primary big', type: 'submit' }, canEncrypt ? 'Join' : 'Join anyway');
+    // Noise suppression itself starts in the call; music mode changes how the microphone is opened, so it reopens it here.
+    const switches = voiceSwitches(
+      'lobby',
+      (on) => {
+        voice = { ...voice, noiseSuppression: on };
+        saveVoiceSettings(voice);
+        switches.render(voice);
+      },
+      (on) => {
+        voice = { ...voice, musicMode: on };
+        saveVoiceSettings(voice);
+        void reopenMedia('lobby-music-mode');
+      },
+    );
+    switches.render(voice);
     const form = h(
       'form',
       { class: 'join' },
@@ -94,6 +155,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
       passcodeInput && h('label', { for: 'join-passcode' }, 'Passcode'),
       passcodeInput,
       h('div', { class: 'pickers' }, devicePicker('videoinput', 'Camera'), devicePicker('audioinput', 'Microphone')),
+      switches.element,
       h('div', { class: 'check' }, hideIp, h('label', { for: 'hide-ip' }, 'Hide my IP address')),
       h('p', { id: 'hide-ip-hint', class: 'hint' }, 'Your audio and video go through the relay server, so the other person never sees your network address. The call may be a little slower.'),
       joinButton,
@@ -103,12 +165,11 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
       const name = nameInput.value.trim().slice(0, 64) || 'Guest';
       saveName(name);
       saveHideIp(hideIp.checked);
-      performance.mark('videoapp:join');
-      handedOff = true;
-      undoBlurToggle();
-      ctx.handoff = { roomId, name, stream: current, audioOnly, relayOnly: hideIp.checked, credentials: { passcode: passcodeInput?.value || undefined, hostKey }, blur };
-      ctx.navigate({ screen: 'room', roomId });
+      const passcode = passcodeInput?.value || undefined;
+      if (asksToJoin) knock(audioOnly, { roomId, name, passcode });
+      else enter(audioOnly, name, { passcode, hostKey });
     });
+    const turnedAway = denial && h('p', { class: 'notice', role: 'alert' }, denial === 'host-left' ? 'The host has left, so nobody can let you in. Try again later.' : 'The host did not let you in.');
 
     root.replaceChildren(
       h(
@@ -119,7 +180,16 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
           'div',
           { class: 'lobby-grid' },
           h('div', { class: 'preview-box' }, preview, meter, audioOnly ? null : toggle.element),
-          h('div', { class: 'lobby-side' }, audioOnly ? h('p', { class: 'notice', role: 'status' }, 'No camera found: you will join with audio only.') : null, form, shareBox(roomId)),
+          h(
+            'div',
+            { class: 'lobby-side' },
+            audioOnly ? h('p', { class: 'notice', role: 'status' }, 'No camera found: you will join with audio only.') : null,
+            canEncrypt ? null : h('p', { class: 'notice e2ee-unavailable', role: 'status' }, E2EE_UNAVAILABLE),
+            turnedAway,
+            h('div', { class: 'join-box' }, form),
+            asksToJoin ? h('p', { class: 'hint' }, 'The host lets people in: after you press Join, wait here until they do.') : null,
+            shareBox(roomId),
+          ),
         ),
         h('p', { class: 'hint' }, peersInside > 0 ? 'Someone is already waiting in this call.' : 'Nobody is here yet. Share the link, then join.'),
       ),
@@ -137,10 +207,15 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     return h('div', { class: 'picker' }, h('label', { for: id }, label), select);
   }
 
-  async function switchDevice(kind: 'videoinput' | 'audioinput', deviceId: string): Promise<void> {
+  function switchDevice(kind: 'videoinput' | 'audioinput', deviceId: string): Promise<void> {
     if (kind === 'videoinput') choice.videoDeviceId = deviceId;
     else choice.audioDeviceId = deviceId;
-    const next = await openLocalMedia(choice);
+    return reopenMedia(`pick-${kind}`);
+  }
+
+  /** Opens camera and microphone again with the current choices, then redraws with focus back on the control that asked. */
+  async function reopenMedia(focusId: string): Promise<void> {
+    const next = await openLocalMedia(choice, voiceMode(voice));
     if (gone || handedOff) {
       if (next.ok) stopStream(next.stream);
       return;
@@ -150,14 +225,18 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     stopStream(stream);
     stream = next.stream;
     render(next.missing === 'camera');
+    document.getElementById(focusId)?.focus();
   }
 
   return () => {
     gone = true;
+    stopWaiting?.();
     stopMeter();
     undoBlurToggle();
-    if (handedOff) return;
-    blur.stop();
-    stopStream(stream);
+    if (!handedOff) {
+      blur.stop();
+      stopStream(stream);
+      signaling.close();
+    }
   };
 };

@@ -1,6 +1,7 @@
 import { type PeerStatus, type PeerView, peerStatus, type TileView } from '@videoapp/client';
 import { h } from '../dom.ts';
 import { gridColumns, pageCount, pageSize, STYLESHEET_LAYOUT_MAX } from './tile-grid.ts';
+import { VerificationNote } from './verification-note.ts';
 
 /** What a tile says under a person's name when their link is not simply flowing. */
 const STATUS_WORDS: Record<PeerStatus, string> = {
@@ -18,6 +19,10 @@ interface Tile {
   audio: HTMLAudioElement;
   name: HTMLElement;
   status: HTMLElement;
+  /** Their verification code, in the tile's details: shown in a group (a 1:1 call shows it beside the call's status). */
+  verification: VerificationNote;
+  /** "Hand raised", shown over the picture (also in a 1:1 call, where the name label is hidden). */
+  hand: HTMLElement;
 }
 
 type Sinkable = HTMLMediaElement & { setSinkId?: (id: string) => Promise<void> };
@@ -28,6 +33,8 @@ export interface RemoteTilesHooks {
   onFirstTile: (video: HTMLVideoElement) => void;
   /** How big a person's tile is now (device pixels), or `off` when it is not on screen. */
   onTileView: (peerId: string, view: TileView) => void;
+  /** "Mark as verified" was pressed on a person's tile; false when their key could not be remembered. */
+  onMarkVerified: (peerId: string) => boolean;
 }
 
 /**
@@ -77,6 +84,7 @@ export class RemoteTiles {
     const cameraOff = peer.media && !peer.media.video ? 'Camera off' : '';
     tile.status.textContent = [STATUS_WORDS[status], cameraOff].filter(Boolean).join(' · ');
     tile.element.dataset.peerStatus = status;
+    tile.verification.render(peer.verification);
     // For tests that wait for a move between transports; nothing on screen depends on it.
     if (peer.transport) tile.element.dataset.transport = peer.transport;
     tile.element.dataset.talking = String(peer.talking);
@@ -103,6 +111,25 @@ export class RemoteTiles {
     else element.srcObject = new MediaStream([track]);
     if (track.kind === 'video') void tile.video.play().catch(() => {});
     else void tile.audio.play().catch(() => this.hooks.onAudioBlocked());
+  }
+
+  /** Shows or hides a person's raised hand on their tile. */
+  setHand(peerId: string, raised: boolean): void {
+    const tile = this.tiles.get(peerId);
+    if (!tile) return;
+    tile.hand.hidden = !raised;
+    tile.element.dataset.hand = raised ? 'raised' : 'down';
+  }
+
+  /** The tile reactions from `peerId` float over. */
+  tileOf(peerId: string): HTMLElement | undefined {
+    return this.tiles.get(peerId)?.element;
+  }
+
+  /** The picture to pop out: the one other person, or in a group whoever spoke last (the first tile until someone has). */
+  speakerVideo(): HTMLVideoElement | undefined {
+    const speaker = this.activeSpeaker === undefined ? undefined : this.tiles.get(this.activeSpeaker);
+    return (speaker ?? this.tiles.values().next().value)?.video;
   }
 
   /** After a tap: start every person's sound that autoplay refused. */
@@ -138,8 +165,10 @@ export class RemoteTiles {
     audio.srcObject = new MediaStream();
     const speaker = this.hooks.speakerId();
     if (speaker) void (audio as Sinkable).setSinkId?.(speaker).catch(() => {});
-    const element = h('figure', { class: 'tile', 'data-peer-id': peerId }, video, audio, h('figcaption', { class: 'tile-label' }, name, status));
-    const tile = { element, video, audio, name, status };
+    const verification = new VerificationNote('tile', () => this.hooks.onMarkVerified(peerId));
+    const hand = h('span', { class: 'tile-hand', hidden: true }, h('span', { 'aria-hidden': 'true' }, '✋ '), 'Hand raised');
+    const element = h('figure', { class: 'tile', 'data-peer-id': peerId, 'data-hand': 'down' }, video, audio, hand, h('figcaption', { class: 'tile-label' }, name, status, verification.element));
+    const tile = { element, video, audio, name, status, verification, hand };
     if (!this.firstTileShown) {
       this.firstTileShown = true;
       this.hooks.onFirstTile(video);

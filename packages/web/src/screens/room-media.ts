@@ -1,6 +1,8 @@
 import { type Call, Emitter, ScreenShare, stopStream } from '@videoapp/client';
 import type { BlurSwitch } from '../blur/blur-switch.ts';
 import { canShareScreen, listDevices, openCamera, openMicrophone } from '../local-media.ts';
+import { SentVoice } from '../voice/sent-voice.ts';
+import { saveVoiceSettings, type VoiceSettings, voiceMode } from '../voice/voice-settings.ts';
 
 interface RoomMediaEvents extends Record<string, unknown> {
   /** Tracks, devices or sharing changed: redraw. */
@@ -11,8 +13,9 @@ interface RoomMediaEvents extends Record<string, unknown> {
 
 /**
  * Our own media during a call: the camera and microphone tracks, which
- * devices they come from, the speaker, and screen sharing. Every change of
- * track reaches the call by replacing the sent track (no renegotiation).
+ * devices they come from, the speaker, screen sharing, and how our voice is
+ * treated (noise suppression, music mode). Every change of track reaches the
+ * call by replacing the sent track (no renegotiation).
  */
 export class RoomMedia extends Emitter<RoomMediaEvents> {
   readonly share: ScreenShare;
@@ -26,14 +29,18 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
   /** The camera to reopen when the camera is turned back on. */
   private lastCameraId: string | undefined;
   private readonly onDeviceChange = () => void this.refreshDevices().then(() => this.recoverVanished());
+  /** The voice we send: the microphone in `stream`, or that microphone cleaned by RNNoise. */
+  readonly voice = new SentVoice((track) => this.sendVoice(track));
 
   constructor(
     readonly stream: MediaStream,
     private readonly call: Call,
     private readonly speakerOutputs: () => HTMLMediaElement[],
+    private voiceSettings: VoiceSettings,
     readonly blur: BlurSwitch,
   ) {
     super();
+    void this.voice.use(this.mic, voiceMode(voiceSettings) === 'suppress-noise');
     this.share = new ScreenShare({
       getDisplayMedia: canShareScreen() ? (options) => navigator.mediaDevices.getDisplayMedia(options) : undefined,
       isSecureContext: window.isSecureContext,
@@ -54,6 +61,15 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
 
   get mic(): MediaStreamTrack | undefined {
     return this.stream.getAudioTracks()[0];
+  }
+
+  /** What goes out for our voice (the microphone itself is `mic`, which the pickers and the level meter show). */
+  get sentMic(): MediaStreamTrack | undefined {
+    return this.voice.track ?? undefined;
+  }
+
+  get settings(): VoiceSettings {
+    return this.voiceSettings;
   }
 
   get camera(): MediaStreamTrack | undefined {
@@ -78,7 +94,7 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
   toggleMic(): void {
     const mic = this.mic;
     if (!mic) return;
-    mic.enabled = !mic.enabled;
+    this.voice.setEnabled(!mic.enabled);
     this.call.announceMedia();
     this.emit('change', undefined);
   }
@@ -135,16 +151,37 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
     this.busy = true;
     try {
       const previous = this.mic;
-      const next = await openMicrophone(deviceId);
+      const mode = voiceMode(this.voiceSettings);
+      const next = await openMicrophone(deviceId, mode);
       if (this.stopped) return next?.stop();
       if (!next) return this.emit('notice', 'That microphone could not be opened.');
       next.enabled = previous?.enabled ?? true;
       if (previous) this.dropTrack(previous);
       this.addTrack(next);
-      await this.call.setLocalTrack('audio', next);
+      await this.voice.use(next, mode === 'suppress-noise');
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Noise suppression on or off: the same microphone, sent cleaned or as it is. */
+  async setNoiseSuppression(on: boolean): Promise<void> {
+    this.voiceSettings = { ...this.voiceSettings, noiseSuppression: on };
+    saveVoiceSettings(this.voiceSettings);
+    this.emit('change', undefined);
+    await this.voice.use(this.mic, voiceMode(this.voiceSettings) === 'suppress-noise');
+  }
+
+  /**
+   * Music mode on or off. The browser applies echo cancellation and auto
+   * gain when it opens the microphone, so the microphone is opened again
+   * with the new settings (the same device).
+   */
+  async setMusicMode(on: boolean): Promise<void> {
+    this.voiceSettings = { ...this.voiceSettings, musicMode: on };
+    saveVoiceSettings(this.voiceSettings);
+    this.emit('change', undefined);
+    await this.useMicrophone(this.mic?.getSettings().deviceId);
   }
 
   async useSpeaker(deviceId: string): Promise<void> {
@@ -177,8 +214,15 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
     navigator.mediaDevices?.removeEventListener?.('devicechange', this.onDeviceChange);
     this.share.dispose();
     this.blur.stop();
+    this.voice.stop();
     stopStream(this.stream);
     this.removeAllListeners();
+  }
+
+  private sendVoice(track: MediaStreamTrack | null): void {
+    if (this.stopped) return;
+    void this.call.setLocalTrack('audio', track);
+    this.emit('change', undefined);
   }
 
   /** While sharing, the screen stays on the wire; the camera goes out again when sharing stops. */

@@ -1,13 +1,21 @@
 import { Call, type CallState, type PeerView, stopStream } from '@videoapp/client';
 import type { DepartureReason } from '@videoapp/protocol';
-import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedName } from '../app-context.ts';
+import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedInCall, savedName, saveInCall, signalingUrl } from '../app-context.ts';
 import { type BlurState, BlurSwitch, describeBlur } from '../blur/blur-switch.ts';
+import { browserCertificate, withBrowserCertificate } from '../browser-certificate.ts';
 import { h, replaceChildren } from '../dom.ts';
+import { createFrameWorker } from '../frame-worker.ts';
 import { openLocalMedia } from '../local-media.ts';
 import type { Route } from '../routes.ts';
+import { browserTrustedKeys } from '../trusted-keys.ts';
+import { savedVoiceSettings, voiceMode } from '../voice/voice-settings.ts';
 import { keepScreenAwake } from '../wake-lock.ts';
 import { ChatPanel } from './chat-panel.ts';
 import { DevicePanel } from './device-panel.ts';
+import { E2eeStatusLine } from './e2ee-status.ts';
+import { HandsAndReactions } from './hands-and-reactions.ts';
+import { KnockersList } from './knockers-list.ts';
+import { PictureInPicture, type PipAction } from './picture-in-picture.ts';
 import { showProblem } from './problem.ts';
 import { QualityPanel } from './quality-panel.ts';
 import { RemoteTiles } from './remote-tiles.ts';
@@ -17,6 +25,7 @@ import { PanelHost } from './room-panels.ts';
 import { makeMovable } from './self-view.ts';
 import { shareBox } from './share-box.ts';
 import { type ShortcutAction, shortcutFor, shortcutsPanel } from './shortcuts.ts';
+import { VerificationNote } from './verification-note.ts';
 
 /** How long a passing notice (a device unplugged, a failed switch) stays on screen. */
 const NOTICE_MS = 6_000;
@@ -37,21 +46,35 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
   let session: RoomSession | undefined;
   let gone = false;
 
-  if (handoff) session = new RoomSession(root, ctx, handoff);
-  else {
-    // Opened directly (a reload, or a shared /call link): open media here, then join.
+  if (handoff) {
+    // Replaced at once when the certificate is loaded (it is, unless Join came within moments of the page opening).
+    root.append(h('section', { class: 'screen' }, h('h1', { tabindex: -1 }, 'Joining…')));
+    withBrowserCertificate((certificate) => {
+      if (gone) return stopStream(handoff.stream);
+      session = new RoomSession(root, ctx, handoff, certificate);
+    });
+  } else if (savedInCall(roomId) === undefined) {
+    // A copied /call link in a tab that was never in this call: the lobby first (preview, name, and a knock where the host asks for one).
+    queueMicrotask(() => !gone && ctx.navigate({ screen: 'lobby', roomId }, { replace: true }));
+  } else {
+    // A reload of a tab that was in the call: open media here, then straight back in.
     root.append(h('section', { class: 'screen' }, h('h1', { tabindex: -1 }, 'Rejoining…')));
-    void openLocalMedia().then((media) => {
+    void Promise.all([openLocalMedia({}, voiceMode(savedVoiceSettings())), browserCertificate()]).then(([media, certificate]) => {
       if (gone) return media.ok && stopStream(media.stream);
       if (!media.ok) return showProblem(root, media.code, [{ label: 'Try again', run: () => ctx.navigate({ screen: 'room', roomId }, { replace: true }) }]);
-      session = new RoomSession(root, ctx, {
-        roomId,
-        name: savedName() || 'Guest',
-        stream: media.stream,
-        audioOnly: media.missing === 'camera',
-        relayOnly: savedHideIp(),
-        credentials: { hostKey: savedHostKey(roomId) },
-      });
+      session = new RoomSession(
+        root,
+        ctx,
+        {
+          roomId,
+          name: savedName() || 'Guest',
+          stream: media.stream,
+          audioOnly: media.missing === 'camera',
+          relayOnly: savedHideIp(),
+          credentials: { hostKey: savedHostKey(roomId), rejoin: savedInCall(roomId) },
+        },
+        certificate,
+      );
     });
   }
   return () => {
@@ -69,40 +92,67 @@ class RoomSession {
     onAudioBlocked: () => this.offerUnmute(),
     onFirstTile: (video) => this.watchFirstFrame(video),
     onTileView: (peerId, view) => this.call.setTileView(peerId, view),
+    onMarkVerified: (peerId) => this.call.markVerified(peerId),
+  });
+  /** The other person's verification code in a 1:1 call, beside the quality indicator (in a group each tile has its own). */
+  private readonly verification = new VerificationNote('call', () => {
+    const [peer] = this.call.participants();
+    return peer ? this.call.markVerified(peer.id) : false;
   });
   private readonly localVideo = h('video', { class: 'local mirrored', autoplay: true, playsinline: true, tabindex: 0, 'aria-label': 'You. Drag, or use the arrow keys, to move this picture' });
   private readonly banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite' });
   private readonly notice = h('p', { class: 'room-notice', role: 'status', 'aria-live': 'polite', hidden: true });
+  private readonly e2eeStatus = new E2eeStatusLine();
   private readonly sharingNote = h('p', { class: 'sharing-note', hidden: true }, 'You are sharing your screen');
   private readonly blurNotice = h('p', { class: 'room-notice blur-notice', role: 'status', hidden: true });
+  /** Where our own reactions float: the corner our picture starts in. */
+  private readonly selfReactions = h('div', { class: 'self-reactions' });
   private readonly stage = h('div', { class: 'stage' });
   private readonly controls: RoomControls;
   private readonly panels = new PanelHost();
   private readonly chat: ChatPanel;
   private readonly devices: DevicePanel;
   private readonly quality = new QualityPanel();
+  private readonly knockers = new KnockersList((knockId, answer) => this.call.answerKnock(knockId, answer));
   private readonly shortcuts = shortcutsPanel();
+  private readonly hands: HandsAndReactions;
+  private readonly pip = new PictureInPicture({
+    speaker: () => this.tiles.speakerVideo(),
+    act: (action: PipAction) => this.act(action, this.controls.button(action)),
+    changed: () => this.renderControls(),
+  });
   private readonly section: HTMLElement;
   private readonly cleanups: (() => void)[] = [];
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private ended = false;
+  /** Joined (the server took us in) at some point in this visit. */
+  private inCall = false;
 
   constructor(
     private readonly root: HTMLElement,
     private readonly ctx: Parameters<Screen>[1],
     private readonly join: JoinHandoff,
+    certificate: RTCCertificate | undefined,
   ) {
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     this.call = new Call({
-      signalingUrl: `${scheme}://${location.host}/ws`,
+      signalingUrl: signalingUrl(),
+      signaling: join.signaling,
       WebSocket,
-      createPeerConnection: (config) => new RTCPeerConnection(config),
+      // One certificate for every connection, so others see the same key from this browser in every call (see browser-certificate.ts).
+      createPeerConnection: (config) => new RTCPeerConnection(certificate ? { ...config, certificates: [certificate] } : config),
       relayOnly: join.relayOnly,
+      trustedKeys: browserTrustedKeys(),
+      frameWorker: createFrameWorker,
     });
-    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, join.blur ?? new BlurSwitch());
+    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, savedVoiceSettings(), join.blur ?? new BlurSwitch());
     this.chat = new ChatPanel(this.call, () => this.renderControls());
     this.devices = new DevicePanel(this.media);
     this.controls = new RoomControls((action, button) => this.act(action, button));
+    this.hands = new HandsAndReactions(this.call, {
+      reactionSpot: (peerId) => (peerId === undefined ? this.selfReactions : this.tiles.tileOf(peerId)),
+      showHand: (peerId, raised) => this.tiles.setHand(peerId, raised),
+      changed: () => this.renderControls(),
+    });
     this.panels.onChange = () => this.renderControls();
     this.localVideo.muted = true;
     this.localVideo.srcObject = this.media.stream;
@@ -113,16 +163,20 @@ class RoomSession {
       h('h1', { class: 'visually-hidden', tabindex: -1 }, 'Call'),
       this.stage,
       this.banner,
+      this.knockers.element,
       this.notice,
       this.blurNotice,
+      this.e2eeStatus.element,
       this.panels.element,
+      this.hands.picker.element,
       this.controls.element,
+      this.hands.announcer.element,
     );
-    this.stage.append(this.tiles.element, this.tiles.pager, this.quality.indicator, this.sharingNote, this.localVideo);
+    this.stage.append(this.tiles.element, this.tiles.pager, this.quality.indicator, this.verification.element, this.sharingNote, this.hands.list.element, this.localVideo, this.selfReactions);
     root.replaceChildren(this.section);
 
     this.listen();
-    this.call.join(join.roomId, join.name, { audio: this.media.mic ?? null, video: this.media.outgoingCamera ?? null }, join.credentials);
+    this.call.join(join.roomId, join.name, { audio: this.media.sentMic ?? null, video: this.media.outgoingCamera ?? null }, join.credentials);
     // Opened without the lobby (a reload): blur as remembered. From the lobby this keeps what already runs.
     void this.media.blur.apply(this.media.camera);
     this.renderControls();
@@ -136,8 +190,11 @@ class RoomSession {
   end(reason: 'hang-up' | 'page-exit' = 'page-exit'): void {
     if (this.ended) return;
     this.ended = true;
+    // Only a page exit (a reload, perhaps) keeps this tab's place in the call, with the freshest token.
+    saveInCall(this.join.roomId, reason === 'page-exit' && this.inCall ? this.call.resumeToken : undefined);
     this.call.leave(reason);
     this.panels.close(false);
+    void this.pip.close();
     this.media.stop();
     this.tiles.clear();
     clearTimeout(this.noticeTimer);
@@ -146,22 +203,33 @@ class RoomSession {
 
   private listen(): void {
     this.call.on('state', (state) => this.renderState(state));
-    this.call.on('peer-joined', (peer) => this.tiles.show(peer));
-    this.call.on('track', ({ peerId, track }) => this.tiles.addTrack(peerId, track));
+    this.call.on('peer-joined', (peer) => {
+      this.tiles.show(peer);
+      this.renderVerification();
+    });
+    this.call.on('track', ({ peerId, track }) => {
+      this.tiles.addTrack(peerId, track);
+      this.pip.follow();
+    });
     this.call.on('peer-left', ({ peer, reason }) => this.onPeerLeft(peer, reason));
     this.call.on('peer-updated', (peer) => {
       const changed = this.tiles.show(peer);
       // In a group the banner speaks for the call as a whole: say in passing who could not be reached, and why.
       if (changed === 'unreachable' && this.tiles.count >= 2) this.showNotice(this.cannotConnect(peer.name || 'Someone', this.call.relayAvailable));
+      this.pip.follow();
       this.renderState(this.call.state);
+      this.renderVerification();
     });
     this.call.on('room-lock', () => this.renderControls());
+    this.call.on('ask-to-join', () => this.renderControls());
+    this.call.on('knockers', ({ knockers, waiting }) => this.knockers.show(knockers, waiting));
     // Test hooks only: where the room's media travels (settled, or moving from → target). The screen itself never depends on it.
     this.call.on('route', (phase) => {
       this.section.dataset.mediaRoute = phase.kind === 'settled' ? phase.route : phase.from;
       this.section.dataset.mediaRouteTarget = phase.kind === 'settled' ? phase.route : phase.to;
     });
     this.call.on('quality', (quality) => this.quality.show(quality));
+    this.call.on('e2ee', (protection) => this.e2eeStatus.show(protection));
     this.media.on('change', () => this.renderMedia());
     this.media.on('notice', (text) => this.showNotice(text));
     this.cleanups.push(this.media.blur.on('change', (state) => this.onBlurChange(state)));
@@ -178,6 +246,7 @@ class RoomSession {
       () => window.removeEventListener('keydown', onKey),
       keepScreenAwake((state) => (this.section.dataset.wakeLock = state)),
       makeMovable(this.localVideo, this.stage),
+      this.pip.openWhenHidden(),
     );
     this.quality.indicator.addEventListener('click', () => this.panels.toggle(this.quality, this.quality.indicator));
   }
@@ -196,9 +265,16 @@ class RoomSession {
   /** Their tile goes at once. In a group the call goes on, so a passing notice says who went. */
   private onPeerLeft(peer: PeerView, reason: DepartureReason): void {
     this.tiles.remove(peer.id);
+    this.renderVerification();
     if (this.tiles.count === 0) return this.quality.show(undefined);
     const name = peer.name || 'Someone';
     this.showNotice(reason === 'lost' ? `${name}'s connection was lost.` : `${name} left the call.`);
+  }
+
+  /** In a 1:1 call the one code sits beside the call's status; in a group, each tile shows its person's. */
+  private renderVerification(): void {
+    const people = this.call.participants();
+    this.verification.render(people.length === 1 ? people[0]!.verification : undefined);
   }
 
   private watchFirstFrame(remoteVideo: HTMLVideoElement): void {
@@ -210,6 +286,11 @@ class RoomSession {
 
   private renderState(state: CallState): void {
     this.section.dataset.callState = state.kind;
+    // In the call (or on its way back into it): a reload of this tab rejoins without the lobby.
+    if (state.kind !== 'joining' && state.kind !== 'ended') {
+      this.inCall = true;
+      saveInCall(this.join.roomId, this.call.resumeToken);
+    }
     const serverLost = (state.kind === 'connected' && state.serverLost) || (state.kind === 'reconnecting' && state.who === 'us');
     this.section.dataset.serverLink = serverLost ? 'lost' : 'ok';
     this.renderControls();
@@ -264,7 +345,8 @@ class RoomSession {
     if (reason !== 'hung-up' && reason !== 'peer-hung-up') {
       const home = { label: 'Start a new call', run: () => this.ctx.navigate({ screen: 'home' }) };
       const lobby = { label: 'Try again', run: () => this.ctx.navigate({ screen: 'lobby', roomId: this.join.roomId }) };
-      showProblem(this.root, reason, reason === 'wrong-passcode' || reason === 'room-locked' ? [lobby, home] : [home]);
+      const backToLobby = reason === 'wrong-passcode' || reason === 'room-locked' || reason === 'knock-required';
+      showProblem(this.root, reason, backToLobby ? [reason === 'knock-required' ? { ...lobby, label: 'Ask to join' } : lobby, home] : [home]);
       return;
     }
     this.root.replaceChildren(
@@ -308,6 +390,14 @@ class RoomSession {
         return this.call.lock(!this.call.locked);
       case 'blur':
         return void this.media.toggleBlur();
+      case 'hand':
+        return this.hands.toggleOwnHand();
+      case 'react':
+        return this.hands.picker.toggle();
+      case 'pip':
+        return void this.pip.toggle();
+      case 'ask-to-join':
+        return this.call.setAskToJoin(!this.call.asksToJoin);
       case 'hang-up':
         return this.end('hang-up');
     }
@@ -367,7 +457,13 @@ class RoomSession {
       openPanel: (['chat', 'devices', 'quality', 'shortcuts'] as const).find((id) => this.panels.isOpen(id)),
       host: this.call.isHost,
       locked: this.call.locked,
+      handRaised: this.hands.ownHandRaised,
+      reacting: this.hands.picker.open,
+      pip: this.pip.kind === 'none' ? 'unavailable' : this.pip.open ? 'on' : 'off',
+      hasRemote: this.tiles.count > 0,
+      askToJoin: this.call.asksToJoin,
     });
+    this.pip.render({ micOn: Boolean(mic?.enabled), cameraOn: this.media.camera?.readyState === 'live' });
   }
 
   private showNotice(text: string): void {

@@ -6,7 +6,7 @@ import { roomLink } from '../routes.ts';
 export function shareBox(roomId: string): HTMLElement {
   const link = roomLink(roomId);
   const said = h('span', { class: 'copied', role: 'status' });
-  const copy = h('button', { type: 'button', class: 'copy-link', 'aria-label': 'Copy the call link' }, 'Copy link');
+  const copy = h('button', { type: 'button', class: 'copy-link', 'aria-label': 'Copy link to this call' }, 'Copy link');
   copy.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(link);

@@ -1,7 +1,7 @@
 import { h } from '../dom.ts';
 import type { RoomPanel } from './room-panels.ts';
 
-export type ShortcutAction = 'mic' | 'camera' | 'chat' | 'share' | 'hang-up' | 'help';
+export type ShortcutAction = 'mic' | 'camera' | 'chat' | 'share' | 'hand' | 'hang-up' | 'help';
 
 interface Shortcut {
   action: ShortcutAction;
@@ -19,6 +19,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { action: 'camera', keys: 'V', does: 'Camera on or off', matches: plain('v') },
   { action: 'share', keys: 'S', does: 'Share your screen, or stop sharing', matches: plain('s') },
   { action: 'chat', keys: 'C', does: 'Open or close the chat', matches: plain('c') },
+  { action: 'hand', keys: 'R', does: 'Raise your hand, or lower it', matches: plain('r') },
   // Shift, so a stray key press cannot end a call.
   { action: 'hang-up', keys: 'Shift+H', does: 'Hang up', matches: (e) => e.shiftKey && e.key.toLowerCase() === 'h' },
   { action: 'help', keys: '?', does: 'Show these shortcuts', matches: (e) => e.key === '?' },

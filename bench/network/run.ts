@@ -1,0 +1,140 @@
+/**
+ * Recovery from network faults as both people feel it (issue 14), on a real
+ * call: Alice's Chromium in a network namespace of its own, Bob's on this
+ * machine, the real server as its own process (tests/support/network-lab.ts).
+ * Each fault on a fresh call, several runs each:
+ *
+ * - cut: Alice's link down for 3 s, then restored; from the restore, until
+ *   each side's remote video moves again (frames decoded and the picture changing).
+ * - switch: Alice's address replaced (Wi-Fi → mobile); from the change, until
+ *   each side's video moves again. No browser `online` event fires in a namespace.
+ * - vanish: Alice's link down for good; from the cut, until Bob's screen says
+ *   her connection was lost.
+ * - blip: a 1.5 s cut; whether Bob's screen ever said "lost" (it must not).
+ *
+ * Needs root (namespaces) and Chromium; `npm run bench` runs it when it can.
+ */
+import type { Page } from 'playwright-core';
+import { timeUntilMoving } from '../../tests/support/browsers.ts';
+import { NetworkLab } from '../../tests/support/network-lab.ts';
+import { ratio, round, summarize } from '../stats.ts';
+
+export interface NetworkPlan {
+  runs: number;
+}
+
+/** Issue 14's targets, ms. */
+export const NETWORK_TARGETS = { cutBothSides: 1_000, switchBothSides: 3_000, vanishShownLost: 5_000 } as const;
+const CUT_MS = 3_000;
+const BLIP_MS = 1_500;
+/** How long after a blip Bob's screen is still watched for a wrong "lost". */
+const BLIP_WATCH_AFTER_MS = 3_000;
+/** Longest any one measurement waits before it counts as a failure to recover. */
+const GIVE_UP_MS = 30_000;
+
+export interface NetworkResults {
+  cut: { alice: number[]; bob: number[] };
+  switch: { alice: number[]; bob: number[] };
+  vanish: number[];
+  /** Per blip: whether Bob's screen said "lost". */
+  blipShownLost: boolean[];
+}
+
+const LOST_TEXT = "Alice's connection was lost";
+
+/** In the page: from now on, remember whether the room ever said `text`. */
+function watchForText(page: Page, text: string): Promise<void> {
+  return page.evaluate((t) => {
+    const w = window as unknown as { __sawText: boolean };
+    w.__sawText = false;
+    const look = () => {
+      if (document.body.innerText.includes(t)) w.__sawText = true;
+    };
+    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true });
+  }, text);
+}
+
+export async function runNetworkBench(plan: NetworkPlan, log: (line: string) => void): Promise<NetworkResults> {
+  const lab = await NetworkLab.start('vabench', 3);
+  const results: NetworkResults = { cut: { alice: [], bob: [] }, switch: { alice: [], bob: [] }, vanish: [], blipShownLost: [] };
+  try {
+    for (let run = 1; run <= plan.runs; run++) {
+      {
+        const { alice, bob } = await lab.call();
+        lab.host.cut();
+        await bob.waitForTimeout(CUT_MS);
+        lab.host.restore();
+        const [a, b] = await Promise.all([timeUntilMoving(alice, GIVE_UP_MS), timeUntilMoving(bob, GIVE_UP_MS)]);
+        results.cut.alice.push(a);
+        results.cut.bob.push(b);
+        await lab.endCalls();
+        log(`  run ${run}: 3 s cut, video moving again after the restore: Alice ${a} ms, Bob ${b} ms`);
+      }
+      {
+        const { alice, bob } = await lab.call();
+        const started = Date.now();
+        lab.host.changeAddress();
+        const [a, b] = await Promise.all([timeUntilMoving(alice, GIVE_UP_MS).then(() => Date.now() - started), timeUntilMoving(bob, GIVE_UP_MS).then(() => Date.now() - started)]);
+        results.switch.alice.push(a);
+        results.switch.bob.push(b);
+        await lab.endCalls();
+        log(`  run ${run}: address replaced, video moving again: Alice ${a} ms, Bob ${b} ms`);
+      }
+      {
+        const { bob } = await lab.call();
+        const started = Date.now();
+        lab.host.cut();
+        await bob.getByText(LOST_TEXT).waitFor({ timeout: GIVE_UP_MS });
+        const shown = Date.now() - started;
+        lab.host.restore();
+        results.vanish.push(shown);
+        await lab.endCalls();
+        log(`  run ${run}: link gone for good, shown as lost after ${shown} ms`);
+      }
+      {
+        const { bob } = await lab.call();
+        await watchForText(bob, LOST_TEXT);
+        lab.host.cut();
+        await bob.waitForTimeout(BLIP_MS);
+        lab.host.restore();
+        await bob.waitForTimeout(BLIP_WATCH_AFTER_MS);
+        const sawLost = await bob.evaluate(() => (window as unknown as { __sawText: boolean }).__sawText);
+        results.blipShownLost.push(sawLost);
+        await lab.endCalls();
+        log(`  run ${run}: ${BLIP_MS / 1000} s blip: ${sawLost ? 'WRONGLY shown as lost' : 'never shown as lost'}`);
+      }
+    }
+  } finally {
+    await lab.close();
+  }
+  return results;
+}
+
+/** One row per figure: median, p90 and range over the runs, against its target. */
+export function networkRows(r: NetworkResults): string[][] {
+  const row = (what: string, values: number[], target: number) => {
+    const s = summarize(values);
+    return [what, round(s.median), round(s.p90), `${round(s.min)}–${round(s.max)}`, `≤ ${target}`, s.max <= target ? 'yes' : s.median <= target ? 'median only' : 'NO'];
+  };
+  const blips = r.blipShownLost.length;
+  return [
+    ['network fault (ms)', 'median', 'p90', 'range', 'target', 'met'],
+    row('3 s cut: Alice moving after the restore', r.cut.alice, NETWORK_TARGETS.cutBothSides),
+    row('3 s cut: Bob moving after the restore', r.cut.bob, NETWORK_TARGETS.cutBothSides),
+    row("Alice's address replaced: Alice moving", r.switch.alice, NETWORK_TARGETS.switchBothSides),
+    row("Alice's address replaced: Bob moving", r.switch.bob, NETWORK_TARGETS.switchBothSides),
+    row("Alice's network gone: shown lost at Bob's", r.vanish, NETWORK_TARGETS.vanishShownLost),
+    [`${BLIP_MS / 1000} s blip shown as lost`, `${r.blipShownLost.filter(Boolean).length} of ${blips}`, '', '', '0', r.blipShownLost.some(Boolean) ? 'NO' : 'yes'],
+  ];
+}
+
+/** The slower side of each fault against its target, as a ratio (≤ 1.00× meets it). */
+export function networkRatioRows(r: NetworkResults): string[][] {
+  const slower = (a: number[], b: number[]) => summarize(a.map((x, i) => Math.max(x, b[i] ?? x))).median;
+  return [
+    ['ratio (median of the slower side / target)', 'measured'],
+    ['3 s cut', ratio(slower(r.cut.alice, r.cut.bob), NETWORK_TARGETS.cutBothSides)],
+    ['address replaced', ratio(slower(r.switch.alice, r.switch.bob), NETWORK_TARGETS.switchBothSides)],
+    ['network gone, shown lost', ratio(summarize(r.vanish).median, NETWORK_TARGETS.vanishShownLost)],
+  ];
+}

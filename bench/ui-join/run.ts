@@ -1,0 +1,217 @@
+/**
+ * Join to first frame as a person feels it (issue 14): the real built app
+ * served by the real server, two browser contexts in one headless Chromium
+ * driven through the lobby. Alice has joined and waits; Bob opens the room
+ * link, and Join is pressed either the moment it appears (the lobby is still
+ * busy starting the preview and listing devices) or a second later. The
+ * clock starts at that click and stops at the first remote frame presented
+ * on the slower of the two sides.
+ *
+ * Side by side in the same run, interleaved call by call so a slow patch of
+ * the machine hits every contender alike: the in-page floor (two
+ * RTCPeerConnections in one page) and PeerJS, both capturing at the app's
+ * own 1280×720 (bench/join/page.ts).
+ */
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../tests/support/browsers.ts';
+import { startTestServer } from '../../tests/support/test-server.ts';
+import type { CallTiming } from '../join/page.ts';
+import { bothSides, bundlePage, createRoom, servePage, startPeerServer } from '../join/run.ts';
+import { ratio, round, type Summary, summarize } from '../stats.ts';
+
+export interface UiJoinPlan {
+  warmup: number;
+  calls: number;
+}
+
+/** The app's own capture size (packages/web/src/local-media.ts asks for it). */
+export const UI_CAPTURE = { width: 1280, height: 720 } as const;
+/** "A second later": how long after Join appears the second kind of call presses it. */
+export const PATIENT_CLICK_DELAY_MS = 1_000;
+/** Longest one call may take before the run reports it as failed. */
+const UI_CALL_TIMEOUT_MS = 20_000;
+/** Per-address room and join limits (there to slow guessing) would stop a run of many calls from one address. */
+const UI_BENCH_LIMIT = 10_000;
+
+export const UI_JOIN_CONTENDERS = ['ui-at-once', 'ui-after-1s', 'floor-720p', 'peerjs-720p'] as const;
+export type UiJoinContender = (typeof UI_JOIN_CONTENDERS)[number];
+
+/**
+ * In both app pages, before the app loads: every remote video track the page
+ * receives is watched until a <video> shows it, and the time of its first
+ * presented frame (on the shared wall clock, so two pages compare) is kept
+ * in `__firstRemoteFrames`. The app itself is unchanged.
+ */
+const WATCH_FIRST_FRAMES = () => {
+  const w = window as unknown as { __firstRemoteFrames: number[] };
+  w.__firstRemoteFrames = [];
+  const wallClock = () => performance.timeOrigin + performance.now();
+  const watch = (track: MediaStreamTrack) => {
+    const timer = setInterval(() => {
+      const video = [...document.querySelectorAll('video')].find((v) => (v.srcObject as MediaStream | null)?.getVideoTracks().includes(track));
+      if (!video) return;
+      clearInterval(timer);
+      video.requestVideoFrameCallback(() => w.__firstRemoteFrames.push(wallClock()));
+    }, 4);
+    setTimeout(() => clearInterval(timer), 30_000);
+  };
+  const Original = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Original {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      this.addEventListener('track', (e) => e.track.kind === 'video' && watch(e.track));
+    }
+  } as typeof RTCPeerConnection;
+};
+
+/** In the page: waits for the lobby's Join button, presses it after `delayMs`, and returns the wall-clock time of the press. */
+function pressJoinWhenShown(page: Page, delayMs: number): Promise<number> {
+  return page.evaluate(
+    (delay) =>
+      new Promise<number>((resolve) => {
+        const press = (button: HTMLButtonElement) =>
+          setTimeout(() => {
+            const at = performance.timeOrigin + performance.now();
+            button.click();
+            resolve(at);
+          }, delay);
+        const find = () => [...document.querySelectorAll<HTMLButtonElement>('form.join button[type=submit]')].find((b) => b.textContent === 'Join');
+        const shown = find();
+        if (shown) return press(shown);
+        const observer = new MutationObserver(() => {
+          const button = find();
+          if (!button) return;
+          observer.disconnect();
+          press(button);
+        });
+        observer.observe(document.body, { childList: true, subtree: true });
+      }),
+    delayMs,
+  );
+}
+
+/** The first remote frame this page presented at or after `since`. */
+async function firstFrameAfter(page: Page, since: number): Promise<number> {
+  const handle = await page.waitForFunction((t) => (window as unknown as { __firstRemoteFrames: number[] }).__firstRemoteFrames.find((f) => f >= t), since, {
+    timeout: UI_CALL_TIMEOUT_MS,
+    polling: 20,
+  });
+  return (await handle.jsonValue()) as number;
+}
+
+export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): Promise<Record<UiJoinContender, CallTiming[]>> {
+  const benchPage = await servePage(await bundlePage());
+  const server = await startTestServer({ allowedOrigins: [benchPage.origin], roomsPerMinutePerAddress: UI_BENCH_LIMIT, joinsPerMinutePerAddress: UI_BENCH_LIMIT });
+  const peer = await startPeerServer();
+  const browser = await launchChromium();
+  const results: Record<UiJoinContender, CallTiming[]> = { 'ui-at-once': [], 'ui-after-1s': [], 'floor-720p': [], 'peerjs-720p': [] };
+  try {
+    const appContext = async () => {
+      const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 1280, height: 800 } });
+      // tsx compiles with esbuild's keepNames, which wraps functions handed to the page in a `__name` helper.
+      await context.addInitScript('globalThis.__name = (f) => f;');
+      await context.addInitScript(WATCH_FIRST_FRAMES);
+      const page = await context.newPage();
+      page.on('pageerror', (err) => log(`  page error: ${err.message}`));
+      return page;
+    };
+    const alice = await appContext();
+    const bob = await appContext();
+    const benchContext = await browser.newContext({ permissions: ['camera', 'microphone'] });
+    const bench = await benchContext.newPage();
+    await bench.goto(benchPage.origin);
+    await bench.waitForFunction(() => 'bench' in window);
+    type Bench = { bench: { floor(): Promise<CallTiming>; peerJs(port: number): Promise<CallTiming>; setCapture(w: number, h: number): void } };
+    await bench.evaluate(([w, h]) => (window as unknown as Bench).bench.setCapture(w, h), [UI_CAPTURE.width, UI_CAPTURE.height] as const);
+
+    const uiCall = async (delayMs: number): Promise<CallTiming> => {
+      const link = `${server.url}/r/${await createRoom(server)}`;
+      await alice.goto(link);
+      await pressJoinWhenShown(alice, 0);
+      await alice.waitForFunction(() => document.querySelector('.room')?.getAttribute('data-call-state') === 'waiting', null, { timeout: UI_CALL_TIMEOUT_MS });
+      await bob.goto(link);
+      const clicked = await pressJoinWhenShown(bob, delayMs);
+      const [bobSaw, aliceSaw] = await Promise.all([firstFrameAfter(bob, clicked), firstFrameAfter(alice, clicked)]);
+      await Promise.all([alice.goto('about:blank'), bob.goto('about:blank')]);
+      // The joiner is the caller here, as in bench/join: caller = Bob's side, callee = Alice's.
+      return { caller: bobSaw - clicked, callee: aliceSaw - clicked };
+    };
+    const once: Record<UiJoinContender, () => Promise<CallTiming>> = {
+      'ui-at-once': () => uiCall(0),
+      'ui-after-1s': () => uiCall(PATIENT_CLICK_DELAY_MS),
+      'floor-720p': () => bench.evaluate(() => (window as unknown as Bench).bench.floor()),
+      'peerjs-720p': () => bench.evaluate((port) => (window as unknown as Bench).bench.peerJs(port), peer.port),
+    };
+    for (let i = 0; i < plan.warmup + plan.calls; i++) {
+      const line: string[] = [];
+      for (const contender of UI_JOIN_CONTENDERS) {
+        const timing = await once[contender]();
+        if (i >= plan.warmup) results[contender].push(timing);
+        line.push(`${contender} ${bothSides(timing).toFixed(0)} ms`);
+        await bench.waitForTimeout(150);
+      }
+      log(`  ${i < plan.warmup ? 'warm-up' : `call ${i - plan.warmup + 1}`}: ${line.join(', ')}`);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+    peer.server.closeAllConnections();
+    await new Promise((resolve) => peer.server.close(resolve));
+    benchPage.server.close();
+  }
+  return results;
+}
+
+/** Issue 14's targets for the UI join, as ratios of medians measured in the same run. */
+export const UI_JOIN_TARGETS = { vsFloor: 1.3, vsFloorStretch: 1.0, vsPeerJs: 0.8 } as const;
+
+const uiLabel: Record<UiJoinContender, string> = {
+  'ui-at-once': 'VideoApp UI, Join pressed at once',
+  'ui-after-1s': `VideoApp UI, Join pressed ${PATIENT_CLICK_DELAY_MS / 1000} s later`,
+  'floor-720p': 'floor, 2 RTCPeerConnections in one page, 720p',
+  'peerjs-720p': 'PeerJS, both registered, 720p',
+};
+
+/** One row per contender: medians and spread of the slower side, and each side's median. */
+export function uiJoinRows(results: Record<UiJoinContender, CallTiming[]>): string[][] {
+  return [
+    ['click → first remote frame, slower side (ms)', 'median', 'p90', 'min', 'max', 'joiner side median', 'waiting side median'],
+    ...UI_JOIN_CONTENDERS.map((k) => {
+      const s = summarize(results[k].map(bothSides));
+      return [
+        uiLabel[k],
+        round(s.median),
+        round(s.p90),
+        round(s.min),
+        round(s.max),
+        round(summarize(results[k].map((t) => t.caller)).median),
+        round(summarize(results[k].map((t) => t.callee)).median),
+      ];
+    }),
+  ];
+}
+
+/** Each way of pressing Join against the floor and PeerJS, medians and p90s, with the targets. */
+export function uiJoinRatioRows(results: Record<UiJoinContender, CallTiming[]>): string[][] {
+  const s = Object.fromEntries(UI_JOIN_CONTENDERS.map((k) => [k, summarize(results[k].map(bothSides))])) as Record<UiJoinContender, Summary>;
+  const met = (value: number, target: number) => (value <= target ? 'yes' : 'NO');
+  return [
+    ['ratio', 'median', 'p90', 'target (median)', 'met'],
+    ...(['ui-at-once', 'ui-after-1s'] as const).flatMap((k) => [
+      [
+        `${uiLabel[k]} / floor`,
+        ratio(s[k].median, s['floor-720p'].median),
+        ratio(s[k].p90, s['floor-720p'].p90),
+        `≤ ${UI_JOIN_TARGETS.vsFloor}× (stretch ${UI_JOIN_TARGETS.vsFloorStretch.toFixed(1)}×)`,
+        met(s[k].median / s['floor-720p'].median, UI_JOIN_TARGETS.vsFloor),
+      ],
+      [
+        `${uiLabel[k]} / PeerJS`,
+        ratio(s[k].median, s['peerjs-720p'].median),
+        ratio(s[k].p90, s['peerjs-720p'].p90),
+        `≤ ${UI_JOIN_TARGETS.vsPeerJs}×`,
+        met(s[k].median / s['peerjs-720p'].median, UI_JOIN_TARGETS.vsPeerJs),
+      ],
+    ]),
+  ];
+}

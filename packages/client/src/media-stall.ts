@@ -1,0 +1,84 @@
+/**
+ * Notices a dead path on a connected link within about a second, well before
+ * ICE does (a browser marks a connection `disconnected` only after several
+ * seconds without an answer to its checks). While a call is up, media and
+ * RTCP arrive many times a second in both directions, even from a person
+ * with camera and microphone off (a disabled track still sends black frames
+ * and silence), so bytes that stop arriving mean the path stopped carrying.
+ */
+
+/** How often a connected link's received byte count is read. */
+export const MEDIA_WATCH_MS = 250;
+/** No byte received for this long: the path is taken for dead. */
+export const MEDIA_STALL_MS = 1_000;
+
+export interface MediaStallEvents {
+  /** Bytes stopped arriving MEDIA_STALL_MS ago. */
+  stalled(): void;
+  /** Bytes arrive again after a stall. */
+  flowing(): void;
+}
+
+/** Reads a link's received byte count every MEDIA_WATCH_MS and reports when it stops and starts moving. */
+export class MediaStallWatch {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private lastBytes: number | undefined;
+  private lastChangeAt = 0;
+  private isStalled = false;
+
+  constructor(
+    private readonly readBytes: () => Promise<number | undefined>,
+    private readonly events: MediaStallEvents,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  get stalled(): boolean {
+    return this.isStalled;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.lastBytes = undefined;
+    this.timer = setInterval(() => void this.read(), MEDIA_WATCH_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.isStalled = false;
+  }
+
+  /** One reading: exposed for tests, which drive the clock themselves. */
+  async read(): Promise<void> {
+    const bytes = await this.readBytes().catch(() => undefined);
+    if (bytes === undefined || !this.timer) return;
+    const now = this.now();
+    if (bytes !== this.lastBytes) {
+      this.lastBytes = bytes;
+      this.lastChangeAt = now;
+      if (this.isStalled) {
+        this.isStalled = false;
+        this.events.flowing();
+      }
+      return;
+    }
+    if (!this.isStalled && now - this.lastChangeAt >= MEDIA_STALL_MS) {
+      this.isStalled = true;
+      this.events.stalled();
+    }
+  }
+}
+
+/**
+ * Everything the connection has received over any candidate pair: grows with
+ * every packet, whichever pair is in use (Firefox reports no transport
+ * statistics, so the pairs are what both browsers have).
+ */
+export async function bytesReceived(pc: Pick<RTCPeerConnection, 'getStats'>): Promise<number | undefined> {
+  const report = await pc.getStats();
+  let total: number | undefined;
+  report.forEach((stats: { type: string; bytesReceived?: number }) => {
+    if (stats.type === 'candidate-pair' && typeof stats.bytesReceived === 'number') total = (total ?? 0) + stats.bytesReceived;
+  });
+  return total;
+}

@@ -1,0 +1,35 @@
+/**
+ * Just enough of an RTCPeerConnection for a PeerLink in unit tests: no media,
+ * no ICE; the test moves `connectionState` itself. Subclasses report what a
+ * browser's getStats would, where a test needs it.
+ */
+export class FakePeerConnection {
+  connectionState: RTCPeerConnectionState = 'new';
+  signalingState: RTCSignalingState = 'stable';
+  onconnectionstatechange: (() => void) | null = null;
+  restarts = 0;
+  addTransceiver(kind: string) {
+    return { sender: { replaceTrack: async () => {}, getParameters: () => ({ encodings: [] }) }, receiver: { track: { kind } } };
+  }
+  createDataChannel() {
+    return { readyState: 'connecting', close() {} };
+  }
+  getTransceivers() {
+    return [];
+  }
+  getConfiguration() {
+    return {};
+  }
+  setConfiguration(): void {}
+  getStats(): Promise<Map<string, unknown>> {
+    return Promise.resolve(new Map());
+  }
+  restartIce(): void {
+    this.restarts++;
+  }
+  close(): void {}
+  moveTo(state: RTCPeerConnectionState): void {
+    this.connectionState = state;
+    this.onconnectionstatechange?.();
+  }
+}
