@@ -29,13 +29,8 @@ const frameWorker = await build({
 });
 const frameWorkerUrl = `/assets/${basename(Object.keys(frameWorker.metafile.outputs)[0])}`;
 
-// Background blur: the segmentation model's files are served from the installed package (never fetched from elsewhere),
-// and the worker that runs it is a classic script of its own (MediaPipe loads its parts with importScripts).
-const segmentationPath = '/effects/selfie-segmentation/';
-cpSync(join(root, 'node_modules/@mediapipe/selfie_segmentation'), join(out, segmentationPath), {
-  recursive: true,
-  filter: (path) => !/\.(md|d\.ts|json)$/.test(path),
-});
+// Background blur's worker: a classic script of its own (MediaPipe's runtime loads its loader with importScripts),
+// fetched only when blur is switched on; its runtime and model are effect files (scripts/effect-files.mjs).
 const blurWorker = await build({
   entryPoints: { 'blur-worker': join(web, 'src/blur/blur-worker.ts') },
   bundle: true,
@@ -64,7 +59,6 @@ const result = await build({
   define: {
     FRAME_WORKER_URL: JSON.stringify(frameWorkerUrl),
     BLUR_WORKER_URL: JSON.stringify(blurWorkerUrl),
-    SEGMENTATION_ASSETS_PATH: JSON.stringify(segmentationPath),
     ...Object.fromEntries(Object.entries(effectFiles).map(([name, url]) => [`EFFECT_FILES.${name}`, JSON.stringify(url)])),
   },
   metafile: true,
@@ -81,6 +75,7 @@ const lazyFiles = [
     .filter((p) => p.includes('/lazy/'))
     .map((p) => `/assets/lazy/${basename(p)}`),
   ...Object.values(effectFiles),
+  blurWorkerUrl,
 ];
 const script = outputs.find((f) => f.endsWith('.js'));
 const style = outputs.find((f) => f.endsWith('.css'));

@@ -1,11 +1,11 @@
 // Loaded lazily (see blur-setting.ts): starts and stops the blur worker for one camera track.
 import { BLUR_START_TIMEOUT_MS } from './blur-limits.ts';
 import { type BlurPace, FrameRateWatch } from './frame-rate-watch.ts';
-import type { FromWorker, ToWorker } from './worker-messages.ts';
+import type { FromWorker, SegmentationFiles, ToWorker } from './worker-messages.ts';
 
-/** Set by the build (scripts/build.mjs): the worker's hashed URL and the folder where the model's files are served. */
+/** Set by the build (scripts/build.mjs): the worker's hashed URL, and where the segmentation runtime and model are served. */
 declare const BLUR_WORKER_URL: string;
-declare const SEGMENTATION_ASSETS_PATH: string;
+declare const EFFECT_FILES: { visionWasmLoader: string; visionWasm: string; selfieSegmentationModel: string };
 
 /** Chromium's breakout-box API, not yet in TypeScript's DOM library. */
 declare const MediaStreamTrackProcessor: (new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<VideoFrame> }) | undefined;
@@ -26,6 +26,8 @@ export type BlurStart = { ok: true; camera: BlurredCamera } | { ok: false; reaso
 export interface BackgroundBlurModule {
   startBackgroundBlur: typeof startBackgroundBlur;
 }
+
+const segmentationFiles = (): SegmentationFiles => ({ wasmLoader: EFFECT_FILES.visionWasmLoader, wasm: EFFECT_FILES.visionWasm, model: EFFECT_FILES.selfieSegmentationModel });
 
 /** The output's frames are at most this many a second in the canvas path (the camera's own rate, normally 30). */
 const CANVAS_CAPTURE_FPS = 30;
@@ -115,7 +117,7 @@ function streamPipeline(source: MediaStreamTrack, worker: Worker): Pipeline {
     begin: () => {
       const { readable } = processor;
       const { writable } = generator;
-      post(worker, { type: 'start', mode: 'streams', assetsPath: SEGMENTATION_ASSETS_PATH, readable, writable }, [readable as unknown as Transferable, writable as unknown as Transferable]);
+      post(worker, { type: 'start', mode: 'streams', files: segmentationFiles(), readable, writable }, [readable as unknown as Transferable, writable as unknown as Transferable]);
     },
     stop: () => generator.stop(),
   };
@@ -148,7 +150,7 @@ function canvasPipeline(source: MediaStreamTrack, worker: Worker): Pipeline {
   return {
     track,
     begin: () => {
-      post(worker, { type: 'start', mode: 'bitmaps', assetsPath: SEGMENTATION_ASSETS_PATH });
+      post(worker, { type: 'start', mode: 'bitmaps', files: segmentationFiles() });
       void video.play().catch(() => {});
       void sendNext();
     },

@@ -5,11 +5,13 @@ export const BLUR_SLOW_SECONDS = 3;
 /** Readings skipped after start: the model's first frames are slow while its graph warms up. */
 export const BLUR_WARMUP_SECONDS = 2;
 /**
- * Width of the picture handed to the segmentation model. The model itself
- * works at 256×256, so a larger picture only costs an upload; the mask comes
+ * Size of the picture handed to the segmentation model: the landscape
+ * model's own input, so the runtime has nothing to resize. The mask comes
  * back this size and is scaled up with smoothing, which softens its edge.
+ * A camera of another shape is only stretched, there and back.
  */
 export const SEGMENTATION_INPUT_WIDTH = 256;
+export const SEGMENTATION_INPUT_HEIGHT = 144;
 /** Blur radius of the background, in pixels of the full-size frame. */
 export const BACKGROUND_BLUR_PX = 14;
 /**
@@ -17,5 +19,7 @@ export const BACKGROUND_BLUR_PX = 14;
  * up: a quarter the pixels to filter, and the upscaling blurs further.
  */
 export const BACKGROUND_DOWNSCALE = 4;
-/** How long loading the model may take before blur gives up (it is about 6 MB from our own server). */
+/** Where a canvas cannot filter: shrunk this much and scaled back up with smoothing, which blurs by itself. */
+export const BACKGROUND_DOWNSCALE_UNFILTERED = 16;
+/** How long loading the runtime and model may take before blur gives up (about 13 MB from our own server, once; then cached). */
 export const BLUR_START_TIMEOUT_MS = 30_000;

@@ -1,7 +1,7 @@
 // Runs inside the blur worker: the person kept sharp over their own background, blurred.
-import { BACKGROUND_BLUR_PX, BACKGROUND_DOWNSCALE } from './blur-limits.ts';
+import { BACKGROUND_BLUR_PX, BACKGROUND_DOWNSCALE, BACKGROUND_DOWNSCALE_UNFILTERED } from './blur-limits.ts';
 
-type Picture = ImageBitmap | VideoFrame;
+type Picture = ImageBitmap;
 
 /** Draws frames with a blurred background on an OffscreenCanvas the size of the camera's frames. */
 export class Compositor {
@@ -10,6 +10,13 @@ export class Compositor {
   private readonly background = new OffscreenCanvas(1, 1);
 
   private readonly backgroundCtx: OffscreenCanvasRenderingContext2D;
+  /**
+   * Whether this canvas applies CSS filters (a worker's canvas in some
+   * browsers ignores them). Without, the background is shrunk further
+   * instead (BACKGROUND_DOWNSCALE_UNFILTERED), and scaling it back up with
+   * smoothing is the blur.
+   */
+  private readonly filters: boolean;
 
   constructor() {
     // With an alpha channel: the mask is laid down as alpha first, then the frame drawn "source-in".
@@ -18,14 +25,18 @@ export class Compositor {
     if (!ctx || !backgroundCtx) throw new Error('no 2D canvas in this worker');
     this.ctx = ctx;
     this.backgroundCtx = backgroundCtx;
+    // Set and read back: a browser that knows the property but not the filter keeps 'none'.
+    if ('filter' in backgroundCtx) backgroundCtx.filter = 'blur(1px)';
+    this.filters = 'filter' in backgroundCtx && backgroundCtx.filter === 'blur(1px)';
+    if (this.filters) backgroundCtx.filter = 'none';
   }
 
   /** Composes `frame` with `mask` (alpha = how sure the model is of "person") and leaves the result on `canvas`. */
-  draw(frame: Picture, mask: ImageBitmap, width: number, height: number): void {
+  draw(frame: Picture, mask: OffscreenCanvas, width: number, height: number): void {
     this.resize(width, height);
     const { ctx, backgroundCtx, background } = this;
     // The background is blurred small: far fewer pixels to filter, and scaling up blurs it further.
-    backgroundCtx.filter = `blur(${BACKGROUND_BLUR_PX / BACKGROUND_DOWNSCALE}px)`;
+    if (this.filters) backgroundCtx.filter = `blur(${BACKGROUND_BLUR_PX / BACKGROUND_DOWNSCALE}px)`;
     backgroundCtx.drawImage(frame, 0, 0, background.width, background.height);
     ctx.globalCompositeOperation = 'copy';
     ctx.imageSmoothingEnabled = true;
@@ -43,7 +54,8 @@ export class Compositor {
     if (this.canvas.width === width && this.canvas.height === height) return;
     this.canvas.width = width;
     this.canvas.height = height;
-    this.background.width = Math.max(1, Math.round(width / BACKGROUND_DOWNSCALE));
-    this.background.height = Math.max(1, Math.round(height / BACKGROUND_DOWNSCALE));
+    const downscale = this.filters ? BACKGROUND_DOWNSCALE : BACKGROUND_DOWNSCALE_UNFILTERED;
+    this.background.width = Math.max(1, Math.round(width / downscale));
+    this.background.height = Math.max(1, Math.round(height / downscale));
   }
 }

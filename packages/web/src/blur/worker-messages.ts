@@ -8,8 +8,15 @@
  * draws what comes back into a canvas it captures.
  */
 export type WorkerStart =
-  | { type: 'start'; mode: 'streams'; assetsPath: string; readable: ReadableStream<VideoFrame>; writable: WritableStream<VideoFrame> }
-  | { type: 'start'; mode: 'bitmaps'; assetsPath: string };
+  | { type: 'start'; mode: 'streams'; files: SegmentationFiles; readable: ReadableStream<VideoFrame>; writable: WritableStream<VideoFrame> }
+  | { type: 'start'; mode: 'bitmaps'; files: SegmentationFiles };
+
+/** Where our server serves the segmentation runtime and model (copied from their npm packages by scripts/effect-files.mjs). */
+export interface SegmentationFiles {
+  wasmLoader: string;
+  wasm: string;
+  model: string;
+}
 
 export type ToWorker = WorkerStart | { type: 'frame'; bitmap: ImageBitmap } | { type: 'stop' };
 
