@@ -110,6 +110,6 @@ export function describeBlur(state: BlurState): string {
     case 'too-slow':
       return `This device cannot keep up with background blur (${state.fps} frames a second), so your video stutters. Turn blur off for smooth video.`;
     case 'failed':
-      return 'Background blur could not start in this browser; your video is sent without it.';
+      return 'Background blur could not start in this browser, so your video is sent without it. Switch it off and on again to retry.';
   }
 }

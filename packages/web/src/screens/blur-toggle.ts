@@ -2,12 +2,13 @@ import { type BlurState, type BlurSwitch, describeBlur } from '../blur/blur-swit
 import { h } from '../dom.ts';
 
 /**
- * The lobby's "Blur background" checkbox with its state in words and, when
+ * The lobby's "Blur background" switch with its state in words and, when
  * the device cannot keep up, a button that turns blur off. `camera` gives the
  * track to blur; `onChange` hears every change of the track to show.
  */
 export function blurToggle(blur: BlurSwitch, camera: () => MediaStreamTrack | undefined, onChange: () => void): { element: HTMLElement; undo: () => void } {
-  const box = h('input', { id: 'blur-background', name: 'blur-background', type: 'checkbox', checked: blur.isWanted, 'aria-describedby': 'blur-status' });
+  // A switch, like the lobby's voice switches.
+  const box = h('input', { id: 'blur-background', name: 'blur-background', type: 'checkbox', role: 'switch', checked: blur.isWanted, 'aria-describedby': 'blur-status' });
   const status = h('span', { id: 'blur-status' });
   const turnOff = h('button', { type: 'button', class: 'blur-off', hidden: true }, 'Turn off blur');
   const line = h('p', { class: 'hint blur-status', role: 'status' }, status, ' ', turnOff);
