@@ -233,6 +233,8 @@ class RoomSession {
     this.media.on('change', () => this.renderMedia());
     this.media.on('notice', (text) => this.showNotice(text));
     this.cleanups.push(this.media.blur.on('change', (state) => this.onBlurChange(state)));
+    // From the lobby blur may already run (or be too slow there): say so from the start.
+    this.onBlurChange(this.media.blur.current);
     const onNetwork = () => this.call.networkChanged();
     const onKey = (event: KeyboardEvent) => this.onKey(event);
     // Where the browser reports network changes (Chromium's Network Information API), react before ICE notices.
