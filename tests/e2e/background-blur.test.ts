@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { RunningServer } from '@videoapp/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type Evaluator, expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia, trackStates, videoFramesShown } from '../support/browsers.ts';
+import { type Evaluator, expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia, trackStates, videoFramesEncoded } from '../support/browsers.ts';
 import { BACKGROUND_REGION, fakePersonCameraFile, PERSON_REGION } from '../support/fake-person-camera.ts';
 import { instrumentedFirefoxPage, joinFromFirefox, launchFirefox, waitForFirefoxCallState } from '../support/firefox.ts';
 import { missing } from '../support/requires.ts';
@@ -16,20 +16,41 @@ import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support
 
 /** Loading the runtime and model (about 13 MB from our own server) and the first frames take a while on a loaded machine. */
 const BLUR_START_TIMEOUT_MS = 60_000;
-/** How long received frames are counted to report the frame rate. */
+/** How long frames are counted to measure a frame rate, and how many windows may be tried. */
 const RATE_WINDOW_MS = 3_000;
+const RATE_TRIES = 3;
+/** What the issue asks the other side to receive with blur on (the app itself warns below 15 processed frames a second). */
+const MIN_RECEIVED_FPS = 15;
+/**
+ * Firefox refuses WebGL on a software renderer (this machine has no GPU), and the segmentation
+ * runtime hands it each picture through WebGL; a person's Firefox has a GPU, so it is allowed here.
+ */
+const FIREFOX_SOFTWARE_WEBGL = { 'webgl.force-enabled': true };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Frames a second over RATE_WINDOW_MS: decoded by `receiver`, and shown in `sender`'s self view (the blurred track while blur runs). */
+/** Frames a second over RATE_WINDOW_MS: encoded by `sender` (the blurred track while blur runs), and decoded by `receiver`. */
 async function frameRates(receiver: Evaluator, sender: Evaluator): Promise<{ received: number; sent: number }> {
-  const [received0, shown0] = [(await remoteMedia(receiver)).framesDecoded, (await videoFramesShown(sender)).local ?? 0];
+  const [received0, sent0] = [(await remoteMedia(receiver)).framesDecoded, await videoFramesEncoded(sender)];
   await sleep(RATE_WINDOW_MS);
-  const [received1, shown1] = [(await remoteMedia(receiver)).framesDecoded, (await videoFramesShown(sender)).local ?? 0];
-  return { received: ((received1 - received0) * 1000) / RATE_WINDOW_MS, sent: ((shown1 - shown0) * 1000) / RATE_WINDOW_MS };
+  const [received1, sent1] = [(await remoteMedia(receiver)).framesDecoded, await videoFramesEncoded(sender)];
+  return { received: ((received1 - received0) * 1000) / RATE_WINDOW_MS, sent: ((sent1 - sent0) * 1000) / RATE_WINDOW_MS };
 }
 
-const rates = (r: { received: number; sent: number }) => `Ada's self view ${r.sent.toFixed(1)} fps, Bob decodes ${r.received.toFixed(1)} fps`;
+/**
+ * The frame rates with blur on, the best of up to RATE_TRIES windows: a passing load spike on a shared
+ * machine is not blur's doing, while a device that cannot keep up stays slow in every window.
+ */
+async function bestFrameRates(receiver: Evaluator, sender: Evaluator): Promise<{ received: number; sent: number }> {
+  let best = await frameRates(receiver, sender);
+  for (let i = 1; i < RATE_TRIES && best.received < MIN_RECEIVED_FPS; i++) {
+    const next = await frameRates(receiver, sender);
+    if (next.received > best.received) best = next;
+  }
+  return best;
+}
+
+const rates = (r: { received: number; sent: number }) => `Ada encodes ${r.sent.toFixed(1)} fps, Bob decodes ${r.received.toFixed(1)} fps`;
 
 type Region = typeof BACKGROUND_REGION;
 
@@ -98,7 +119,9 @@ describe('background blur', { skip: missing('chromium') }, () => {
     assert.equal(await ada.locator('.room').getAttribute('data-blur'), 'on', 'blur did not start');
     assert.equal(await ada.getByRole('button', { name: 'Unblur background' }).getAttribute('aria-pressed'), 'true');
     await expectMediaFlowing(bob, 'Bob with blur on', 4_000);
-    t.diagnostic(`with blur: ${rates(await frameRates(bob, ada))}`);
+    const withBlur = await bestFrameRates(bob, ada);
+    t.diagnostic(`with blur: ${rates(withBlur)}`);
+    assert.ok(withBlur.received >= MIN_RECEIVED_FPS, `blurred video arrives as a slideshow: ${rates(withBlur)}`);
     const [backgroundAfter, personAfter] = await detail(bob, [BACKGROUND_REGION, PERSON_REGION]);
     const backgroundKept = backgroundAfter! / backgroundBefore!;
     const personKept = personAfter! / personBefore!;
@@ -132,7 +155,7 @@ describe('background blur', { skip: missing('chromium') }, () => {
   });
 
   test('in Firefox the blurred camera goes out through the canvas path, and switching it off keeps frames flowing', { skip: missing('firefox') }, async (t) => {
-    const firefox = await launchFirefox();
+    const firefox = await launchFirefox({ prefs: FIREFOX_SOFTWARE_WEBGL });
     try {
       const bobContext = await instrumentedContext(browser);
       contexts.push(bobContext);
@@ -150,13 +173,13 @@ describe('background blur', { skip: missing('chromium') }, () => {
 
       await ada.click('[data-control=blur]');
       await ada.waitForFunction(() => document.querySelector('.room')?.getAttribute('data-blur') !== 'starting', { timeout: BLUR_START_TIMEOUT_MS });
-      const state = await ada.$eval('.room', (room) => room.getAttribute('data-blur'));
-      assert.ok(state === 'on' || state === 'too-slow', `blur did not start in Firefox: ${state}`);
+      const [state, reason] = await ada.$eval('.room', (room) => [room.getAttribute('data-blur'), room.getAttribute('data-blur-reason')]);
+      assert.ok(state === 'on' || state === 'too-slow', `blur did not start in Firefox: ${state} (${reason})`);
       await expectMediaFlowing(bob, 'Bob with blur on in Firefox', 4_000);
-      const withBlur = await frameRates(bob, ada);
+      const withBlur = await bestFrameRates(bob, ada);
       t.diagnostic(`Firefox with blur: ${rates(withBlur)}`);
-      // The self view shows the blurred track itself: frames there mean the worker keeps producing them.
-      assert.ok(withBlur.sent > 0, "Firefox's blurred track shows no frames");
+      // What Firefox encodes is the blurred track: frames there mean the worker keeps producing them.
+      assert.ok(withBlur.sent > 0, 'Firefox encodes no frames of the blurred track');
       assert.deepEqual(
         requests.filter((url) => !url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:')),
         [],

@@ -1,6 +1,6 @@
 // Runs inside the blur worker: person segmentation with MediaPipe's vision tasks, every file from our own server.
 import { ImageSegmenter, type MPMask } from '@mediapipe/tasks-vision';
-import { SEGMENTATION_INPUT_HEIGHT, SEGMENTATION_INPUT_WIDTH } from './blur-limits.ts';
+import { SEGMENTATION_FRAME_INTERVAL, SEGMENTATION_INPUT_HEIGHT, SEGMENTATION_INPUT_WIDTH } from './blur-limits.ts';
 import type { SegmentationFiles } from './worker-messages.ts';
 
 /**
@@ -19,6 +19,7 @@ export class Segmenter {
   private readonly maskPixels = new ImageData(SEGMENTATION_INPUT_WIDTH, SEGMENTATION_INPUT_HEIGHT);
   /** The runtime wants strictly increasing timestamps in video mode. */
   private lastTimestampMs = 0;
+  private framesSinceSegmented = Number.POSITIVE_INFINITY;
 
   private constructor(private readonly model: ImageSegmenter) {
     const ctx = this.maskCanvas.getContext('2d');
@@ -41,9 +42,12 @@ export class Segmenter {
 
   /**
    * The person's mask for `picture`, SEGMENTATION_INPUT_WIDTH × _HEIGHT (the
-   * caller scales it up). Valid until the next call.
+   * caller scales it up): computed on every SEGMENTATION_FRAME_INTERVAL-th
+   * picture, the last one otherwise. Valid until the next call.
    */
   async mask(picture: ImageBitmap): Promise<OffscreenCanvas> {
+    if (++this.framesSinceSegmented < SEGMENTATION_FRAME_INTERVAL) return this.maskCanvas;
+    this.framesSinceSegmented = 0;
     const small = await createImageBitmap(picture, { resizeWidth: SEGMENTATION_INPUT_WIDTH, resizeHeight: SEGMENTATION_INPUT_HEIGHT, resizeQuality: 'low' });
     this.lastTimestampMs = Math.max(this.lastTimestampMs + 1, Math.round(performance.now()));
     try {

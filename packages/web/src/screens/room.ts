@@ -408,6 +408,9 @@ class RoomSession {
   /** Background blur's trouble is said in words, with a way out when the device cannot keep up. */
   private onBlurChange(state: BlurState): void {
     this.section.dataset.blur = state.kind;
+    // For whoever debugs a failure: what went wrong, in the developer's terms.
+    if (state.kind === 'failed') this.section.dataset.blurReason = state.reason;
+    else delete this.section.dataset.blurReason;
     if (state.kind === 'too-slow') {
       this.blurNotice.hidden = false;
       replaceChildren(
