@@ -58,7 +58,7 @@ export const EFFECTS: Effect[] = [
       const states = on ? ['on', 'too-slow'] : ['off'];
       await page.waitForFunction((wanted) => wanted.includes(document.querySelector('.room')?.getAttribute('data-blur') ?? ''), states, { timeout: EFFECT_START_TIMEOUT_MS });
     },
-    files: ['/assets/lazy/background-blur-', '/assets/lazy/blur-worker-', '/effects/visionWasm', '/effects/selfieSegmentationModel'],
+    files: ['/assets/lazy/background-blur-', '/assets/lazy/blur-worker-', '/effects/tflite', '/effects/selfieSegmentationModel'],
   },
 ];
 

@@ -21,11 +21,6 @@ const RATE_WINDOW_MS = 3_000;
 const RATE_TRIES = 3;
 /** What the issue asks the other side to receive with blur on (the app itself warns below 15 processed frames a second). */
 const MIN_RECEIVED_FPS = 15;
-/**
- * Firefox refuses WebGL on a software renderer (this machine has no GPU), and the segmentation
- * runtime hands it each picture through WebGL; a person's Firefox has a GPU, so it is allowed here.
- */
-const FIREFOX_SOFTWARE_WEBGL = { 'webgl.force-enabled': true };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -155,7 +150,7 @@ describe('background blur', { skip: missing('chromium') }, () => {
   });
 
   test('in Firefox the blurred camera goes out through the canvas path, and switching it off keeps frames flowing', { skip: missing('firefox') }, async (t) => {
-    const firefox = await launchFirefox({ prefs: FIREFOX_SOFTWARE_WEBGL });
+    const firefox = await launchFirefox();
     try {
       const bobContext = await instrumentedContext(browser);
       contexts.push(bobContext);
@@ -169,15 +164,15 @@ describe('background blur', { skip: missing('chromium') }, () => {
       await joinFromFirefox(ada, link, 'Ada');
       await Promise.all([waitForCallState(bob, 'connected'), waitForFirefoxCallState(ada, 'connected')]);
       await expectMediaFlowing(bob, 'Bob before blur');
-      t.diagnostic(`Firefox without blur: ${rates(await frameRates(bob, ada))}`);
 
       await ada.click('[data-control=blur]');
       await ada.waitForFunction(() => document.querySelector('.room')?.getAttribute('data-blur') !== 'starting', { timeout: BLUR_START_TIMEOUT_MS });
       const [state, reason] = await ada.$eval('.room', (room) => [room.getAttribute('data-blur'), room.getAttribute('data-blur-reason')]);
       assert.ok(state === 'on' || state === 'too-slow', `blur did not start in Firefox: ${state} (${reason})`);
       await expectMediaFlowing(bob, 'Bob with blur on in Firefox', 4_000);
-      const withBlur = await bestFrameRates(bob, ada);
-      t.diagnostic(`Firefox with blur: ${rates(withBlur)}`);
+      // Reported, not judged: how fast this machine's Firefox keeps up is the app's to say (it offers to turn blur off).
+      const withBlur = await frameRates(bob, ada);
+      t.diagnostic(`Firefox with blur: ${rates(withBlur)} (${state})`);
       // What Firefox encodes is the blurred track: frames there mean the worker keeps producing them.
       assert.ok(withBlur.sent > 0, 'Firefox encodes no frames of the blurred track');
       assert.deepEqual(

@@ -4,10 +4,9 @@ import { FIREFOX_PATH } from './requires.ts';
 
 /**
  * Debian's Firefox ESR over WebDriver BiDi, with fake camera and microphone and no permission prompts.
- * `env` is added to its environment (e.g. PULSE_SERVER, for a test that needs Web Audio to run);
- * `prefs` to its preferences.
+ * `env` is added to its environment (e.g. PULSE_SERVER, for a test that needs Web Audio to run).
  */
-export function launchFirefox(options: { env?: Record<string, string>; prefs?: Record<string, boolean | number | string> } = {}): Promise<Browser> {
+export function launchFirefox(options: { env?: Record<string, string> } = {}): Promise<Browser> {
   return puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX_PATH,
@@ -24,7 +23,6 @@ export function launchFirefox(options: { env?: Record<string, string>; prefs?: R
       'network.connectivity-service.enabled': false,
       'browser.safebrowsing.update.enabled': false,
       'app.update.enabled': false,
-      ...options.prefs,
     },
   });
 }

@@ -5,7 +5,7 @@ import type { FromWorker, SegmentationFiles, ToWorker } from './worker-messages.
 
 /** Set by the build (scripts/build.mjs): the worker's hashed URL, and where the segmentation runtime and model are served. */
 declare const BLUR_WORKER_URL: string;
-declare const EFFECT_FILES: { visionWasmLoader: string; visionWasm: string; selfieSegmentationModel: string };
+declare const EFFECT_FILES: { tfliteLoader: string; tfliteWasm: string; selfieSegmentationModel: string };
 
 /** Chromium's breakout-box API, not yet in TypeScript's DOM library. */
 declare const MediaStreamTrackProcessor: (new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<VideoFrame> }) | undefined;
@@ -27,7 +27,7 @@ export interface BackgroundBlurModule {
   startBackgroundBlur: typeof startBackgroundBlur;
 }
 
-const segmentationFiles = (): SegmentationFiles => ({ wasmLoader: EFFECT_FILES.visionWasmLoader, wasm: EFFECT_FILES.visionWasm, model: EFFECT_FILES.selfieSegmentationModel });
+const segmentationFiles = (): SegmentationFiles => ({ runtimeLoader: EFFECT_FILES.tfliteLoader, runtime: EFFECT_FILES.tfliteWasm, model: EFFECT_FILES.selfieSegmentationModel });
 
 /** The output's frames are at most this many a second in the canvas path (the camera's own rate, normally 30). */
 const CANVAS_CAPTURE_FPS = 30;

@@ -27,5 +27,5 @@ export const BACKGROUND_BLUR_PX = 14;
 export const BACKGROUND_DOWNSCALE = 4;
 /** Where a canvas cannot filter: shrunk this much and scaled back up with smoothing, which blurs by itself. */
 export const BACKGROUND_DOWNSCALE_UNFILTERED = 16;
-/** How long loading the runtime and model may take before blur gives up (about 13 MB from our own server, once; then cached). */
+/** How long loading the runtime and model may take before blur gives up (about 3 MB from our own server, once; then cached). */
 export const BLUR_START_TIMEOUT_MS = 30_000;

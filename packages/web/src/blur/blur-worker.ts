@@ -1,4 +1,4 @@
-// The blur worker (a classic worker: MediaPipe's runtime loads its loader script with importScripts). Segments each frame and draws it with the background blurred.
+// The blur worker (a classic worker: the segmentation runtime's script is loaded with importScripts). Segments each frame and draws it with the background blurred.
 import { Compositor } from './compositor.ts';
 import { Segmenter } from './segmenter.ts';
 import type { FromWorker, ToWorker, WorkerStart } from './worker-messages.ts';
@@ -96,7 +96,7 @@ async function blurPicture(picture: ImageBitmap | VideoFrame, width: number, hei
   // it again, which took a 640×360 frame from about 20 ms to about 7 ms in all in a software-rendered worker.
   const rgb = picture instanceof ImageBitmap ? picture : await createImageBitmap(picture);
   try {
-    compositor.draw(rgb, await current.segmenter.mask(rgb), width, height);
+    compositor.draw(rgb, current.segmenter.mask(rgb), width, height);
   } finally {
     if (rgb !== picture) rgb.close();
   }

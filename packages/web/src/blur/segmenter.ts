@@ -1,43 +1,58 @@
-// Runs inside the blur worker: person segmentation with MediaPipe's vision tasks, every file from our own server.
-import { ImageSegmenter, type MPMask } from '@mediapipe/tasks-vision';
+// Runs inside the blur worker: person segmentation with a TensorFlow Lite runtime compiled to WebAssembly, every file from our own server.
 import { SEGMENTATION_FRAME_INTERVAL, SEGMENTATION_INPUT_HEIGHT, SEGMENTATION_INPUT_WIDTH } from './blur-limits.ts';
 import type { SegmentationFiles } from './worker-messages.ts';
+
+declare function importScripts(...urls: string[]): void;
+
+/**
+ * The runtime's C interface (Twilio's build of TensorFlow Lite with XNNPACK and SIMD, as its
+ * @twilio/video-processors package ships it): one model, one input tensor and one output tensor in
+ * the module's memory.
+ */
+interface TfliteModule {
+  HEAPU8: Uint8Array;
+  HEAPF32: Float32Array;
+  _getModelBufferMemoryOffset(): number;
+  _loadModel(bytes: number): number;
+  _getInputMemoryOffset(): number;
+  _getInputWidth(): number;
+  _getInputHeight(): number;
+  _getOutputMemoryOffset(): number;
+  _runInference(): number;
+}
+type TfliteFactory = (module: { locateFile: (file: string) => string }) => Promise<TfliteModule>;
 
 /**
  * Person segmentation: a small mask whose alpha is how sure the model is
  * that a pixel shows the person.
  *
- * The model runs on the CPU (XNNPACK, WebAssembly SIMD) rather than on
- * WebGL: a device without a GPU (or a browser that gives workers only a
- * software one) runs WebGL far slower than the CPU path, which takes about
- * 10 ms for the landscape model's 256×144 input on this project's machine.
- * WebGL is still used, only to hand the small input picture to the runtime.
+ * The model runs on the CPU (XNNPACK, WebAssembly SIMD), with no WebGL at
+ * all: a device without a GPU, or a browser that refuses WebGL on a
+ * software renderer or in a worker, runs it all the same, and the landscape
+ * model's 256×144 input takes about 10 ms on this project's machine.
  */
 export class Segmenter {
-  private readonly maskCanvas = new OffscreenCanvas(SEGMENTATION_INPUT_WIDTH, SEGMENTATION_INPUT_HEIGHT);
-  private readonly maskCtx: OffscreenCanvasRenderingContext2D;
-  private readonly maskPixels = new ImageData(SEGMENTATION_INPUT_WIDTH, SEGMENTATION_INPUT_HEIGHT);
-  /** The runtime wants strictly increasing timestamps in video mode. */
-  private lastTimestampMs = 0;
+  private readonly canvas = new OffscreenCanvas(SEGMENTATION_INPUT_WIDTH, SEGMENTATION_INPUT_HEIGHT);
+  private readonly ctx: OffscreenCanvasRenderingContext2D;
   private framesSinceSegmented = Number.POSITIVE_INFINITY;
 
-  private constructor(private readonly model: ImageSegmenter) {
-    const ctx = this.maskCanvas.getContext('2d');
+  private constructor(private readonly tflite: TfliteModule) {
+    const ctx = this.canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('no 2D canvas in this worker');
-    this.maskCtx = ctx;
+    this.ctx = ctx;
+    if (tflite._getInputWidth() !== SEGMENTATION_INPUT_WIDTH || tflite._getInputHeight() !== SEGMENTATION_INPUT_HEIGHT) {
+      throw new Error(`the segmentation model takes ${tflite._getInputWidth()}×${tflite._getInputHeight()} pictures`);
+    }
   }
 
   static async load(files: SegmentationFiles): Promise<Segmenter> {
-    const model = await ImageSegmenter.createFromOptions(
-      { wasmLoaderPath: files.wasmLoader, wasmBinaryPath: files.wasm },
-      {
-        baseOptions: { modelAssetPath: files.model, delegate: 'CPU' },
-        runningMode: 'VIDEO',
-        outputConfidenceMasks: true,
-        outputCategoryMask: false,
-      },
-    );
-    return new Segmenter(model);
+    importScripts(files.runtimeLoader);
+    const create = (self as unknown as { createTwilioTFLiteSIMDModule?: TfliteFactory }).createTwilioTFLiteSIMDModule;
+    if (!create) throw new Error('the segmentation runtime did not load');
+    const [tflite, model] = await Promise.all([create({ locateFile: () => files.runtime }), fetch(files.model).then((response) => response.arrayBuffer())]);
+    tflite.HEAPU8.set(new Uint8Array(model), tflite._getModelBufferMemoryOffset());
+    tflite._loadModel(model.byteLength);
+    return new Segmenter(tflite);
   }
 
   /**
@@ -45,32 +60,30 @@ export class Segmenter {
    * caller scales it up): computed on every SEGMENTATION_FRAME_INTERVAL-th
    * picture, the last one otherwise. Valid until the next call.
    */
-  async mask(picture: ImageBitmap): Promise<OffscreenCanvas> {
-    if (++this.framesSinceSegmented < SEGMENTATION_FRAME_INTERVAL) return this.maskCanvas;
+  mask(picture: ImageBitmap): OffscreenCanvas {
+    if (++this.framesSinceSegmented < SEGMENTATION_FRAME_INTERVAL) return this.canvas;
     this.framesSinceSegmented = 0;
-    const small = await createImageBitmap(picture, { resizeWidth: SEGMENTATION_INPUT_WIDTH, resizeHeight: SEGMENTATION_INPUT_HEIGHT, resizeQuality: 'low' });
-    this.lastTimestampMs = Math.max(this.lastTimestampMs + 1, Math.round(performance.now()));
-    try {
-      this.model.segmentForVideo(small, this.lastTimestampMs, (result) => {
-        const person = result.confidenceMasks?.[0];
-        if (!person) throw new Error('the segmentation model returned no mask');
-        this.paintAlpha(person);
-      });
-    } finally {
-      small.close();
+    const { ctx, tflite } = this;
+    ctx.globalCompositeOperation = 'copy';
+    ctx.drawImage(picture, 0, 0, SEGMENTATION_INPUT_WIDTH, SEGMENTATION_INPUT_HEIGHT);
+    const image = ctx.getImageData(0, 0, SEGMENTATION_INPUT_WIDTH, SEGMENTATION_INPUT_HEIGHT);
+    const pixels = image.data;
+    const count = SEGMENTATION_INPUT_WIDTH * SEGMENTATION_INPUT_HEIGHT;
+    // The model takes RGB as floats in 0–1, and gives one float per pixel: how sure it is of "person".
+    const input = tflite._getInputMemoryOffset() / 4;
+    for (let i = 0; i < count; i++) {
+      tflite.HEAPF32[input + i * 3] = pixels[i * 4]! / 255;
+      tflite.HEAPF32[input + i * 3 + 1] = pixels[i * 4 + 1]! / 255;
+      tflite.HEAPF32[input + i * 3 + 2] = pixels[i * 4 + 2]! / 255;
     }
-    this.maskCtx.putImageData(this.maskPixels, 0, 0);
-    return this.maskCanvas;
+    tflite._runInference();
+    const output = tflite._getOutputMemoryOffset() / 4;
+    for (let i = 0; i < count; i++) pixels[i * 4 + 3] = tflite.HEAPF32[output + i]! * 255;
+    ctx.putImageData(image, 0, 0);
+    return this.canvas;
   }
 
   close(): void {
-    this.model.close();
-  }
-
-  /** Confidence (0–1) becomes alpha (0–255); the colour channels stay 0, only alpha is used. */
-  private paintAlpha(mask: MPMask): void {
-    const confidence = mask.getAsFloat32Array();
-    const pixels = this.maskPixels.data;
-    for (let i = 0; i < confidence.length; i++) pixels[i * 4 + 3] = confidence[i]! * 255;
+    // The module's memory goes with the worker, which closes after this.
   }
 }

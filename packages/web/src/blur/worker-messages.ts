@@ -13,8 +13,9 @@ export type WorkerStart =
 
 /** Where our server serves the segmentation runtime and model (copied from their npm packages by scripts/effect-files.mjs). */
 export interface SegmentationFiles {
-  wasmLoader: string;
-  wasm: string;
+  /** The runtime's script (it defines createTwilioTFLiteSIMDModule) and its WebAssembly. */
+  runtimeLoader: string;
+  runtime: string;
   model: string;
 }
 
