@@ -11,10 +11,16 @@ import { startTestServer } from '../support/test-server.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
 
 const OUT = new URL('../../test-results/screenshots/', import.meta.url).pathname;
-const SIZES = [
-  ['pixel7-portrait', devices['Pixel 7']!],
-  ['pixel7-landscape', devices['Pixel 7 landscape']!],
-  ['desktop', { viewport: { width: 1280, height: 800 } }],
+/** Each device, with its orientations: a phone turned sideways is the same page at another viewport. */
+const DEVICES = [
+  {
+    device: devices['Pixel 7']!,
+    views: [
+      ['pixel7-portrait', devices['Pixel 7']!.viewport],
+      ['pixel7-landscape', devices['Pixel 7 landscape']!.viewport],
+    ],
+  },
+  { device: { viewport: { width: 1280, height: 800 } }, views: [['desktop', { width: 1280, height: 800 }]] },
 ] as const;
 
 describe('screenshots in Chromium', { skip: missing('chromium') }, () => {
@@ -42,22 +48,31 @@ describe('screenshots in Chromium', { skip: missing('chromium') }, () => {
     assert.ok(sideways <= 0, `${name}: the page scrolls sideways by ${sideways}px`);
   }
 
-  for (const [label, device] of SIZES) {
-    test(`screenshots at ${label}: lobby, waiting room, connected room`, async () => {
+  /** Screenshots of the page in each of its views (orientations), back in the first one after. */
+  async function shootViews(page: Page, views: (typeof DEVICES)[number]['views'], stage: string): Promise<void> {
+    for (const [label, viewport] of views) {
+      await page.setViewportSize(viewport);
+      await shoot(page, `${label}-${stage}`);
+    }
+    await page.setViewportSize(views[0][1]);
+  }
+
+  for (const { device, views } of DEVICES) {
+    test(`screenshots at ${views.map(([label]) => label).join(' and ')}: lobby, waiting room, connected room`, async () => {
       const subject = await (await instrumentedContext(browser, { ...device })).newPage();
       const other = await (await instrumentedContext(browser)).newPage();
       try {
         const link = await startNewCall(subject, server.url, 'Ada');
         await subject.locator('video.preview').waitFor();
-        await shoot(subject, `${label}-lobby`);
+        await shootViews(subject, views, 'lobby');
         await pressJoin(subject);
         await waitForCallState(subject, 'waiting');
-        await shoot(subject, `${label}-room-waiting`);
+        await shootViews(subject, views, 'room-waiting');
         await openLobby(other, link, 'Bob');
         await pressJoin(other);
         await waitForCallState(subject, 'connected');
-        await expectMediaFlowing(subject, label, 500);
-        await shoot(subject, `${label}-room-connected`);
+        await expectMediaFlowing(subject, views[0][0], 500);
+        await shootViews(subject, views, 'room-connected');
       } finally {
         await subject.context().close();
         await other.context().close();
