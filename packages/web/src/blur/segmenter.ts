@@ -28,8 +28,9 @@ type TfliteFactory = (module: { locateFile: (file: string) => string }) => Promi
  *
  * The model runs on the CPU (XNNPACK, WebAssembly SIMD), with no WebGL at
  * all: a device without a GPU, or a browser that refuses WebGL on a
- * software renderer or in a worker, runs it all the same, and the landscape
- * model's 256×144 input takes about 10 ms on this project's machine.
+ * software renderer or in a worker, runs it all the same; the landscape
+ * model's 256×144 input is small enough for the CPU (blur kept a 640×360
+ * camera at 22–29 fps in Chromium on this project's 2-core machine).
  */
 export class Segmenter {
   private readonly canvas = new OffscreenCanvas(SEGMENTATION_INPUT_WIDTH, SEGMENTATION_INPUT_HEIGHT);
