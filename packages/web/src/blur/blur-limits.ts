@@ -15,7 +15,7 @@ export const SEGMENTATION_INPUT_HEIGHT = 144;
 /**
  * The model runs on every this-many camera frames; the frames between reuse
  * its last mask. A person moves little in a 30th of a second, and it halves
- * the heaviest step (about 10 ms a frame on this project's machine).
+ * the heaviest step of each frame.
  */
 export const SEGMENTATION_FRAME_INTERVAL = 2;
 /** Blur radius of the background, in pixels of the full-size frame. */
