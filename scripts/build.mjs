@@ -29,6 +29,21 @@ const frameWorker = await build({
 });
 const frameWorkerUrl = `/assets/${basename(Object.keys(frameWorker.metafile.outputs)[0])}`;
 
+// Background blur's worker: a classic script of its own (MediaPipe's runtime loads its loader with importScripts),
+// fetched only when blur is switched on; its runtime and model are effect files (scripts/effect-files.mjs).
+const blurWorker = await build({
+  entryPoints: { 'blur-worker': join(web, 'src/blur/blur-worker.ts') },
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  outdir: join(out, 'assets/lazy'),
+  entryNames: '[name]-[hash]',
+  metafile: true,
+  logLevel: 'warning',
+});
+const blurWorkerUrl = `/assets/lazy/${basename(Object.keys(blurWorker.metafile.outputs)[0])}`;
+
 // Code behind a dynamic import() (an effect's processing, say) becomes a chunk of its own, fetched only when used.
 const result = await build({
   entryPoints: { app: join(web, 'src/main.ts') },
@@ -43,6 +58,7 @@ const result = await build({
   // One define per file (EFFECT_FILES.name): esbuild inlines strings, while a defined object would become a chunk of its own.
   define: {
     FRAME_WORKER_URL: JSON.stringify(frameWorkerUrl),
+    BLUR_WORKER_URL: JSON.stringify(blurWorkerUrl),
     ...Object.fromEntries(Object.entries(effectFiles).map(([name, url]) => [`EFFECT_FILES.${name}`, JSON.stringify(url)])),
   },
   metafile: true,
@@ -59,6 +75,7 @@ const lazyFiles = [
     .filter((p) => p.includes('/lazy/'))
     .map((p) => `/assets/lazy/${basename(p)}`),
   ...Object.values(effectFiles),
+  blurWorkerUrl,
 ];
 const script = outputs.find((f) => f.endsWith('.js'));
 const style = outputs.find((f) => f.endsWith('.css'));

@@ -17,6 +17,11 @@ const EFFECT_FILES = {
   rnnoiseWorklet: '@sapphi-red/web-noise-suppressor/rnnoiseWorklet.js',
   rnnoiseWasm: '@sapphi-red/web-noise-suppressor/rnnoise.wasm',
   rnnoiseSimdWasm: '@sapphi-red/web-noise-suppressor/rnnoise_simd.wasm',
+  // Background blur: a TensorFlow Lite runtime (XNNPACK, wasm SIMD; see packages/web/src/blur/segmenter.ts) and
+  // MediaPipe's landscape selfie segmentation model (256×144, made for video calls), both as Twilio's package ships them.
+  tfliteLoader: '@twilio/video-processors/dist/build/tflite-simd-1-0-0.js',
+  tfliteWasm: '@twilio/video-processors/dist/build/tflite-simd-1-0-0.wasm',
+  selfieSegmentationModel: '@twilio/video-processors/dist/build/selfie_segmentation_landscape.tflite',
 };
 
 /** Copies every effect file into `out`/effects and returns name → URL path. */

@@ -161,6 +161,31 @@ async function pollUntil<T>(read: () => Promise<T>, ok: (value: T) => boolean, t
   return value;
 }
 
+/**
+ * Video frames the page has encoded to send, over every peer connection (getStats outbound-rtp): how
+ * fast a track the page makes itself, such as the blurred camera, really goes out.
+ */
+export function videoFramesEncoded(page: Evaluator): Promise<number> {
+  return page.evaluate(async () => {
+    let frames = 0;
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((p) => p.connectionState !== 'closed')) {
+      (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s.type === 'outbound-rtp' && s.kind === 'video') frames += (s.framesEncoded as number) ?? 0;
+      });
+    }
+    return frames;
+  });
+}
+
+/**
+ * Frames each video element of the page has shown so far (getVideoPlaybackQuality), by its first class
+ * (`local`, `remote`, `preview`...): how fast a track the page makes itself, such as the blurred
+ * camera, really runs where it is shown.
+ */
+export function videoFramesShown(page: Evaluator): Promise<Record<string, number>> {
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('video')].map((video) => [video.classList[0] ?? '', video.getVideoPlaybackQuality().totalVideoFrames])));
+}
+
 /** readyState of every track the page got from getUserMedia. */
 export function trackStates(page: Evaluator): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks.map((t) => t.readyState));

@@ -1,4 +1,5 @@
 import type { RoomCredentials, SignalingClient } from '@videoapp/client';
+import type { BlurSwitch } from './blur/blur-switch.ts';
 import type { Route } from './routes.ts';
 
 /** What the lobby hands the room: the media already open, so joining needs no second camera prompt. */
@@ -14,6 +15,8 @@ export interface JoinHandoff {
   credentials: RoomCredentials;
   /** The signaling socket the lobby opened and greeted while the person got ready: joining starts on it. */
   signaling?: SignalingClient;
+  /** Background blur as the lobby left it (perhaps running on `stream`'s camera); the room owns it from here. */
+  blur?: BlurSwitch;
 }
 
 export interface AppContext {

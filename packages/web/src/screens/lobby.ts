@@ -3,11 +3,13 @@ import type { KnockDenial } from '@videoapp/protocol';
 import { MAX_PASSCODE_CHARS } from '@videoapp/protocol';
 import { roomStatus } from '../api.ts';
 import { type Screen, savedHideIp, savedHostKey, savedKnockToken, savedName, saveHideIp, saveName, signalingUrl } from '../app-context.ts';
+import { BlurSwitch } from '../blur/blur-switch.ts';
 import { h } from '../dom.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
 import { savedVoiceSettings, saveVoiceSettings, voiceMode } from '../voice/voice-settings.ts';
+import { blurToggle } from './blur-toggle.ts';
 import { waitAtDoor } from './lobby-knock.ts';
 import { showProblem } from './problem.ts';
 import { shareBox } from './share-box.ts';
@@ -39,6 +41,9 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   const signaling = new SignalingClient({ url: signalingUrl(), WebSocket });
   signaling.connect();
   let voice = savedVoiceSettings();
+  // Handed, running, to the room on "Join", so the call starts with the background already blurred.
+  const blur = new BlurSwitch();
+  let undoBlurToggle = () => {};
 
   const retry = () => ctx.navigate({ screen: 'lobby', roomId }, { replace: true });
   const home = () => ctx.navigate({ screen: 'home' });
@@ -81,7 +86,8 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   function enter(audioOnly: boolean, name: string, credentials: RoomCredentials): void {
     performance.mark('videoapp:join');
     handedOff = true;
-    ctx.handoff = { roomId, name, stream: stream!, audioOnly, relayOnly: savedHideIp(), credentials, signaling };
+    undoBlurToggle();
+    ctx.handoff = { roomId, name, stream: stream!, audioOnly, relayOnly: savedHideIp(), credentials, signaling, blur };
     ctx.navigate({ screen: 'room', roomId });
   }
 
@@ -105,7 +111,17 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     const current = stream!;
     const preview = h('video', { class: 'preview mirrored', autoplay: true, playsinline: true, 'aria-label': 'Your camera preview' });
     preview.muted = true;
-    preview.srcObject = current;
+    const camera = current.getVideoTracks()[0];
+    // The preview shows what the others will see: the blurred camera while blur runs.
+    const showPreview = () => {
+      const shown = blur.outgoing(camera);
+      if ((preview.srcObject as MediaStream | null)?.getVideoTracks()[0] !== shown) preview.srcObject = shown ? new MediaStream([shown]) : null;
+    };
+    showPreview();
+    undoBlurToggle();
+    const toggle = blurToggle(blur, () => camera, showPreview);
+    undoBlurToggle = toggle.undo;
+    void blur.apply(camera);
     const meter = h('meter', { class: 'mic-level', min: 0, max: 1, value: 0, 'aria-label': 'Microphone level' });
     const audioTrack = current.getAudioTracks()[0];
     if (audioTrack) stopMeter = meterLevel(audioTrack, (level) => (meter.value = level));
@@ -163,7 +179,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
         h(
           'div',
           { class: 'lobby-grid' },
-          h('div', { class: 'preview-box' }, preview, meter),
+          h('div', { class: 'preview-box' }, preview, meter, audioOnly ? null : toggle.element),
           h(
             'div',
             { class: 'lobby-side' },
@@ -216,7 +232,9 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     gone = true;
     stopWaiting?.();
     stopMeter();
+    undoBlurToggle();
     if (!handedOff) {
+      blur.stop();
       stopStream(stream);
       signaling.close();
     }

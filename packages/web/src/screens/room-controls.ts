@@ -1,7 +1,7 @@
 import { h } from '../dom.ts';
 import { keysFor, type ShortcutAction } from './shortcuts.ts';
 
-export type ControlAction = 'mic' | 'camera' | 'switch-camera' | 'share' | 'hand' | 'react' | 'chat' | 'devices' | 'pip' | 'copy-link' | 'help' | 'lock' | 'ask-to-join' | 'hang-up';
+export type ControlAction = 'mic' | 'camera' | 'switch-camera' | 'share' | 'hand' | 'react' | 'chat' | 'devices' | 'pip' | 'copy-link' | 'help' | 'lock' | 'ask-to-join' | 'hang-up' | 'blur';
 
 /** What the control bar shows; derived by the room from its media, panels and chat. */
 export interface ControlsView {
@@ -9,6 +9,8 @@ export interface ControlsView {
   micOn: boolean;
   cameraOn: boolean;
   cameraCount: number;
+  /** Background blur chosen (it may still be starting). */
+  blur: boolean;
   canShare: boolean;
   sharing: boolean;
   unread: number;
@@ -52,6 +54,7 @@ export class RoomControls {
       make('mic', 'Mute'),
       make('camera', 'Camera off'),
       make('switch-camera', 'Flip'),
+      make('blur', 'Blur'),
       make('share', 'Share'),
       make('hand', 'Raise hand'),
       make('react', 'React'),
@@ -84,6 +87,11 @@ export class RoomControls {
     this.toggle('camera', view.cameraOn ? 'Camera off' : 'Camera on', view.cameraOn ? 'turn camera off' : 'turn camera on', !view.cameraOn, 'camera');
     this.button('switch-camera').hidden = view.cameraCount < 2;
     this.button('switch-camera').disabled = !view.cameraOn;
+    const blur = this.button('blur');
+    blur.textContent = view.blur ? 'Unblur' : 'Blur';
+    blur.setAttribute('aria-pressed', String(view.blur));
+    blur.disabled = !view.cameraOn;
+    this.label('blur', view.blur ? 'Unblur background' : 'Blur background');
     this.button('share').hidden = !view.canShare;
     this.toggle('share', view.sharing ? 'Stop sharing' : 'Share', view.sharing ? 'stop sharing your screen' : 'share your screen', view.sharing, 'share');
     // Pressed while up: the words say what pressing does next, the state says it is up.

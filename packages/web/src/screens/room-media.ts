@@ -1,4 +1,5 @@
 import { type Call, Emitter, ScreenShare, stopStream } from '@videoapp/client';
+import type { BlurSwitch } from '../blur/blur-switch.ts';
 import { canShareScreen, listDevices, openCamera, openMicrophone } from '../local-media.ts';
 import { SentVoice } from '../voice/sent-voice.ts';
 import { saveVoiceSettings, type VoiceSettings, voiceMode } from '../voice/voice-settings.ts';
@@ -36,6 +37,7 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
     private readonly call: Call,
     private readonly speakerOutputs: () => HTMLMediaElement[],
     private voiceSettings: VoiceSettings,
+    readonly blur: BlurSwitch,
   ) {
     super();
     void this.voice.use(this.mic, voiceMode(voiceSettings) === 'suppress-noise');
@@ -43,9 +45,15 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
       getDisplayMedia: canShareScreen() ? (options) => navigator.mediaDevices.getDisplayMedia(options) : undefined,
       isSecureContext: window.isSecureContext,
       send: (track) => this.call.setLocalTrack('video', track),
-      camera: () => this.camera ?? null,
+      camera: () => this.outgoingCamera ?? null,
     });
     this.share.on('state', () => this.emit('change', undefined));
+    // Blur ready, stopped or failed: the track on the wire changes with it (replaceTrack, no renegotiation).
+    blur.on('change', () => {
+      if (this.stopped) return;
+      if (!this.share.track) void this.call.setLocalTrack('video', this.outgoingCamera ?? null);
+      this.emit('change', undefined);
+    });
     for (const track of stream.getTracks()) this.watchTrack(track);
     navigator.mediaDevices?.addEventListener?.('devicechange', this.onDeviceChange);
     void this.refreshDevices();
@@ -66,6 +74,16 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
 
   get camera(): MediaStreamTrack | undefined {
     return this.stream.getVideoTracks()[0];
+  }
+
+  /** What we send as our camera: its blurred version while background blur runs. */
+  get outgoingCamera(): MediaStreamTrack | undefined {
+    return this.blur.outgoing(this.camera);
+  }
+
+  /** Starts background blur, or stops it; remembered for next time. */
+  toggleBlur(): Promise<void> {
+    return this.blur.choose(!this.blur.isWanted, this.camera);
   }
 
   /** The front camera is shown mirrored, like a mirror; a back camera (or a screen) is not. */
@@ -195,6 +213,7 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
     this.stopped = true;
     navigator.mediaDevices?.removeEventListener?.('devicechange', this.onDeviceChange);
     this.share.dispose();
+    this.blur.stop();
     this.voice.stop();
     stopStream(this.stream);
     this.removeAllListeners();
@@ -207,9 +226,12 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
   }
 
   /** While sharing, the screen stays on the wire; the camera goes out again when sharing stops. */
-  private sendCamera(): Promise<void> {
+  private async sendCamera(): Promise<void> {
     this.emit('change', undefined);
-    return this.share.track ? Promise.resolve() : this.call.setLocalTrack('video', this.camera ?? null);
+    // A new camera is blurred before it is sent, so its background never goes out.
+    await this.blur.apply(this.camera);
+    if (this.stopped || this.share.track) return;
+    await this.call.setLocalTrack('video', this.outgoingCamera ?? null);
   }
 
   private addTrack(track: MediaStreamTrack): void {

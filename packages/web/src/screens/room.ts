@@ -1,6 +1,7 @@
 import { Call, type CallState, type PeerView, stopStream } from '@videoapp/client';
 import type { DepartureReason } from '@videoapp/protocol';
 import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedInCall, savedName, saveInCall, signalingUrl } from '../app-context.ts';
+import { type BlurState, BlurSwitch, describeBlur } from '../blur/blur-switch.ts';
 import { browserCertificate, withBrowserCertificate } from '../browser-certificate.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { createFrameWorker } from '../frame-worker.ts';
@@ -103,6 +104,7 @@ class RoomSession {
   private readonly notice = h('p', { class: 'room-notice', role: 'status', 'aria-live': 'polite', hidden: true });
   private readonly e2eeStatus = new E2eeStatusLine();
   private readonly sharingNote = h('p', { class: 'sharing-note', hidden: true }, 'You are sharing your screen');
+  private readonly blurNotice = h('p', { class: 'room-notice blur-notice', role: 'status', hidden: true });
   /** Where our own reactions float: the corner our picture starts in. */
   private readonly selfReactions = h('div', { class: 'self-reactions' });
   private readonly stage = h('div', { class: 'stage' });
@@ -142,7 +144,7 @@ class RoomSession {
       trustedKeys: browserTrustedKeys(),
       frameWorker: createFrameWorker,
     });
-    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, savedVoiceSettings());
+    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, savedVoiceSettings(), join.blur ?? new BlurSwitch());
     this.chat = new ChatPanel(this.call, () => this.renderControls());
     this.devices = new DevicePanel(this.media);
     this.controls = new RoomControls((action, button) => this.act(action, button));
@@ -157,12 +159,13 @@ class RoomSession {
 
     this.section = h(
       'section',
-      { class: 'screen room', 'data-call-state': 'joining', 'data-media-route': 'mesh', 'data-media-route-target': 'mesh' },
+      { class: 'screen room', 'data-blur': 'off', 'data-call-state': 'joining', 'data-media-route': 'mesh', 'data-media-route-target': 'mesh' },
       h('h1', { class: 'visually-hidden', tabindex: -1 }, 'Call'),
       this.stage,
       this.banner,
       this.knockers.element,
       this.notice,
+      this.blurNotice,
       this.e2eeStatus.element,
       this.panels.element,
       this.hands.picker.element,
@@ -173,7 +176,9 @@ class RoomSession {
     root.replaceChildren(this.section);
 
     this.listen();
-    this.call.join(join.roomId, join.name, { audio: this.media.sentMic ?? null, video: this.media.camera ?? null }, join.credentials);
+    this.call.join(join.roomId, join.name, { audio: this.media.sentMic ?? null, video: this.media.outgoingCamera ?? null }, join.credentials);
+    // Opened without the lobby (a reload): blur as remembered. From the lobby this keeps what already runs.
+    void this.media.blur.apply(this.media.camera);
     this.renderControls();
   }
 
@@ -227,6 +232,9 @@ class RoomSession {
     this.call.on('e2ee', (protection) => this.e2eeStatus.show(protection));
     this.media.on('change', () => this.renderMedia());
     this.media.on('notice', (text) => this.showNotice(text));
+    this.cleanups.push(this.media.blur.on('change', (state) => this.onBlurChange(state)));
+    // From the lobby blur may already run (or be too slow there): say so from the start.
+    this.onBlurChange(this.media.blur.current);
     const onNetwork = () => this.call.networkChanged();
     const onKey = (event: KeyboardEvent) => this.onKey(event);
     // Where the browser reports network changes (Chromium's Network Information API), react before ICE notices.
@@ -382,6 +390,8 @@ class RoomSession {
         );
       case 'lock':
         return this.call.lock(!this.call.locked);
+      case 'blur':
+        return void this.media.toggleBlur();
       case 'hand':
         return this.hands.toggleOwnHand();
       case 'react':
@@ -392,6 +402,26 @@ class RoomSession {
         return this.call.setAskToJoin(!this.call.asksToJoin);
       case 'hang-up':
         return this.end('hang-up');
+    }
+  }
+
+  /** Background blur's trouble is said in words, with a way out when the device cannot keep up. */
+  private onBlurChange(state: BlurState): void {
+    this.section.dataset.blur = state.kind;
+    // For whoever debugs a failure: what went wrong, in the developer's terms.
+    if (state.kind === 'failed') this.section.dataset.blurReason = state.reason;
+    else delete this.section.dataset.blurReason;
+    if (state.kind === 'too-slow') {
+      this.blurNotice.hidden = false;
+      replaceChildren(
+        this.blurNotice,
+        describeBlur(state),
+        ' ',
+        h('button', { type: 'button', class: 'blur-off', onclick: () => void this.media.blur.choose(false, this.media.camera) }, 'Turn off blur'),
+      );
+    } else {
+      this.blurNotice.hidden = true;
+      if (state.kind === 'failed') this.showNotice(describeBlur(state));
     }
   }
 
@@ -406,7 +436,10 @@ class RoomSession {
 
   private renderMedia(): void {
     if (this.ended) return;
-    this.localVideo.srcObject = this.media.stream;
+    // Ourselves as the others see us: blurred while blur runs.
+    const shown = this.media.outgoingCamera;
+    if (shown === this.media.camera) this.localVideo.srcObject = this.media.stream;
+    else if (shown && (this.localVideo.srcObject as MediaStream | null)?.getVideoTracks()[0] !== shown) this.localVideo.srcObject = new MediaStream([shown]);
     this.localVideo.classList.toggle('mirrored', this.media.mirrored);
     const sharing = this.media.share.state.kind === 'on';
     this.sharingNote.hidden = !sharing;
@@ -422,6 +455,7 @@ class RoomSession {
       micOn: Boolean(mic?.enabled),
       cameraOn: this.media.camera?.readyState === 'live',
       cameraCount: this.media.cameras.length,
+      blur: this.media.blur.isWanted,
       canShare: this.media.share.supported,
       sharing: this.media.share.state.kind !== 'off',
       unread: this.chat.unread,
