@@ -18,10 +18,13 @@ import { startTestServer } from '../../tests/support/test-server.ts';
 import type { CallTiming } from '../join/page.ts';
 import { bothSides, bundlePage, createRoom, servePage, startPeerServer } from '../join/run.ts';
 import { ratio, round, type Summary, summarize } from '../stats.ts';
+import { stepsSince, TRACE_STEPS, timeline } from './trace.ts';
 
 export interface UiJoinPlan {
   warmup: number;
   calls: number;
+  /** Print each UI call's steps on both pages, relative to the click (see trace.ts). */
+  trace?: boolean;
 }
 
 /** The app's own capture size (packages/web/src/local-media.ts asks for it). */
@@ -111,6 +114,7 @@ export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): 
       // tsx compiles with esbuild's keepNames, which wraps functions handed to the page in a `__name` helper.
       await context.addInitScript('globalThis.__name = (f) => f;');
       await context.addInitScript(WATCH_FIRST_FRAMES);
+      if (plan.trace) await context.addInitScript(TRACE_STEPS);
       const page = await context.newPage();
       page.on('pageerror', (err) => log(`  page error: ${err.message}`));
       return page;
@@ -132,6 +136,11 @@ export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): 
       await bob.goto(link);
       const clicked = await pressJoinWhenShown(bob, delayMs);
       const [bobSaw, aliceSaw] = await Promise.all([firstFrameAfter(bob, clicked), firstFrameAfter(alice, clicked)]);
+      if (plan.trace) {
+        const [bobSteps, aliceSteps] = await Promise.all([stepsSince(bob, clicked), stepsSince(alice, clicked)]);
+        const frames = { bob: [{ at: bobSaw, what: 'FIRST REMOTE FRAME' }], alice: [{ at: aliceSaw, what: 'FIRST REMOTE FRAME' }] };
+        log(`  Join pressed after ${delayMs} ms:\n${timeline(clicked, { bob: [...bobSteps, ...frames.bob], alice: [...aliceSteps, ...frames.alice] })}`);
+      }
       await Promise.all([alice.goto('about:blank'), bob.goto('about:blank')]);
       // The joiner is the caller here, as in bench/join: caller = Bob's side, callee = Alice's.
       return { caller: bobSaw - clicked, callee: aliceSaw - clicked };
