@@ -18,7 +18,7 @@ import { startTestServer } from '../../tests/support/test-server.ts';
 import type { CallTiming } from '../join/page.ts';
 import { bothSides, bundlePage, createRoom, servePage, startPeerServer } from '../join/run.ts';
 import { ratio, round, type Summary, summarize } from '../stats.ts';
-import { stepsSince, TRACE_STEPS, timeline } from './trace.ts';
+import { MAIN_THREAD_CATEGORIES, mainThreadSummary, stepsSince, TRACE_STEPS, timeline } from './trace.ts';
 
 export interface UiJoinPlan {
   warmup: number;
@@ -133,6 +133,7 @@ export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): 
       await alice.goto(link);
       await pressJoinWhenShown(alice, 0);
       await alice.waitForFunction(() => document.querySelector('.room')?.getAttribute('data-call-state') === 'waiting', null, { timeout: UI_CALL_TIMEOUT_MS });
+      if (plan.trace) await browser.startTracing(bob, { categories: MAIN_THREAD_CATEGORIES });
       await bob.goto(link);
       const clicked = await pressJoinWhenShown(bob, delayMs);
       const [bobSaw, aliceSaw] = await Promise.all([firstFrameAfter(bob, clicked), firstFrameAfter(alice, clicked)]);
@@ -140,6 +141,9 @@ export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): 
         const [bobSteps, aliceSteps] = await Promise.all([stepsSince(bob, clicked), stepsSince(alice, clicked)]);
         const frames = { bob: [{ at: bobSaw, what: 'FIRST REMOTE FRAME' }], alice: [{ at: aliceSaw, what: 'FIRST REMOTE FRAME' }] };
         log(`  Join pressed after ${delayMs} ms:\n${timeline(clicked, { bob: [...bobSteps, ...frames.bob], alice: [...aliceSteps, ...frames.alice] })}`);
+        // Each page marks its first frame itself a moment after the watcher sees it.
+        await Promise.all([bob, alice].map((page) => page.waitForFunction(() => performance.getEntriesByName('videoapp:first-remote-frame').length > 0)));
+        log(mainThreadSummary(await browser.stopTracing()));
       }
       await Promise.all([alice.goto('about:blank'), bob.goto('about:blank')]);
       // The joiner is the caller here, as in bench/join: caller = Bob's side, callee = Alice's.

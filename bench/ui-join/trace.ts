@@ -127,3 +127,63 @@ export function timeline(clicked: number, sides: Record<string, TraceEvent[]>): 
     .sort((a, b) => a.at - b.at);
   return rows.map((r) => `    ${(r.at - clicked).toFixed(0).padStart(6)} ms  ${r.side.padEnd(6)} ${r.what}`).join('\n');
 }
+
+interface ChromeTraceEvent {
+  name: string;
+  ph: string;
+  ts: number;
+  dur?: number;
+  pid: number;
+  tid: number;
+  args?: { name?: string; data?: { functionName?: string; url?: string } };
+}
+
+/** Chrome trace categories that show what a renderer's main thread spent its time on. */
+export const MAIN_THREAD_CATEGORIES = ['devtools.timeline', 'blink.user_timing', 'v8', 'disabled-by-default-devtools.timeline'];
+
+/**
+ * What each page's main thread did between our Join mark and its first remote frame mark
+ * (the app's `videoapp:*` performance marks), from a Chrome trace: the time in each kind of
+ * top-level work, and the scripts that ran longest.
+ */
+export function mainThreadSummary(trace: Buffer): string {
+  const events = (JSON.parse(trace.toString()) as { traceEvents: ChromeTraceEvent[] }).traceEvents;
+  const mainThreads = new Set(events.filter((e) => e.ph === 'M' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const marks = events.filter((e) => e.name.startsWith('videoapp:') && e.ph !== 'M');
+  const join = marks.find((m) => m.name === 'videoapp:join');
+  if (!join) return '    (no Join mark in the trace)';
+  const lines: string[] = [];
+  for (const frame of marks.filter((m) => m.name === 'videoapp:first-remote-frame' && m.ts > join.ts)) {
+    const side = frame.pid === join.pid ? 'joiner' : 'waiting';
+    const onMain = events.filter((e) => e.ph === 'X' && e.pid === frame.pid && mainThreads.has(`${e.pid}:${e.tid}`) && e.ts >= join.ts && e.ts < frame.ts);
+    const total = (name: string) => onMain.filter((e) => e.name === name).reduce((sum, e) => sum + (e.dur ?? 0), 0) / 1000;
+    const kinds = [
+      'RunTask',
+      'FunctionCall',
+      'EventDispatch',
+      'TimerFire',
+      'FireAnimationFrame',
+      'v8.compile',
+      'EvaluateScript',
+      'UpdateLayoutTree',
+      'Layout',
+      'PrePaint',
+      'Paint',
+      'Layerize',
+      'Commit',
+      'MinorGC',
+      'MajorGC',
+      'V8.GC_SCAVENGER',
+      'V8.GC_MARK_COMPACTOR',
+    ];
+    lines.push(`    ${side} main thread, Join → its first frame (${((frame.ts - join.ts) / 1000).toFixed(0)} ms): ${kinds.map((k) => `${k} ${total(k).toFixed(0)}`).join(', ')}`);
+    const scripts = new Map<string, number>();
+    for (const e of onMain.filter((x) => x.name === 'FunctionCall' || x.name === 'EventDispatch' || x.name === 'TimerFire')) {
+      const what = `${e.name} ${e.args?.data?.functionName ?? ''} ${(e.args?.data?.url ?? '').replace(/^.*\//, '')}`.trim();
+      scripts.set(what, (scripts.get(what) ?? 0) + (e.dur ?? 0) / 1000);
+    }
+    const top = [...scripts].sort((a, b) => b[1] - a[1]).slice(0, 8);
+    lines.push(`      longest: ${top.map(([what, ms]) => `${what} ${ms.toFixed(0)} ms`).join('; ')}`);
+  }
+  return lines.join('\n');
+}

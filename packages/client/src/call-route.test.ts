@@ -46,13 +46,14 @@ class FakePeerConnection {
   onnegotiationneeded: (() => void) | null = null;
   readonly transceivers: FakeTransceiver[] = [];
   constructor(private readonly log: string[]) {}
-  addTransceiver(kind: string, init?: RTCRtpTransceiverInit): FakeTransceiver {
+  addTransceiver(trackOrKind: string | { kind: string }, init?: RTCRtpTransceiverInit): FakeTransceiver {
+    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
     const transceiver: FakeTransceiver = {
       mid: null,
       init,
       direction: init?.direction ?? 'sendrecv',
       sender: {
-        track: null,
+        track: typeof trackOrKind === 'string' ? null : trackOrKind,
         async replaceTrack(track) {
           this.track = track;
         },
@@ -63,6 +64,13 @@ class FakePeerConnection {
     };
     this.transceivers.push(transceiver);
     return transceiver;
+  }
+  /** As a browser does after a remote offer: an offered transceiver of the kind with nothing to send takes the track. */
+  addTrack(track: { kind: string }) {
+    const free = this.transceivers.find((t) => t.receiver.track.kind === track.kind && t.sender.track === null);
+    const transceiver = free ?? this.addTransceiver(track);
+    transceiver.sender.track = track;
+    return transceiver.sender;
   }
   createDataChannel() {
     return { readyState: 'connecting', close() {} };

@@ -1,5 +1,6 @@
 import type { RoomCredentials, SignalingClient } from '@videoapp/client';
 import type { Route } from './routes.ts';
+import type { SentVoice } from './voice/sent-voice.ts';
 
 /** What the lobby hands the room: the media already open, so joining needs no second camera prompt. */
 export interface JoinHandoff {
@@ -14,6 +15,8 @@ export interface JoinHandoff {
   credentials: RoomCredentials;
   /** The signaling socket the lobby opened and greeted while the person got ready: joining starts on it. */
   signaling?: SignalingClient;
+  /** Our voice as the lobby set it up, noise suppression loaded (or loading) on the microphone in `stream`: the call sends it from the start. */
+  voice?: SentVoice;
 }
 
 export interface AppContext {

@@ -7,6 +7,7 @@ import { h } from '../dom.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
+import { SentVoice } from '../voice/sent-voice.ts';
 import { savedVoiceSettings, saveVoiceSettings, voiceMode } from '../voice/voice-settings.ts';
 import { waitAtDoor } from './lobby-knock.ts';
 import { showProblem } from './problem.ts';
@@ -39,6 +40,10 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   const signaling = new SignalingClient({ url: signalingUrl(), WebSocket });
   signaling.connect();
   let voice = savedVoiceSettings();
+  // Noise suppression loads here, on the preview's microphone, rather than between Join and the first frame (where its
+  // fetches, worklet and audio context held back the offer). It is local work: nothing is sent before Join. The room takes it over.
+  const sentVoice = new SentVoice();
+  const useVoice = () => void sentVoice.use(stream?.getAudioTracks()[0], voiceMode(voice) === 'suppress-noise');
 
   const retry = () => ctx.navigate({ screen: 'lobby', roomId }, { replace: true });
   const home = () => ctx.navigate({ screen: 'home' });
@@ -71,6 +76,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     }
     if (!media.ok) return fail(media.code);
     stream = media.stream;
+    useVoice();
     peersInside = status.value.peers;
     render(media.missing === 'camera');
     // Reloaded while waiting at the door: wait on, in the same place.
@@ -81,7 +87,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   function enter(audioOnly: boolean, name: string, credentials: RoomCredentials): void {
     performance.mark('videoapp:join');
     handedOff = true;
-    ctx.handoff = { roomId, name, stream: stream!, audioOnly, relayOnly: savedHideIp(), credentials, signaling };
+    ctx.handoff = { roomId, name, stream: stream!, audioOnly, relayOnly: savedHideIp(), credentials, signaling, voice: sentVoice };
     ctx.navigate({ screen: 'room', roomId });
   }
 
@@ -116,13 +122,14 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     // A browser that cannot encrypt media frames would make a group call fall back to plain media for everyone: say so before joining.
     const canEncrypt = frameTransformApi() !== undefined;
     const joinButton = h('button', { class: 'primary big', type: 'submit' }, canEncrypt ? 'Join' : 'Join anyway');
-    // Noise suppression itself starts in the call; music mode changes how the microphone is opened, so it reopens it here.
+    // Noise suppression starts (or stops) on the preview's microphone at once; music mode changes how the microphone is opened, so it reopens it here.
     const switches = voiceSwitches(
       'lobby',
       (on) => {
         voice = { ...voice, noiseSuppression: on };
         saveVoiceSettings(voice);
         switches.render(voice);
+        useVoice();
       },
       (on) => {
         voice = { ...voice, musicMode: on };
@@ -208,6 +215,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     stopMeter();
     stopStream(stream);
     stream = next.stream;
+    useVoice();
     render(next.missing === 'camera');
     document.getElementById(focusId)?.focus();
   }
@@ -217,6 +225,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     stopWaiting?.();
     stopMeter();
     if (!handedOff) {
+      sentVoice.stop();
       stopStream(stream);
       signaling.close();
     }

@@ -29,15 +29,20 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
   private lastCameraId: string | undefined;
   private readonly onDeviceChange = () => void this.refreshDevices().then(() => this.recoverVanished());
   /** The voice we send: the microphone in `stream`, or that microphone cleaned by RNNoise. */
-  readonly voice = new SentVoice((track) => this.sendVoice(track));
+  readonly voice: SentVoice;
 
+  /** `voice`: the lobby's, already set up on the microphone in `stream` (see lobby.ts); without it the room starts its own. */
   constructor(
     readonly stream: MediaStream,
     private readonly call: Call,
     private readonly speakerOutputs: () => HTMLMediaElement[],
     private voiceSettings: VoiceSettings,
+    voice = new SentVoice(),
   ) {
     super();
+    this.voice = voice;
+    this.voice.sendTo((track) => this.sendVoice(track));
+    // Nothing to do for the lobby's voice unless the settings changed since: its track is what the call sends first.
     void this.voice.use(this.mic, voiceMode(voiceSettings) === 'suppress-noise');
     this.share = new ScreenShare({
       getDisplayMedia: canShareScreen() ? (options) => navigator.mediaDevices.getDisplayMedia(options) : undefined,

@@ -49,7 +49,10 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
     // Replaced at once when the certificate is loaded (it is, unless Join came within moments of the page opening).
     root.append(h('section', { class: 'screen' }, h('h1', { tabindex: -1 }, 'Joining…')));
     withBrowserCertificate((certificate) => {
-      if (gone) return stopStream(handoff.stream);
+      if (gone) {
+        handoff.voice?.stop();
+        return stopStream(handoff.stream);
+      }
       session = new RoomSession(root, ctx, handoff, certificate);
     });
   } else if (savedInCall(roomId) === undefined) {
@@ -142,7 +145,7 @@ class RoomSession {
       trustedKeys: browserTrustedKeys(),
       frameWorker: createFrameWorker,
     });
-    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, savedVoiceSettings());
+    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, savedVoiceSettings(), join.voice);
     this.chat = new ChatPanel(this.call, () => this.renderControls());
     this.devices = new DevicePanel(this.media);
     this.controls = new RoomControls((action, button) => this.act(action, button));

@@ -14,7 +14,8 @@ export type SuppressionState = { kind: 'off' } | { kind: 'starting' } | { kind: 
  * The voice we send: the microphone, or the microphone cleaned by RNNoise.
  * Tells its owner whenever the track to send changes, so the call can
  * replace it on the wire (no renegotiation). The suppressor's code is
- * fetched the first time it is switched on.
+ * fetched the first time it is switched on. The lobby starts it, so its
+ * loading is over before Join, and hands it to the room (`sendTo`).
  */
 export class SentVoice {
   private current: SuppressionState = { kind: 'off' };
@@ -22,7 +23,12 @@ export class SentVoice {
   /** Bumped by every change, so a suppressor that finishes loading after a newer change is dropped. */
   private generation = 0;
 
-  constructor(private readonly onTrack: (track: MediaStreamTrack | null) => void) {}
+  constructor(private onTrack: (track: MediaStreamTrack | null) => void = () => {}) {}
+
+  /** From now on, tells `onTrack` of each new track to send (the room takes over the lobby's voice). */
+  sendTo(onTrack: (track: MediaStreamTrack | null) => void): void {
+    this.onTrack = onTrack;
+  }
 
   get state(): SuppressionState {
     return this.current;
