@@ -146,6 +146,9 @@ class RoomSession {
       frameWorker: createFrameWorker,
     });
     this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, savedVoiceSettings(), join.voice);
+    // Joining first, the rest of the screen built while the server answers: the call's events all come later, from
+    // the socket, by when every listener is in place (the state at this moment is drawn after `listen`).
+    this.call.join(join.roomId, join.name, { audio: this.media.sentMic ?? null, video: this.media.camera ?? null }, join.credentials);
     this.chat = new ChatPanel(this.call, () => this.renderControls());
     this.devices = new DevicePanel(this.media);
     this.controls = new RoomControls((action, button) => this.act(action, button));
@@ -176,8 +179,7 @@ class RoomSession {
     root.replaceChildren(this.section);
 
     this.listen();
-    this.call.join(join.roomId, join.name, { audio: this.media.sentMic ?? null, video: this.media.camera ?? null }, join.credentials);
-    this.renderControls();
+    this.renderState(this.call.state);
   }
 
   /**
