@@ -22,6 +22,8 @@ export class SentVoice {
   private mic: MediaStreamTrack | undefined;
   /** Bumped by every change, so a suppressor that finishes loading after a newer change is dropped. */
   private generation = 0;
+  /** Aborts the suppressor still starting when a newer change (or stop) comes: one waiting for a tap that never comes would hold its audio graph forever. */
+  private starting = new AbortController();
 
   constructor(private onTrack: (track: MediaStreamTrack | null) => void = () => {}) {}
 
@@ -48,6 +50,9 @@ export class SentVoice {
     const wanted = this.current.kind === 'on' || this.current.kind === 'starting';
     if (mic === this.mic && wanted === suppress && this.current.kind !== 'unavailable') return;
     const generation = ++this.generation;
+    this.starting.abort();
+    this.starting = new AbortController();
+    const signal = this.starting.signal;
     this.mic = mic;
     this.dropSuppressor();
     this.current = mic && suppress ? { kind: 'starting' } : { kind: 'off' };
@@ -55,7 +60,7 @@ export class SentVoice {
     if (this.current.kind !== 'starting' || !mic) return;
     try {
       const { suppressNoise } = await import('./noise-suppressor.ts');
-      const suppressor = await suppressNoise(mic);
+      const suppressor = await suppressNoise(mic, signal);
       if (generation !== this.generation) return suppressor.stop();
       this.current = { kind: 'on', suppressor };
     } catch (err) {
@@ -74,6 +79,7 @@ export class SentVoice {
   /** Stops the suppressor's track and audio graph; the microphone itself belongs to the caller. */
   stop(): void {
     this.generation++;
+    this.starting.abort();
     this.dropSuppressor();
     this.current = { kind: 'off' };
     this.mic = undefined;
