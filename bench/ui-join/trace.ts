@@ -46,6 +46,33 @@ export const TRACE_STEPS = () => {
     };
   };
 
+  /** Makes `on<event>` handlers the app sets on `proto` note how long each call of theirs took, when it took a while. */
+  const timeHandlers = (proto: object, label: string, events: string[], detail: (e: Event) => string = () => '') => {
+    for (const event of events) {
+      const property = `on${event}`;
+      const handlers = new WeakMap<object, unknown>();
+      Object.defineProperty(proto, property, {
+        configurable: true,
+        get(this: object) {
+          return handlers.get(this) ?? null;
+        },
+        set(this: EventTarget, handler: ((e: Event) => unknown) | null) {
+          const previous = handlers.get(this) as EventListener | undefined;
+          if (previous) this.removeEventListener(event, previous);
+          if (!handler) return void handlers.delete(this);
+          const timedHandler = (e: Event) => {
+            const start = performance.now();
+            handler.call(this, e);
+            const took = performance.now() - start;
+            if (took >= 2) note(`${label} ${property}${detail(e)} handler took ${took.toFixed(0)} ms`);
+          };
+          handlers.set(this, timedHandler);
+          this.addEventListener(event, timedHandler);
+        },
+      });
+    }
+  };
+
   const OriginalSocket = window.WebSocket;
   window.WebSocket = class extends OriginalSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
@@ -78,6 +105,8 @@ export const TRACE_STEPS = () => {
       this.addEventListener('track', (e) => note(`pc${n} track ${e.track.kind}`));
     }
   } as typeof RTCPeerConnection;
+  timeHandlers(WebSocket.prototype, 'ws', ['message'], (e) => ` ${typeOf((e as MessageEvent).data)}`);
+  timeHandlers(RTCPeerConnection.prototype, 'pc', ['track', 'icecandidate', 'connectionstatechange', 'negotiationneeded', 'iceconnectionstatechange']);
   for (const name of ['createOffer', 'createAnswer', 'setLocalDescription', 'setRemoteDescription', 'addIceCandidate']) {
     timed(OriginalPc.prototype, name, name);
   }
