@@ -106,7 +106,10 @@ export const TRACE_STEPS = () => {
     }
   } as typeof RTCPeerConnection;
   timeHandlers(WebSocket.prototype, 'ws', ['message'], (e) => ` ${typeOf((e as MessageEvent).data)}`);
-  timeHandlers(RTCPeerConnection.prototype, 'pc', ['track', 'icecandidate', 'connectionstatechange', 'negotiationneeded', 'iceconnectionstatechange']);
+  timeHandlers(RTCPeerConnection.prototype, 'pc', ['track'], (e) => ` ${(e as RTCTrackEvent).track.kind}`);
+  timeHandlers(RTCPeerConnection.prototype, 'pc', ['icecandidate', 'connectionstatechange', 'negotiationneeded', 'iceconnectionstatechange'], (e) =>
+    e.currentTarget instanceof RTCPeerConnection ? ` ${e.currentTarget.connectionState}` : '',
+  );
   for (const name of ['createOffer', 'createAnswer', 'setLocalDescription', 'setRemoteDescription', 'addIceCandidate']) {
     timed(OriginalPc.prototype, name, name);
   }
