@@ -14,6 +14,13 @@ import { showProblem } from './problem.ts';
 import { shareBox } from './share-box.ts';
 import { voiceSwitches } from './voice-switches.ts';
 
+/**
+ * How long after the preview shows noise suppression starts loading: a Join
+ * pressed at once then finds the page free for the call (whose own start
+ * loads it once connected); a person who takes a second finds it ready.
+ */
+const VOICE_START_DELAY_MS = 400;
+
 /** What the lobby says in a browser that cannot encrypt media frames, before the person chooses to join. */
 const E2EE_UNAVAILABLE =
   'End-to-end encryption for group calls is not available in this browser. A call between two people stays encrypted end to end; from three people on, if you join, the call goes through the server unencrypted for everyone. A current Chrome, Edge, Firefox or Safari can encrypt.';
@@ -43,7 +50,11 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   // Noise suppression loads here, on the preview's microphone, rather than between Join and the first frame (where its
   // fetches, worklet and audio context held back the offer). It is local work: nothing is sent before Join. The room takes it over.
   const sentVoice = new SentVoice();
-  const useVoice = () => void sentVoice.use(stream?.getAudioTracks()[0], voiceMode(voice) === 'suppress-noise');
+  let voiceTimer: ReturnType<typeof setTimeout> | undefined;
+  const useVoice = () => {
+    clearTimeout(voiceTimer);
+    if (!handedOff && !gone) void sentVoice.use(stream?.getAudioTracks()[0], voiceMode(voice) === 'suppress-noise');
+  };
 
   const retry = () => ctx.navigate({ screen: 'lobby', roomId }, { replace: true });
   const home = () => ctx.navigate({ screen: 'home' });
@@ -76,7 +87,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     }
     if (!media.ok) return fail(media.code);
     stream = media.stream;
-    useVoice();
+    voiceTimer = setTimeout(useVoice, VOICE_START_DELAY_MS);
     peersInside = status.value.peers;
     render(media.missing === 'camera');
     // Reloaded while waiting at the door: wait on, in the same place.
@@ -86,6 +97,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
 
   function enter(audioOnly: boolean, name: string, credentials: RoomCredentials): void {
     performance.mark('videoapp:join');
+    clearTimeout(voiceTimer);
     handedOff = true;
     ctx.handoff = { roomId, name, stream: stream!, audioOnly, relayOnly: savedHideIp(), credentials, signaling, voice: sentVoice };
     ctx.navigate({ screen: 'room', roomId });
@@ -222,6 +234,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
 
   return () => {
     gone = true;
+    clearTimeout(voiceTimer);
     stopWaiting?.();
     stopMeter();
     if (!handedOff) {

@@ -25,6 +25,7 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
   /** Set while a camera or microphone is being swapped, so a second press waits rather than races. */
   private busy = false;
   private stopped = false;
+  private voiceSettled = false;
   /** The camera to reopen when the camera is turned back on. */
   private lastCameraId: string | undefined;
   private readonly onDeviceChange = () => void this.refreshDevices().then(() => this.recoverVanished());
@@ -42,8 +43,9 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
     super();
     this.voice = voice;
     this.voice.sendTo((track) => this.sendVoice(track));
-    // Nothing to do for the lobby's voice unless the settings changed since: its track is what the call sends first.
-    void this.voice.use(this.mic, voiceMode(voiceSettings) === 'suppress-noise');
+    // The lobby's voice goes on as it is. Otherwise the microphone goes out as it is until the call has settled
+    // (settleVoice): loading RNNoise while the call starts held its first frame back.
+    if (this.voice.state.kind === 'off') void this.voice.use(this.mic, false);
     this.share = new ScreenShare({
       getDisplayMedia: canShareScreen() ? (options) => navigator.mediaDevices.getDisplayMedia(options) : undefined,
       isSecureContext: window.isSecureContext,
@@ -54,6 +56,17 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
     for (const track of stream.getTracks()) this.watchTrack(track);
     navigator.mediaDevices?.addEventListener?.('devicechange', this.onDeviceChange);
     void this.refreshDevices();
+  }
+
+  /**
+   * The call is connected, or there is nobody to connect to yet: noise
+   * suppression starts now if it is wanted and the lobby had not started it.
+   * Once only: a suppressor that could not start is retried by the switch, not by every change of state.
+   */
+  settleVoice(): void {
+    if (this.voiceSettled) return;
+    this.voiceSettled = true;
+    void this.voice.use(this.mic, voiceMode(this.voiceSettings) === 'suppress-noise');
   }
 
   get mic(): MediaStreamTrack | undefined {

@@ -285,6 +285,7 @@ class RoomSession {
 
   private renderState(state: CallState): void {
     this.section.dataset.callState = state.kind;
+    if (state.kind !== 'joining' && state.kind !== 'connecting') this.media.settleVoice();
     // In the call (or on its way back into it): a reload of this tab rejoins without the lobby.
     if (state.kind !== 'joining' && state.kind !== 'ended') {
       this.inCall = true;
