@@ -18,17 +18,20 @@ import { startTestServer } from '../../tests/support/test-server.ts';
 import type { CallTiming } from '../join/page.ts';
 import { bothSides, bundlePage, createRoom, servePage, startPeerServer } from '../join/run.ts';
 import { ratio, round, type Summary, summarize } from '../stats.ts';
+import { MAIN_THREAD_CATEGORIES, mainThreadSummary, stepsSince, TRACE_STEPS, timeline } from './trace.ts';
 
 export interface UiJoinPlan {
   warmup: number;
   calls: number;
+  /** Print each UI call's steps on both pages, relative to the click (see trace.ts). */
+  trace?: boolean;
 }
 
 /** The app's own capture size (packages/web/src/local-media.ts asks for it). */
 export const UI_CAPTURE = { width: 1280, height: 720 } as const;
 /** "A second later": how long after Join appears the second kind of call presses it. */
 export const PATIENT_CLICK_DELAY_MS = 1_000;
-/** Longest one call may take before the run reports it as failed. */
+/** Longest one call may take before the run reports it as failed (and goes on without it). */
 const UI_CALL_TIMEOUT_MS = 20_000;
 /** Per-address room and join limits (there to slow guessing) would stop a run of many calls from one address. */
 const UI_BENCH_LIMIT = 10_000;
@@ -111,6 +114,7 @@ export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): 
       // tsx compiles with esbuild's keepNames, which wraps functions handed to the page in a `__name` helper.
       await context.addInitScript('globalThis.__name = (f) => f;');
       await context.addInitScript(WATCH_FIRST_FRAMES);
+      if (plan.trace) await context.addInitScript(TRACE_STEPS);
       const page = await context.newPage();
       page.on('pageerror', (err) => log(`  page error: ${err.message}`));
       return page;
@@ -124,19 +128,45 @@ export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): 
     type Bench = { bench: { floor(): Promise<CallTiming>; peerJs(port: number): Promise<CallTiming>; setCapture(w: number, h: number): void } };
     await bench.evaluate(([w, h]) => (window as unknown as Bench).bench.setCapture(w, h), [UI_CAPTURE.width, UI_CAPTURE.height] as const);
 
-    const uiCall = async (delayMs: number): Promise<CallTiming> => {
+    /** What each page shows when a call did not bring a frame in time, so a failure says where it stopped. */
+    const whereStuck = (page: Page) =>
+      page.evaluate(() => ({
+        state: document.querySelector('.room')?.getAttribute('data-call-state') ?? document.querySelector('h1')?.textContent,
+        remoteVideos: [...document.querySelectorAll('video')].filter((v) => !v.muted && (v.srcObject as MediaStream | null)?.getVideoTracks().length).length,
+        framesSeen: (window as unknown as { __firstRemoteFrames: number[] }).__firstRemoteFrames.length,
+      }));
+    const uiCall = async (delayMs: number): Promise<CallTiming | undefined> => {
       const link = `${server.url}/r/${await createRoom(server)}`;
       await alice.goto(link);
       await pressJoinWhenShown(alice, 0);
       await alice.waitForFunction(() => document.querySelector('.room')?.getAttribute('data-call-state') === 'waiting', null, { timeout: UI_CALL_TIMEOUT_MS });
+      if (plan.trace) await browser.startTracing(bob, { categories: MAIN_THREAD_CATEGORIES });
       await bob.goto(link);
       const clicked = await pressJoinWhenShown(bob, delayMs);
-      const [bobSaw, aliceSaw] = await Promise.all([firstFrameAfter(bob, clicked), firstFrameAfter(alice, clicked)]);
+      const seen = await Promise.all([firstFrameAfter(bob, clicked), firstFrameAfter(alice, clicked)]).catch(() => undefined);
+      if (!seen) {
+        log(`  a call brought no frame within ${UI_CALL_TIMEOUT_MS} ms: Bob ${JSON.stringify(await whereStuck(bob))}, Alice ${JSON.stringify(await whereStuck(alice))}`);
+        if (plan.trace) {
+          log(timeline(clicked, { bob: await stepsSince(bob, clicked), alice: await stepsSince(alice, clicked) }));
+          await browser.stopTracing();
+        }
+        await Promise.all([alice.goto('about:blank'), bob.goto('about:blank')]);
+        return undefined;
+      }
+      const [bobSaw, aliceSaw] = seen;
+      if (plan.trace) {
+        const [bobSteps, aliceSteps] = await Promise.all([stepsSince(bob, clicked), stepsSince(alice, clicked)]);
+        const frames = { bob: [{ at: bobSaw, what: 'FIRST REMOTE FRAME' }], alice: [{ at: aliceSaw, what: 'FIRST REMOTE FRAME' }] };
+        log(`  Join pressed after ${delayMs} ms:\n${timeline(clicked, { bob: [...bobSteps, ...frames.bob], alice: [...aliceSteps, ...frames.alice] })}`);
+        // Each page marks its first frame itself a moment after the watcher sees it.
+        await Promise.all([bob, alice].map((page) => page.waitForFunction(() => performance.getEntriesByName('videoapp:first-remote-frame').length > 0)));
+        log(mainThreadSummary(await browser.stopTracing()));
+      }
       await Promise.all([alice.goto('about:blank'), bob.goto('about:blank')]);
       // The joiner is the caller here, as in bench/join: caller = Bob's side, callee = Alice's.
       return { caller: bobSaw - clicked, callee: aliceSaw - clicked };
     };
-    const once: Record<UiJoinContender, () => Promise<CallTiming>> = {
+    const once: Record<UiJoinContender, () => Promise<CallTiming | undefined>> = {
       'ui-at-once': () => uiCall(0),
       'ui-after-1s': () => uiCall(PATIENT_CLICK_DELAY_MS),
       'floor-720p': () => bench.evaluate(() => (window as unknown as Bench).bench.floor()),
@@ -146,8 +176,9 @@ export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): 
       const line: string[] = [];
       for (const contender of UI_JOIN_CONTENDERS) {
         const timing = await once[contender]();
-        if (i >= plan.warmup) results[contender].push(timing);
-        line.push(`${contender} ${bothSides(timing).toFixed(0)} ms`);
+        if (timing && i >= plan.warmup) results[contender].push(timing);
+        // A failed call is left out of the figures and said here; the run goes on.
+        line.push(`${contender} ${timing ? `${bothSides(timing).toFixed(0)} ms` : 'FAILED'}`);
         await bench.waitForTimeout(150);
       }
       log(`  ${i < plan.warmup ? 'warm-up' : `call ${i - plan.warmup + 1}`}: ${line.join(', ')}`);

@@ -7,6 +7,7 @@ import { SIMULCAST_LAYERS } from './browser-quirks.ts';
 import { DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './call.ts';
 import { VIEW_DEBOUNCE_MS } from './layers.ts';
 import { FRAMES_BEFORE_SHOWING } from './media-transport.ts';
+import { GROUP_VIDEO_MAX_BITRATE_BPS } from './send-cap.ts';
 import { callOverFakeSocket } from './testing/fake-socket.ts';
 
 const ROOM_ID = '0123-4567-89ab-cdef';
@@ -45,24 +46,36 @@ class FakePeerConnection {
   ontrack: ((event: { track: unknown }) => void) | null = null;
   onnegotiationneeded: (() => void) | null = null;
   readonly transceivers: FakeTransceiver[] = [];
+  /** setParameters calls on this connection's senders. */
+  parameterChanges = 0;
   constructor(private readonly log: string[]) {}
-  addTransceiver(kind: string, init?: RTCRtpTransceiverInit): FakeTransceiver {
+  addTransceiver(trackOrKind: string | { kind: string }, init?: RTCRtpTransceiverInit): FakeTransceiver {
+    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
     const transceiver: FakeTransceiver = {
       mid: null,
       init,
       direction: init?.direction ?? 'sendrecv',
       sender: {
-        track: null,
+        track: typeof trackOrKind === 'string' ? null : trackOrKind,
         async replaceTrack(track) {
           this.track = track;
         },
         getParameters: () => ({ encodings: init?.sendEncodings ?? [] }),
-        setParameters: async () => {},
+        setParameters: async () => {
+          this.parameterChanges++;
+        },
       },
       receiver: { track: fakeTrack(kind) },
     };
     this.transceivers.push(transceiver);
     return transceiver;
+  }
+  /** As a browser does after a remote offer: an offered transceiver of the kind with nothing to send takes the track. */
+  addTrack(track: { kind: string }) {
+    const free = this.transceivers.find((t) => t.receiver.track.kind === track.kind && t.sender.track === null);
+    const transceiver = free ?? this.addTransceiver(track);
+    transceiver.sender.track = track;
+    return transceiver.sender;
   }
   createDataChannel() {
     return { readyState: 'connecting', close() {} };
@@ -158,6 +171,18 @@ async function meshCallWithAdaAndBo(t: TestContext) {
   };
   return { call, socket, pcs, log, toAda, toBo, sent, tick };
 }
+
+test('a new mesh link sends its video held to its starting cap from the start, with no setParameters as the call begins', async (t) => {
+  const { toBo } = await meshCallWithAdaAndBo(t);
+  // Bo's link is the second: from its creation it is held to the group bitrate, and answering caps changes nothing.
+  const video = toBo.transceivers.find((x) => x.receiver.track.kind === 'video')!;
+  assert.deepEqual(
+    video.init?.sendEncodings?.map((e) => e.maxBitrate),
+    [GROUP_VIDEO_MAX_BITRATE_BPS],
+  );
+  assert.ok(video.sender.track, 'the camera goes in with the transceiver');
+  assert.equal(toBo.parameterChanges, 0);
+});
 
 const STREAMS: SfuStreamInfo[] = [
   { mid: '0', peerId: 'ada1', kind: 'audio' },

@@ -59,6 +59,8 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
       polite: selfId < peer.id,
       initiator,
       localTracks: this.localTracks,
+      // The links before this one plus this one; a new link starts at its fast-start size.
+      videoCap: videoSendCap(this.links.size + 1, this.sentVideo(), 'starting'),
     });
     this.links.set(peer.id, link);
     this.sendPhases.set(peer.id, 'starting');
@@ -186,10 +188,15 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
    * starting link to its fast-start size; lifts the hold in a 1:1 call.
    */
   private capSentVideo(): void {
+    const sent = this.sentVideo();
+    for (const [peerId, link] of this.links) void link.capVideo(videoSendCap(this.links.size, sent, this.sendPhases.get(peerId)));
+  }
+
+  /** What the caps depend on of the video we send. */
+  private sentVideo(): { width?: number; height?: number; contentHint: string } | undefined {
     const track = this.localTracks.video ?? undefined;
     const settings = track?.getSettings?.();
-    const sent = track && { width: settings?.width, height: settings?.height, contentHint: track.contentHint };
-    for (const [peerId, link] of this.links) void link.capVideo(videoSendCap(this.links.size, sent, this.sendPhases.get(peerId)));
+    return track && { width: settings?.width, height: settings?.height, contentHint: track.contentHint };
   }
 
   /** Once a starting link connects, steps it up to full resolution as soon as its bandwidth estimate allows (see mayStepUp). */

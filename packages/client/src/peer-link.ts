@@ -9,6 +9,14 @@ import type { VideoSendCap } from './send-cap.ts';
 export const DISCONNECTED_RESTART_MS = 2_000;
 
 /**
+ * Candidates gathered as the connection is made, before there is an offer or
+ * answer to go with: by the time ours is set they are ready to send, rather
+ * than gathered after it. One set is enough, as everything travels bundled.
+ * The connection exists only once the person has pressed Join.
+ */
+export const ICE_CANDIDATE_POOL_SIZE = 1;
+
+/**
  * Reading the certificates right at `connected` can find the transport's
  * statistics not yet updated; a few more looks this far apart settle it.
  */
@@ -42,6 +50,8 @@ export interface PeerLinkOptions {
   /** The initiator opens the negotiation; the other side attaches its media when the first offer arrives. */
   initiator: boolean;
   localTracks: LocalTracks;
+  /** What the video we send starts held to (see send-cap.ts): the initiator's sender is created with it, so no setParameters runs as the call starts. */
+  videoCap?: VideoSendCap;
 }
 
 /**
@@ -74,7 +84,15 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   constructor(private readonly options: PeerLinkOptions) {
     super();
     this.localTracks = { ...options.localTracks };
-    this.pc = options.createPeerConnection({ iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy ?? 'all' });
+    this.videoCap = options.videoCap;
+    this.pc = options.createPeerConnection({
+      iceServers: options.iceServers,
+      iceTransportPolicy: options.iceTransportPolicy ?? 'all',
+      // Both ends are this app, so audio, video and chat always share one transport: gathering for one
+      // (rather than one per kind until the answer says "bundle") halves the candidates the offerer sends.
+      bundlePolicy: 'max-bundle',
+      iceCandidatePoolSize: ICE_CANDIDATE_POOL_SIZE,
+    });
     this.pc.onnegotiationneeded = () => void this.makeOffer();
     this.pc.onicecandidate = ({ candidate }) => {
       if (candidate) this.emit('signal', { candidate: toCandidateInit(candidate) });
@@ -115,6 +133,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.chat.open(this.pc);
     await this.pc.setLocalDescription();
     this.sendLocalDescription();
+    // Capped only once the answer is set: asked between the offer and the answer, Chromium refuses the change ("modified RTCP
+    // parameters") and the cap landed only at `connected`, restarting the encoder just as its first frame went out. Here no frame has gone yet.
+    if (this.videoCap) void this.capVideo(this.videoCap);
   }
 
   async handleCandidate(candidate: IceCandidate): Promise<void> {
@@ -143,7 +164,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
    */
   capVideo(cap: VideoSendCap): Promise<void> {
     this.videoCap = cap;
-    const uncapped = cap.maxBitrate === undefined && cap.scaleResolutionDownBy === 1;
+    const uncapped = isUncapped(cap);
     // A link never capped is left exactly as the browser set it up.
     if (uncapped && !this.videoCapped) return this.sendCapChain;
     this.videoCapped = !uncapped;
@@ -191,10 +212,15 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
 
   /** A send-and-receive transceiver per kind, carrying our track if we have one (or sending nothing until we do). */
   private openTransceiver(kind: MediaKind): void {
-    const transceiver = this.pc.addTransceiver(kind, { direction: 'sendrecv' });
-    this.transceivers[kind] = transceiver;
     const track = this.localTracks[kind];
-    if (track) void transceiver.sender.replaceTrack(track);
+    const cap = kind === 'video' ? this.videoCap : undefined;
+    const capped = cap !== undefined && !isUncapped(cap);
+    this.videoCapped ||= capped;
+    // The track and the starting cap go in with the transceiver: a replaceTrack would wait its turn on the connection's
+    // operations chain, and negotiationneeded (so our offer) waits for that chain to empty (130 ms in a traced join);
+    // a setParameters as the call starts reconfigures the encoder.
+    const sendEncodings = capped ? [{ scaleResolutionDownBy: cap.scaleResolutionDownBy, ...(cap.maxBitrate === undefined ? {} : { maxBitrate: cap.maxBitrate }) }] : undefined;
+    this.transceivers[kind] = this.pc.addTransceiver(track ?? kind, { direction: 'sendrecv', sendEncodings });
   }
 
   /** On the first offer, take the transceivers it created and send our media on them, so the answer needs no second round. */
@@ -202,13 +228,27 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     for (const transceiver of this.pc.getTransceivers()) {
       const kind = transceiver.receiver.track.kind as MediaKind;
       if (this.transceivers[kind] || (kind !== 'audio' && kind !== 'video')) continue;
-      this.transceivers[kind] = transceiver;
-      transceiver.direction = 'sendrecv';
-      const track = this.localTracks[kind];
-      if (track) void transceiver.sender.replaceTrack(track);
+      const adopted = this.sendOn(transceiver, this.localTracks[kind]);
+      adopted.direction = 'sendrecv';
+      this.transceivers[kind] = adopted;
     }
-    // Before our answer starts the encoder, so its first frames already have the size asked for.
-    if (this.videoCap) void this.capVideo(this.videoCap);
+  }
+
+  /**
+   * Puts `track` on an offered transceiver of its kind. addTrack takes such a
+   * transceiver at once, where replaceTrack would queue on the operations
+   * chain and hold back our answer; returns the transceiver that took it.
+   */
+  private sendOn(offered: RTCRtpTransceiver, track: MediaStreamTrack | null | undefined): RTCRtpTransceiver {
+    if (!track) return offered;
+    try {
+      const sender = this.pc.addTrack(track);
+      return this.pc.getTransceivers().find((t) => t.sender === sender) ?? offered;
+    } catch {
+      // A browser that will not reuse the offered transceiver: the slower way still works.
+      void offered.sender.replaceTrack(track);
+      return offered;
+    }
   }
 
   private async makeOffer(): Promise<void> {
@@ -329,6 +369,11 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.state = state;
     this.emit('state', state);
   }
+}
+
+/** A cap that holds nothing back: the browser's own choices stand. */
+function isUncapped(cap: VideoSendCap): boolean {
+  return cap.maxBitrate === undefined && cap.scaleResolutionDownBy === 1;
 }
 
 /** A gathered candidate as the protocol carries it. */

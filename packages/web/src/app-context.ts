@@ -1,6 +1,7 @@
 import type { RoomCredentials, SignalingClient } from '@videoapp/client';
 import type { BlurSwitch } from './blur/blur-switch.ts';
 import type { Route } from './routes.ts';
+import type { SentVoice } from './voice/sent-voice.ts';
 
 /** What the lobby hands the room: the media already open, so joining needs no second camera prompt. */
 export interface JoinHandoff {
@@ -17,6 +18,8 @@ export interface JoinHandoff {
   signaling?: SignalingClient;
   /** Background blur as the lobby left it (perhaps running on `stream`'s camera); the room owns it from here. */
   blur?: BlurSwitch;
+  /** Our voice as the lobby set it up, noise suppression loaded (or loading) on the microphone in `stream`: the call sends it from the start. */
+  voice?: SentVoice;
 }
 
 export interface AppContext {

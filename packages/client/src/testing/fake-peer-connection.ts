@@ -8,7 +8,8 @@ export class FakePeerConnection {
   signalingState: RTCSignalingState = 'stable';
   onconnectionstatechange: (() => void) | null = null;
   restarts = 0;
-  addTransceiver(kind: string) {
+  addTransceiver(trackOrKind: string | { kind: string }) {
+    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
     return { sender: { replaceTrack: async () => {}, getParameters: (): { encodings: RTCRtpEncodingParameters[] } => ({ encodings: [] }) }, receiver: { track: { kind } } };
   }
   createDataChannel() {

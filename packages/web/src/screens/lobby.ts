@@ -8,12 +8,20 @@ import { h } from '../dom.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
+import { SentVoice } from '../voice/sent-voice.ts';
 import { savedVoiceSettings, saveVoiceSettings, voiceMode } from '../voice/voice-settings.ts';
 import { blurToggle } from './blur-toggle.ts';
 import { waitAtDoor } from './lobby-knock.ts';
 import { showProblem } from './problem.ts';
 import { shareBox } from './share-box.ts';
 import { voiceSwitches } from './voice-switches.ts';
+
+/**
+ * How long after the preview shows noise suppression starts loading: a Join
+ * pressed at once then finds the page free for the call (whose own start
+ * loads it once connected); a person who takes a second finds it ready.
+ */
+const VOICE_START_DELAY_MS = 400;
 
 /** What the lobby says in a browser that cannot encrypt media frames, before the person chooses to join. */
 const E2EE_UNAVAILABLE =
@@ -44,6 +52,14 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   // Handed, running, to the room on "Join", so the call starts with the background already blurred.
   const blur = new BlurSwitch();
   let undoBlurToggle = () => {};
+  // Noise suppression loads here, on the preview's microphone, rather than between Join and the first frame (where its
+  // fetches, worklet and audio context held back the offer). It is local work: nothing is sent before Join. The room takes it over.
+  const sentVoice = new SentVoice();
+  let voiceTimer: ReturnType<typeof setTimeout> | undefined;
+  const useVoice = () => {
+    clearTimeout(voiceTimer);
+    if (!handedOff && !gone) void sentVoice.use(stream?.getAudioTracks()[0], voiceMode(voice) === 'suppress-noise');
+  };
 
   const retry = () => ctx.navigate({ screen: 'lobby', roomId }, { replace: true });
   const home = () => ctx.navigate({ screen: 'home' });
@@ -76,6 +92,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     }
     if (!media.ok) return fail(media.code);
     stream = media.stream;
+    voiceTimer = setTimeout(useVoice, VOICE_START_DELAY_MS);
     peersInside = status.value.peers;
     render(media.missing === 'camera');
     // Reloaded while waiting at the door: wait on, in the same place.
@@ -85,9 +102,10 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
 
   function enter(audioOnly: boolean, name: string, credentials: RoomCredentials): void {
     performance.mark('videoapp:join');
+    clearTimeout(voiceTimer);
     handedOff = true;
     undoBlurToggle();
-    ctx.handoff = { roomId, name, stream: stream!, audioOnly, relayOnly: savedHideIp(), credentials, signaling, blur };
+    ctx.handoff = { roomId, name, stream: stream!, audioOnly, relayOnly: savedHideIp(), credentials, signaling, blur, voice: sentVoice };
     ctx.navigate({ screen: 'room', roomId });
   }
 
@@ -132,13 +150,14 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     // A browser that cannot encrypt media frames would make a group call fall back to plain media for everyone: say so before joining.
     const canEncrypt = frameTransformApi() !== undefined;
     const joinButton = h('button', { class: 'primary big', type: 'submit' }, canEncrypt ? 'Join' : 'Join anyway');
-    // Noise suppression itself starts in the call; music mode changes how the microphone is opened, so it reopens it here.
+    // Noise suppression starts (or stops) on the preview's microphone at once; music mode changes how the microphone is opened, so it reopens it here.
     const switches = voiceSwitches(
       'lobby',
       (on) => {
         voice = { ...voice, noiseSuppression: on };
         saveVoiceSettings(voice);
         switches.render(voice);
+        useVoice();
       },
       (on) => {
         voice = { ...voice, musicMode: on };
@@ -224,17 +243,20 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     stopMeter();
     stopStream(stream);
     stream = next.stream;
+    useVoice();
     render(next.missing === 'camera');
     document.getElementById(focusId)?.focus();
   }
 
   return () => {
     gone = true;
+    clearTimeout(voiceTimer);
     stopWaiting?.();
     stopMeter();
     undoBlurToggle();
     if (!handedOff) {
       blur.stop();
+      sentVoice.stop();
       stopStream(stream);
       signaling.close();
     }

@@ -26,21 +26,28 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
   /** Set while a camera or microphone is being swapped, so a second press waits rather than races. */
   private busy = false;
   private stopped = false;
+  private voiceSettled = false;
   /** The camera to reopen when the camera is turned back on. */
   private lastCameraId: string | undefined;
   private readonly onDeviceChange = () => void this.refreshDevices().then(() => this.recoverVanished());
   /** The voice we send: the microphone in `stream`, or that microphone cleaned by RNNoise. */
-  readonly voice = new SentVoice((track) => this.sendVoice(track));
+  readonly voice: SentVoice;
 
+  /** `voice`: the lobby's, already set up on the microphone in `stream` (see lobby.ts); without it the room starts its own. */
   constructor(
     readonly stream: MediaStream,
     private readonly call: Call,
     private readonly speakerOutputs: () => HTMLMediaElement[],
     private voiceSettings: VoiceSettings,
     readonly blur: BlurSwitch,
+    voice = new SentVoice(),
   ) {
     super();
-    void this.voice.use(this.mic, voiceMode(voiceSettings) === 'suppress-noise');
+    this.voice = voice;
+    this.voice.sendTo((track) => this.sendVoice(track));
+    // The lobby's voice goes on as it is. Otherwise the microphone goes out as it is until the call has settled
+    // (settleVoice): loading RNNoise while the call starts held its first frame back.
+    if (this.voice.state.kind === 'off') void this.voice.use(this.mic, false);
     this.share = new ScreenShare({
       getDisplayMedia: canShareScreen() ? (options) => navigator.mediaDevices.getDisplayMedia(options) : undefined,
       isSecureContext: window.isSecureContext,
@@ -57,6 +64,17 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
     for (const track of stream.getTracks()) this.watchTrack(track);
     navigator.mediaDevices?.addEventListener?.('devicechange', this.onDeviceChange);
     void this.refreshDevices();
+  }
+
+  /**
+   * The call is connected, or there is nobody to connect to yet: noise
+   * suppression starts now if it is wanted and the lobby had not started it.
+   * Once only: a suppressor that could not start is retried by the switch, not by every change of state.
+   */
+  settleVoice(): void {
+    if (this.voiceSettled) return;
+    this.voiceSettled = true;
+    void this.voice.use(this.mic, voiceMode(this.voiceSettings) === 'suppress-noise');
   }
 
   get mic(): MediaStreamTrack | undefined {

@@ -50,7 +50,10 @@ export const showRoom: Screen<RoomRoute> = (root, ctx, { roomId }) => {
     // Replaced at once when the certificate is loaded (it is, unless Join came within moments of the page opening).
     root.append(h('section', { class: 'screen' }, h('h1', { tabindex: -1 }, 'Joining…')));
     withBrowserCertificate((certificate) => {
-      if (gone) return stopStream(handoff.stream);
+      if (gone) {
+        handoff.voice?.stop();
+        return stopStream(handoff.stream);
+      }
       session = new RoomSession(root, ctx, handoff, certificate);
     });
   } else if (savedInCall(roomId) === undefined) {
@@ -144,7 +147,10 @@ class RoomSession {
       trustedKeys: browserTrustedKeys(),
       frameWorker: createFrameWorker,
     });
-    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, savedVoiceSettings(), join.blur ?? new BlurSwitch());
+    this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, savedVoiceSettings(), join.blur ?? new BlurSwitch(), join.voice);
+    // Joining first, the rest of the screen built while the server answers: the call's events all come later, from
+    // the socket, by when every listener is in place (the state at this moment is drawn after `listen`).
+    this.call.join(join.roomId, join.name, { audio: this.media.sentMic ?? null, video: this.media.outgoingCamera ?? null }, join.credentials);
     this.chat = new ChatPanel(this.call, () => this.renderControls());
     this.devices = new DevicePanel(this.media);
     this.controls = new RoomControls((action, button) => this.act(action, button));
@@ -176,10 +182,9 @@ class RoomSession {
     root.replaceChildren(this.section);
 
     this.listen();
-    this.call.join(join.roomId, join.name, { audio: this.media.sentMic ?? null, video: this.media.outgoingCamera ?? null }, join.credentials);
     // Opened without the lobby (a reload): blur as remembered. From the lobby this keeps what already runs.
     void this.media.blur.apply(this.media.camera);
-    this.renderControls();
+    this.renderState(this.call.state);
   }
 
   /**
@@ -288,6 +293,7 @@ class RoomSession {
 
   private renderState(state: CallState): void {
     this.section.dataset.callState = state.kind;
+    if (state.kind !== 'joining' && state.kind !== 'connecting') this.media.settleVoice();
     // In the call (or on its way back into it): a reload of this tab rejoins without the lobby.
     if (state.kind !== 'joining' && state.kind !== 'ended') {
       this.inCall = true;

@@ -9,9 +9,11 @@ declare const EFFECT_FILES: { rnnoiseWorklet: string; rnnoiseWasm: string; rnnoi
 /** RNNoise is trained on 10 ms frames of 48 kHz audio (480 samples): the context runs at that rate, so the worklet gets it as RNNoise wants it. */
 const RNNOISE_SAMPLE_RATE = 48_000;
 /**
- * How long the audio graph may stay suspended before we give up and send the
- * microphone as it is: a browser with no sound output (or that waits for a
- * tap that never comes) would otherwise send silence.
+ * How long the audio graph may stay suspended, once the page has had a tap or
+ * key press, before we give up and send the microphone as it is: a browser
+ * with no sound output would otherwise never start it. Before any tap the
+ * wait is open-ended: the lobby starts the suppressor before the person has
+ * touched the page, and their press on Join is what lets it run.
  */
 const AUDIO_START_TIMEOUT_MS = 10_000;
 
@@ -29,7 +31,7 @@ export interface NoiseSuppressor {
  * beside the plain one) with a worklet that cuts the browser's 128-sample
  * blocks into RNNoise's 480-sample frames, and it works in Chromium and Firefox.
  */
-export async function suppressNoise(microphone: MediaStreamTrack): Promise<NoiseSuppressor> {
+export async function suppressNoise(microphone: MediaStreamTrack, signal?: AbortSignal): Promise<NoiseSuppressor> {
   const context = new AudioContext({ sampleRate: RNNOISE_SAMPLE_RATE, latencyHint: 'interactive' });
   // A page opened without a tap (a reload into the room) may hold its audio suspended until the person touches it.
   const resume = () => void context.resume();
@@ -48,9 +50,9 @@ export async function suppressNoise(microphone: MediaStreamTrack): Promise<Noise
     track.enabled = microphone.enabled;
     for (const gesture of gestures) window.addEventListener(gesture, resume);
     resume();
-    if (!(await running(context))) {
+    if (!(await running(context, gestures, signal))) {
       for (const gesture of gestures) window.removeEventListener(gesture, resume);
-      throw new Error('the browser did not start audio processing for this page');
+      throw new Error(signal?.aborted ? 'no longer wanted' : 'the browser did not start audio processing for this page');
     }
     return {
       track,
@@ -68,17 +70,32 @@ export async function suppressNoise(microphone: MediaStreamTrack): Promise<Noise
   }
 }
 
-/** Resolves true once `context` runs, false if it is still suspended after AUDIO_START_TIMEOUT_MS. */
-function running(context: AudioContext): Promise<boolean> {
+/**
+ * Resolves true once `context` runs; false if it is still suspended
+ * AUDIO_START_TIMEOUT_MS after the page's first tap or key press (counted
+ * from now if it has had one already), or if `signal` aborts first.
+ */
+function running(context: AudioContext, gestures: readonly string[], signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
   if (context.state === 'running') return Promise.resolve(true);
   return new Promise((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      timer ??= setTimeout(() => done(false), AUDIO_START_TIMEOUT_MS);
+    };
     const done = (ok: boolean) => {
       clearTimeout(timer);
+      for (const gesture of gestures) window.removeEventListener(gesture, arm);
       context.removeEventListener('statechange', check);
+      signal?.removeEventListener('abort', aborted);
       resolve(ok);
     };
     const check = () => context.state === 'running' && done(true);
-    const timer = setTimeout(() => done(false), AUDIO_START_TIMEOUT_MS);
+    const aborted = () => done(false);
     context.addEventListener('statechange', check);
+    signal?.addEventListener('abort', aborted);
+    // Where the browser cannot say whether the page has been touched, the bound counts from now, as it always did.
+    if (navigator.userActivation?.hasBeenActive ?? true) arm();
+    else for (const gesture of gestures) window.addEventListener(gesture, arm);
   });
 }

@@ -14,15 +14,23 @@ export type SuppressionState = { kind: 'off' } | { kind: 'starting' } | { kind: 
  * The voice we send: the microphone, or the microphone cleaned by RNNoise.
  * Tells its owner whenever the track to send changes, so the call can
  * replace it on the wire (no renegotiation). The suppressor's code is
- * fetched the first time it is switched on.
+ * fetched the first time it is switched on. The lobby starts it, so its
+ * loading is over before Join, and hands it to the room (`sendTo`).
  */
 export class SentVoice {
   private current: SuppressionState = { kind: 'off' };
   private mic: MediaStreamTrack | undefined;
   /** Bumped by every change, so a suppressor that finishes loading after a newer change is dropped. */
   private generation = 0;
+  /** Aborts the suppressor still starting when a newer change (or stop) comes: one waiting for a tap that never comes would hold its audio graph forever. */
+  private starting = new AbortController();
 
-  constructor(private readonly onTrack: (track: MediaStreamTrack | null) => void) {}
+  constructor(private onTrack: (track: MediaStreamTrack | null) => void = () => {}) {}
+
+  /** From now on, tells `onTrack` of each new track to send (the room takes over the lobby's voice). */
+  sendTo(onTrack: (track: MediaStreamTrack | null) => void): void {
+    this.onTrack = onTrack;
+  }
 
   get state(): SuppressionState {
     return this.current;
@@ -42,6 +50,9 @@ export class SentVoice {
     const wanted = this.current.kind === 'on' || this.current.kind === 'starting';
     if (mic === this.mic && wanted === suppress && this.current.kind !== 'unavailable') return;
     const generation = ++this.generation;
+    this.starting.abort();
+    this.starting = new AbortController();
+    const signal = this.starting.signal;
     this.mic = mic;
     this.dropSuppressor();
     this.current = mic && suppress ? { kind: 'starting' } : { kind: 'off' };
@@ -49,7 +60,7 @@ export class SentVoice {
     if (this.current.kind !== 'starting' || !mic) return;
     try {
       const { suppressNoise } = await import('./noise-suppressor.ts');
-      const suppressor = await suppressNoise(mic);
+      const suppressor = await suppressNoise(mic, signal);
       if (generation !== this.generation) return suppressor.stop();
       this.current = { kind: 'on', suppressor };
     } catch (err) {
@@ -68,6 +79,7 @@ export class SentVoice {
   /** Stops the suppressor's track and audio graph; the microphone itself belongs to the caller. */
   stop(): void {
     this.generation++;
+    this.starting.abort();
     this.dropSuppressor();
     this.current = { kind: 'off' };
     this.mic = undefined;
