@@ -319,6 +319,7 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
           'Mute: turn microphone off',
           'Camera off: turn camera off',
           'Flip: switch camera',
+          'Blur background',
           'Share: share your screen',
           'Raise hand: ask to speak',
           'React with an emoji',

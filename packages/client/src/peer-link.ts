@@ -9,14 +9,6 @@ import type { VideoSendCap } from './send-cap.ts';
 export const DISCONNECTED_RESTART_MS = 2_000;
 
 /**
- * Candidates gathered as the connection is made, before there is an offer or
- * answer to go with: by the time ours is set they are ready to send, rather
- * than gathered after it. One set is enough, as everything travels bundled.
- * The connection exists only once the person has pressed Join.
- */
-export const ICE_CANDIDATE_POOL_SIZE = 1;
-
-/**
  * Reading the certificates right at `connected` can find the transport's
  * statistics not yet updated; a few more looks this far apart settle it.
  */
@@ -91,7 +83,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       // Both ends are this app, so audio, video and chat always share one transport: gathering for one
       // (rather than one per kind until the answer says "bundle") halves the candidates the offerer sends.
       bundlePolicy: 'max-bundle',
-      iceCandidatePoolSize: ICE_CANDIDATE_POOL_SIZE,
+      // No candidate pool (iceCandidatePoolSize): Chromium takes a pooled set, gathered with the TURN credentials
+      // of its time, for an ICE restart too, so a restart after those expired found no new relay (turn-relay e2e).
     });
     this.pc.onnegotiationneeded = () => void this.makeOffer();
     this.pc.onicecandidate = ({ candidate }) => {
