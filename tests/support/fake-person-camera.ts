@@ -3,10 +3,9 @@
 // gently in front of a bookshelf full of fine detail. The segmentation model
 // must find a person in it, and both the person and the background must hold
 // enough high-frequency detail to tell "kept sharp" from "blurred".
-import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FAKE_CAMERA_FPS } from './fake-camera-file.ts';
+import { writeY4mClip } from './fake-camera-file.ts';
 
 export const PERSON_CAMERA_WIDTH = 640;
 export const PERSON_CAMERA_HEIGHT = 360;
@@ -69,17 +68,8 @@ function person(x: number, y: number, dx: number): Rgb | undefined {
 export function fakePersonCameraFile(): string {
   const width = PERSON_CAMERA_WIDTH;
   const height = PERSON_CAMERA_HEIGHT;
-  const path = join(tmpdir(), `videoapp-fake-person-${width}x${height}.y4m`);
-  if (existsSync(path)) return path;
-  const luma = width * height;
-  const chroma = (width / 2) * (height / 2);
-  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F${FAKE_CAMERA_FPS}:1 Ip A1:1 C420jpeg\n`);
-  const frameMark = Buffer.from('FRAME\n');
-  const frameBytes = frameMark.length + luma + 2 * chroma;
-  const clip = Buffer.alloc(header.length + CLIP_FRAMES * frameBytes);
-  header.copy(clip, 0);
-  const rgb = new Uint8Array(luma * 3);
-  for (let f = 0; f < CLIP_FRAMES; f++) {
+  const rgb = new Uint8Array(width * height * 3);
+  return writeY4mClip(join(tmpdir(), `videoapp-fake-person-${width}x${height}.y4m`), width, height, CLIP_FRAMES, (frame, f) => {
     const dx = Math.round(SWAY_PX * Math.sin((2 * Math.PI * f) / CLIP_FRAMES));
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
@@ -87,22 +77,15 @@ export function fakePersonCameraFile(): string {
         rgb.set([r, g, b], (y * width + x) * 3);
       }
     }
-    const at = header.length + f * frameBytes;
-    frameMark.copy(clip, at);
-    const yPlane = at + frameMark.length;
-    const uPlane = yPlane + luma;
-    const vPlane = uPlane + chroma;
     // BT.601 full range (C420jpeg).
-    for (let i = 0; i < luma; i++) clip[yPlane + i] = Math.round(0.299 * rgb[i * 3]! + 0.587 * rgb[i * 3 + 1]! + 0.114 * rgb[i * 3 + 2]!);
+    for (let i = 0; i < width * height; i++) frame.y[i] = Math.round(0.299 * rgb[i * 3]! + 0.587 * rgb[i * 3 + 1]! + 0.114 * rgb[i * 3 + 2]!);
     for (let y = 0; y < height / 2; y++) {
       for (let x = 0; x < width / 2; x++) {
         const i = (y * 2 * width + x * 2) * 3;
         const [r, g, b] = [rgb[i]!, rgb[i + 1]!, rgb[i + 2]!];
-        clip[uPlane + y * (width / 2) + x] = Math.max(0, Math.min(255, Math.round(128 - 0.168736 * r - 0.331264 * g + 0.5 * b)));
-        clip[vPlane + y * (width / 2) + x] = Math.max(0, Math.min(255, Math.round(128 + 0.5 * r - 0.418688 * g - 0.081312 * b)));
+        frame.u[y * (width / 2) + x] = Math.max(0, Math.min(255, Math.round(128 - 0.168736 * r - 0.331264 * g + 0.5 * b)));
+        frame.v[y * (width / 2) + x] = Math.max(0, Math.min(255, Math.round(128 + 0.5 * r - 0.418688 * g - 0.081312 * b)));
       }
     }
-  }
-  writeFileSync(path, clip);
-  return path;
+  });
 }
