@@ -4,6 +4,9 @@ import { h, replaceChildren } from '../dom.ts';
 /** What to do with the code, in one sentence. */
 export const VERIFICATION_ADVICE = 'Read it to each other; if it differs, someone is listening.';
 
+/** Screens on which the 1:1 call's note starts folded (a phone, upright or sideways). */
+const SMALL_SCREEN = '(max-width: 32rem), (max-height: 32rem)';
+
 /** Where the note sits: open beside the call's status in a 1:1 call, folded into a tile's details in a group. */
 export type VerificationLayout = 'call' | 'tile';
 
@@ -35,8 +38,10 @@ export class VerificationNote {
     const id = `verification-code-${++nextId}`;
     const advice = h('p', { class: 'verification-advice' }, VERIFICATION_ADVICE);
     if (layout === 'call') {
-      this.codeLine = h('p', { class: 'verification-code', id });
-      this.element = h('div', { class: 'verification', role: 'group', 'aria-labelledby': id, hidden: true }, this.codeLine, advice, this.trustLine);
+      // Folded to its code line on a small screen, where the open note would cover much of the other person's video.
+      this.codeLine = h('summary', { class: 'verification-code', id });
+      this.element = h('details', { class: 'verification', role: 'group', 'aria-labelledby': id, hidden: true }, this.codeLine, advice, this.trustLine);
+      (this.element as HTMLDetailsElement).open = !matchMedia(SMALL_SCREEN).matches;
     } else {
       this.codeLine = h('summary', { class: 'verification-code', id });
       this.element = h('details', { class: 'verification', hidden: true }, this.codeLine, advice, this.trustLine);
