@@ -11,55 +11,45 @@ export interface ServerAndChromium {
   readonly browser: Browser;
 }
 
+export interface ServerChromiumAndFirefox extends ServerAndChromium {
+  readonly firefox: FirefoxBrowser;
+}
+
 /**
  * Registers hooks that start the real server and one Chromium before the
  * tests of the enclosing file or suite, and stop both after them.
  */
 export function serverAndChromium(overrides: Partial<ServerConfig> = {}): ServerAndChromium {
-  const lab: { server?: RunningServer; browser?: Browser } = {};
-  before(async () => {
-    lab.server = await startTestServer(overrides);
-    lab.browser = await launchChromium();
-  });
-  after(async () => {
-    await lab.browser?.close();
-    await lab.server?.close();
-  });
-  return {
-    get server() {
-      return lab.server!;
-    },
-    get browser() {
-      return lab.browser!;
-    },
-  };
-}
-
-export interface ServerChromiumAndFirefox extends ServerAndChromium {
-  readonly firefox: FirefoxBrowser;
+  return lab(overrides, false);
 }
 
 /** As serverAndChromium, with a Firefox beside the Chromium (over WebDriver BiDi, see firefox.ts), for cross-engine tests. */
 export function serverChromiumAndFirefox(overrides: Partial<ServerConfig> = {}): ServerChromiumAndFirefox {
-  const lab: { server?: RunningServer; browser?: Browser; firefox?: FirefoxBrowser } = {};
+  return lab(overrides, true);
+}
+
+/** The hooks of both: the browsers start side by side, and everything stops in reverse order. */
+function lab(overrides: Partial<ServerConfig>, withFirefox: boolean): ServerChromiumAndFirefox {
+  const parts: { server?: RunningServer; browser?: Browser; firefox?: FirefoxBrowser } = {};
   before(async () => {
-    lab.server = await startTestServer(overrides);
-    [lab.browser, lab.firefox] = await Promise.all([launchChromium(), launchFirefox()]);
+    parts.server = await startTestServer(overrides);
+    [parts.browser, parts.firefox] = await Promise.all([launchChromium(), withFirefox ? launchFirefox() : undefined]);
   });
   after(async () => {
-    await lab.firefox?.close();
-    await lab.browser?.close();
-    await lab.server?.close();
+    await parts.firefox?.close();
+    await parts.browser?.close();
+    await parts.server?.close();
   });
   return {
     get server() {
-      return lab.server!;
+      return parts.server!;
     },
     get browser() {
-      return lab.browser!;
+      return parts.browser!;
     },
     get firefox() {
-      return lab.firefox!;
+      if (!parts.firefox) throw new Error('this lab has no Firefox (see serverChromiumAndFirefox)');
+      return parts.firefox;
     },
   };
 }
