@@ -249,12 +249,16 @@ describe('end-to-end encryption through Janus', { skip: missing('chromium', 'fir
     // was the encryption. A member whose next key frame has not come yet (only the RTCRtpScriptTransform path asks for
     // one when keys change) stays undecodable a while longer, so one member's picture is the proof, not everyone's.
     const counted = memberIds.map((id) => ({ gradients: listener.gradientCount(id), name: namesById.get(id) }));
+    const listenerSaw = () => memberIds.map((id) => `${namesById.get(id)}: ${listener.frameCount(id)} frames, ${listener.gradientCount(id)} showing the camera's picture`).join('; ');
+    const seenBefore = listenerSaw();
     await until(
       'the listener sees a member’s picture once the room is plain',
       () => memberIds.some((id, i) => counted[i]!.name !== 'Firefox' && listener.gradientCount(id) >= counted[i]!.gradients + PLAIN_FRAMES),
-      MEDIA_TIMEOUT_MS,
-    );
-    t.diagnostic(`after the fallback: ${memberIds.map((id) => `${namesById.get(id)}: ${listener.frameCount(id)} frames, ${listener.gradientCount(id)} showing the camera's picture`).join('; ')}`);
+      SLOW_MEDIA_TIMEOUT_MS,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; the listener had, when the room turned plain: ${seenBefore}; and now: ${listenerSaw()}`);
+    });
+    t.diagnostic(`after the fallback: ${listenerSaw()}`);
     // A plain room's codes would vouch for nothing: they are gone.
     for (const page of members)
       await eventually(
