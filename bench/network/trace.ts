@@ -4,12 +4,14 @@
  * bytes and frames received), relative to the restore. For finding which side
  * recovers late, and why; prints, measures nothing against a target.
  *   npm run bench:network-trace -- --switch   Alice's address replaced instead (times from the change)
+ *   npm run bench:network-trace -- --cut-ms N   a cut of N ms instead of 3 s
  */
 import type { Page } from 'playwright-core';
 import { timeUntilMoving } from '../../tests/support/browsers.ts';
 import { NetworkLab } from '../../tests/support/network-lab.ts';
 
-const CUT_MS = 3_000;
+/** How long the link is cut: 3 s, or `--cut-ms N`. */
+const CUT_MS = Number(process.argv[process.argv.indexOf('--cut-ms') + 1]) || 3_000;
 const GIVE_UP_MS = 30_000;
 /** How often each page samples its connections' statistics. */
 const SAMPLE_MS = 100;
@@ -61,6 +63,9 @@ function TRACE(sampleMs: number): void {
       let sentFrames = 0;
       let keysIn = 0;
       let keysOut = 0;
+      let received = 0;
+      let target = 0;
+      let requests = '';
       let pair = '';
       report.forEach((s) => {
         if (s.type === 'candidate-pair' && s.nominated) pair += `${s.state}/${s.bytesReceived} `;
@@ -68,13 +73,17 @@ function TRACE(sampleMs: number): void {
         if (s.type === 'inbound-rtp' && s.kind === 'video') {
           frames = s.framesDecoded ?? 0;
           keysIn = s.keyFramesDecoded ?? 0;
+          received = s.framesReceived ?? 0;
+          // The jitter buffer's current target delay, from its running total over frames emitted.
+          target = Math.round((1000 * (s.jitterBufferTargetDelay ?? 0)) / Math.max(1, s.jitterBufferEmittedCount ?? 0));
+          requests = `nack ${s.nackCount ?? 0} pli ${s.pliCount ?? 0}`;
         }
         if (s.type === 'outbound-rtp' && s.kind === 'video') {
           sentFrames = s.framesSent ?? 0;
           keysOut = s.keyFramesEncoded ?? 0;
         }
       });
-      const line = `bytes ${bytes} decoded ${frames} (keys ${keysIn}) sent ${sentFrames} (keys ${keysOut}) pairs ${pair}`;
+      const line = `bytes ${bytes} received ${received} decoded ${frames} (keys ${keysIn}, mean target delay ${target} ms, ${requests}) sent ${sentFrames} (keys ${keysOut}) pairs ${pair}`;
       if (line !== last) {
         last = line;
         log(line);

@@ -1,13 +1,13 @@
 import { assertNever, type DepartureReason, type ErrorCode, type IceServer, type Knocker, type MessageOf, type PeerInfo, RESUME_GRACE_MS, type ReactionEmoji } from '@videoapp/protocol';
 import { currentFlavor, frameTransformApi, type WebRtcFlavor } from './browser-quirks.ts';
 import { type CallEndReason, type CallPhase, type CallState, deriveCallState, nextOutage, OUTAGE_BOUND_MS, type Outage, type PeerView } from './call-state.ts';
-import { type ChatMessage, type ChatSendResult, checkChatText } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
 import { type FrameWorkerFactory, WorkerFrameCryptor } from './frame-cryptor.ts';
 import { GroupKeys } from './group-keys.ts';
 import type { TileView } from './layers.ts';
 import { MediaRouter } from './media-router.ts';
 import { MeshVerification, type TrustedKeys } from './mesh-verification.ts';
+import { type ChatMessage, type ChatSendResult, checkChatText } from './peer-channel.ts';
 import type { LocalTracks, MediaKind, PeerConnectionFactory } from './peer-link.ts';
 import { type LinkQuality, QualityWatch } from './quality.ts';
 import { type HandChange, RaisedHands } from './raised-hands.ts';

@@ -1,7 +1,6 @@
 export { detectFlavor, type FrameTransformApi, frameTransformApi, SIMULCAST_LAYERS, type SimulcastLayer, simulcastEncodings, type WebRtcFlavor } from './browser-quirks.ts';
 export { Call, type CallEndReason, type CallOptions, type CallState, DECODE_POLL_MS, type E2eeProtection, type Participant, type PeerView, type RoomCredentials, SFU_QUALITY_ID } from './call.ts';
 export { NEVER_CONNECTED_MS, type PeerStatus, peerStatus } from './call-state.ts';
-export { CHAT_CHANNEL_ID, type ChatMessage, type ChatSendError, type ChatSendResult, checkChatText } from './chat-channel.ts';
 export { Emitter } from './emitter.ts';
 export type { FrameWorkerFactory } from './frame-cryptor.ts';
 export { Knock, type KnockOptions, type KnockState } from './knock.ts';
@@ -10,6 +9,7 @@ export { keysFromStats, type LinkKeys, readLinkKeys } from './link-keys.ts';
 export { type MediaErrorCode, type MediaOutcome, mediaErrorCode, openUserMedia, stopStream } from './media.ts';
 export type { PeerTracks } from './media-transport.ts';
 export { MeshVerification, type TrustedKeys } from './mesh-verification.ts';
+export { CHAT_CHANNEL_ID, type ChatMessage, type ChatSendError, type ChatSendResult, checkChatText } from './peer-channel.ts';
 export { type LinkState, type LocalTracks, type MediaKind, PeerLink } from './peer-link.ts';
 export { type LinkQuality, QUALITY_INTERVAL_MS, QUALITY_THRESHOLDS, type QualityIssue, type QualityLevel, rateQuality } from './quality.ts';
 export { type HandChange, RaisedHands } from './raised-hands.ts';

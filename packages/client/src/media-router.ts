@@ -1,11 +1,11 @@
 import { assertNever, type ClientMessage, type IceServer, type MediaRoute, type MediaState, type PeerInfo, type SfuStreamInfo } from '@videoapp/protocol';
 import type { WebRtcFlavor } from './browser-quirks.ts';
-import type { ChatMessage, ChatSendResult } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
 import type { FrameCryptor } from './frame-cryptor.ts';
 import { type TileView, ViewRequests } from './layers.ts';
 import type { MediaTransport } from './media-transport.ts';
 import { MeshTransport } from './mesh-transport.ts';
+import type { ChatMessage, ChatSendResult } from './peer-channel.ts';
 import type { LinkState, LocalTracks, MediaKind, PeerConnectionFactory } from './peer-link.ts';
 import { type RouteAction, type RoutePhase, RouteSwitch, type Transport } from './route-switch.ts';
 import { SfuTransport } from './sfu-transport.ts';

@@ -6,6 +6,7 @@
  * with camera and microphone off (a disabled track still sends black frames
  * and silence), so bytes that stop arriving mean the path stopped carrying.
  */
+import type { VideoCounters } from './decode-watch.ts';
 
 /** How often a connected link's received byte count is read. */
 export const MEDIA_WATCH_MS = 250;
@@ -40,6 +41,10 @@ export class MediaStallWatch {
 
   get stalled(): boolean {
     return this.isStalled;
+  }
+
+  get running(): boolean {
+    return this.timer !== undefined;
   }
 
   start(): void {
@@ -82,16 +87,27 @@ export class MediaStallWatch {
   }
 }
 
-/**
- * Everything the connection has received over any candidate pair: grows with
- * every packet, whichever pair is in use (Firefox reports no transport
- * statistics, so the pairs are what both browsers have).
- */
-export async function bytesReceived(pc: Pick<RTCPeerConnection, 'getStats'>): Promise<number | undefined> {
+/** One getStats of a link: what the stall watch and the decode watch (decode-watch.ts) each read. */
+export interface LinkCounters {
+  /**
+   * Everything the connection has received over any candidate pair: grows
+   * with every packet, whichever pair is in use (Firefox reports no transport
+   * statistics, so the pairs are what both browsers have).
+   */
+  bytes: number | undefined;
+  /** Incoming video, when the link receives any. */
+  video: VideoCounters | undefined;
+}
+
+export async function linkCounters(pc: Pick<RTCPeerConnection, 'getStats'>): Promise<LinkCounters> {
   const report = await pc.getStats();
-  let total: number | undefined;
-  report.forEach((stats: { type: string; bytesReceived?: number }) => {
-    if (stats.type === 'candidate-pair' && typeof stats.bytesReceived === 'number') total = (total ?? 0) + stats.bytesReceived;
+  let bytes: number | undefined;
+  let video: VideoCounters | undefined;
+  report.forEach((stats: { type: string; kind?: string; bytesReceived?: number; framesReceived?: number; framesDecoded?: number }) => {
+    if (stats.type === 'candidate-pair' && typeof stats.bytesReceived === 'number') bytes = (bytes ?? 0) + stats.bytesReceived;
+    if (stats.type === 'inbound-rtp' && stats.kind === 'video' && typeof stats.framesReceived === 'number' && typeof stats.framesDecoded === 'number') {
+      video = { framesReceived: (video?.framesReceived ?? 0) + stats.framesReceived, framesDecoded: (video?.framesDecoded ?? 0) + stats.framesDecoded };
+    }
   });
-  return total;
+  return { bytes, video };
 }

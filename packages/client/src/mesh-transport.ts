@@ -1,8 +1,8 @@
 import type { IceServer, PeerInfo, SessionDescription } from '@videoapp/protocol';
-import type { ChatMessage, ChatSendResult } from './chat-channel.ts';
 import { Emitter } from './emitter.ts';
 import type { LinkKeys } from './link-keys.ts';
 import { inboundStats, type MediaTransport, type PeerTracks, showsDecodingMedia, type TransportEvents } from './media-transport.ts';
+import type { ChatMessage, ChatSendResult } from './peer-channel.ts';
 import { type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory, PeerLink } from './peer-link.ts';
 import { mayStepUp, type SendPhase, videoSendCap } from './send-cap.ts';
 

@@ -1,13 +1,29 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
+import { DECODE_STUCK_MS, KEY_FRAME_REQUEST_EVERY_MS } from './decode-watch.ts';
 import { MEDIA_STALL_MS, MEDIA_WATCH_MS } from './media-stall.ts';
 import { type LinkState, PeerLink } from './peer-link.ts';
 import { FakePeerConnection } from './testing/fake-peer-connection.ts';
 
-/** A connection whose received bytes the test moves, and whose video sender remembers every `active` it was given. */
+/**
+ * A connection whose received bytes and video frames the test moves, whose
+ * video sender remembers every `active` it was given, and whose data channel
+ * is open and keeps what is sent on it.
+ */
 class WatchedPeerConnection extends FakePeerConnection {
   bytes = 0;
+  framesReceived = 0;
+  framesDecoded = 0;
   readonly activeHistory: boolean[] = [];
+  readonly channel = {
+    readyState: 'open',
+    sent: [] as string[],
+    send(data: string) {
+      this.sent.push(data);
+    },
+    close() {},
+    onmessage: null as ((e: { data: unknown }) => void) | null,
+  };
   private encodings: RTCRtpEncodingParameters[] = [{ active: true }];
 
   override addTransceiver(kind: string) {
@@ -24,12 +40,22 @@ class WatchedPeerConnection extends FakePeerConnection {
     return { ...transceiver, sender };
   }
 
+  override createDataChannel() {
+    return this.channel;
+  }
+
   override getStats(): Promise<Map<string, unknown>> {
-    return Promise.resolve(new Map([['P', { type: 'candidate-pair', bytesReceived: this.bytes }]]));
+    return Promise.resolve(
+      new Map<string, unknown>([
+        ['P', { type: 'candidate-pair', bytesReceived: this.bytes }],
+        ['V', { type: 'inbound-rtp', kind: 'video', framesReceived: this.framesReceived, framesDecoded: this.framesDecoded }],
+      ]),
+    );
   }
 }
 
-test('a stalled link pauses the video it sends, and resumes it (with a key frame) once bytes arrive again', async (t) => {
+/** A connected link over a WatchedPeerConnection, and a way to move the mocked clock with bytes (and, if asked, decodable frames) arriving. */
+function connectedLink(t: TestContext) {
   t.mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'] });
   const pc = new WatchedPeerConnection();
   const link = new PeerLink({
@@ -39,29 +65,78 @@ test('a stalled link pauses the video it sends, and resumes it (with a key frame
     initiator: true,
     localTracks: {},
   });
-  const states: LinkState[] = [];
-  link.on('state', (s) => states.push(s));
-  let moving = true;
+  const flow = { bytes: true, decoding: true };
   const advance = async (ms: number) => {
     for (let elapsed = 0; elapsed < ms; elapsed += MEDIA_WATCH_MS / 5) {
-      if (moving) pc.bytes += 1_000;
+      if (flow.bytes) {
+        pc.bytes += 1_000;
+        pc.framesReceived += 1;
+        if (flow.decoding) pc.framesDecoded = pc.framesReceived;
+      }
       t.mock.timers.tick(MEDIA_WATCH_MS / 5);
       // Let each reading's awaited statistics and the sender's parameter chain settle.
       for (let i = 0; i < 10; i++) await Promise.resolve();
     }
   };
   pc.moveTo('connected');
+  return { pc, link, flow, advance };
+}
+
+test('a stalled link pauses the video it sends, and resumes it (with a key frame) once bytes arrive again', async (t) => {
+  const { pc, link, flow, advance } = connectedLink(t);
+  const states: LinkState[] = ['connected'];
+  link.on('state', (s) => states.push(s));
   await advance(2 * MEDIA_WATCH_MS);
   assert.deepEqual(pc.activeHistory, [], 'a flowing link keeps its video as it is');
 
-  moving = false;
+  flow.bytes = false;
   await advance(MEDIA_STALL_MS + 2 * MEDIA_WATCH_MS);
   assert.deepEqual(states, ['connected', 'unstable']);
   assert.deepEqual(pc.activeHistory, [false], 'paused while nothing arrives');
 
-  moving = true;
+  flow.bytes = true;
   await advance(MEDIA_WATCH_MS);
   assert.deepEqual(states, ['connected', 'unstable', 'connected']);
   assert.deepEqual(pc.activeHistory, [false, true], 'resumed once bytes arrive');
+  link.close();
+});
+
+test('their video arriving undecodable asks them for a key frame over the data channel, at most once a KEY_FRAME_REQUEST_EVERY_MS', async (t) => {
+  const { pc, link, flow, advance } = connectedLink(t);
+  await advance(4 * MEDIA_WATCH_MS);
+  assert.deepEqual(pc.channel.sent, [], 'decoding video asks for nothing');
+  flow.decoding = false;
+  let stuckFor = 0;
+  while (pc.channel.sent.length === 0 && stuckFor < 10 * DECODE_STUCK_MS) {
+    await advance(MEDIA_WATCH_MS);
+    stuckFor += MEDIA_WATCH_MS;
+  }
+  assert.deepEqual(
+    pc.channel.sent.map((m) => JSON.parse(m)),
+    [{ type: 'key-frame-request' }],
+  );
+  assert.ok(stuckFor <= DECODE_STUCK_MS + 2 * MEDIA_WATCH_MS, `asked only after ${stuckFor} ms`);
+  await advance(KEY_FRAME_REQUEST_EVERY_MS - 2 * MEDIA_WATCH_MS);
+  assert.equal(pc.channel.sent.length, 1, 'not asked again so soon');
+  flow.decoding = true;
+  await advance(2 * KEY_FRAME_REQUEST_EVERY_MS);
+  assert.equal(pc.channel.sent.length, 1, 'decoding again asks for nothing');
+  link.close();
+});
+
+test('asked for a key frame, a link restarts its video (which begins with one), at most once a KEY_FRAME_REQUEST_EVERY_MS', async (t) => {
+  const { pc, link, advance } = connectedLink(t);
+  const ask = () => pc.channel.onmessage?.({ data: JSON.stringify({ type: 'key-frame-request' }) });
+  ask();
+  await advance(MEDIA_WATCH_MS);
+  assert.deepEqual(pc.activeHistory, [false, true]);
+  ask();
+  ask();
+  await advance(MEDIA_WATCH_MS);
+  assert.deepEqual(pc.activeHistory, [false, true], 'a flood of requests gets no more key frames');
+  await advance(KEY_FRAME_REQUEST_EVERY_MS);
+  ask();
+  await advance(MEDIA_WATCH_MS);
+  assert.deepEqual(pc.activeHistory, [false, true, false, true]);
   link.close();
 });

@@ -1,8 +1,9 @@
 import type { IceCandidate, IceServer, SessionDescription } from '@videoapp/protocol';
-import { ChatChannel } from './chat-channel.ts';
+import { DecodeWatch, KEY_FRAME_REQUEST_EVERY_MS } from './decode-watch.ts';
 import { Emitter } from './emitter.ts';
 import { type LinkKeys, readLinkKeys } from './link-keys.ts';
-import { bytesReceived, MediaStallWatch } from './media-stall.ts';
+import { linkCounters, MediaStallWatch } from './media-stall.ts';
+import { PeerChannel } from './peer-channel.ts';
 import type { VideoSendCap } from './send-cap.ts';
 
 /** How long the connection may stay `disconnected` before the leading side restarts ICE. */
@@ -54,7 +55,7 @@ export interface PeerLinkOptions {
  */
 export class PeerLink extends Emitter<PeerLinkEvents> {
   readonly pc: RTCPeerConnection;
-  readonly chat = new ChatChannel();
+  readonly chat = new PeerChannel();
   private readonly transceivers: Partial<Record<MediaKind, RTCRtpTransceiver>> = {};
   private localTracks: LocalTracks;
   private makingOffer = false;
@@ -69,7 +70,11 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   collisions = 0;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   /** Notices a dead path about a second after it dies, long before ICE does (see media-stall.ts). */
-  private readonly stallWatch = new MediaStallWatch(() => bytesReceived(this.pc), { stalled: () => this.onStalled(), flowing: () => this.onFlowing() });
+  private readonly stallWatch = new MediaStallWatch(() => this.readCounters(), { stalled: () => this.onStalled(), flowing: () => this.onFlowing() });
+  /** Notices their video arriving undecodable, read from the same statistics as the stall watch (see decode-watch.ts). */
+  private readonly decodeWatch = new DecodeWatch();
+  /** When we last restarted our video for a key frame the other side asked for. */
+  private keyFrameSentAt = Number.NEGATIVE_INFINITY;
   private keysTimer: ReturnType<typeof setTimeout> | undefined;
   private currentKeys: LinkKeys | undefined;
 
@@ -92,6 +97,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     };
     this.pc.ontrack = ({ track }) => this.emit('track', track);
     this.pc.onconnectionstatechange = () => this.onConnectionState();
+    this.chat.on('key-frame-request', () => this.sendKeyFrame());
     if (options.initiator) {
       for (const kind of ['audio', 'video'] as const) this.openTransceiver(kind);
       this.chat.open(this.pc);
@@ -267,6 +273,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       case 'connected':
         // After an ICE restart or a renegotiation the certificates may have changed: look again each time.
         this.readKeys(KEYS_READ_ATTEMPTS);
+        if (!this.stallWatch.running) this.decodeWatch.reset();
         this.stallWatch.start();
         // ICE may still call a dead path connected: what the bytes say wins until they move again.
         return this.setState(this.stallWatch.stalled ? 'unstable' : 'connected');
@@ -313,6 +320,27 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   private onStalled(): void {
     if (this.state === 'connected') this.setState('unstable');
     void this.holdVideo(true);
+  }
+
+  /** One reading of the link's statistics for both watches; the stall watch goes by the bytes. */
+  private async readCounters(): Promise<number | undefined> {
+    const counters = await linkCounters(this.pc);
+    if (counters.video && this.decodeWatch.observe(counters.video, Date.now())) this.chat.requestKeyFrame();
+    return counters.bytes;
+  }
+
+  /**
+   * The other side asked for a key frame: restart our video's encoding, which
+   * begins with one (see holdVideo). Not while our video is held for a stall
+   * (it starts with a key frame when the stall ends), and not more often than
+   * KEY_FRAME_REQUEST_EVERY_MS, however often we are asked.
+   */
+  private sendKeyFrame(): void {
+    const now = Date.now();
+    if (this.stallWatch.stalled || now - this.keyFrameSentAt < KEY_FRAME_REQUEST_EVERY_MS) return;
+    this.keyFrameSentAt = now;
+    void this.holdVideo(true);
+    void this.holdVideo(false);
   }
 
   /** Bytes arrive again, so what we send reaches the other side again: resume our video, which starts with a key frame. */

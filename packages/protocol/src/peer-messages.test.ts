@@ -23,3 +23,8 @@ test('the longest valid chat, every character escaped, still fits MAX_PEER_MESSA
   const encoded = JSON.stringify({ type: 'chat', text: '\u0001'.repeat(MAX_CHAT_CHARS), sentAt: Number.MAX_SAFE_INTEGER });
   assert.ok(encoded.length <= MAX_PEER_MESSAGE_CHARS, `${encoded.length} > ${MAX_PEER_MESSAGE_CHARS}`);
 });
+
+test('a key frame request carries nothing else', () => {
+  assert.deepEqual(parse(PeerMessage, { type: 'key-frame-request' }), { ok: true, value: { type: 'key-frame-request' } });
+  assert.equal(parse(PeerMessage, { type: 'key-frame-request', layers: 3 }).ok, false);
+});

@@ -9,6 +9,8 @@ import { type Infer, integer, string, tagged, union } from './schema.ts';
 export const PeerMessage = union([
   /** `sentAt`: the sender's clock in ms, for display only (clocks differ; order is arrival order). */
   tagged('chat', { text: string({ min: 1, max: MAX_CHAT_CHARS }), sentAt: integer(0, Number.MAX_SAFE_INTEGER) }),
+  /** Our video arrives at the other side but does not decode there (a key frame was lost): send a key frame. */
+  tagged('key-frame-request', {}),
 ]);
 export type PeerMessage = Infer<typeof PeerMessage>;
 

@@ -27,6 +27,16 @@ import { shareBox } from './share-box.ts';
 import { type ShortcutAction, shortcutFor, shortcutsPanel } from './shortcuts.ts';
 import { VerificationNote } from './verification-note.ts';
 
+/**
+ * Once connected, noise suppression (which loads a worklet and its wasm, and
+ * starts an audio context) waits for the other person's first picture and
+ * this long after it, so that our own first frame is on its way to them
+ * first: loaded at "connected", it slowed the joiner's first frame to the
+ * other side (bench:ui-join -- --trace).
+ */
+const VOICE_AFTER_FIRST_FRAME_MS = 250;
+/** The longest it waits after "connected" for that picture (the other camera may be off). */
+const VOICE_LATEST_AFTER_CONNECTED_MS = 1_500;
 /** How long a passing notice (a device unplugged, a failed switch) stays on screen. */
 const NOTICE_MS = 6_000;
 /** Said when "Hide my IP address" asks for a relay this server does not have: the call cannot connect at all. */
@@ -127,6 +137,9 @@ class RoomSession {
   private readonly section: HTMLElement;
   private readonly cleanups: (() => void)[] = [];
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Noise suppression's start, once the call is connected (settleVoiceSoon). */
+  private voiceTimer: ReturnType<typeof setTimeout> | undefined;
+  private firstFrameSeen = false;
   private ended = false;
   /** Joined (the server took us in) at some point in this visit. */
   private inCall = false;
@@ -203,6 +216,7 @@ class RoomSession {
     this.media.stop();
     this.tiles.clear();
     clearTimeout(this.noticeTimer);
+    clearTimeout(this.voiceTimer);
     for (const undo of this.cleanups) undo();
   }
 
@@ -285,15 +299,30 @@ class RoomSession {
   }
 
   private watchFirstFrame(remoteVideo: HTMLVideoElement): void {
-    const mark = () => performance.mark('videoapp:first-remote-frame');
+    const mark = () => {
+      performance.mark('videoapp:first-remote-frame');
+      this.firstFrameSeen = true;
+      if (this.voiceTimer !== undefined) this.settleVoiceIn(VOICE_AFTER_FIRST_FRAME_MS);
+    };
     const video = remoteVideo as HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
     if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(mark);
     else video.addEventListener('playing', mark, { once: true });
   }
 
+  /** Starts noise suppression once the first remote picture has shown (see VOICE_AFTER_FIRST_FRAME_MS). */
+  private settleVoiceSoon(): void {
+    if (this.voiceTimer === undefined) this.settleVoiceIn(this.firstFrameSeen ? VOICE_AFTER_FIRST_FRAME_MS : VOICE_LATEST_AFTER_CONNECTED_MS);
+  }
+
+  private settleVoiceIn(delayMs: number): void {
+    clearTimeout(this.voiceTimer);
+    this.voiceTimer = setTimeout(() => this.media.settleVoice(), delayMs);
+  }
+
   private renderState(state: CallState): void {
     this.section.dataset.callState = state.kind;
-    if (state.kind !== 'joining' && state.kind !== 'connecting') this.media.settleVoice();
+    if (state.kind === 'connected') this.settleVoiceSoon();
+    else if (state.kind !== 'joining' && state.kind !== 'connecting') this.media.settleVoice();
     // In the call (or on its way back into it): a reload of this tab rejoins without the lobby.
     if (state.kind !== 'joining' && state.kind !== 'ended') {
       this.inCall = true;

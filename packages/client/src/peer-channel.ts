@@ -17,9 +17,11 @@ export interface ChatMessage {
 export type ChatSendError = Extract<ErrorCode, 'bad-message' | 'message-too-large' | 'peer-not-found'>;
 export type ChatSendResult = { ok: true; message: ChatMessage } | { ok: false; code: ChatSendError };
 
-interface ChatChannelEvents extends Record<string, unknown> {
+interface PeerChannelEvents extends Record<string, unknown> {
   message: ChatMessage;
   open: boolean;
+  /** The other side cannot decode the video we send it (decode-watch.ts). */
+  'key-frame-request': undefined;
 }
 
 /** Checks a message before sending, so nothing the other side would refuse goes out. */
@@ -30,11 +32,12 @@ export function checkChatText(text: string): ChatSendError | undefined {
 }
 
 /**
- * Text chat with one peer over an RTCDataChannel: peer to peer, so the server
- * never sees it. Incoming messages are validated like any network input and
- * anything malformed is dropped.
+ * What two peers say to each other directly over an RTCDataChannel, so the
+ * server never sees it: text chat, and a request for a key frame. Incoming
+ * messages are validated like any network input and anything malformed is
+ * dropped.
  */
-export class ChatChannel extends Emitter<ChatChannelEvents> {
+export class PeerChannel extends Emitter<PeerChannelEvents> {
   private channel: RTCDataChannel | undefined;
   /** Malformed messages dropped (diagnostics and tests). */
   dropped = 0;
@@ -63,6 +66,13 @@ export class ChatChannel extends Emitter<ChatChannelEvents> {
     return { ok: true, message };
   }
 
+  /** Asks the other side for a key frame; nothing happens while the channel is not open. */
+  requestKeyFrame(): void {
+    if (this.channel?.readyState !== 'open') return;
+    const wire: PeerMessage = { type: 'key-frame-request' };
+    this.channel.send(JSON.stringify(wire));
+  }
+
   close(): void {
     if (this.channel) this.channel.onopen = this.channel.onclose = this.channel.onmessage = null;
     this.channel?.close();
@@ -83,8 +93,10 @@ export class ChatChannel extends Emitter<ChatChannelEvents> {
     switch (result.value.type) {
       case 'chat':
         return this.emit('message', { text: result.value.text, sentAt: result.value.sentAt });
+      case 'key-frame-request':
+        return this.emit('key-frame-request', undefined);
       default:
-        return assertNever(result.value.type);
+        return assertNever(result.value);
     }
   }
 }

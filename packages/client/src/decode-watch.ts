@@ -1,0 +1,51 @@
+/**
+ * Notices a picture that arrives but cannot be decoded. After a path comes
+ * back (a cut link, an ICE restart onto a new pair) the frames arriving may
+ * all build on a key frame that was lost on the way; the decoder then holds
+ * them back, and Chromium's receiver asks for a new key frame only after
+ * 3 s without a decodable frame (the network bench saw the picture frozen
+ * for 3.0–3.1 s after every 3 s cut). Seen from our statistics, complete
+ * frames keep arriving while none is decoded: we ask the sender for a key
+ * frame ourselves (peer-link.ts), over the peers' own data channel.
+ */
+
+/** How long no frame may be decoded while frames arrive before a key frame is asked for. */
+export const DECODE_STUCK_MS = 250;
+/** Frames that must have arrived undecoded meanwhile: a sender that sends nothing (paused, held) is not stuck. */
+export const DECODE_STUCK_FRAMES = 3;
+/** The least time between two requests, and between two key frames sent on request (a peer is not trusted to ask sparingly). */
+export const KEY_FRAME_REQUEST_EVERY_MS = 1_000;
+
+/** A link's incoming video, as its statistics count it. */
+export interface VideoCounters {
+  /** Complete frames received (inbound-rtp framesReceived). */
+  framesReceived: number;
+  framesDecoded: number;
+}
+
+export class DecodeWatch {
+  private decoded: number | undefined;
+  private receivedAtLastDecode = 0;
+  private lastDecodeAt = 0;
+  private lastRequestAt = Number.NEGATIVE_INFINITY;
+
+  /** One reading of the counters at `now` (ms); true when the sender should be asked for a key frame now. */
+  observe(counters: VideoCounters, now: number): boolean {
+    if (counters.framesDecoded !== this.decoded) {
+      this.decoded = counters.framesDecoded;
+      this.receivedAtLastDecode = counters.framesReceived;
+      this.lastDecodeAt = now;
+      return false;
+    }
+    const stuck = now - this.lastDecodeAt >= DECODE_STUCK_MS && counters.framesReceived - this.receivedAtLastDecode >= DECODE_STUCK_FRAMES;
+    if (!stuck || now - this.lastRequestAt < KEY_FRAME_REQUEST_EVERY_MS) return false;
+    this.lastRequestAt = now;
+    return true;
+  }
+
+  /** Starts over (a link that connects again counts afresh). */
+  reset(): void {
+    this.decoded = undefined;
+    this.lastRequestAt = Number.NEGATIVE_INFINITY;
+  }
+}
