@@ -66,6 +66,7 @@ function TRACE(sampleMs: number): void {
       let received = 0;
       let target = 0;
       let requests = '';
+      let sentDetail = '';
       let pair = '';
       report.forEach((s) => {
         if (s.type === 'candidate-pair' && s.nominated) pair += `${s.state}/${s.bytesReceived} `;
@@ -76,14 +77,15 @@ function TRACE(sampleMs: number): void {
           received = s.framesReceived ?? 0;
           // The jitter buffer's current target delay, from its running total over frames emitted.
           target = Math.round((1000 * (s.jitterBufferTargetDelay ?? 0)) / Math.max(1, s.jitterBufferEmittedCount ?? 0));
-          requests = `nack ${s.nackCount ?? 0} pli ${s.pliCount ?? 0}`;
+          requests = `nack ${s.nackCount ?? 0} pli ${s.pliCount ?? 0}, packets ${s.packetsReceived ?? 0} lost ${s.packetsLost ?? 0}`;
         }
         if (s.type === 'outbound-rtp' && s.kind === 'video') {
           sentFrames = s.framesSent ?? 0;
           keysOut = s.keyFramesEncoded ?? 0;
+          sentDetail = `encoded ${s.framesEncoded ?? 0}, packets ${s.packetsSent ?? 0} resent ${s.retransmittedPacketsSent ?? 0}, asked pli ${s.pliCount ?? 0} nack ${s.nackCount ?? 0}`;
         }
       });
-      const line = `bytes ${bytes} received ${received} decoded ${frames} (keys ${keysIn}, mean target delay ${target} ms, ${requests}) sent ${sentFrames} (keys ${keysOut}) pairs ${pair}`;
+      const line = `bytes ${bytes} received ${received} decoded ${frames} (keys ${keysIn}, mean target delay ${target} ms, ${requests}) sent ${sentFrames} (keys ${keysOut}; ${sentDetail}) pairs ${pair}`;
       if (line !== last) {
         last = line;
         log(line);
