@@ -11,7 +11,15 @@ import { timeUntilMoving } from '../../tests/support/browsers.ts';
 import { NetworkLab } from '../../tests/support/network-lab.ts';
 
 /** How long the link is cut: 3 s, or `--cut-ms N`. */
-const CUT_MS = Number(process.argv[process.argv.indexOf('--cut-ms') + 1]) || 3_000;
+const CUT_MS = cutMsArgument() ?? 3_000;
+
+function cutMsArgument(): number | undefined {
+  const at = process.argv.indexOf('--cut-ms');
+  if (at === -1) return undefined;
+  const ms = Number(process.argv[at + 1]);
+  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`--cut-ms wants a whole number of milliseconds above 0, not ${process.argv[at + 1]}`);
+  return ms;
+}
 const GIVE_UP_MS = 30_000;
 /** How often each page samples its connections' statistics. */
 const SAMPLE_MS = 100;
@@ -75,7 +83,7 @@ function TRACE(sampleMs: number): void {
           frames = s.framesDecoded ?? 0;
           keysIn = s.keyFramesDecoded ?? 0;
           received = s.framesReceived ?? 0;
-          // The jitter buffer's current target delay, from its running total over frames emitted.
+          // The jitter buffer's target delay, averaged over every frame it emitted so far.
           target = Math.round((1000 * (s.jitterBufferTargetDelay ?? 0)) / Math.max(1, s.jitterBufferEmittedCount ?? 0));
           requests = `nack ${s.nackCount ?? 0} pli ${s.pliCount ?? 0}, packets ${s.packetsReceived ?? 0} lost ${s.packetsLost ?? 0}`;
         }

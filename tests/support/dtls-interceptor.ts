@@ -8,7 +8,7 @@
 // stood between them. The app's verification code is what must give it away.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CHAT_CHANNEL_ID } from '@videoapp/client';
+import { PEER_CHANNEL_ID } from '@videoapp/client';
 import type { IceCandidate, SessionDescription } from '@videoapp/protocol';
 import WebSocket, { WebSocketServer } from 'ws';
 import { RTCPeerConnection } from './wrtc-peer.ts';
@@ -41,7 +41,7 @@ class Impostor {
     };
     this.pc.ontrack = ({ track }) => this.onTrack(track.kind as Kind, track);
     // The app opens its chat channel pre-negotiated on a fixed id: so does the impostor, and the first offer carries it.
-    this.pc.createDataChannel('chat', { negotiated: true, id: CHAT_CHANNEL_ID });
+    this.pc.createDataChannel('chat', { negotiated: true, id: PEER_CHANNEL_ID });
   }
 
   /** Opens the negotiation, as the person already in the room would when a newcomer arrives. */

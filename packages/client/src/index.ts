@@ -9,7 +9,7 @@ export { keysFromStats, type LinkKeys, readLinkKeys } from './link-keys.ts';
 export { type MediaErrorCode, type MediaOutcome, mediaErrorCode, openUserMedia, stopStream } from './media.ts';
 export type { PeerTracks } from './media-transport.ts';
 export { MeshVerification, type TrustedKeys } from './mesh-verification.ts';
-export { CHAT_CHANNEL_ID, type ChatMessage, type ChatSendError, type ChatSendResult, checkChatText } from './peer-channel.ts';
+export { type ChatMessage, type ChatSendError, type ChatSendResult, checkChatText, PEER_CHANNEL_ID } from './peer-channel.ts';
 export { type LinkState, type LocalTracks, type MediaKind, PeerLink } from './peer-link.ts';
 export { type LinkQuality, QUALITY_INTERVAL_MS, QUALITY_THRESHOLDS, type QualityIssue, type QualityLevel, rateQuality } from './quality.ts';
 export { type HandChange, RaisedHands } from './raised-hands.ts';

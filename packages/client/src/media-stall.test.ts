@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MEDIA_RESUME_WATCH_MS, MEDIA_STALL_MS, MEDIA_WATCH_MS, MediaStallWatch } from './media-stall.ts';
+import { linkCounters, MEDIA_RESUME_WATCH_MS, MEDIA_STALL_MS, MEDIA_WATCH_MS, MediaStallWatch } from './media-stall.ts';
 
 function watch(bytes: () => number) {
   let now = 0;
@@ -91,4 +91,20 @@ test('a stalled link is read every MEDIA_RESUME_WATCH_MS, so its return is notic
   await advance(MEDIA_WATCH_MS);
   assert.equal(reads, 1, 'back to the usual pace once flowing');
   w.stop();
+});
+
+test('linkCounters sums the bytes of every candidate pair and the frames of every incoming video stream, and leaves out what a browser does not count', async () => {
+  const of = (stats: object[]) => linkCounters({ getStats: async () => new Map(stats.map((s, i) => [String(i), s])) as unknown as RTCStatsReport });
+  assert.deepEqual(
+    await of([
+      { type: 'candidate-pair', bytesReceived: 100 },
+      { type: 'candidate-pair', bytesReceived: 50 },
+      { type: 'inbound-rtp', kind: 'video', framesReceived: 10, framesDecoded: 9 },
+      { type: 'inbound-rtp', kind: 'video', framesReceived: 5, framesDecoded: 5 },
+      { type: 'inbound-rtp', kind: 'audio', packetsReceived: 80 },
+    ]),
+    { bytes: 150, video: { framesReceived: 15, framesDecoded: 14 } },
+  );
+  // No pairs reported, and video without framesReceived (a browser that does not count it): nothing to go by.
+  assert.deepEqual(await of([{ type: 'inbound-rtp', kind: 'video', framesDecoded: 9 }]), { bytes: undefined, video: undefined });
 });

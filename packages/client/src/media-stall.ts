@@ -43,10 +43,6 @@ export class MediaStallWatch {
     return this.isStalled;
   }
 
-  get running(): boolean {
-    return this.timer !== undefined;
-  }
-
   start(): void {
     if (this.timer) return;
     this.lastBytes = undefined;

@@ -81,8 +81,8 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
       this.emit('state', { peerId: peer.id });
     });
     link.on('keys', (keys) => this.emit('keys', { peerId: peer.id, keys }));
-    link.chat.on('message', (message) => this.emit('chat', { peerId: peer.id, message }));
-    link.chat.on('open', () => this.emit('chat-open', undefined));
+    link.channel.on('message', (message) => this.emit('chat', { peerId: peer.id, message }));
+    link.channel.on('open', () => this.emit('chat-open', undefined));
     this.capSentVideo();
     return link;
   }
@@ -152,11 +152,11 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
   }
 
   get chatReady(): boolean {
-    return [...this.links.values()].some((link) => link.chat.isOpen);
+    return [...this.links.values()].some((link) => link.channel.isOpen);
   }
 
   sendChat(text: string): ChatSendResult {
-    const results = [...this.links.values()].filter((link) => link.chat.isOpen).map((link) => link.chat.send(text));
+    const results = [...this.links.values()].filter((link) => link.channel.isOpen).map((link) => link.channel.send(text));
     return results.find((r) => r.ok) ?? { ok: false, code: 'peer-not-found' };
   }
 

@@ -5,7 +5,7 @@ import { Emitter } from './emitter.ts';
  * The data channel's fixed id. Both ends create it themselves (negotiated), so
  * it is part of the first offer and neither side waits for the other to open it.
  */
-export const CHAT_CHANNEL_ID = 0;
+export const PEER_CHANNEL_ID = 0;
 
 export interface ChatMessage {
   text: string;
@@ -49,7 +49,7 @@ export class PeerChannel extends Emitter<PeerChannelEvents> {
   /** Creates the negotiated channel on `pc`; call once, before or while the first offer is handled. */
   open(pc: RTCPeerConnection): void {
     if (this.channel) return;
-    const channel = pc.createDataChannel('chat', { negotiated: true, id: CHAT_CHANNEL_ID, ordered: true });
+    const channel = pc.createDataChannel('chat', { negotiated: true, id: PEER_CHANNEL_ID, ordered: true });
     this.channel = channel;
     channel.onopen = () => this.emit('open', true);
     channel.onclose = () => this.emit('open', false);
@@ -66,7 +66,12 @@ export class PeerChannel extends Emitter<PeerChannelEvents> {
     return { ok: true, message };
   }
 
-  /** Asks the other side for a key frame; nothing happens while the channel is not open. */
+  /**
+   * Asks the other side for a key frame; nothing happens while the channel is
+   * not open. The channel is ordered and reliable, so a request made while
+   * the path is down arrives late, behind any chat; the other side's limit of
+   * one key frame a second (KEY_FRAME_REQUEST_EVERY_MS) keeps that harmless.
+   */
   requestKeyFrame(): void {
     if (this.channel?.readyState !== 'open') return;
     const wire: PeerMessage = { type: 'key-frame-request' };

@@ -140,3 +140,17 @@ test('asked for a key frame, a link restarts its video (which begins with one), 
   assert.deepEqual(pc.activeHistory, [false, true, false, true]);
   link.close();
 });
+
+test('a link whose own video is held for a stall does not restart it on request (it resumes with a key frame when bytes return)', async (t) => {
+  const { pc, link, flow, advance } = connectedLink(t);
+  flow.bytes = false;
+  await advance(MEDIA_STALL_MS + 2 * MEDIA_WATCH_MS);
+  assert.deepEqual(pc.activeHistory, [false], 'held for the stall');
+  pc.channel.onmessage?.({ data: JSON.stringify({ type: 'key-frame-request' }) });
+  await advance(MEDIA_WATCH_MS);
+  assert.deepEqual(pc.activeHistory, [false], 'the request changes nothing while held');
+  flow.bytes = true;
+  await advance(MEDIA_WATCH_MS);
+  assert.deepEqual(pc.activeHistory, [false, true]);
+  link.close();
+});

@@ -55,7 +55,8 @@ export interface PeerLinkOptions {
  */
 export class PeerLink extends Emitter<PeerLinkEvents> {
   readonly pc: RTCPeerConnection;
-  readonly chat = new PeerChannel();
+  /** Chat, and key-frame requests, straight to the other peer. */
+  readonly channel = new PeerChannel();
   private readonly transceivers: Partial<Record<MediaKind, RTCRtpTransceiver>> = {};
   private localTracks: LocalTracks;
   private makingOffer = false;
@@ -97,10 +98,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     };
     this.pc.ontrack = ({ track }) => this.emit('track', track);
     this.pc.onconnectionstatechange = () => this.onConnectionState();
-    this.chat.on('key-frame-request', () => this.sendKeyFrame());
+    this.channel.on('key-frame-request', () => this.sendKeyFrame());
     if (options.initiator) {
       for (const kind of ['audio', 'video'] as const) this.openTransceiver(kind);
-      this.chat.open(this.pc);
+      this.channel.open(this.pc);
     }
   }
 
@@ -129,7 +130,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     if (description.type !== 'offer') return;
     this.adoptOfferedTransceivers();
     // Opened only now on the answering side: earlier, it would start a negotiation of its own and collide with the offer.
-    this.chat.open(this.pc);
+    this.channel.open(this.pc);
     await this.pc.setLocalDescription();
     this.sendLocalDescription();
     // Capped only once the answer is set: asked between the offer and the answer, Chromium refuses the change ("modified RTCP
@@ -167,24 +168,21 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     // A link never capped is left exactly as the browser set it up.
     if (uncapped && !this.videoCapped) return this.sendCapChain;
     this.videoCapped = !uncapped;
-    this.sendCapChain = this.sendCapChain
-      .then(async () => {
-        const sender = this.transceivers.video?.sender;
-        if (!sender || this.pc.signalingState === 'closed') return;
-        const parameters = sender.getParameters();
-        if (!parameters.encodings?.length) return;
-        // setParameters reconfigures the encoder even when nothing changes, which just as it starts delays its first frame.
-        const unchanged = parameters.encodings.every((e) => e.maxBitrate === cap.maxBitrate && (e.scaleResolutionDownBy ?? 1) === cap.scaleResolutionDownBy);
-        if (unchanged) return;
-        for (const encoding of parameters.encodings) {
-          if (cap.maxBitrate === undefined) delete encoding.maxBitrate;
-          else encoding.maxBitrate = cap.maxBitrate;
-          encoding.scaleResolutionDownBy = cap.scaleResolutionDownBy;
-        }
-        await sender.setParameters(parameters);
-      })
-      .catch((err: unknown) => console.warn('videoapp: could not cap the sent video', err));
-    return this.sendCapChain;
+    return this.onSendChain('cap the sent video', async () => {
+      const sender = this.transceivers.video?.sender;
+      if (!sender || this.pc.signalingState === 'closed') return;
+      const parameters = sender.getParameters();
+      if (!parameters.encodings?.length) return;
+      // setParameters reconfigures the encoder even when nothing changes, which just as it starts delays its first frame.
+      const unchanged = parameters.encodings.every((e) => e.maxBitrate === cap.maxBitrate && (e.scaleResolutionDownBy ?? 1) === cap.scaleResolutionDownBy);
+      if (unchanged) return;
+      for (const encoding of parameters.encodings) {
+        if (cap.maxBitrate === undefined) delete encoding.maxBitrate;
+        else encoding.maxBitrate = cap.maxBitrate;
+        encoding.scaleResolutionDownBy = cap.scaleResolutionDownBy;
+      }
+      await sender.setParameters(parameters);
+    });
   }
 
   /** Uses `iceServers` (fresh TURN credentials) for every later gathering, such as the next ICE restart. */
@@ -203,7 +201,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.stallWatch.stop();
     clearTimeout(this.keysTimer);
     this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = this.pc.onconnectionstatechange = null;
-    this.chat.close();
+    this.channel.close();
     this.pc.close();
     this.setState('closed');
     this.removeAllListeners();
@@ -273,7 +271,6 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       case 'connected':
         // After an ICE restart or a renegotiation the certificates may have changed: look again each time.
         this.readKeys(KEYS_READ_ATTEMPTS);
-        if (!this.stallWatch.running) this.decodeWatch.reset();
         this.stallWatch.start();
         // ICE may still call a dead path connected: what the bytes say wins until they move again.
         return this.setState(this.stallWatch.stalled ? 'unstable' : 'connected');
@@ -325,13 +322,13 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   /** One reading of the link's statistics for both watches; the stall watch goes by the bytes. */
   private async readCounters(): Promise<number | undefined> {
     const counters = await linkCounters(this.pc);
-    if (counters.video && this.decodeWatch.observe(counters.video, Date.now())) this.chat.requestKeyFrame();
+    if (counters.video && this.decodeWatch.observe(counters.video, Date.now())) this.channel.requestKeyFrame();
     return counters.bytes;
   }
 
   /**
    * The other side asked for a key frame: restart our video's encoding, which
-   * begins with one (see holdVideo). Not while our video is held for a stall
+   * begins with one (see restartVideo). Not while our video is held for a stall
    * (it starts with a key frame when the stall ends), and not more often than
    * KEY_FRAME_REQUEST_EVERY_MS, however often we are asked.
    */
@@ -339,8 +336,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     const now = Date.now();
     if (this.stallWatch.stalled || now - this.keyFrameSentAt < KEY_FRAME_REQUEST_EVERY_MS) return;
     this.keyFrameSentAt = now;
-    void this.holdVideo(true);
-    void this.holdVideo(false);
+    void this.restartVideo();
   }
 
   /** Bytes arrive again, so what we send reaches the other side again: resume our video, which starts with a key frame. */
@@ -356,16 +352,36 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
    * caps, whose parameters it must not interleave with (they keep `active`).
    */
   private holdVideo(held: boolean): Promise<void> {
-    this.sendCapChain = this.sendCapChain
-      .then(async () => {
-        const sender = this.transceivers.video?.sender;
-        if (!sender || this.pc.signalingState === 'closed') return;
-        const parameters = sender.getParameters();
-        if (!parameters.encodings?.length || parameters.encodings.every((e) => (e.active ?? true) === !held)) return;
-        for (const encoding of parameters.encodings) encoding.active = !held;
-        await sender.setParameters(parameters);
-      })
-      .catch((err: unknown) => console.warn(`videoapp: could not ${held ? 'pause' : 'resume'} the sent video`, err));
+    return this.onSendChain(`${held ? 'pause' : 'resume'} the sent video`, () => this.setVideoActive(!held));
+  }
+
+  /**
+   * Restarts our video's encoding, which begins with a key frame: paused and
+   * resumed in one step of the chain, the resume tried twice (a renegotiation
+   * may refuse one), so a request can never leave our video off.
+   */
+  private restartVideo(): Promise<void> {
+    return this.onSendChain('restart the sent video', async () => {
+      try {
+        await this.setVideoActive(false);
+      } finally {
+        await this.setVideoActive(true).catch(() => this.setVideoActive(true));
+      }
+    });
+  }
+
+  private async setVideoActive(active: boolean): Promise<void> {
+    const sender = this.transceivers.video?.sender;
+    if (!sender || this.pc.signalingState === 'closed') return;
+    const parameters = sender.getParameters();
+    if (!parameters.encodings?.length || parameters.encodings.every((e) => (e.active ?? true) === active)) return;
+    for (const encoding of parameters.encodings) encoding.active = active;
+    await sender.setParameters(parameters);
+  }
+
+  /** Runs `step` after every earlier change of our sent video's parameters; a failure is logged as "could not `what`". */
+  private onSendChain(what: string, step: () => Promise<void>): Promise<void> {
+    this.sendCapChain = this.sendCapChain.then(step).catch((err: unknown) => console.warn(`videoapp: could not ${what}`, err));
     return this.sendCapChain;
   }
 

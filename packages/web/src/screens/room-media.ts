@@ -72,7 +72,7 @@ export class RoomMedia extends Emitter<RoomMediaEvents> {
    * Once only: a suppressor that could not start is retried by the switch, not by every change of state.
    */
   settleVoice(): void {
-    if (this.voiceSettled) return;
+    if (this.voiceSettled || this.stopped) return;
     this.voiceSettled = true;
     void this.voice.use(this.mic, voiceMode(this.voiceSettings) === 'suppress-noise');
   }

@@ -137,9 +137,11 @@ class RoomSession {
   private readonly section: HTMLElement;
   private readonly cleanups: (() => void)[] = [];
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Noise suppression's start, once the call is connected (settleVoiceSoon). */
+  /** Noise suppression's start, once the call is connected (settleVoiceAfterFirstFrame). */
   private voiceTimer: ReturnType<typeof setTimeout> | undefined;
-  private firstFrameSeen = false;
+  /** When the call first connected, and when the first remote picture showed (Date.now()). */
+  private connectedAt: number | undefined;
+  private firstFrameAt: number | undefined;
   private ended = false;
   /** Joined (the server took us in) at some point in this visit. */
   private inCall = false;
@@ -301,28 +303,33 @@ class RoomSession {
   private watchFirstFrame(remoteVideo: HTMLVideoElement): void {
     const mark = () => {
       performance.mark('videoapp:first-remote-frame');
-      this.firstFrameSeen = true;
-      if (this.voiceTimer !== undefined) this.settleVoiceIn(VOICE_AFTER_FIRST_FRAME_MS);
+      this.firstFrameAt ??= Date.now();
+      this.settleVoiceAfterFirstFrame();
     };
     const video = remoteVideo as HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
     if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(mark);
     else video.addEventListener('playing', mark, { once: true });
   }
 
-  /** Starts noise suppression once the first remote picture has shown (see VOICE_AFTER_FIRST_FRAME_MS). */
-  private settleVoiceSoon(): void {
-    if (this.voiceTimer === undefined) this.settleVoiceIn(this.firstFrameSeen ? VOICE_AFTER_FIRST_FRAME_MS : VOICE_LATEST_AFTER_CONNECTED_MS);
-  }
-
-  private settleVoiceIn(delayMs: number): void {
+  /**
+   * Starts noise suppression VOICE_AFTER_FIRST_FRAME_MS after the first
+   * remote picture, and at the latest VOICE_LATEST_AFTER_CONNECTED_MS after
+   * the call first connected. Called at "connected" and at the first picture.
+   */
+  private settleVoiceAfterFirstFrame(): void {
+    if (this.ended || this.connectedAt === undefined) return;
+    const latest = this.connectedAt + VOICE_LATEST_AFTER_CONNECTED_MS;
+    const at = this.firstFrameAt === undefined ? latest : Math.min(latest, this.firstFrameAt + VOICE_AFTER_FIRST_FRAME_MS);
     clearTimeout(this.voiceTimer);
-    this.voiceTimer = setTimeout(() => this.media.settleVoice(), delayMs);
+    this.voiceTimer = setTimeout(() => this.media.settleVoice(), Math.max(0, at - Date.now()));
   }
 
   private renderState(state: CallState): void {
     this.section.dataset.callState = state.kind;
-    if (state.kind === 'connected') this.settleVoiceSoon();
-    else if (state.kind !== 'joining' && state.kind !== 'connecting') this.media.settleVoice();
+    if (state.kind === 'connected' && this.connectedAt === undefined) {
+      this.connectedAt = Date.now();
+      this.settleVoiceAfterFirstFrame();
+    } else if (state.kind !== 'joining' && state.kind !== 'connecting' && state.kind !== 'connected') this.media.settleVoice();
     // In the call (or on its way back into it): a reload of this tab rejoins without the lobby.
     if (state.kind !== 'joining' && state.kind !== 'ended') {
       this.inCall = true;
