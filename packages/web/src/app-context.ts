@@ -1,6 +1,7 @@
 import type { RoomCredentials, SignalingClient } from '@videoapp/client';
 import type { BlurSwitch } from './blur/blur-switch.ts';
 import type { Route } from './routes.ts';
+import { savedFlag, saveFlag } from './saved-flag.ts';
 import type { SentVoice } from './voice/sent-voice.ts';
 
 /** What the lobby hands the room: the media already open, so joining needs no second camera prompt. */
@@ -76,19 +77,11 @@ const HIDE_IP_KEY = 'videoapp:hide-ip';
 
 /** Whether this person last chose to hide their IP address; remembered like the name. */
 export function savedHideIp(): boolean {
-  try {
-    return localStorage.getItem(HIDE_IP_KEY) === '1';
-  } catch {
-    return false;
-  }
+  return savedFlag(HIDE_IP_KEY, false);
 }
 
 export function saveHideIp(hide: boolean): void {
-  try {
-    localStorage.setItem(HIDE_IP_KEY, hide ? '1' : '0');
-  } catch {
-    // Without storage the box simply starts unticked next time.
-  }
+  saveFlag(HIDE_IP_KEY, hide);
 }
 
 const KNOCK_PREFIX = 'videoapp:knock:';

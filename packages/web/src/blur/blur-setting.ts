@@ -1,23 +1,16 @@
 // Part of the first page: only the remembered choice and the door to the lazily loaded blur code.
+import { savedFlag, saveFlag } from '../saved-flag.ts';
 import type { BackgroundBlurModule } from './background-blur.ts';
 
 const BLUR_KEY = 'videoapp:blur-background';
 
 /** Whether this person last chose to blur their background; remembered like the name. */
 export function savedBlur(): boolean {
-  try {
-    return localStorage.getItem(BLUR_KEY) === '1';
-  } catch {
-    return false;
-  }
+  return savedFlag(BLUR_KEY, false);
 }
 
 export function saveBlur(on: boolean): void {
-  try {
-    localStorage.setItem(BLUR_KEY, on ? '1' : '0');
-  } catch {
-    // Without storage the switch simply starts off next time.
-  }
+  saveFlag(BLUR_KEY, on);
 }
 
 /** The segmentation and compositing code (and, through it, the model) loads only when someone turns blur on. */

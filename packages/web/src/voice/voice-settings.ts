@@ -4,6 +4,8 @@
  * music mode wins over noise suppression, because an instrument is exactly
  * the sound a noise suppressor and auto-gain are built to remove or flatten.
  */
+import { savedFlag, saveFlag } from '../saved-flag.ts';
+
 export interface VoiceSettings {
   /** RNNoise on the microphone (on by default). */
   noiseSuppression: boolean;
@@ -34,23 +36,10 @@ export function microphoneConstraints(mode: VoiceMode, deviceId?: string): Media
 }
 
 export function savedVoiceSettings(): VoiceSettings {
-  return { noiseSuppression: readFlag(NOISE_SUPPRESSION_KEY, true), musicMode: readFlag(MUSIC_MODE_KEY, false) };
+  return { noiseSuppression: savedFlag(NOISE_SUPPRESSION_KEY, true), musicMode: savedFlag(MUSIC_MODE_KEY, false) };
 }
 
 export function saveVoiceSettings(settings: VoiceSettings): void {
-  try {
-    localStorage.setItem(NOISE_SUPPRESSION_KEY, settings.noiseSuppression ? '1' : '0');
-    localStorage.setItem(MUSIC_MODE_KEY, settings.musicMode ? '1' : '0');
-  } catch {
-    // Without storage the switches start from their defaults next time.
-  }
-}
-
-function readFlag(key: string, fallback: boolean): boolean {
-  try {
-    const value = localStorage.getItem(key);
-    return value === null ? fallback : value === '1';
-  } catch {
-    return fallback;
-  }
+  saveFlag(NOISE_SUPPRESSION_KEY, settings.noiseSuppression);
+  saveFlag(MUSIC_MODE_KEY, settings.musicMode);
 }
