@@ -5,19 +5,22 @@
  * recovers late, and why; prints, measures nothing against a target.
  *   npm run bench:network-trace -- --switch   Alice's address replaced instead (times from the change)
  *   npm run bench:network-trace -- --cut-ms N   a cut of N ms instead of 3 s
+ *   npm run bench:network-trace -- --after-ms N   the fault N ms into the call instead of at once
  */
 import type { Page } from 'playwright-core';
 import { timeUntilMoving } from '../../tests/support/browsers.ts';
 import { NetworkLab } from '../../tests/support/network-lab.ts';
 
 /** How long the link is cut: 3 s, or `--cut-ms N`. */
-const CUT_MS = cutMsArgument() ?? 3_000;
+const CUT_MS = msArgument('--cut-ms') ?? 3_000;
+/** How long the call runs before the fault: at once (as the network bench does), or `--after-ms N`. */
+const FAULT_AFTER_MS = msArgument('--after-ms') ?? 0;
 
-function cutMsArgument(): number | undefined {
-  const at = process.argv.indexOf('--cut-ms');
+function msArgument(name: string): number | undefined {
+  const at = process.argv.indexOf(name);
   if (at === -1) return undefined;
   const ms = Number(process.argv[at + 1]);
-  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`--cut-ms wants a whole number of milliseconds above 0, not ${process.argv[at + 1]}`);
+  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`${name} wants a whole number of milliseconds above 0, not ${process.argv[at + 1]}`);
   return ms;
 }
 const GIVE_UP_MS = 30_000;
@@ -55,6 +58,18 @@ function TRACE(sampleMs: number): void {
     }
   } as typeof WebSocket;
   let last = '';
+  /** Jitter buffer counters at the last sample, per kind: the delay of what was played since is their difference. */
+  const played: Record<string, { delay: number; count: number }> = {};
+  /** Mean jitter buffer delay (ms) of the frames or samples `s` played since the last sample; -1 when none. */
+  const delaySinceLast = (s: { kind: string; jitterBufferDelay?: number; jitterBufferEmittedCount?: number }) => {
+    const now = { delay: s.jitterBufferDelay ?? 0, count: s.jitterBufferEmittedCount ?? 0 };
+    const before = played[s.kind] ?? { delay: 0, count: 0 };
+    played[s.kind] = now;
+    // A renegotiated receiver counts from zero again.
+    const count = now.count >= before.count ? now.count - before.count : now.count;
+    const delay = now.count >= before.count ? now.delay - before.delay : now.delay;
+    return count > 0 ? Math.round((1000 * delay) / count) : -1;
+  };
   setInterval(async () => {
     for (const pc of w.__pcs ?? []) {
       if (!seen.has(pc)) {
@@ -72,7 +87,8 @@ function TRACE(sampleMs: number): void {
       let keysIn = 0;
       let keysOut = 0;
       let received = 0;
-      let target = 0;
+      let videoDelay = -1;
+      let audioDelay = -1;
       let requests = '';
       let sentDetail = '';
       let pair = '';
@@ -83,17 +99,17 @@ function TRACE(sampleMs: number): void {
           frames = s.framesDecoded ?? 0;
           keysIn = s.keyFramesDecoded ?? 0;
           received = s.framesReceived ?? 0;
-          // The jitter buffer's target delay, averaged over every frame it emitted so far.
-          target = Math.round((1000 * (s.jitterBufferTargetDelay ?? 0)) / Math.max(1, s.jitterBufferEmittedCount ?? 0));
+          videoDelay = delaySinceLast(s);
           requests = `nack ${s.nackCount ?? 0} pli ${s.pliCount ?? 0}, packets ${s.packetsReceived ?? 0} lost ${s.packetsLost ?? 0}`;
         }
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') audioDelay = delaySinceLast(s);
         if (s.type === 'outbound-rtp' && s.kind === 'video') {
           sentFrames = s.framesSent ?? 0;
           keysOut = s.keyFramesEncoded ?? 0;
           sentDetail = `encoded ${s.framesEncoded ?? 0}, packets ${s.packetsSent ?? 0} resent ${s.retransmittedPacketsSent ?? 0}, asked pli ${s.pliCount ?? 0} nack ${s.nackCount ?? 0}`;
         }
       });
-      const line = `bytes ${bytes} received ${received} decoded ${frames} (keys ${keysIn}, mean target delay ${target} ms, ${requests}) sent ${sentFrames} (keys ${keysOut}; ${sentDetail}) pairs ${pair}`;
+      const line = `bytes ${bytes} received ${received} decoded ${frames} (keys ${keysIn}, ${requests}), held ${videoDelay} ms; audio held ${audioDelay} ms; sent ${sentFrames} (keys ${keysOut}; ${sentDetail}) pairs ${pair}`;
       if (line !== last) {
         last = line;
         log(line);
@@ -112,6 +128,7 @@ try {
     await context.addInitScript(TRACE, SAMPLE_MS);
   });
   const addressSwitch = process.argv.includes('--switch');
+  await bob.waitForTimeout(FAULT_AFTER_MS);
   const cutAt = Date.now();
   if (addressSwitch) lab.host.changeAddress();
   else {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { expectMediaFlowing, remoteMedia, timeUntilMoving } from '../support/browsers.ts';
+import { expectMediaFlowing, receivedAudioDelay, remoteMedia, timeUntilMoving } from '../support/browsers.ts';
 import type { IsolatedHost } from '../support/netns.ts';
 import { NetworkLab } from '../support/network-lab.ts';
 import { missing } from '../support/requires.ts';
@@ -18,6 +18,13 @@ import { waitForCallState } from '../support/ui.ts';
  */
 const RESUME_AFTER_RESTORE_TARGET_MS = 5_000;
 const LOSS_SHOWN_TARGET_MS = 10_000;
+/**
+ * Once the video moves again after the cut, the voice must be played about
+ * as late as before it: a live jitter buffer holds tens to a few hundred ms,
+ * a stale backlog seconds.
+ */
+const AUDIO_DELAY_AFTER_CUT_MS = 400;
+const AUDIO_DELAY_WINDOW_MS = 1_000;
 const BACK_ON_SERVER_TARGET_MS = 5_000;
 /** How long the link is down in the short-cut test. */
 const SHORT_CUT_MS = 3_000;
@@ -59,10 +66,16 @@ describe('a call under real network faults', { skip: missing('netns', 'chromium'
     host.cut();
     await bob.waitForTimeout(SHORT_CUT_MS);
     host.restore();
+    const restoredAt = Date.now();
     const bound = loadedBound(RESUME_AFTER_RESTORE_TARGET_MS);
     const [bobMoving, aliceMoving] = await Promise.all([timeUntilMoving(bob, bound), timeUntilMoving(alice, bound)]);
     reportFigure(t, "after a 3 s cut, Bob's video moving again after the restore", bobMoving, RESUME_AFTER_RESTORE_TARGET_MS);
     reportFigure(t, "after a 3 s cut, Alice's video moving again after the restore", aliceMoving, RESUME_AFTER_RESTORE_TARGET_MS);
+    // Alice's system held what she sent during the cut and released it at the restore: seconds of her
+    // voice, which Bob's jitter buffer would otherwise play out, seconds late, long after the restore.
+    const bobHearsAliceAfter = await receivedAudioDelay(bob, AUDIO_DELAY_WINDOW_MS);
+    t.diagnostic(`Bob plays Alice's voice ${Math.round(bobHearsAliceAfter ?? Number.NaN)} ms late, ${Date.now() - restoredAt} ms after the restore`);
+    assert.ok(bobHearsAliceAfter !== undefined && bobHearsAliceAfter < AUDIO_DELAY_AFTER_CUT_MS, `Bob hears Alice ${bobHearsAliceAfter} ms late after the cut`);
     await Promise.all([waitForCallState(alice, 'connected'), waitForCallState(bob, 'connected')]);
     await hangUp(alice, bob);
   });
@@ -151,7 +164,7 @@ describe('a call under real network faults', { skip: missing('netns', 'chromium'
     const restarted = Date.now() - started;
     const moving = await timeUntilMoving(bob, 30_000);
     await waitForCallState(bob, 'connected');
-    t.diagnostic(`address changed: ICE restarted after ${restarted} ms, video moving again after ${Date.now() - started} ms (${moving} ms of it waiting for frames)`);
+    t.diagnostic(`address changed: ICE restarted after ${restarted} ms, video moving again after ${restarted + moving} ms (${moving} ms of it waiting for frames)`);
     assert.notEqual(await remoteUfrag(), ufragBefore, 'recovered through an ICE restart (new credentials)');
     await expectMediaFlowing(alice, 'Alice on her new address', 1000);
     await hangUp(alice, bob);

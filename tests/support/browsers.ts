@@ -208,23 +208,71 @@ export function remotePictureHash(page: Evaluator): Promise<string> {
   });
 }
 
+/** How long the remote video must keep moving before the moment it started counts (see timeUntilMoving). */
+const KEEPS_MOVING_MS = 1_000;
+/** The longest pause between two decoded frames that still counts as moving: below 2 fps the picture is frozen. */
+const LONGEST_MOVING_GAP_MS = 500;
+/** How often timeUntilMoving reads the decoded frame count. */
+const MOVING_SAMPLE_MS = 100;
+
 /**
- * Resolves with the time (ms from now) at which the remote video is moving:
- * framesDecoded rising and two picture samples differing.
+ * Resolves with the time (ms from now) at which the remote video started
+ * moving for good: framesDecoded rising with no pause over
+ * LONGEST_MOVING_GAP_MS for KEEPS_MOVING_MS, and the picture changing over
+ * that second. A few frames decoded and then a freeze again (frames held
+ * across a cut, released at once) do not count.
  */
 export async function timeUntilMoving(page: Evaluator, timeoutMs: number): Promise<number> {
   const started = Date.now();
-  let before = await remoteMedia(page);
-  let picture = await remotePictureHash(page);
+  let decoded = (await remoteMedia(page)).framesDecoded;
+  let lastRiseAt = Number.NEGATIVE_INFINITY;
+  let movingSince: { at: number; picture: string } | undefined;
   while (Date.now() - started < timeoutMs) {
-    await sleep(150);
-    const now = await remoteMedia(page);
-    const nextPicture = await remotePictureHash(page);
-    if (now.framesDecoded > before.framesDecoded && nextPicture !== '' && nextPicture !== picture) return Date.now() - started;
-    before = now;
-    picture = nextPicture;
+    await sleep(MOVING_SAMPLE_MS);
+    const now = Date.now();
+    const next = (await remoteMedia(page)).framesDecoded;
+    if (next > decoded) {
+      lastRiseAt = now;
+      movingSince ??= { at: now, picture: await remotePictureHash(page) };
+    } else if (now - lastRiseAt > LONGEST_MOVING_GAP_MS) {
+      movingSince = undefined;
+    }
+    decoded = next;
+    if (movingSince && now - movingSince.at >= KEEPS_MOVING_MS) {
+      const picture = await remotePictureHash(page);
+      if (picture !== '' && picture !== movingSince.picture) return movingSince.at - started;
+    }
   }
-  throw new Error(`remote video not moving within ${timeoutMs} ms`);
+  throw new Error(`remote video not moving for ${KEEPS_MOVING_MS} ms within ${timeoutMs} ms`);
+}
+
+/**
+ * How late the page plays the other person's voice: the mean time the audio
+ * samples played over the next `windowMs` spent in the jitter buffer
+ * (inbound-rtp jitterBufferDelay / jitterBufferEmittedCount), over every
+ * open connection. undefined when none was played.
+ */
+export async function receivedAudioDelay(page: Evaluator, windowMs: number): Promise<number | undefined> {
+  const read = () =>
+    page.evaluate(async () => {
+      let delay = 0;
+      let played = 0;
+      for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((p) => p.connectionState !== 'closed')) {
+        (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+          if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
+          delay += (s.jitterBufferDelay as number) ?? 0;
+          played += (s.jitterBufferEmittedCount as number) ?? 0;
+        });
+      }
+      return { delay, played };
+    });
+  const before = await read();
+  await sleep(windowMs);
+  const after = await read();
+  const played = after.played - before.played;
+  // A receiver renegotiated meanwhile counts from zero again: only the new one's own figures mean anything.
+  if (played < 0) return after.played > 0 ? (1000 * after.delay) / after.played : undefined;
+  return played > 0 ? (1000 * (after.delay - before.delay)) / played : undefined;
 }
 
 /** Inbound and outbound media on one peer connection, which in a mesh is one other person. */

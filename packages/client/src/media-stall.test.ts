@@ -93,7 +93,7 @@ test('a stalled link is read every MEDIA_RESUME_WATCH_MS, so its return is notic
   w.stop();
 });
 
-test('linkCounters sums the bytes of every candidate pair and the frames of every incoming video stream, and leaves out what a browser does not count', async () => {
+test('linkCounters sums the bytes of every candidate pair, the frames of every incoming video stream and the jitter buffer of every incoming audio stream, and leaves out what a browser does not count', async () => {
   const of = (stats: object[]) => linkCounters({ getStats: async () => new Map(stats.map((s, i) => [String(i), s])) as unknown as RTCStatsReport });
   assert.deepEqual(
     await of([
@@ -101,10 +101,20 @@ test('linkCounters sums the bytes of every candidate pair and the frames of ever
       { type: 'candidate-pair', bytesReceived: 50 },
       { type: 'inbound-rtp', kind: 'video', framesReceived: 10, framesDecoded: 9 },
       { type: 'inbound-rtp', kind: 'video', framesReceived: 5, framesDecoded: 5 },
+      { type: 'inbound-rtp', kind: 'audio', packetsReceived: 80, jitterBufferDelay: 2.5, jitterBufferEmittedCount: 48_000 },
+    ]),
+    { bytes: 150, video: { framesReceived: 15, framesDecoded: 14 }, audio: { jitterBufferDelay: 2.5, jitterBufferEmittedCount: 48_000 } },
+  );
+  // No pairs reported, video without framesReceived and audio without jitter buffer counts (a browser that does not count them): nothing to go by.
+  assert.deepEqual(
+    await of([
+      { type: 'inbound-rtp', kind: 'video', framesDecoded: 9 },
       { type: 'inbound-rtp', kind: 'audio', packetsReceived: 80 },
     ]),
-    { bytes: 150, video: { framesReceived: 15, framesDecoded: 14 } },
+    {
+      bytes: undefined,
+      video: undefined,
+      audio: undefined,
+    },
   );
-  // No pairs reported, and video without framesReceived (a browser that does not count it): nothing to go by.
-  assert.deepEqual(await of([{ type: 'inbound-rtp', kind: 'video', framesDecoded: 9 }]), { bytes: undefined, video: undefined });
 });

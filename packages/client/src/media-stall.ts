@@ -6,6 +6,7 @@
  * with camera and microphone off (a disabled track still sends black frames
  * and silence), so bytes that stop arriving mean the path stopped carrying.
  */
+import type { AudioCounters } from './audio-lag.ts';
 import type { VideoCounters } from './decode-watch.ts';
 
 /** How often a connected link's received byte count is read. */
@@ -83,7 +84,7 @@ export class MediaStallWatch {
   }
 }
 
-/** One getStats of a link: what the stall watch and the decode watch (decode-watch.ts) each read. */
+/** One getStats of a link: what the stall watch, the decode watch (decode-watch.ts) and the audio lag watch (audio-lag.ts) each read. */
 export interface LinkCounters {
   /**
    * Everything the connection has received over any candidate pair: grows
@@ -93,17 +94,26 @@ export interface LinkCounters {
   bytes: number | undefined;
   /** Incoming video, when the link receives any. */
   video: VideoCounters | undefined;
+  /** Incoming audio, when the link receives any and the browser counts its jitter buffer. */
+  audio: AudioCounters | undefined;
 }
 
 export async function linkCounters(pc: Pick<RTCPeerConnection, 'getStats'>): Promise<LinkCounters> {
   const report = await pc.getStats();
   let bytes: number | undefined;
   let video: VideoCounters | undefined;
-  report.forEach((stats: { type: string; kind?: string; bytesReceived?: number; framesReceived?: number; framesDecoded?: number }) => {
+  let audio: AudioCounters | undefined;
+  report.forEach((stats: { type: string; kind?: string; bytesReceived?: number; framesReceived?: number; framesDecoded?: number } & Partial<AudioCounters>) => {
     if (stats.type === 'candidate-pair' && typeof stats.bytesReceived === 'number') bytes = (bytes ?? 0) + stats.bytesReceived;
     if (stats.type === 'inbound-rtp' && stats.kind === 'video' && typeof stats.framesReceived === 'number' && typeof stats.framesDecoded === 'number') {
       video = { framesReceived: (video?.framesReceived ?? 0) + stats.framesReceived, framesDecoded: (video?.framesDecoded ?? 0) + stats.framesDecoded };
     }
+    if (stats.type === 'inbound-rtp' && stats.kind === 'audio' && typeof stats.jitterBufferDelay === 'number' && typeof stats.jitterBufferEmittedCount === 'number') {
+      audio = {
+        jitterBufferDelay: (audio?.jitterBufferDelay ?? 0) + stats.jitterBufferDelay,
+        jitterBufferEmittedCount: (audio?.jitterBufferEmittedCount ?? 0) + stats.jitterBufferEmittedCount,
+      };
+    }
   });
-  return { bytes, video };
+  return { bytes, video, audio };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
+import { AUDIO_LAG_LIMIT_MS, AUDIO_LAG_READINGS } from './audio-lag.ts';
 import { DECODE_STUCK_MS, KEY_FRAME_REQUEST_EVERY_MS } from './decode-watch.ts';
 import { MEDIA_STALL_MS, MEDIA_WATCH_MS } from './media-stall.ts';
 import { type LinkState, PeerLink } from './peer-link.ts';
@@ -14,6 +15,11 @@ class WatchedPeerConnection extends FakePeerConnection {
   bytes = 0;
   framesReceived = 0;
   framesDecoded = 0;
+  /** Incoming audio's jitter buffer: seconds of delay summed over the samples played, and those samples. */
+  audioDelay = 0;
+  audioPlayed = 0;
+  /** The audio transceiver the link opened, whose direction the test reads and whose negotiation it plays. */
+  audio: (ReturnType<FakePeerConnection['addTransceiver']> & { direction: RTCRtpTransceiverDirection; currentDirection: RTCRtpTransceiverDirection }) | undefined;
   readonly activeHistory: boolean[] = [];
   readonly channel = {
     readyState: 'open',
@@ -28,6 +34,10 @@ class WatchedPeerConnection extends FakePeerConnection {
 
   override addTransceiver(kind: string) {
     const transceiver = super.addTransceiver(kind);
+    if (kind === 'audio') {
+      this.audio = { ...transceiver, direction: 'sendrecv', currentDirection: 'sendrecv' };
+      return this.audio;
+    }
     if (kind !== 'video') return transceiver;
     const sender = {
       ...transceiver.sender,
@@ -49,6 +59,7 @@ class WatchedPeerConnection extends FakePeerConnection {
       new Map<string, unknown>([
         ['P', { type: 'candidate-pair', bytesReceived: this.bytes }],
         ['V', { type: 'inbound-rtp', kind: 'video', framesReceived: this.framesReceived, framesDecoded: this.framesDecoded }],
+        ['A', { type: 'inbound-rtp', kind: 'audio', jitterBufferDelay: this.audioDelay, jitterBufferEmittedCount: this.audioPlayed }],
       ]),
     );
   }
@@ -65,13 +76,15 @@ function connectedLink(t: TestContext) {
     initiator: true,
     localTracks: {},
   });
-  const flow = { bytes: true, decoding: true };
+  const flow = { bytes: true, decoding: true, audioDelayMs: 40 };
   const advance = async (ms: number) => {
     for (let elapsed = 0; elapsed < ms; elapsed += MEDIA_WATCH_MS / 5) {
       if (flow.bytes) {
         pc.bytes += 1_000;
         pc.framesReceived += 1;
         if (flow.decoding) pc.framesDecoded = pc.framesReceived;
+        pc.audioPlayed += 960;
+        pc.audioDelay += (flow.audioDelayMs / 1000) * 960;
       }
       t.mock.timers.tick(MEDIA_WATCH_MS / 5);
       // Let each reading's awaited statistics and the sender's parameter chain settle.
@@ -152,5 +165,28 @@ test('a link whose own video is held for a stall does not restart it on request 
   flow.bytes = true;
   await advance(MEDIA_WATCH_MS);
   assert.deepEqual(pc.activeHistory, [false, true]);
+  link.close();
+});
+
+test('their voice arriving seconds late renegotiates our audio receiver: it stops receiving for one negotiation, then receives again', async (t) => {
+  const { pc, link, flow, advance } = connectedLink(t);
+  await advance(4 * MEDIA_WATCH_MS);
+  assert.equal(pc.audio?.direction, 'sendrecv', 'an ordinary delay changes nothing');
+
+  flow.audioDelayMs = 2 * AUDIO_LAG_LIMIT_MS;
+  await advance((AUDIO_LAG_READINGS + 1) * MEDIA_WATCH_MS);
+  assert.equal(pc.audio?.direction, 'sendonly', 'asked to stop receiving');
+  assert.deepEqual(pc.activeHistory, [], 'what we send is untouched');
+
+  // The negotiation that follows: our offer, their answer, stable with the receiver stopped.
+  pc.signalingState = 'have-local-offer';
+  pc.dispatchEvent(new Event('signalingstatechange'));
+  assert.equal(pc.audio?.direction, 'sendonly', 'still off until that negotiation is done');
+  pc.audio!.currentDirection = 'sendonly';
+  pc.signalingState = 'stable';
+  pc.dispatchEvent(new Event('signalingstatechange'));
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(pc.audio?.direction, 'sendrecv', 'receives again from the next negotiation');
   link.close();
 });

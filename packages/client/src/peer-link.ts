@@ -1,4 +1,5 @@
 import type { IceCandidate, IceServer, SessionDescription } from '@videoapp/protocol';
+import { AUDIO_RESTART_NEGOTIATION_MS, AudioLagWatch } from './audio-lag.ts';
 import { DecodeWatch, KEY_FRAME_REQUEST_EVERY_MS } from './decode-watch.ts';
 import { Emitter } from './emitter.ts';
 import { type LinkKeys, readLinkKeys } from './link-keys.ts';
@@ -74,6 +75,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   private readonly stallWatch = new MediaStallWatch(() => this.readCounters(), { stalled: () => this.onStalled(), flowing: () => this.onFlowing() });
   /** Notices their video arriving undecodable, read from the same statistics as the stall watch (see decode-watch.ts). */
   private readonly decodeWatch = new DecodeWatch();
+  /** Notices their voice arriving seconds late, from the same statistics (see audio-lag.ts). */
+  private readonly audioLagWatch = new AudioLagWatch();
+  private restartingAudioReceiver = false;
   /** When we last restarted our video for a key frame the other side asked for. */
   private keyFrameSentAt = Number.NEGATIVE_INFINITY;
   private keysTimer: ReturnType<typeof setTimeout> | undefined;
@@ -323,7 +327,44 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   private async readCounters(): Promise<number | undefined> {
     const counters = await linkCounters(this.pc);
     if (counters.video && this.decodeWatch.observe(counters.video, Date.now())) this.channel.requestKeyFrame();
+    if (counters.audio && this.audioLagWatch.observe(counters.audio, Date.now())) void this.restartAudioReceiver();
     return counters.bytes;
+  }
+
+  /**
+   * Their voice reaches us seconds late (see audio-lag.ts): renegotiates our
+   * audio receiver into a new one, whose jitter buffer starts empty. The
+   * transceiver stops receiving for one negotiation and receives again from
+   * the next; what we send is untouched, and the received track stays the
+   * same object, silent in between.
+   */
+  private async restartAudioReceiver(): Promise<void> {
+    const transceiver = this.transceivers.audio;
+    if (this.restartingAudioReceiver || !transceiver || transceiver.direction !== 'sendrecv' || transceiver.currentDirection !== 'sendrecv') return;
+    this.restartingAudioReceiver = true;
+    try {
+      transceiver.direction = 'sendonly';
+      await this.negotiated(() => transceiver.currentDirection !== 'sendrecv');
+    } finally {
+      if (this.pc.signalingState !== 'closed') transceiver.direction = 'sendrecv';
+      this.restartingAudioReceiver = false;
+    }
+  }
+
+  /** Resolves once the connection is stable with `done` holding, once it closes, or after AUDIO_RESTART_NEGOTIATION_MS. */
+  private negotiated(done: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if ((this.pc.signalingState === 'stable' && done()) || this.pc.signalingState === 'closed') finish();
+      };
+      const finish = () => {
+        clearTimeout(timer);
+        this.pc.removeEventListener('signalingstatechange', check);
+        resolve();
+      };
+      const timer = setTimeout(finish, AUDIO_RESTART_NEGOTIATION_MS);
+      this.pc.addEventListener('signalingstatechange', check);
+    });
   }
 
   /**

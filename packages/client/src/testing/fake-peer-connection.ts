@@ -3,7 +3,7 @@
  * no ICE; the test moves `connectionState` itself. Subclasses report what a
  * browser's getStats would, where a test needs it.
  */
-export class FakePeerConnection {
+export class FakePeerConnection extends EventTarget {
   connectionState: RTCPeerConnectionState = 'new';
   signalingState: RTCSignalingState = 'stable';
   onconnectionstatechange: (() => void) | null = null;
