@@ -90,6 +90,7 @@ function TRACE(sampleMs: number): void {
       let videoDelay = -1;
       let audioDelay = -1;
       let requests = '';
+      let rtts = '';
       let sentDetail = '';
       let pair = '';
       report.forEach((s) => {
@@ -103,13 +104,14 @@ function TRACE(sampleMs: number): void {
           requests = `nack ${s.nackCount ?? 0} pli ${s.pliCount ?? 0}, packets ${s.packetsReceived ?? 0} lost ${s.packetsLost ?? 0}`;
         }
         if (s.type === 'inbound-rtp' && s.kind === 'audio') audioDelay = delaySinceLast(s);
+        if (s.type === 'remote-inbound-rtp') rtts += `${s.kind} rtt ${Math.round(1000 * (s.roundTripTime ?? -0.001))} `;
         if (s.type === 'outbound-rtp' && s.kind === 'video') {
           sentFrames = s.framesSent ?? 0;
           keysOut = s.keyFramesEncoded ?? 0;
           sentDetail = `encoded ${s.framesEncoded ?? 0}, packets ${s.packetsSent ?? 0} resent ${s.retransmittedPacketsSent ?? 0}, asked pli ${s.pliCount ?? 0} nack ${s.nackCount ?? 0}`;
         }
       });
-      const line = `bytes ${bytes} received ${received} decoded ${frames} (keys ${keysIn}, ${requests}), held ${videoDelay} ms; audio held ${audioDelay} ms; sent ${sentFrames} (keys ${keysOut}; ${sentDetail}) pairs ${pair}`;
+      const line = `bytes ${bytes} received ${received} decoded ${frames} (keys ${keysIn}, ${requests}), held ${videoDelay} ms; audio held ${audioDelay} ms; ${rtts} sent ${sentFrames} (keys ${keysOut}; ${sentDetail}) pairs ${pair}`;
       if (line !== last) {
         last = line;
         log(line);

@@ -1,12 +1,13 @@
 /**
- * Notices a picture that arrives but cannot be decoded. After a path comes
+ * Notices a picture that arrives but is not decoded. After a path comes
  * back (a cut link, an ICE restart onto a new pair) the frames arriving may
- * all build on a key frame that was lost on the way; the decoder then holds
- * them back, and Chromium's receiver asks for a new key frame only after
- * 3 s without a decodable frame (the network bench saw the picture frozen
- * for 3.0–3.1 s after every 3 s cut). Seen from our statistics, complete
- * frames keep arriving while none is decoded: we ask the sender for a key
- * frame ourselves (peer-link.ts), over the peers' own data channel.
+ * build on one that was lost on the way, and Chromium's receiver asks for a
+ * new key frame only after 3 s without a decodable frame. Seen from our
+ * statistics, complete frames keep arriving while none is decoded: we ask
+ * the sender for a key frame ourselves (peer-link.ts), over the peers' own
+ * data channel. (The network bench's freeze after a 3 s cut is mostly of
+ * another kind, which this does not mend: decodable frames held seconds in
+ * the receiver's jitter buffer; see bench/README.md.)
  * Browsers that do not count received frames (framesReceived) are not
  * watched.
  */

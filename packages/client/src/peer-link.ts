@@ -313,10 +313,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
    *
    * Our video is paused meanwhile (audio and RTCP go on, so the other side
    * still hears from us and its own watch sees us return). Frames encoded into
-   * a dead path would not arrive, yet they queue in the browser's pacer and,
-   * once the path returns, go out first, stale; every later frame builds on
-   * them, so the other side's picture stayed frozen for 1–3 s after a 3 s cut
-   * until its decoder gave up and asked for a key frame.
+   * a dead path would not arrive, and may be held on the way (by our own
+   * system, for one) and delivered stale at once when the path returns; a
+   * resumed encoding starts afresh from a key frame.
    */
   private onStalled(): void {
     if (this.state === 'connected') this.setState('unstable');
