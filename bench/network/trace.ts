@@ -104,7 +104,14 @@ function TRACE(sampleMs: number): void {
           requests = `nack ${s.nackCount ?? 0} pli ${s.pliCount ?? 0}, packets ${s.packetsReceived ?? 0} lost ${s.packetsLost ?? 0}`;
         }
         if (s.type === 'inbound-rtp' && s.kind === 'audio') audioDelay = delaySinceLast(s);
-        if (s.type === 'remote-inbound-rtp') rtts += `${s.kind} rtt ${Math.round(1000 * (s.roundTripTime ?? -0.001))} `;
+        if (s.type === 'remote-inbound-rtp') {
+          const key = `rtt-${s.kind}`;
+          const before = played[key] ?? { delay: 0, count: 0 };
+          const now = { delay: s.totalRoundTripTime ?? 0, count: s.roundTripTimeMeasurements ?? 0 };
+          played[key] = now;
+          const n = now.count - before.count;
+          if (n > 0) rtts += `${s.kind} rtt ${Math.round((1000 * (now.delay - before.delay)) / n)} (${n}) `;
+        }
         if (s.type === 'outbound-rtp' && s.kind === 'video') {
           sentFrames = s.framesSent ?? 0;
           keysOut = s.keyFramesEncoded ?? 0;
