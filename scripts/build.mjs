@@ -15,34 +15,29 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const effectFiles = copyEffectFiles(out);
 
-// The worker that encrypts media frames end to end in group calls: its own file, loaded when a call starts, so the first page does not carry it.
-const frameWorker = await build({
-  entryPoints: { 'frame-crypto-worker': join(root, 'packages/client/src/frame-crypto-worker.ts') },
-  bundle: true,
-  minify: true,
-  format: 'iife',
-  target: ['chrome100', 'firefox100', 'safari15'],
-  outdir: join(out, 'assets'),
-  entryNames: '[name]-[hash]',
-  metafile: true,
-  logLevel: 'warning',
-});
-const frameWorkerUrl = `/assets/${basename(Object.keys(frameWorker.metafile.outputs)[0])}`;
+/** Bundles one worker as a classic script of its own, under `dir` of the assets; returns its URL. */
+async function buildWorker(name, entry, dir) {
+  const worker = await build({
+    entryPoints: { [name]: entry },
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    outdir: join(out, dir),
+    entryNames: '[name]-[hash]',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return `/${dir}/${basename(Object.keys(worker.metafile.outputs)[0])}`;
+}
 
+// The worker that encrypts media frames end to end in group calls: its own file, loaded when a call starts, so the first page does not carry it.
+const frameWorkerUrl = await buildWorker('frame-crypto-worker', join(root, 'packages/client/src/frame-crypto-worker.ts'), 'assets');
+// The worker that keeps stale frames out of the mesh links' video receivers (packages/client/src/stale-frames.ts).
+const staleFrameWorkerUrl = await buildWorker('stale-frame-worker', join(root, 'packages/client/src/stale-frame-worker.ts'), 'assets');
 // Background blur's worker: a classic script of its own (MediaPipe's runtime loads its loader with importScripts),
 // fetched only when blur is switched on; its runtime and model are effect files (scripts/effect-files.mjs).
-const blurWorker = await build({
-  entryPoints: { 'blur-worker': join(web, 'src/blur/blur-worker.ts') },
-  bundle: true,
-  minify: true,
-  format: 'iife',
-  target: ['chrome100', 'firefox100', 'safari15'],
-  outdir: join(out, 'assets/lazy'),
-  entryNames: '[name]-[hash]',
-  metafile: true,
-  logLevel: 'warning',
-});
-const blurWorkerUrl = `/assets/lazy/${basename(Object.keys(blurWorker.metafile.outputs)[0])}`;
+const blurWorkerUrl = await buildWorker('blur-worker', join(web, 'src/blur/blur-worker.ts'), 'assets/lazy');
 
 // Code behind a dynamic import() (an effect's processing, say) becomes a chunk of its own, fetched only when used.
 const result = await build({
@@ -58,6 +53,7 @@ const result = await build({
   // One define per file (EFFECT_FILES.name): esbuild inlines strings, while a defined object would become a chunk of its own.
   define: {
     FRAME_WORKER_URL: JSON.stringify(frameWorkerUrl),
+    STALE_FRAME_WORKER_URL: JSON.stringify(staleFrameWorkerUrl),
     BLUR_WORKER_URL: JSON.stringify(blurWorkerUrl),
     ...Object.fromEntries(Object.entries(effectFiles).map(([name, url]) => [`EFFECT_FILES.${name}`, JSON.stringify(url)])),
   },

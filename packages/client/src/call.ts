@@ -98,6 +98,12 @@ export interface CallOptions {
    * back to plain media for everyone.
    */
   frameWorker?: FrameWorkerFactory;
+  /**
+   * Puts a guard against stale frames on each mesh link's video receiver
+   * (see stale-frames.ts). Without it, the video after a cut link can stay
+   * frozen for seconds.
+   */
+  guardReceivedVideo?: (receiver: RTCRtpReceiver) => void;
 }
 
 /**
@@ -157,6 +163,7 @@ export class Call extends Emitter<CallEvents> {
       people: () => this.peers,
       selfId: () => this.selfId ?? '',
       frameCryptor: this.frameCryptor,
+      guardReceivedVideo: options.guardReceivedVideo,
     });
     this.media.on('send', (msg) => this.signaling.send(msg));
     this.media.on('track', ({ peerId, track }) => this.showTrack(peerId, track));

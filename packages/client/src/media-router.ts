@@ -34,6 +34,8 @@ export interface MediaRouterOptions {
   selfId: () => string;
   /** Encrypts media end to end on the SFU connections; none where the browser cannot. */
   frameCryptor?: FrameCryptor;
+  /** Guards the mesh links' received video against stale frames (see stale-frames.ts). */
+  guardReceivedVideo?: (receiver: RTCRtpReceiver) => void;
 }
 
 interface MediaRouterEvents extends Record<string, unknown> {
@@ -69,7 +71,11 @@ export class MediaRouter extends Emitter<MediaRouterEvents> {
 
   constructor(private readonly options: MediaRouterOptions) {
     super();
-    this.mesh = new MeshTransport({ createPeerConnection: options.createPeerConnection, iceTransportPolicy: options.iceTransportPolicy });
+    this.mesh = new MeshTransport({
+      createPeerConnection: options.createPeerConnection,
+      iceTransportPolicy: options.iceTransportPolicy,
+      guardReceivedVideo: options.guardReceivedVideo,
+    });
     this.watchTransport(this.mesh);
     this.mesh.on('chat', (chat) => this.emit('chat', chat));
     this.mesh.on('chat-open', () => this.emit('chat-open', undefined));

@@ -20,6 +20,8 @@ interface MeshEvents extends TransportEvents {
 export interface MeshTransportOptions {
   createPeerConnection: PeerConnectionFactory;
   iceTransportPolicy: RTCIceTransportPolicy;
+  /** Guards each link's received video against stale frames (see PeerLinkOptions). */
+  guardReceivedVideo?: (receiver: RTCRtpReceiver) => void;
 }
 
 /**
@@ -56,6 +58,7 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
       createPeerConnection: this.options.createPeerConnection,
       iceServers: this.iceServers,
       iceTransportPolicy: this.options.iceTransportPolicy,
+      guardReceivedVideo: this.options.guardReceivedVideo,
       polite: selfId < peer.id,
       initiator,
       localTracks: this.localTracks,

@@ -44,6 +44,12 @@ export interface PeerLinkOptions {
   /** The initiator opens the negotiation; the other side attaches its media when the first offer arrives. */
   initiator: boolean;
   localTracks: LocalTracks;
+  /**
+   * Puts a guard against stale frames on the receiver of their video (see
+   * stale-frames.ts), as it appears, before any frame: a transform put on a
+   * receiver that already decodes is not used.
+   */
+  guardReceivedVideo?: (receiver: RTCRtpReceiver) => void;
   /** What the video we send starts held to (see send-cap.ts): the initiator's sender is created with it, so no setParameters runs as the call starts. */
   videoCap?: VideoSendCap;
 }
@@ -100,7 +106,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.pc.onicecandidate = ({ candidate }) => {
       if (candidate) this.emit('signal', { candidate: toCandidateInit(candidate) });
     };
-    this.pc.ontrack = ({ track }) => this.emit('track', track);
+    this.pc.ontrack = ({ track, receiver }) => {
+      if (track.kind === 'video') this.options.guardReceivedVideo?.(receiver);
+      this.emit('track', track);
+    };
     this.pc.onconnectionstatechange = () => this.onConnectionState();
     this.channel.on('key-frame-request', () => this.sendKeyFrame());
     if (options.initiator) {

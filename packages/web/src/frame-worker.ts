@@ -1,7 +1,25 @@
 /** Where the build put the worker that encrypts media frames end to end (scripts/build.mjs defines it). */
 declare const FRAME_WORKER_URL: string;
+/** Where the build put the worker that keeps stale frames out of the mesh links' video receivers. */
+declare const STALE_FRAME_WORKER_URL: string;
 
 /** The frame encryption worker, loaded only when a call starts (it is not part of the first page). */
 export function createFrameWorker(): Worker {
   return new Worker(FRAME_WORKER_URL, { name: 'videoapp-frame-crypto' });
+}
+
+let staleFrameWorker: Worker | undefined;
+const guarded = new WeakSet<RTCRtpReceiver>();
+
+/**
+ * Guards a mesh link's video receiver against stale frames (the client's
+ * stale-frames.ts) with a receive transform, in browsers that have
+ * RTCRtpScriptTransform. One worker, started with the first receiver,
+ * serves every receiver of the page.
+ */
+export function guardReceivedVideo(receiver: RTCRtpReceiver): void {
+  if (typeof RTCRtpScriptTransform !== 'function' || guarded.has(receiver)) return;
+  guarded.add(receiver);
+  staleFrameWorker ??= new Worker(STALE_FRAME_WORKER_URL, { name: 'videoapp-stale-frames' });
+  receiver.transform = new RTCRtpScriptTransform(staleFrameWorker);
 }

@@ -4,7 +4,7 @@ import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedInCall, 
 import { type BlurState, BlurSwitch, describeBlur } from '../blur/blur-switch.ts';
 import { browserCertificate, withBrowserCertificate } from '../browser-certificate.ts';
 import { h, replaceChildren } from '../dom.ts';
-import { createFrameWorker } from '../frame-worker.ts';
+import { createFrameWorker, guardReceivedVideo } from '../frame-worker.ts';
 import { openLocalMedia } from '../local-media.ts';
 import type { Route } from '../routes.ts';
 import { browserTrustedKeys } from '../trusted-keys.ts';
@@ -161,6 +161,7 @@ class RoomSession {
       relayOnly: join.relayOnly,
       trustedKeys: browserTrustedKeys(),
       frameWorker: createFrameWorker,
+      guardReceivedVideo,
     });
     this.media = new RoomMedia(join.stream, this.call, () => this.tiles.speakerOutputs, savedVoiceSettings(), join.blur ?? new BlurSwitch(), join.voice);
     // Joining first, the rest of the screen built while the server answers: the call's events all come later, from
