@@ -9,8 +9,9 @@
  *   each side's remote video moves again and keeps moving (see timeUntilMoving),
  *   then how late Bob plays Alice's voice over the next second (her system
  *   held what she sent during the cut and released it at the restore).
- * - switch: Alice's address replaced (Wi-Fi → mobile); from the change, until
- *   each side's video moves again. No browser `online` event fires in a namespace.
+ * - switch: Alice's address replaced (Wi-Fi → mobile), again on a call just
+ *   started and on one up for SETTLED_CALL_MS; from the change, until each
+ *   side's video moves again. No browser `online` event fires in a namespace.
  * - vanish: Alice's link down for good; from the cut, until Bob's screen says
  *   her connection was lost.
  * - blip: a 1.5 s cut; whether Bob's screen ever said "lost" (it must not).
@@ -49,6 +50,8 @@ export interface NetworkResults {
   /** The same cut SETTLED_CALL_MS into the call. */
   settledCut: { alice: number[]; bob: number[] };
   switch: { alice: number[]; bob: number[] };
+  /** The same change SETTLED_CALL_MS into the call. */
+  settledSwitch: { alice: number[]; bob: number[] };
   vanish: number[];
   /** Per blip: whether Bob's screen said "lost". */
   blipShownLost: boolean[];
@@ -70,7 +73,14 @@ function watchForText(page: Page, text: string): Promise<void> {
 
 export async function runNetworkBench(plan: NetworkPlan, log: (line: string) => void): Promise<NetworkResults> {
   const lab = await NetworkLab.start('vabench', 3);
-  const results: NetworkResults = { cut: { alice: [], bob: [], bobHearsAliceLate: [] }, settledCut: { alice: [], bob: [] }, switch: { alice: [], bob: [] }, vanish: [], blipShownLost: [] };
+  const results: NetworkResults = {
+    cut: { alice: [], bob: [], bobHearsAliceLate: [] },
+    settledCut: { alice: [], bob: [] },
+    switch: { alice: [], bob: [] },
+    settledSwitch: { alice: [], bob: [] },
+    vanish: [],
+    blipShownLost: [],
+  };
   try {
     for (let run = 1; run <= plan.runs; run++) {
       {
@@ -106,6 +116,16 @@ export async function runNetworkBench(plan: NetworkPlan, log: (line: string) => 
         results.switch.bob.push(b);
         await lab.endCalls();
         log(`  run ${run}: address replaced, video moving again: Alice ${a} ms, Bob ${b} ms`);
+      }
+      {
+        const { alice, bob } = await lab.call();
+        await bob.waitForTimeout(SETTLED_CALL_MS);
+        lab.host.changeAddress();
+        const [a, b] = await Promise.all([timeUntilMoving(alice, GIVE_UP_MS), timeUntilMoving(bob, GIVE_UP_MS)]);
+        results.settledSwitch.alice.push(a);
+        results.settledSwitch.bob.push(b);
+        await lab.endCalls();
+        log(`  run ${run}: address replaced ${SETTLED_CALL_MS / 1000} s into the call, video moving again: Alice ${a} ms, Bob ${b} ms`);
       }
       {
         const { bob } = await lab.call();
@@ -153,6 +173,8 @@ export function networkRows(r: NetworkResults): string[][] {
     ((s) => ["3 s cut: Alice's voice late at Bob's, the second after", round(s.median), round(s.p90), `${round(s.min)}–${round(s.max)}`, '—', '—'])(summarize(r.cut.bobHearsAliceLate)),
     row("Alice's address replaced: Alice moving", r.switch.alice, NETWORK_TARGETS.switchBothSides),
     row("Alice's address replaced: Bob moving", r.switch.bob, NETWORK_TARGETS.switchBothSides),
+    row(`address replaced ${SETTLED_CALL_MS / 1000} s in: Alice moving`, r.settledSwitch.alice, NETWORK_TARGETS.switchBothSides),
+    row(`address replaced ${SETTLED_CALL_MS / 1000} s in: Bob moving`, r.settledSwitch.bob, NETWORK_TARGETS.switchBothSides),
     row("Alice's network gone: shown lost at Bob's", r.vanish, NETWORK_TARGETS.vanishShownLost),
     [`${BLIP_MS / 1000} s blip shown as lost`, `${r.blipShownLost.filter(Boolean).length} of ${blips}`, '', '', '0', r.blipShownLost.some(Boolean) ? 'NO' : 'yes'],
   ];
@@ -166,6 +188,7 @@ export function networkRatioRows(r: NetworkResults): string[][] {
     ['3 s cut', ratio(slower(r.cut.alice, r.cut.bob), NETWORK_TARGETS.cutBothSides)],
     [`3 s cut ${SETTLED_CALL_MS / 1000} s into the call`, ratio(slower(r.settledCut.alice, r.settledCut.bob), NETWORK_TARGETS.cutBothSides)],
     ['address replaced', ratio(slower(r.switch.alice, r.switch.bob), NETWORK_TARGETS.switchBothSides)],
+    [`address replaced ${SETTLED_CALL_MS / 1000} s into the call`, ratio(slower(r.settledSwitch.alice, r.settledSwitch.bob), NETWORK_TARGETS.switchBothSides)],
     ['network gone, shown lost', ratio(summarize(r.vanish).median, NETWORK_TARGETS.vanishShownLost)],
   ];
 }
