@@ -71,6 +71,28 @@ function watchForText(page: Page, text: string): Promise<void> {
   }, text);
 }
 
+/**
+ * One fault on a fresh call, `intoCallMs` after both videos first move: a
+ * CUT_MS cut (timed from the restore) or an address change (timed from the
+ * change). Returns how long until each side's video moves again for good,
+ * and then how late Bob plays Alice's voice.
+ */
+async function recover(lab: NetworkLab, fault: 'cut' | 'switch', intoCallMs: number) {
+  const { alice, bob } = await lab.call();
+  if (intoCallMs > 0) await bob.waitForTimeout(intoCallMs);
+  if (fault === 'cut') {
+    lab.host.cut();
+    await bob.waitForTimeout(CUT_MS);
+    lab.host.restore();
+  } else {
+    lab.host.changeAddress();
+  }
+  const [aliceMoving, bobMoving] = await Promise.all([timeUntilMoving(alice, GIVE_UP_MS), timeUntilMoving(bob, GIVE_UP_MS)]);
+  const bobHearsAliceLate = (await receivedAudioDelay(bob, AUDIO_DELAY_WINDOW_MS)) ?? Number.NaN;
+  await lab.endCalls();
+  return { alice: aliceMoving, bob: bobMoving, bobHearsAliceLate };
+}
+
 export async function runNetworkBench(plan: NetworkPlan, log: (line: string) => void): Promise<NetworkResults> {
   const lab = await NetworkLab.start('vabench', 3);
   const results: NetworkResults = {
@@ -84,48 +106,29 @@ export async function runNetworkBench(plan: NetworkPlan, log: (line: string) => 
   try {
     for (let run = 1; run <= plan.runs; run++) {
       {
-        const { alice, bob } = await lab.call();
-        lab.host.cut();
-        await bob.waitForTimeout(CUT_MS);
-        lab.host.restore();
-        const [a, b] = await Promise.all([timeUntilMoving(alice, GIVE_UP_MS), timeUntilMoving(bob, GIVE_UP_MS)]);
-        const late = (await receivedAudioDelay(bob, AUDIO_DELAY_WINDOW_MS)) ?? Number.NaN;
-        results.cut.alice.push(a);
-        results.cut.bob.push(b);
-        results.cut.bobHearsAliceLate.push(late);
-        await lab.endCalls();
-        log(`  run ${run}: 3 s cut, video moving again after the restore: Alice ${a} ms, Bob ${b} ms; Bob then plays Alice's voice ${round(late)} ms late`);
+        const { alice, bob, bobHearsAliceLate } = await recover(lab, 'cut', 0);
+        results.cut.alice.push(alice);
+        results.cut.bob.push(bob);
+        results.cut.bobHearsAliceLate.push(bobHearsAliceLate);
+        log(`  run ${run}: 3 s cut, video moving again after the restore: Alice ${alice} ms, Bob ${bob} ms; Bob then plays Alice's voice ${round(bobHearsAliceLate)} ms late`);
       }
       {
-        const { alice, bob } = await lab.call();
-        await bob.waitForTimeout(SETTLED_CALL_MS);
-        lab.host.cut();
-        await bob.waitForTimeout(CUT_MS);
-        lab.host.restore();
-        const [a, b] = await Promise.all([timeUntilMoving(alice, GIVE_UP_MS), timeUntilMoving(bob, GIVE_UP_MS)]);
-        results.settledCut.alice.push(a);
-        results.settledCut.bob.push(b);
-        await lab.endCalls();
-        log(`  run ${run}: 3 s cut ${SETTLED_CALL_MS / 1000} s into the call, video moving again after the restore: Alice ${a} ms, Bob ${b} ms`);
+        const { alice, bob } = await recover(lab, 'cut', SETTLED_CALL_MS);
+        results.settledCut.alice.push(alice);
+        results.settledCut.bob.push(bob);
+        log(`  run ${run}: 3 s cut ${SETTLED_CALL_MS / 1000} s into the call, video moving again after the restore: Alice ${alice} ms, Bob ${bob} ms`);
       }
       {
-        const { alice, bob } = await lab.call();
-        lab.host.changeAddress();
-        const [a, b] = await Promise.all([timeUntilMoving(alice, GIVE_UP_MS), timeUntilMoving(bob, GIVE_UP_MS)]);
-        results.switch.alice.push(a);
-        results.switch.bob.push(b);
-        await lab.endCalls();
-        log(`  run ${run}: address replaced, video moving again: Alice ${a} ms, Bob ${b} ms`);
+        const { alice, bob } = await recover(lab, 'switch', 0);
+        results.switch.alice.push(alice);
+        results.switch.bob.push(bob);
+        log(`  run ${run}: address replaced, video moving again: Alice ${alice} ms, Bob ${bob} ms`);
       }
       {
-        const { alice, bob } = await lab.call();
-        await bob.waitForTimeout(SETTLED_CALL_MS);
-        lab.host.changeAddress();
-        const [a, b] = await Promise.all([timeUntilMoving(alice, GIVE_UP_MS), timeUntilMoving(bob, GIVE_UP_MS)]);
-        results.settledSwitch.alice.push(a);
-        results.settledSwitch.bob.push(b);
-        await lab.endCalls();
-        log(`  run ${run}: address replaced ${SETTLED_CALL_MS / 1000} s into the call, video moving again: Alice ${a} ms, Bob ${b} ms`);
+        const { alice, bob } = await recover(lab, 'switch', SETTLED_CALL_MS);
+        results.settledSwitch.alice.push(alice);
+        results.settledSwitch.bob.push(bob);
+        log(`  run ${run}: address replaced ${SETTLED_CALL_MS / 1000} s into the call, video moving again: Alice ${alice} ms, Bob ${bob} ms`);
       }
       {
         const { bob } = await lab.call();
