@@ -92,6 +92,7 @@ export interface RemoteMediaCounts {
 /** What both Playwright's and Puppeteer's pages offer: running a function in the page. */
 export interface Evaluator {
   evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
+  evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
   waitForTimeout?(ms: number): Promise<void>;
 }
 

@@ -58,7 +58,7 @@ class WatchedPeerConnection extends FakePeerConnection {
     return Promise.resolve(
       new Map<string, unknown>([
         ['P', { type: 'candidate-pair', bytesReceived: this.bytes }],
-        ['V', { type: 'inbound-rtp', kind: 'video', framesReceived: this.framesReceived, framesDecoded: this.framesDecoded }],
+        ['V', { type: 'inbound-rtp', kind: 'video', framesReceived: this.framesReceived, packetsReceived: 3 * this.framesReceived, framesDecoded: this.framesDecoded }],
         ['A', { type: 'inbound-rtp', kind: 'audio', jitterBufferDelay: this.audioDelay, jitterBufferEmittedCount: this.audioPlayed }],
       ]),
     );
@@ -189,4 +189,19 @@ test('their voice arriving seconds late renegotiates our audio receiver: it stop
   await Promise.resolve();
   assert.equal(pc.audio?.direction, 'sendrecv', 'receives again from the next negotiation');
   link.close();
+});
+
+test('the offering side guards its video receiver when it opens the transceiver, before any description', () => {
+  const pc = new FakePeerConnection();
+  const guarded: string[] = [];
+  new PeerLink({
+    createPeerConnection: () => pc as unknown as RTCPeerConnection,
+    iceServers: [],
+    polite: false,
+    initiator: true,
+    localTracks: {},
+    guardReceivedVideo: (receiver) => guarded.push(receiver.track.kind),
+  });
+  // Chromium passes no frame through a transform the offerer's receiver gets only at `track`.
+  assert.deepEqual(guarded, ['video']);
 });

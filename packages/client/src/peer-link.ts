@@ -230,7 +230,11 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     // operations chain, and negotiationneeded (so our offer) waits for that chain to empty (130 ms in a traced join);
     // a setParameters as the call starts reconfigures the encoder.
     const sendEncodings = capped ? [{ scaleResolutionDownBy: cap.scaleResolutionDownBy, ...(cap.maxBitrate === undefined ? {} : { maxBitrate: cap.maxBitrate }) }] : undefined;
-    this.transceivers[kind] = this.pc.addTransceiver(track ?? kind, { direction: 'sendrecv', sendEncodings });
+    const transceiver = this.pc.addTransceiver(track ?? kind, { direction: 'sendrecv', sendEncodings });
+    this.transceivers[kind] = transceiver;
+    // Guarded now, before any description: Chromium passes no frame through a transform the offerer's receiver
+    // gets at `track` (its receiving stream exists from the offer on), and the guard saw none (network bench).
+    if (kind === 'video') this.options.guardReceivedVideo?.(transceiver.receiver);
   }
 
   /** On the first offer, take the transceivers it created and send our media on them, so the answer needs no second round. */

@@ -5,7 +5,7 @@
  * own (scripts/build.mjs); one worker serves every receiver of a page, each
  * with a guard of its own.
  */
-import { StaleFrameGuard } from './stale-frames.ts';
+import { StaleFrameGuard, type StaleFrameReport } from './stale-frames.ts';
 
 interface EncodedVideoFrame {
   /** The RTP timestamp, where the browser has no getMetadata().rtpTimestamp (older Firefox). */
@@ -14,17 +14,26 @@ interface EncodedVideoFrame {
 }
 
 interface WorkerScope {
+  postMessage(report: StaleFrameReport): void;
   onrtctransform: ((event: { transformer: { readable: ReadableStream<EncodedVideoFrame>; writable: WritableStream<EncodedVideoFrame> } }) => void) | null;
 }
 
-(globalThis as unknown as WorkerScope).onrtctransform = ({ transformer }) => {
+const scope = globalThis as unknown as WorkerScope;
+
+scope.onrtctransform = ({ transformer }) => {
   const guard = new StaleFrameGuard();
+  let guarding = false;
   void transformer.readable
     .pipeThrough(
       new TransformStream<EncodedVideoFrame, EncodedVideoFrame>({
         transform(frame, controller) {
+          if (!guarding) {
+            guarding = true;
+            scope.postMessage('guarding');
+          }
           const timestamp = frame.getMetadata().rtpTimestamp ?? frame.timestamp;
           if (timestamp === undefined || guard.accept(timestamp, performance.now())) controller.enqueue(frame);
+          else scope.postMessage('dropped');
         },
       }),
     )

@@ -35,6 +35,21 @@ test('after a cut, the frames held across it are dropped and the fresh ones afte
   assert.ok(passed.slice(120).every(Boolean), 'the fresh frames');
 });
 
+test('held frames that come after fresh ones are dropped too', () => {
+  const before = frames(0, 90, 40);
+  const restore = 3 * 30 * FRAME_MS + 3_000;
+  const fresh = frames(restore, 5, 40);
+  // Frames from the first second of the cut, completed after the fresh ones had begun to pass.
+  const held: [number, number][] = Array.from({ length: 10 }, (_, i) => [90 * FRAME_MS + i * FRAME_MS, restore + 5 * FRAME_MS + 40 + i]);
+  const passed = run([...before, ...fresh, ...held, ...frames(restore + 15 * FRAME_MS, 30, 40)]);
+  assert.ok(passed.slice(90, 95).every(Boolean), 'the first fresh frames');
+  assert.ok(
+    passed.slice(95, 105).every((p) => !p),
+    'the held frames after them',
+  );
+  assert.ok(passed.slice(105).every(Boolean), 'the fresh frames after those');
+});
+
 test('a pause in sending (nothing held) loses nothing', () => {
   assert.ok(run([...frames(0, 60, 40), ...frames(10_000, 60, 40)]).every(Boolean));
 });

@@ -32,6 +32,9 @@ export const STALE_DROP_LIMIT_MS = 1_000;
  */
 export const FLOOR_RISE_PER_MS = 0.001;
 
+/** What the guard's worker tells the page: a receiver's first frame passed through its guard; a stale frame was dropped. */
+export type StaleFrameReport = 'guarding' | 'dropped';
+
 /** RTP video timestamps count 90 000 ticks a second. */
 const TICKS_PER_MS = 90;
 const TIMESTAMP_RANGE = 2 ** 32;
@@ -50,17 +53,20 @@ export class StaleFrameGuard {
   /** A frame with RTP timestamp `rtpTimestamp` arrived at `now` (ms): true to pass it on, false to drop it. */
   accept(rtpTimestamp: number, now: number): boolean {
     const delay = now - this.unwrap(rtpTimestamp) / TICKS_PER_MS;
-    if (now - this.lastArrival >= SILENCE_MS) this.judgingSince = now;
+    // The stream's first frame ends no silence: nothing can have been held before it.
+    if (this.lastArrival > Number.NEGATIVE_INFINITY && now - this.lastArrival >= SILENCE_MS) this.judgingSince = now;
     this.lastArrival = now;
     this.floor = Math.min(this.floor + (now - this.floorAt) * FLOOR_RISE_PER_MS, delay);
     this.floorAt = now;
     if (this.judgingSince !== undefined) {
       const stale = delay - this.floor > STALE_FRAME_MS;
-      if (stale && now - this.judgingSince < STALE_DROP_LIMIT_MS) {
-        this.dropped++;
-        return false;
+      // Held frames may still come after fresh ones (the network bench saw them arrive out of order, some
+      // completed by retransmissions), so a fresh frame does not end the judging: only the end of the window does.
+      if (now - this.judgingSince < STALE_DROP_LIMIT_MS) {
+        if (stale) this.dropped++;
+        return !stale;
       }
-      // A fresh frame, or a delay that lasted: the network's delay now, from which later frames are judged.
+      // A delay that lasted through the window is the network's own now, from which later frames are judged.
       this.judgingSince = undefined;
       if (stale) this.floor = delay;
     }
