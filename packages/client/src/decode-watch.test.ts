@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DECODE_STUCK_FRAMES, DECODE_STUCK_MS, DecodeWatch, KEY_FRAME_REQUEST_EVERY_MS, MAX_KEY_FRAME_REQUESTS } from './decode-watch.ts';
+import { DECODE_STUCK_FRAMES, DECODE_STUCK_MS, DECODE_STUCK_PACKETS_MS, DecodeWatch, KEY_FRAME_REQUEST_EVERY_MS, MAX_KEY_FRAME_REQUESTS } from './decode-watch.ts';
 
 const READING_MS = 100;
 /** The first reading at which frames undecoded since `start` (one more each reading) count as stuck. */
 const stuckReading = (start: number) => start + Math.ceil(Math.max(DECODE_STUCK_MS, (DECODE_STUCK_FRAMES - 1) * READING_MS) / READING_MS) * READING_MS;
 
-/** Feeds readings READING_MS apart; returns the times (ms) at which a key frame was asked for. */
-function run(readings: [received: number, decoded: number][]): number[] {
+/**
+ * Feeds readings READING_MS apart; returns the times (ms) at which a key frame was asked for. Packets
+ * arrive with the frames (three each) unless a reading gives its own count.
+ */
+function run(readings: [received: number | undefined, decoded: number, packets?: number][]): number[] {
   const watch = new DecodeWatch();
   const asked: number[] = [];
-  for (const [i, [framesReceived, framesDecoded]] of readings.entries()) if (watch.observe({ framesReceived, framesDecoded }, i * READING_MS)) asked.push(i * READING_MS);
+  for (const [i, [framesReceived, framesDecoded, packetsReceived]] of readings.entries()) {
+    if (watch.observe({ framesReceived, packetsReceived: packetsReceived ?? 3 * (framesReceived ?? 0), framesDecoded }, i * READING_MS)) asked.push(i * READING_MS);
+  }
   return asked;
 }
 
@@ -43,4 +48,16 @@ test('after a long stall the wait starts when undecoded frames start arriving, a
     ...Array.from({ length: 5 }, (_, i): [number, number] => [26 + i, 25]),
   ];
   assert.deepEqual(run(readings), [stuckReading(2000), stuckReading(3500)]);
+});
+
+test('packets arriving with no frame decoded (frames never complete) ask for a key frame after DECODE_STUCK_PACKETS_MS', () => {
+  // Decoding stops at 10 frames; packets keep coming (10 a reading) but no frame is counted received or decoded.
+  const asked = run(Array.from({ length: 30 }, (_, i) => [10, 10, 30 + 10 * i]));
+  assert.deepEqual(asked, [READING_MS + DECODE_STUCK_PACKETS_MS, READING_MS + DECODE_STUCK_PACKETS_MS + KEY_FRAME_REQUEST_EVERY_MS]);
+  // A browser that does not count received frames (Firefox) is watched the same way.
+  assert.deepEqual(run(Array.from({ length: 15 }, (_, i) => [undefined, 10, 30 + 10 * i])), [READING_MS + DECODE_STUCK_PACKETS_MS]);
+});
+
+test('the first key frame of a stream, however long its packets take, is not asked for again', () => {
+  assert.deepEqual(run(Array.from({ length: 30 }, (_, i) => [0, 0, 10 * i])), []);
 });

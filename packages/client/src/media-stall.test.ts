@@ -93,19 +93,25 @@ test('a stalled link is read every MEDIA_RESUME_WATCH_MS, so its return is notic
   w.stop();
 });
 
-test('linkCounters sums the bytes of every candidate pair, the frames of every incoming video stream and the jitter buffer of every incoming audio stream, and leaves out what a browser does not count', async () => {
+test('linkCounters sums the bytes of every candidate pair, the packets and frames of every incoming video stream and the jitter buffer of every incoming audio stream, and leaves out what a browser does not count', async () => {
   const of = (stats: object[]) => linkCounters({ getStats: async () => new Map(stats.map((s, i) => [String(i), s])) as unknown as RTCStatsReport });
   assert.deepEqual(
     await of([
       { type: 'candidate-pair', bytesReceived: 100 },
       { type: 'candidate-pair', bytesReceived: 50 },
-      { type: 'inbound-rtp', kind: 'video', framesReceived: 10, framesDecoded: 9 },
-      { type: 'inbound-rtp', kind: 'video', framesReceived: 5, framesDecoded: 5 },
+      { type: 'inbound-rtp', kind: 'video', packetsReceived: 30, framesReceived: 10, framesDecoded: 9 },
+      { type: 'inbound-rtp', kind: 'video', packetsReceived: 12, framesReceived: 5, framesDecoded: 5 },
       { type: 'inbound-rtp', kind: 'audio', packetsReceived: 80, jitterBufferDelay: 2.5, jitterBufferEmittedCount: 48_000 },
     ]),
-    { bytes: 150, video: { framesReceived: 15, framesDecoded: 14 }, audio: { jitterBufferDelay: 2.5, jitterBufferEmittedCount: 48_000 } },
+    { bytes: 150, video: { framesReceived: 15, packetsReceived: 42, framesDecoded: 14 }, audio: { jitterBufferDelay: 2.5, jitterBufferEmittedCount: 48_000 } },
   );
-  // No pairs reported, video without framesReceived and audio without jitter buffer counts (a browser that does not count them): nothing to go by.
+  // Video without framesReceived (Firefox): its packets and decoded frames still count.
+  assert.deepEqual((await of([{ type: 'inbound-rtp', kind: 'video', packetsReceived: 30, framesDecoded: 9 }])).video, {
+    framesReceived: undefined,
+    packetsReceived: 30,
+    framesDecoded: 9,
+  });
+  // No pairs reported, video without packet counts and audio without jitter buffer counts (a browser that does not count them): nothing to go by.
   assert.deepEqual(
     await of([
       { type: 'inbound-rtp', kind: 'video', framesDecoded: 9 },

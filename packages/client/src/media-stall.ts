@@ -103,10 +103,11 @@ export async function linkCounters(pc: Pick<RTCPeerConnection, 'getStats'>): Pro
   let bytes: number | undefined;
   let video: VideoCounters | undefined;
   let audio: AudioCounters | undefined;
-  report.forEach((stats: { type: string; kind?: string; bytesReceived?: number; framesReceived?: number; framesDecoded?: number } & Partial<AudioCounters>) => {
+  report.forEach((stats: { type: string; kind?: string; bytesReceived?: number; framesReceived?: number; packetsReceived?: number; framesDecoded?: number } & Partial<AudioCounters>) => {
     if (stats.type === 'candidate-pair' && typeof stats.bytesReceived === 'number') bytes = (bytes ?? 0) + stats.bytesReceived;
-    if (stats.type === 'inbound-rtp' && stats.kind === 'video' && typeof stats.framesReceived === 'number' && typeof stats.framesDecoded === 'number') {
-      video = { framesReceived: (video?.framesReceived ?? 0) + stats.framesReceived, framesDecoded: (video?.framesDecoded ?? 0) + stats.framesDecoded };
+    if (stats.type === 'inbound-rtp' && stats.kind === 'video' && typeof stats.packetsReceived === 'number' && typeof stats.framesDecoded === 'number') {
+      const framesReceived = typeof stats.framesReceived === 'number' ? (video?.framesReceived ?? 0) + stats.framesReceived : video?.framesReceived;
+      video = { framesReceived, packetsReceived: (video?.packetsReceived ?? 0) + stats.packetsReceived, framesDecoded: (video?.framesDecoded ?? 0) + stats.framesDecoded };
     }
     if (stats.type === 'inbound-rtp' && stats.kind === 'audio' && typeof stats.jitterBufferDelay === 'number' && typeof stats.jitterBufferEmittedCount === 'number') {
       audio = {
