@@ -58,17 +58,23 @@ function TRACE(sampleMs: number): void {
     }
   } as typeof WebSocket;
   let last = '';
-  /** Jitter buffer counters at the last sample, per kind: the delay of what was played since is their difference. */
+  /** Cumulative counters at the last sample, by name: what changed since is their difference. */
   const played: Record<string, { delay: number; count: number }> = {};
-  /** Mean jitter buffer delay (ms) of the frames or samples `s` played since the last sample; -1 when none. */
-  const delaySinceLast = (s: { kind: string; jitterBufferDelay?: number; jitterBufferEmittedCount?: number }) => {
-    const now = { delay: s.jitterBufferDelay ?? 0, count: s.jitterBufferEmittedCount ?? 0 };
-    const before = played[s.kind] ?? { delay: 0, count: 0 };
-    played[s.kind] = now;
+  /** The mean (ms) of a cumulative total in seconds over what was counted since the last sample; -1 when nothing was. */
+  const meanSinceLast = (key: string, total: number | undefined, counted: number | undefined) => {
+    const now = { delay: total ?? 0, count: counted ?? 0 };
+    const before = played[key] ?? { delay: 0, count: 0 };
+    played[key] = now;
     // A renegotiated receiver counts from zero again.
     const count = now.count >= before.count ? now.count - before.count : now.count;
     const delay = now.count >= before.count ? now.delay - before.delay : now.delay;
     return count > 0 ? Math.round((1000 * delay) / count) : -1;
+  };
+  /** How long what was played since the last sample waited in the jitter buffer, and (video) how long it was meant to. */
+  const delaySinceLast = (s: { kind: string; jitterBufferDelay?: number; jitterBufferTargetDelay?: number; jitterBufferEmittedCount?: number }) => {
+    const held = meanSinceLast(s.kind, s.jitterBufferDelay, s.jitterBufferEmittedCount);
+    const target = meanSinceLast(`${s.kind}-target`, s.jitterBufferTargetDelay, s.jitterBufferEmittedCount);
+    return s.kind === 'video' && held >= 0 ? `${held} (target ${target})` : String(held);
   };
   setInterval(async () => {
     for (const pc of w.__pcs ?? []) {
@@ -87,8 +93,8 @@ function TRACE(sampleMs: number): void {
       let keysIn = 0;
       let keysOut = 0;
       let received = 0;
-      let videoDelay = -1;
-      let audioDelay = -1;
+      let videoDelay = '-1';
+      let audioDelay = '-1';
       let requests = '';
       let rtts = '';
       let sentDetail = '';
@@ -105,12 +111,8 @@ function TRACE(sampleMs: number): void {
         }
         if (s.type === 'inbound-rtp' && s.kind === 'audio') audioDelay = delaySinceLast(s);
         if (s.type === 'remote-inbound-rtp') {
-          const key = `rtt-${s.kind}`;
-          const before = played[key] ?? { delay: 0, count: 0 };
-          const now = { delay: s.totalRoundTripTime ?? 0, count: s.roundTripTimeMeasurements ?? 0 };
-          played[key] = now;
-          const n = now.count - before.count;
-          if (n > 0) rtts += `${s.kind} rtt ${Math.round((1000 * (now.delay - before.delay)) / n)} (${n}) `;
+          const rtt = meanSinceLast(`rtt-${s.kind}`, s.totalRoundTripTime, s.roundTripTimeMeasurements);
+          if (rtt >= 0) rtts += `${s.kind} rtt ${rtt} `;
         }
         if (s.type === 'outbound-rtp' && s.kind === 'video') {
           sentFrames = s.framesSent ?? 0;
