@@ -25,6 +25,7 @@ function examples(to: string): { [T in ClientMessage['type']]: Example & { type:
     media: { type: 'media', media: { audio: true, video: true }, seq: 1, ack: 0 },
     leave: { type: 'leave', reason: 'hang-up', seq: 1, ack: 0 },
     pong: { type: 'pong', ack: 0 },
+    ping: { type: 'ping' },
     ack: { type: 'ack', seq: 0 },
     lock: { type: 'lock', locked: false, seq: 1, ack: 0 },
     'sfu-publish': { type: 'sfu-publish', sdp: 'v=0\r\n', seq: 1, ack: 0 },

@@ -98,13 +98,15 @@ class FuzzSocket {
 }
 
 /** What the server must do with an input sent by someone who is not (or is) in a room; `welcome` only for a socket not yet greeted. */
-function expectedOutcome(input: FuzzInput, greeted = true): { close: number } | 'error' | 'silence' | 'welcome' {
+function expectedOutcome(input: FuzzInput, greeted = true): { close: number } | 'error' | 'silence' | 'welcome' | 'pong' {
   if (input.kind === 'binary') return { close: 1008 };
   if (input.kind === 'bad-utf8') return { close: 1007 };
   if (Buffer.byteLength(input.text) > MAX_MESSAGE_BYTES) return { close: 1009 };
   const valid = isValid(input) ? (JSON.parse(input.text) as { type: string; version?: number }) : undefined;
   const type = valid?.type;
   if (type === 'pong') return 'silence';
+  // The client's check that its socket still carries: answered in any state.
+  if (type === 'ping') return 'pong';
   // A hello of another version is answered with `unsupported-version` (then the socket closes).
   if (type === 'hello' && !greeted) return valid?.version === PROTOCOL_VERSION ? 'welcome' : 'error';
   return 'error';
@@ -126,9 +128,9 @@ async function sendAndCheck(socket: FuzzSocket, input: FuzzInput, greeted = true
   if (expected === 'silence') return 'silence';
   const event = await socket.next();
   const shown = input.kind === 'text' ? input.text.slice(0, 300) : `<${input.kind} ${input.bytes.length} bytes>`;
-  if (expected === 'welcome') {
-    assert.equal(event.kind === 'message' && JSON.parse(event.raw).type, 'welcome', `input ${shown}`);
-    return 'welcome';
+  if (expected === 'welcome' || expected === 'pong') {
+    assert.equal(event.kind === 'message' && JSON.parse(event.raw).type, expected, `input ${shown}`);
+    return expected;
   }
   if (expected === 'error') {
     assert.equal(event.kind, 'message', `input ${shown} closed the socket instead of an error`);

@@ -60,6 +60,19 @@ describe('signaling', () => {
     for (const client of [a, b, c, d, e]) client.close();
   });
 
+  test("a client's ping is answered at once with pong, in a room and out of one, and changes nothing else", async () => {
+    const lone = await WsTestClient.greeted(server.url);
+    lone.send({ type: 'ping' });
+    assert.deepEqual(await lone.next('pong'), { type: 'pong' });
+    const { a, b, bId } = await pairInRoom(server.url);
+    a.send({ type: 'ping' });
+    assert.deepEqual(await a.next('pong'), { type: 'pong' });
+    // The room goes on as before: a's next message still reaches b.
+    a.send({ type: 'description', to: bId, description: offer });
+    assert.equal((await b.next('description')).type, 'description');
+    for (const c of [lone, a, b]) c.close();
+  });
+
   test('an unknown room gets room-not-found', async () => {
     const c = await WsTestClient.greeted(server.url);
     c.send({ type: 'join', roomId: '0000-0000-0000-0000', name: 'Cy' });

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PROTOCOL_VERSION } from '@videoapp/protocol';
-import { SILENCE_SLACK_MS, SignalingClient, type WebSocketConstructor } from './signaling-client.ts';
+import { SILENCE_SLACK_MS, SignalingClient, SOCKET_PROBE_MS, type WebSocketConstructor } from './signaling-client.ts';
 import { FakeSocket } from './testing/fake-socket.ts';
 
-/**
- * The heartbeat the fake server announces: short, so a missed one takes
- * little real time, yet long enough that the watchdog (three missed beats)
- * comes after media trouble's second look (one beat and SILENCE_SLACK_MS).
- */
-const HEARTBEAT_MS = 400;
+/** The heartbeat the fake server announces: long, so that no missed beat decides anything unless a test asks for a short one. */
+const HEARTBEAT_MS = 5_000;
 
-function connectedClient() {
+function connectedClient(heartbeatMs = HEARTBEAT_MS) {
   const sockets: FakeSocket[] = [];
   const client = new SignalingClient({
     url: 'ws://test/ws',
@@ -26,28 +22,43 @@ function connectedClient() {
   });
   client.connect();
   sockets[0]!.open();
-  sockets[0]!.receive({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: HEARTBEAT_MS });
+  sockets[0]!.receive({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs });
   return { client, sockets };
 }
 
-test('media trouble reconnects a socket whose server missed a heartbeat, and leaves one that spoke alone', async (t) => {
+test('media trouble asks the server to answer, and reconnects at once if it has not within SOCKET_PROBE_MS', async (t) => {
   const { client, sockets } = connectedClient();
   t.after(() => client.close());
   assert.equal(client.current.kind, 'open');
   const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const pings = () => sockets[0]!.sent.filter((m) => m.type === 'ping').length;
 
   client.reconnectIfSilent();
-  assert.equal(sockets.length, 1, 'the server spoke just now: the socket stays');
-  const secondLook = HEARTBEAT_MS + SILENCE_SLACK_MS;
-  await wait(secondLook - 400);
-  sockets[0]!.receive({ type: 'ping' });
-  await wait(500);
-  assert.equal(sockets.length, 1, 'the second look, when a heartbeat was due, found the server speaking: still fine');
+  assert.equal(pings(), 1, 'asked the server');
+  client.reconnectIfSilent();
+  assert.equal(pings(), 1, 'one question at a time');
+  await wait(SOCKET_PROBE_MS / 2);
+  sockets[0]!.receive({ type: 'pong' });
+  await wait(SOCKET_PROBE_MS);
+  assert.equal(sockets.length, 1, 'the server answered: the socket stays');
+  assert.equal(client.current.kind, 'open');
 
   client.reconnectIfSilent();
-  assert.equal(sockets.length, 1, 'not silent yet');
-  await wait(500);
-  assert.equal(sockets.length, 2, 'the second look found it silent past a heartbeat: a new socket at once');
+  assert.equal(pings(), 2, 'asked again');
+  await wait(SOCKET_PROBE_MS + 100);
+  assert.equal(sockets.length, 2, 'no answer: a new socket, long before a heartbeat was missed');
   assert.equal(sockets[0]!.readyState, 3, 'the old one is dropped');
   assert.equal(client.current.kind, 'connecting');
+});
+
+test('media trouble on a socket already silent past a heartbeat reconnects without asking', async (t) => {
+  // Short enough to wait out, long enough that the watchdog (three missed beats) has not reconnected yet.
+  const heartbeatMs = 400;
+  const { client, sockets } = connectedClient(heartbeatMs);
+  t.after(() => client.close());
+  await new Promise((resolve) => setTimeout(resolve, heartbeatMs + SILENCE_SLACK_MS + 50));
+  assert.equal(sockets.length, 1);
+  client.reconnectIfSilent();
+  assert.equal(sockets.length, 2, 'a new socket at once');
+  assert.equal(sockets[0]!.sent.filter((m) => m.type === 'ping').length, 0, 'nothing asked of the silent one');
 });

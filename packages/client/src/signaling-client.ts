@@ -35,10 +35,18 @@ export const ACK_DELAY_MS = 25;
 export const MISSED_HEARTBEATS_BEFORE_RECONNECT = 3;
 /**
  * Past one heartbeat, how much longer the server may be silent before media
- * trouble makes us take the socket for dead (see `reconnectIfSilent`): room
- * for a ping delayed by a busy server or network.
+ * trouble makes us take the socket for dead at once (see `reconnectIfSilent`):
+ * room for a ping delayed by a busy server or network.
  */
 export const SILENCE_SLACK_MS = 500;
+/**
+ * How long the server has to answer our `ping` when media stops before the
+ * socket is taken for dead. A live socket answers within a round trip; one
+ * whose network went away (Wi-Fi to mobile) never does, and would otherwise
+ * be found dead only after missed heartbeats, seconds later, holding back
+ * the ICE restart that needs it.
+ */
+export const SOCKET_PROBE_MS = 500;
 
 /** A room message kept until the server is known to have it: `fields` is everything but `type`, as JSON. */
 interface NumberedMessage {
@@ -50,7 +58,7 @@ interface NumberedMessage {
 export type SignalingState = { kind: 'connecting'; attempt: number } | { kind: 'open' } | { kind: 'closed' };
 
 /** Messages the call handles; heartbeats and the greeting are dealt with here. */
-export type CallMessage = Exclude<ServerMessage, { type: 'ping' | 'welcome' | 'goodbye' | 'resume-token' }>;
+export type CallMessage = Exclude<ServerMessage, { type: 'ping' | 'pong' | 'welcome' | 'goodbye' | 'resume-token' }>;
 
 interface SignalingEvents extends Record<string, unknown> {
   message: CallMessage;
@@ -89,7 +97,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   /** When the current socket last brought anything (performance.now()). */
   private lastHeardAt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  /** A second look at a server that was not yet silent when media stopped (see reconnectIfSilent). */
+  /** Waits for the server's answer to our `ping` (see reconnectIfSilent). */
   private silenceCheck: ReturnType<typeof setTimeout> | undefined;
   /** True between `welcome` and `resumed` when a resume was asked for: queued messages wait for the outcome. */
   private awaitingResume = false;
@@ -168,30 +176,33 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   reconnectNow(): void {
     if (this.state.kind === 'closed') return;
     if (this.state.kind === 'open' && this.socket?.readyState === 1) return;
-    this.dropSocket();
-    this.open(this.state.kind === 'connecting' ? this.state.attempt : 0);
+    this.reconnectNowFrom(this.state.kind === 'connecting' ? this.state.attempt : 0);
   }
 
   /**
-   * Media just stopped flowing. If the server has also missed a heartbeat,
-   * the likeliest cause is our own network changing under the socket (Wi-Fi
-   * to mobile): its TCP connection is dead but would only be declared so
-   * after MISSED_HEARTBEATS_BEFORE_RECONNECT beats, and the ICE restart that
-   * brings media back needs signaling. Reconnect now instead. A server that
-   * spoke within a heartbeat is left alone: the trouble is elsewhere.
+   * Media just stopped flowing (or the device's network changed). The
+   * likeliest cause may be our own network changing under the socket: its
+   * TCP connection dead, but declared so only after
+   * MISSED_HEARTBEATS_BEFORE_RECONNECT beats, while the ICE restart that
+   * brings media back needs signaling. A server silent past a heartbeat is
+   * taken for gone at once; otherwise we ask it to answer (`ping`) and
+   * reconnect if it has not within SOCKET_PROBE_MS. A server that answers is
+   * left alone: the trouble is elsewhere.
    */
-  reconnectIfSilent(lookAgain = true): void {
-    clearTimeout(this.silenceCheck);
-    if (this.state.kind !== 'open') return;
-    const silentFor = performance.now() - this.lastHeardAt;
-    const limit = this.heartbeatMs + SILENCE_SLACK_MS;
-    if (silentFor <= limit) {
-      // Media noticed the trouble first (within a second): look once more when the next heartbeat is overdue.
-      if (lookAgain) this.silenceCheck = setTimeout(() => this.reconnectIfSilent(false), limit - silentFor + 1);
-      return;
-    }
+  reconnectIfSilent(): void {
+    if (this.state.kind !== 'open' || this.silenceCheck !== undefined) return;
+    const askedAt = performance.now();
+    if (askedAt - this.lastHeardAt > this.heartbeatMs + SILENCE_SLACK_MS) return this.reconnectNowFrom(0);
+    this.sendNow({ type: 'ping' });
+    this.silenceCheck = setTimeout(() => {
+      this.silenceCheck = undefined;
+      if (this.state.kind === 'open' && this.lastHeardAt < askedAt) this.reconnectNowFrom(0);
+    }, SOCKET_PROBE_MS);
+  }
+
+  private reconnectNowFrom(attempt: number): void {
     this.dropSocket();
-    this.open(0);
+    this.open(attempt);
   }
 
   close(): void {
@@ -235,6 +246,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       this.scheduleAck();
     }
     switch (msg.type) {
+      case 'pong':
+        // Our socket check answered (reconnectIfSilent): hearing it was the point.
+        return;
       case 'ping':
         // Until `resumed` says where numbering stands (it starts again after a server restart), acknowledge nothing.
         return this.sendNow({ type: 'pong', ack: this.awaitingResume ? undefined : this.acknowledging() });
@@ -308,6 +322,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   private dropSocket(): void {
     clearTimeout(this.watchdog);
     clearTimeout(this.silenceCheck);
+    this.silenceCheck = undefined;
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     const socket = this.socket;

@@ -129,6 +129,8 @@ export const ClientMessage = union([
   tagged('leave', { reason: oneOf(['hang-up', 'page-exit']), seq, ack }),
   /** Answers `ping`; `ack` is the last numbered message received, so the server can forget what came before. */
   tagged('pong', { ack }),
+  /** Asks the server to answer at once (`pong`): media stopped, and the client checks whether its socket still carries. */
+  tagged('ping', {}),
   tagged('ack', { seq: seqCount }),
   /** The host closes the room to newcomers (or opens it again); people inside stay. */
   tagged('lock', { locked: boolean(), seq, ack }),
@@ -234,6 +236,8 @@ export const ServerMessage = union([
   /** The host locked or unlocked the room; sent to everyone in it. */
   tagged('room-lock', { locked: boolean() }),
   tagged('ping', {}),
+  /** Answers the client's `ping`. */
+  tagged('pong', {}),
   /** Fresh TURN credentials, sent before the previous ones expire: for new connections and ICE restarts in long calls. */
   tagged('ice-servers', { iceServers: array(iceServer, 8), seq }),
   /** A fresh resume token, sent while the session lives so the one the client holds never expires under it. */

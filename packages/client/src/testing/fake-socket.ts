@@ -26,7 +26,8 @@ export class FakeSocket {
 
 /**
  * A Call whose WebSocket is a FakeSocket and whose peer connections come from
- * `createPeerConnection`; `socket()` is the socket it opened last.
+ * `createPeerConnection`; `socket()` is the socket it opened last. Like a live
+ * server, the socket answers the client's `ping` at once.
  */
 export function callOverFakeSocket(createPeerConnection: () => unknown, flavor?: CallOptions['flavor'], options: Partial<CallOptions> = {}): { call: Call; socket: () => FakeSocket } {
   let socket: FakeSocket | undefined;
@@ -36,6 +37,10 @@ export function callOverFakeSocket(createPeerConnection: () => unknown, flavor?:
       constructor() {
         super();
         socket = this;
+      }
+      override send(frame: string): void {
+        super.send(frame);
+        if (this.sent.at(-1)?.type === 'ping') this.receive({ type: 'pong' });
       }
     } as unknown as WebSocketConstructor,
     createPeerConnection: () => createPeerConnection() as RTCPeerConnection,

@@ -151,6 +151,8 @@ export class Connection implements SocketHandler, MemberSocket, KnockerSocket {
       case 'pong':
         if (this.state.kind === 'in-room' && msg.ack !== undefined) this.deps.rooms.acknowledge(this.state.member, msg.ack);
         return;
+      case 'ping':
+        return this.send({ type: 'pong' });
       case 'ack':
         // Outside a room there is nothing to acknowledge: a late one (sent as the session ended) is dropped.
         if (this.state.kind === 'in-room') this.deps.rooms.acknowledge(this.state.member, msg.seq);
