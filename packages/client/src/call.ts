@@ -347,11 +347,13 @@ export class Call extends Emitter<CallEvents> {
 
   /**
    * The device's network changed or came back: retry signaling at once rather
-   * than at the next backoff step, and restart ICE on every connection that is
-   * not flowing, since its candidates may name addresses we no longer have.
+   * than at the next backoff step (or, on a socket that looks open, check that
+   * it still carries), and restart ICE on every connection that is not
+   * flowing, since its candidates may name addresses we no longer have.
    */
   networkChanged(): void {
     this.signaling.reconnectNow();
+    this.signaling.reconnectIfSilent();
     this.media.restartBroken(['connecting', 'unstable', 'failed']);
   }
 
