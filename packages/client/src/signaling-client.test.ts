@@ -47,8 +47,14 @@ test('media trouble asks the server to answer, and reconnects at once if it has 
   assert.equal(pings(), 2, 'asked again');
   await wait(SOCKET_PROBE_MS + 100);
   assert.equal(sockets.length, 2, 'no answer: a new socket, long before a heartbeat was missed');
-  assert.equal(sockets[0]!.readyState, 3, 'the old one is dropped');
   assert.equal(client.current.kind, 'connecting');
+  // The silent one is closed only once the new one is open: closed first, its goodbye could reach the server
+  // before the new socket's resume, and the others would be told we were away.
+  assert.equal(sockets[0]!.readyState, 1, 'the silent one is kept meanwhile');
+  sockets[1]!.open();
+  sockets[1]!.receive({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: HEARTBEAT_MS });
+  assert.equal((client.current as { kind: string }).kind, 'open');
+  assert.equal(sockets[0]!.readyState, 3, 'and closed once the new one is open');
 });
 
 test('media trouble on a socket already silent past a heartbeat reconnects without asking', async (t) => {
@@ -61,4 +67,6 @@ test('media trouble on a socket already silent past a heartbeat reconnects witho
   client.reconnectIfSilent();
   assert.equal(sockets.length, 2, 'a new socket at once');
   assert.equal(sockets[0]!.sent.filter((m) => m.type === 'ping').length, 0, 'nothing asked of the silent one');
+  client.close();
+  assert.equal(sockets[0]!.readyState, 3, 'closing the client closes the silent one too');
 });

@@ -81,6 +81,13 @@ export interface SignalingOptions {
  */
 export class SignalingClient extends Emitter<SignalingEvents> {
   private socket: WebSocket | undefined;
+  /**
+   * A socket our `ping` found silent, replaced but not yet closed: closed only
+   * once its successor is open. Closed at once, its goodbye could reach the
+   * server after a brief outage, before the new socket's resume, and the others
+   * would be told we were away (the network bench's 1.5 s blip was shown as lost).
+   */
+  private retired: WebSocket | undefined;
   private state: SignalingState = { kind: 'connecting', attempt: 0 };
   /** Unnumbered messages (join) waiting for an open socket. */
   private queue: string[] = [];
@@ -192,12 +199,30 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   reconnectIfSilent(): void {
     if (this.state.kind !== 'open' || this.silenceCheck !== undefined) return;
     const askedAt = performance.now();
-    if (askedAt - this.lastHeardAt > this.heartbeatMs + SILENCE_SLACK_MS) return this.reconnectNowFrom(0);
+    if (askedAt - this.lastHeardAt > this.heartbeatMs + SILENCE_SLACK_MS) return this.replaceSocket();
     this.sendNow({ type: 'ping' });
     this.silenceCheck = setTimeout(() => {
       this.silenceCheck = undefined;
-      if (this.state.kind === 'open' && this.lastHeardAt < askedAt) this.reconnectNowFrom(0);
+      if (this.state.kind === 'open' && this.lastHeardAt < askedAt) this.replaceSocket();
     }, SOCKET_PROBE_MS);
+  }
+
+  /** Opens a new socket in place of a silent one, which stays (unheard) until the new one is open. */
+  private replaceSocket(): void {
+    const silent = this.socket;
+    this.socket = undefined;
+    this.dropSocket();
+    if (silent) {
+      silent.onopen = silent.onmessage = silent.onclose = null;
+      this.closeRetired();
+      this.retired = silent;
+    }
+    this.open(0);
+  }
+
+  private closeRetired(): void {
+    if (this.retired && this.retired.readyState <= 1) this.retired.close();
+    this.retired = undefined;
   }
 
   private reconnectNowFrom(attempt: number): void {
@@ -209,6 +234,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.setState({ kind: 'closed' });
     clearTimeout(this.retryTimer);
     this.dropSocket();
+    this.closeRetired();
     this.queue = [];
     this.removeAllListeners();
   }
@@ -300,6 +326,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   private becomeOpen(): void {
     this.setState({ kind: 'open' });
+    this.closeRetired();
     const queued = this.queue;
     this.queue = [];
     for (const frame of queued) this.socket?.send(frame);
