@@ -24,10 +24,20 @@ function videoGuarding(page: Evaluator): Promise<{ receivers: number; guarded: n
   }, STALE_FRAME_MARKS.guarding);
 }
 
-/** Both sides' video passes through their guards: the joining side offers, the other answers, so one test checks each role. */
+/**
+ * Both sides' video passes through their guards: the joining side offers, the other answers, so one
+ * test checks each role. Marks stay for the page's life, so a link replaced while joining (a glare,
+ * say) may have left one more mark than there are receivers now; none is the failure.
+ */
 async function expectVideoGuarded(chrome: Evaluator, fox: Evaluator): Promise<void> {
-  assert.deepEqual(await videoGuarding(chrome), { receivers: 1, guarded: 1 }, 'the video Chromium receives passes through its stale-frame guard');
-  assert.deepEqual(await videoGuarding(fox), { receivers: 1, guarded: 1 }, 'the video Firefox receives passes through its stale-frame guard');
+  for (const [page, browser] of [
+    [chrome, 'Chromium'],
+    [fox, 'Firefox'],
+  ] as const) {
+    const { receivers, guarded } = await videoGuarding(page);
+    assert.equal(receivers, 1, `${browser} receives one video`);
+    assert.ok(guarded >= receivers, `the video ${browser} receives passes through its stale-frame guard (${guarded} marked)`);
+  }
 }
 
 describe('cross-engine calls', { skip: missing('chromium', 'firefox') }, () => {

@@ -61,3 +61,11 @@ test('packets arriving with no frame decoded (frames never complete) ask for a k
 test('the first key frame of a stream, however long its packets take, is not asked for again', () => {
   assert.deepEqual(run(Array.from({ length: 30 }, (_, i) => [0, 0, 10 * i])), []);
 });
+
+test('a few packets and then nothing (a cut) ask for nothing, and packets that come back undecoded still can', () => {
+  // Decoding stops at 10 frames; two packets of an unfinished frame arrive, then nothing for 5 s; then packets again, undecoded.
+  const cut: [number, number, number][] = Array.from({ length: 50 }, (): [number, number, number] => [10, 10, 32]);
+  const back: [number, number, number][] = Array.from({ length: 15 }, (_, i): [number, number, number] => [10, 10, 40 + 10 * i]);
+  const asked = run([[10, 10, 30], ...cut, ...back]);
+  assert.deepEqual(asked, [(1 + cut.length) * READING_MS + DECODE_STUCK_PACKETS_MS]);
+});

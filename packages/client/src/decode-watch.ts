@@ -50,11 +50,15 @@ export class DecodeWatch {
   private packetsAtLastDecode = 0;
   private undecodedSince: number | undefined;
   private packetsUndecodedSince: number | undefined;
+  /** The packet count at the last reading: the packet sign needs packets still coming, not one stray before a cut. */
+  private lastPackets: number | undefined;
   private lastRequestAt = Number.NEGATIVE_INFINITY;
   private requests = 0;
 
   /** One reading of the counters at `now` (ms); true when the sender should be asked for a key frame now. */
   observe(counters: VideoCounters, now: number): boolean {
+    const packetsArriving = this.lastPackets !== undefined && counters.packetsReceived > this.lastPackets;
+    this.lastPackets = counters.packetsReceived;
     if (counters.framesDecoded !== this.decoded) {
       this.decoded = counters.framesDecoded;
       this.receivedAtLastDecode = counters.framesReceived ?? 0;
@@ -66,8 +70,9 @@ export class DecodeWatch {
     }
     const undecoded = (counters.framesReceived ?? 0) - this.receivedAtLastDecode;
     if (undecoded > 0) this.undecodedSince ??= now;
-    // Not at the start of a stream: its first key frame is the receiver's own to wait for.
-    if (counters.packetsReceived > this.packetsAtLastDecode && counters.framesDecoded > 0) this.packetsUndecodedSince ??= now;
+    // Packets that stop (a cut) end the spell; not at the start of a stream either: its first key frame is the receiver's own to wait for.
+    if (!packetsArriving) this.packetsUndecodedSince = undefined;
+    else if (counters.packetsReceived > this.packetsAtLastDecode && counters.framesDecoded > 0) this.packetsUndecodedSince ??= now;
     const framesStuck = this.undecodedSince !== undefined && now - this.undecodedSince >= DECODE_STUCK_MS && undecoded >= DECODE_STUCK_FRAMES;
     const packetsStuck = this.packetsUndecodedSince !== undefined && now - this.packetsUndecodedSince >= DECODE_STUCK_PACKETS_MS;
     if (!(framesStuck || packetsStuck) || now - this.lastRequestAt < KEY_FRAME_REQUEST_EVERY_MS || this.requests >= MAX_KEY_FRAME_REQUESTS) return false;

@@ -50,6 +50,15 @@ test('held frames that come after fresh ones are dropped too', () => {
   assert.ok(passed.slice(105).every(Boolean), 'the fresh frames after those');
 });
 
+test('after a fresh frame, newer frames pass even when late (deltas queued behind a slow key frame)', () => {
+  const before = frames(0, 90, 40);
+  // The sender resumes after a pause: its key frame arrives 460 ms over the usual delay, the deltas behind it 510 ms over.
+  const resume = 10_000;
+  const key: [number, number] = [resume, resume + 40 + 460];
+  const deltas: [number, number][] = Array.from({ length: 9 }, (_, i) => [resume + (i + 1) * FRAME_MS, resume + (i + 1) * FRAME_MS + 40 + 510]);
+  assert.ok(run([...before, key, ...deltas]).every(Boolean));
+});
+
 test('a pause in sending (nothing held) loses nothing', () => {
   assert.ok(run([...frames(0, 60, 40), ...frames(10_000, 60, 40)]).every(Boolean));
 });

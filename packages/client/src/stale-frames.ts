@@ -46,15 +46,21 @@ export class StaleFrameGuard {
   private lastArrival = Number.NEGATIVE_INFINITY;
   /** When the frames after the last silence started arriving, while they are still judged. */
   private judgingSince: number | undefined;
+  /** The newest RTP time (unwrapped, ms) passed since then: a stale frame older than it is a held one arriving late. */
+  private newestPassed: number | undefined;
   private lastTimestamp: number | undefined;
   private wraps = 0;
   dropped = 0;
 
   /** A frame with RTP timestamp `rtpTimestamp` arrived at `now` (ms): true to pass it on, false to drop it. */
   accept(rtpTimestamp: number, now: number): boolean {
-    const delay = now - this.unwrap(rtpTimestamp) / TICKS_PER_MS;
+    const rtpMs = this.unwrap(rtpTimestamp) / TICKS_PER_MS;
+    const delay = now - rtpMs;
     // The stream's first frame ends no silence: nothing can have been held before it.
-    if (this.lastArrival > Number.NEGATIVE_INFINITY && now - this.lastArrival >= SILENCE_MS) this.judgingSince = now;
+    if (this.lastArrival > Number.NEGATIVE_INFINITY && now - this.lastArrival >= SILENCE_MS) {
+      this.judgingSince = now;
+      this.newestPassed = undefined;
+    }
     this.lastArrival = now;
     this.floor = Math.min(this.floor + (now - this.floorAt) * FLOOR_RISE_PER_MS, delay);
     this.floorAt = now;
@@ -62,9 +68,16 @@ export class StaleFrameGuard {
       const stale = delay - this.floor > STALE_FRAME_MS;
       // Held frames may still come after fresh ones (the network bench saw them arrive out of order, some
       // completed by retransmissions), so a fresh frame does not end the judging: only the end of the window does.
+      // After a fresh one, though, only frames older than it are held ones: a newer frame that is late (the deltas
+      // queued behind a slow key frame) is live, and dropping it would leave every frame after it undecodable.
       if (now - this.judgingSince < STALE_DROP_LIMIT_MS) {
-        if (stale) this.dropped++;
-        return !stale;
+        const held = stale && (this.newestPassed === undefined || rtpMs < this.newestPassed);
+        if (held) {
+          this.dropped++;
+          return false;
+        }
+        this.newestPassed = Math.max(this.newestPassed ?? rtpMs, rtpMs);
+        return true;
       }
       // A delay that lasted through the window is the network's own now, from which later frames are judged.
       this.judgingSince = undefined;
