@@ -183,7 +183,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   reconnectNow(): void {
     if (this.state.kind === 'closed') return;
     if (this.state.kind === 'open' && this.socket?.readyState === 1) return;
-    this.reconnectNowFrom(this.state.kind === 'connecting' ? this.state.attempt : 0);
+    this.dropSocket();
+    this.open(this.state.kind === 'connecting' ? this.state.attempt : 0);
   }
 
   /**
@@ -223,11 +224,6 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   private closeRetired(): void {
     if (this.retired && this.retired.readyState <= 1) this.retired.close();
     this.retired = undefined;
-  }
-
-  private reconnectNowFrom(attempt: number): void {
-    this.dropSocket();
-    this.open(attempt);
   }
 
   close(): void {
