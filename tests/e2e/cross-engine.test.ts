@@ -1,7 +1,7 @@
 // Chromium and Firefox call each other, each way round, through the UI.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { STALE_FRAME_MARKS } from '../../packages/web/src/frame-worker.ts';
+import { VIDEO_GUARDED_MARK } from '../../packages/web/src/frame-worker.ts';
 import { type Evaluator, expectMediaFlowing, instrumentedContext } from '../support/browsers.ts';
 import { instrumentedFirefoxPage, joinFromFirefox, waitForFirefoxCallState } from '../support/firefox.ts';
 import { serverChromiumAndFirefox } from '../support/lab.ts';
@@ -21,7 +21,7 @@ function videoGuarding(page: Evaluator): Promise<{ receivers: number; guarded: n
       .flatMap((pc) => pc.getReceivers())
       .filter((r) => r.track.kind === 'video').length;
     return { receivers, guarded: performance.getEntriesByName(mark).length };
-  }, STALE_FRAME_MARKS.guarding);
+  }, VIDEO_GUARDED_MARK);
 }
 
 /**

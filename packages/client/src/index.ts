@@ -17,6 +17,5 @@ export { MAKE_BEFORE_BREAK_TIMEOUT_MS, type RoutePhase, type Transport } from '.
 export { SCREEN_SHARE_CONSTRAINTS, ScreenShare, type ScreenShareOutcome, type ScreenShareState } from './screen-share.ts';
 export { GROUP_VIDEO_MAX_BITRATE_BPS, GROUP_VIDEO_MAX_HEIGHT, GROUP_VIDEO_MAX_WIDTH, type VideoSendCap, videoSendCap } from './send-cap.ts';
 export { ACK_DELAY_MS, SignalingClient, type SignalingState } from './signaling-client.ts';
-export type { StaleFrameReport } from './stale-frames.ts';
 export { type LinkStats, summarizeStats } from './stats.ts';
 export { deriveVerificationCode, VERIFICATION_CODE_DIGITS, type Verification } from './verification-code.ts';

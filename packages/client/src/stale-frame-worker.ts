@@ -5,7 +5,7 @@
  * own (scripts/build.mjs); one worker serves every receiver of a page, each
  * with a guard of its own.
  */
-import { StaleFrameGuard, type StaleFrameReport } from './stale-frames.ts';
+import { StaleFrameGuard } from './stale-frames.ts';
 
 interface EncodedVideoFrame {
   /** The RTP timestamp, where the browser has no getMetadata().rtpTimestamp (older Firefox). */
@@ -14,7 +14,8 @@ interface EncodedVideoFrame {
 }
 
 interface WorkerScope {
-  postMessage(report: StaleFrameReport): void;
+  /** Tells the page a receiver's first frame passed through its guard (frame-worker.ts marks it). */
+  postMessage(message: 'guarding'): void;
   onrtctransform: ((event: { transformer: { readable: ReadableStream<EncodedVideoFrame>; writable: WritableStream<EncodedVideoFrame> } }) => void) | null;
 }
 
@@ -33,7 +34,6 @@ scope.onrtctransform = ({ transformer }) => {
           }
           const timestamp = frame.getMetadata().rtpTimestamp ?? frame.timestamp;
           if (timestamp === undefined || guard.accept(timestamp, performance.now())) controller.enqueue(frame);
-          else scope.postMessage('dropped');
         },
       }),
     )

@@ -32,9 +32,6 @@ export const STALE_DROP_LIMIT_MS = 1_000;
  */
 export const FLOOR_RISE_PER_MS = 0.001;
 
-/** What the guard's worker tells the page: a receiver's first frame passed through its guard; a stale frame was dropped. */
-export type StaleFrameReport = 'guarding' | 'dropped';
-
 /** RTP video timestamps count 90 000 ticks a second. */
 const TICKS_PER_MS = 90;
 const TIMESTAMP_RANGE = 2 ** 32;

@@ -1,5 +1,3 @@
-import type { StaleFrameReport } from '@videoapp/client';
-
 /** Where the build put the worker that encrypts media frames end to end (scripts/build.mjs defines it). */
 declare const FRAME_WORKER_URL: string;
 /** Where the build put the worker that keeps stale frames out of the mesh links' video receivers. */
@@ -11,11 +9,11 @@ export function createFrameWorker(): Worker {
 }
 
 /**
- * Performance marks for what the stale-frame guard does, for whoever looks at
- * the page's timeline (and the tests): one per video receiver whose frames
- * pass through its guard, one per stale frame dropped.
+ * The performance mark made for each video receiver whose frames pass
+ * through its stale-frame guard, for whoever looks at the page's timeline
+ * (and the tests: a transform attached too late is there but sees no frame).
  */
-export const STALE_FRAME_MARKS: Record<StaleFrameReport, string> = { guarding: 'videoapp:video-guarded', dropped: 'videoapp:stale-frame-dropped' };
+export const VIDEO_GUARDED_MARK = 'videoapp:video-guarded';
 
 let staleFrameWorker: Worker | undefined;
 const guarded = new WeakSet<RTCRtpReceiver>();
@@ -31,7 +29,7 @@ export function guardReceivedVideo(receiver: RTCRtpReceiver): void {
   guarded.add(receiver);
   if (!staleFrameWorker) {
     staleFrameWorker = new Worker(STALE_FRAME_WORKER_URL, { name: 'videoapp-stale-frames' });
-    staleFrameWorker.onmessage = ({ data }: MessageEvent<StaleFrameReport>) => performance.mark(STALE_FRAME_MARKS[data]);
+    staleFrameWorker.onmessage = () => performance.mark(VIDEO_GUARDED_MARK);
   }
   receiver.transform = new RTCRtpScriptTransform(staleFrameWorker);
 }
