@@ -115,6 +115,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     if (options.initiator) {
       for (const kind of ['audio', 'video'] as const) this.openTransceiver(kind);
       this.channel.open(this.pc);
+      void this.makeOffer();
     }
   }
 

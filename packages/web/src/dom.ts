@@ -27,3 +27,22 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
   parent.replaceChildren();
   append(parent, children);
 }
+
+/**
+ * Returns a function that asks for `draw` to run once before the next frame
+ * is painted, however often it is called until then. Where the page is hidden
+ * no frame is painted (and requestAnimationFrame waits until it shows), so
+ * `draw` runs at once there.
+ */
+export function drawBeforeNextFrame(draw: () => void): () => void {
+  let queued = false;
+  return () => {
+    if (document.visibilityState === 'hidden') return draw();
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      draw();
+    });
+  };
+}

@@ -27,9 +27,18 @@ const guarded = new WeakSet<RTCRtpReceiver>();
 export function guardReceivedVideo(receiver: RTCRtpReceiver): void {
   if (typeof RTCRtpScriptTransform !== 'function' || guarded.has(receiver)) return;
   guarded.add(receiver);
+  receiver.transform = new RTCRtpScriptTransform(startStaleFrameWorker());
+}
+
+/**
+ * Starts the stale-frame guard's worker ahead of the call (the lobby does, while
+ * the person looks at their preview), so that starting it, and loading its
+ * script, is not in the way between Join and the first frame. Nothing is sent.
+ */
+export function startStaleFrameWorker(): Worker {
   if (!staleFrameWorker) {
     staleFrameWorker = new Worker(STALE_FRAME_WORKER_URL, { name: 'videoapp-stale-frames' });
     staleFrameWorker.onmessage = () => performance.mark(VIDEO_GUARDED_MARK);
   }
-  receiver.transform = new RTCRtpScriptTransform(staleFrameWorker);
+  return staleFrameWorker;
 }

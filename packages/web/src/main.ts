@@ -1,6 +1,7 @@
 import './styles.css';
 import type { AppContext, Screen } from './app-context.ts';
 import { browserCertificate } from './browser-certificate.ts';
+import { drawBeforeNextFrame } from './dom.ts';
 import { parseRoute, pathOf, type Route } from './routes.ts';
 import { showHome } from './screens/home.ts';
 import { showLobby } from './screens/lobby.ts';
@@ -28,14 +29,20 @@ const ctx: AppContext = {
   },
 };
 
+/**
+ * Moves focus to the screen's heading, so keyboard and screen-reader users
+ * land on it, before the screen is first painted. Focusing lays the page out:
+ * done in the click that joins a call, it held the call's first messages back.
+ */
+const focusHeading = drawBeforeNextFrame(() => root.querySelector<HTMLElement>('h1')?.focus());
+
 function render(route: Route): void {
   undoScreen?.();
   undoScreen = undefined;
   root.replaceChildren();
   const show = screens[route.screen] as Screen;
   undoScreen = show(root, ctx, route);
-  // Move focus to the new screen's heading, so keyboard and screen-reader users land on it.
-  root.querySelector<HTMLElement>('h1')?.focus();
+  focusHeading();
 }
 
 window.addEventListener('popstate', () => render(parseRoute(location.pathname)));

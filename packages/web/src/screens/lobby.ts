@@ -5,6 +5,7 @@ import { roomStatus } from '../api.ts';
 import { type Screen, savedHideIp, savedHostKey, savedKnockToken, savedName, saveHideIp, saveName, signalingUrl } from '../app-context.ts';
 import { BlurSwitch } from '../blur/blur-switch.ts';
 import { h } from '../dom.ts';
+import { startStaleFrameWorker } from '../frame-worker.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
@@ -17,7 +18,8 @@ import { shareBox } from './share-box.ts';
 import { voiceSwitches } from './voice-switches.ts';
 
 /**
- * How long after the preview shows noise suppression starts loading: a Join
+ * How long after the preview shows noise suppression (and the worker of the
+ * call's stale-frame guard) starts loading: a Join
  * pressed at once then finds the page free for the call (whose own start
  * loads it once connected); a person who takes a second finds it ready.
  */
@@ -92,7 +94,10 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     }
     if (!media.ok) return fail(media.code);
     stream = media.stream;
-    voiceTimer = setTimeout(useVoice, VOICE_START_DELAY_MS);
+    voiceTimer = setTimeout(() => {
+      useVoice();
+      if (typeof RTCRtpScriptTransform === 'function') startStaleFrameWorker();
+    }, VOICE_START_DELAY_MS);
     peersInside = status.value.peers;
     render(media.missing === 'camera');
     // Reloaded while waiting at the door: wait on, in the same place.

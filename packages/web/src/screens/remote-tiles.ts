@@ -1,5 +1,5 @@
 import { type PeerStatus, type PeerView, peerStatus, type TileView } from '@videoapp/client';
-import { h } from '../dom.ts';
+import { drawBeforeNextFrame, h } from '../dom.ts';
 import { gridColumns, pageCount, pageSize, STYLESHEET_LAYOUT_MAX } from './tile-grid.ts';
 import { VerificationNote } from './verification-note.ts';
 
@@ -59,6 +59,8 @@ export class RemoteTiles {
   private activeSpeaker: string | undefined;
   /** The first tile's video is handed out once, for the first-frame mark, however many come and go. */
   private firstTileShown = false;
+  /** Lays the tiles out before the next frame: measuring the stage in every change would lay out the page each time. */
+  private readonly layoutSoon = drawBeforeNextFrame(() => this.layout());
 
   constructor(private readonly hooks: RemoteTilesHooks) {
     this.previous.addEventListener('click', () => this.turnPage(-1));
@@ -91,7 +93,7 @@ export class RemoteTiles {
     tile.element.classList.toggle('stale', status === 'reconnecting');
     tile.element.classList.toggle('remote-lost', status === 'lost');
     if (peer.talking && this.activeSpeaker !== peer.id) this.setActiveSpeaker(peer.id);
-    this.layout();
+    this.layoutSoon();
     return changed ? status : undefined;
   }
 
@@ -147,7 +149,7 @@ export class RemoteTiles {
     tile.element.remove();
     this.tiles.delete(peerId);
     if (this.activeSpeaker === peerId) this.activeSpeaker = undefined;
-    this.layout();
+    this.layoutSoon();
   }
 
   clear(): void {
@@ -176,7 +178,7 @@ export class RemoteTiles {
     this.tiles.set(peerId, tile);
     this.element.append(element);
     this.sizes.observe(element);
-    this.layout();
+    this.layoutSoon();
     return tile;
   }
 
@@ -188,7 +190,7 @@ export class RemoteTiles {
 
   private turnPage(step: number): void {
     this.page += step;
-    this.layout();
+    this.layoutSoon();
   }
 
   /** Pages, columns and labels for the tiles there are now; tiles off the page are hidden (and so reported `off`). */

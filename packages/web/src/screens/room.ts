@@ -3,7 +3,7 @@ import type { DepartureReason } from '@videoapp/protocol';
 import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedInCall, savedName, saveInCall, signalingUrl } from '../app-context.ts';
 import { type BlurState, BlurSwitch, describeBlur } from '../blur/blur-switch.ts';
 import { browserCertificate, withBrowserCertificate } from '../browser-certificate.ts';
-import { h, replaceChildren } from '../dom.ts';
+import { drawBeforeNextFrame, h, replaceChildren } from '../dom.ts';
 import { createFrameWorker, guardReceivedVideo } from '../frame-worker.ts';
 import { openLocalMedia } from '../local-media.ts';
 import type { Route } from '../routes.ts';
@@ -145,6 +145,19 @@ class RoomSession {
   private ended = false;
   /** Joined (the server took us in) at some point in this visit. */
   private inCall = false;
+  /** The resume token last saved for a reload of this tab. */
+  private savedResumeToken: string | undefined;
+  /**
+   * The call's state, the people's tiles and the verification code, drawn
+   * once before the next frame. A call's start comes as a burst of events
+   * (joined, a person, their link's states, their tracks), each in a task of
+   * the socket or the connection; drawn in each, they laid the page out again
+   * every time and held the offer and the answer back (a traced join spent
+   * 40 ms drawing inside the `joined` handler alone).
+   */
+  private readonly renderSoon = drawBeforeNextFrame(() => this.render());
+  /** The people whose tiles the next drawing brings up to date, as last told. */
+  private readonly changedPeers = new Map<string, PeerView>();
 
   constructor(
     private readonly root: HTMLElement,
@@ -200,7 +213,7 @@ class RoomSession {
     this.listen();
     // Opened without the lobby (a reload): blur as remembered. From the lobby this keeps what already runs.
     void this.media.blur.apply(this.media.camera);
-    this.renderState(this.call.state);
+    this.onState(this.call.state);
   }
 
   /**
@@ -224,24 +237,14 @@ class RoomSession {
   }
 
   private listen(): void {
-    this.call.on('state', (state) => this.renderState(state));
-    this.call.on('peer-joined', (peer) => {
-      this.tiles.show(peer);
-      this.renderVerification();
-    });
+    this.call.on('state', (state) => this.onState(state));
+    this.call.on('peer-joined', (peer) => this.onPeerChanged(peer));
     this.call.on('track', ({ peerId, track }) => {
       this.tiles.addTrack(peerId, track);
       this.pip.follow();
     });
     this.call.on('peer-left', ({ peer, reason }) => this.onPeerLeft(peer, reason));
-    this.call.on('peer-updated', (peer) => {
-      const changed = this.tiles.show(peer);
-      // In a group the banner speaks for the call as a whole: say in passing who could not be reached, and why.
-      if (changed === 'unreachable' && this.tiles.count >= 2) this.showNotice(this.cannotConnect(peer.name || 'Someone', this.call.relayAvailable));
-      this.pip.follow();
-      this.renderState(this.call.state);
-      this.renderVerification();
-    });
+    this.call.on('peer-updated', (peer) => this.onPeerChanged(peer));
     this.call.on('room-lock', () => this.renderControls());
     this.call.on('ask-to-join', () => this.renderControls());
     this.call.on('knockers', ({ knockers, waiting }) => this.knockers.show(knockers, waiting));
@@ -286,8 +289,14 @@ class RoomSession {
     this.stage.append(button);
   }
 
+  private onPeerChanged(peer: PeerView): void {
+    this.changedPeers.set(peer.id, peer);
+    this.renderSoon();
+  }
+
   /** Their tile goes at once. In a group the call goes on, so a passing notice says who went. */
   private onPeerLeft(peer: PeerView, reason: DepartureReason): void {
+    this.changedPeers.delete(peer.id);
     this.tiles.remove(peer.id);
     this.renderVerification();
     if (this.tiles.count === 0) return this.quality.show(undefined);
@@ -325,8 +334,8 @@ class RoomSession {
     this.voiceTimer = setTimeout(() => this.media.settleVoice(), Math.max(0, at - Date.now()));
   }
 
-  private renderState(state: CallState): void {
-    this.section.dataset.callState = state.kind;
+  /** What a new state of the call does at once (its drawing waits for the next frame). */
+  private onState(state: CallState): void {
     if (state.kind === 'connected' && this.connectedAt === undefined) {
       this.connectedAt = Date.now();
       this.settleVoiceAfterFirstFrame();
@@ -334,8 +343,30 @@ class RoomSession {
     // In the call (or on its way back into it): a reload of this tab rejoins without the lobby.
     if (state.kind !== 'joining' && state.kind !== 'ended') {
       this.inCall = true;
-      saveInCall(this.join.roomId, this.call.resumeToken);
+      if (this.call.resumeToken !== this.savedResumeToken) saveInCall(this.join.roomId, this.call.resumeToken);
+      this.savedResumeToken = this.call.resumeToken;
     }
+    if (state.kind === 'ended') return this.showEnded(state);
+    this.renderSoon();
+  }
+
+  /** Draws the call as it is now: its state, the tiles of the people who changed (a new status said where it matters) and the verification code. */
+  private render(): void {
+    if (this.ended) return;
+    const changedPeers = [...this.changedPeers.values()];
+    this.changedPeers.clear();
+    for (const peer of changedPeers) {
+      const changed = this.tiles.show(peer);
+      // In a group the banner speaks for the call as a whole: say in passing who could not be reached, and why.
+      if (changed === 'unreachable' && this.tiles.count >= 2) this.showNotice(this.cannotConnect(peer.name || 'Someone', this.call.relayAvailable));
+    }
+    this.pip.follow();
+    this.renderState(this.call.state);
+    this.renderVerification();
+  }
+
+  private renderState(state: CallState): void {
+    this.section.dataset.callState = state.kind;
     const serverLost = (state.kind === 'connected' && state.serverLost) || (state.kind === 'reconnecting' && state.who === 'us');
     this.section.dataset.serverLink = serverLost ? 'lost' : 'ok';
     this.renderControls();
@@ -345,7 +376,7 @@ class RoomSession {
     this.stage.classList.toggle('stale', state.kind === 'reconnecting' && !state.lost);
     this.stage.classList.toggle('remote-lost', state.kind === 'reconnecting' && state.lost);
     if (state.kind !== 'connected') this.quality.show(undefined);
-    if (state.kind === 'ended') return this.showEnded(state);
+    if (state.kind === 'ended') return;
     replaceChildren(this.banner, text, state.kind === 'waiting' || state.kind === 'peer-left' ? shareBox(this.join.roomId) : null);
     this.banner.hidden = text === '';
   }
