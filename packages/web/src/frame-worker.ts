@@ -27,7 +27,7 @@ const guarded = new WeakSet<RTCRtpReceiver>();
 export function guardReceivedVideo(receiver: RTCRtpReceiver): void {
   if (typeof RTCRtpScriptTransform !== 'function' || guarded.has(receiver)) return;
   guarded.add(receiver);
-  receiver.transform = new RTCRtpScriptTransform(startStaleFrameWorker());
+  receiver.transform = new RTCRtpScriptTransform(staleFrameGuardWorker());
 }
 
 /**
@@ -35,7 +35,11 @@ export function guardReceivedVideo(receiver: RTCRtpReceiver): void {
  * the person looks at their preview), so that starting it, and loading its
  * script, is not in the way between Join and the first frame. Nothing is sent.
  */
-export function startStaleFrameWorker(): Worker {
+export function prepareStaleFrameGuard(): void {
+  if (typeof RTCRtpScriptTransform === 'function') staleFrameGuardWorker();
+}
+
+function staleFrameGuardWorker(): Worker {
   if (!staleFrameWorker) {
     staleFrameWorker = new Worker(STALE_FRAME_WORKER_URL, { name: 'videoapp-stale-frames' });
     staleFrameWorker.onmessage = () => performance.mark(VIDEO_GUARDED_MARK);

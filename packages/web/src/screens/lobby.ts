@@ -5,7 +5,7 @@ import { roomStatus } from '../api.ts';
 import { type Screen, savedHideIp, savedHostKey, savedKnockToken, savedName, saveHideIp, saveName, signalingUrl } from '../app-context.ts';
 import { BlurSwitch } from '../blur/blur-switch.ts';
 import { h } from '../dom.ts';
-import { startStaleFrameWorker } from '../frame-worker.ts';
+import { prepareStaleFrameGuard } from '../frame-worker.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
@@ -96,7 +96,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     stream = media.stream;
     voiceTimer = setTimeout(() => {
       useVoice();
-      if (typeof RTCRtpScriptTransform === 'function') startStaleFrameWorker();
+      prepareStaleFrameGuard();
     }, VOICE_START_DELAY_MS);
     peersInside = status.value.peers;
     render(media.missing === 'camera');
