@@ -46,15 +46,19 @@ export type UiJoinContender = (typeof UI_JOIN_CONTENDERS)[number];
  * in `__firstRemoteFrames`. The app itself is unchanged.
  */
 const WATCH_FIRST_FRAMES = () => {
-  const w = window as unknown as { __firstRemoteFrames: number[] };
+  const w = window as unknown as { __firstRemoteFrames: number[]; __remoteFrameSeen: EventTarget };
   w.__firstRemoteFrames = [];
+  w.__remoteFrameSeen = new EventTarget();
   const wallClock = () => performance.timeOrigin + performance.now();
   const watch = (track: MediaStreamTrack) => {
     const timer = setInterval(() => {
       const video = [...document.querySelectorAll('video')].find((v) => (v.srcObject as MediaStream | null)?.getVideoTracks().includes(track));
       if (!video) return;
       clearInterval(timer);
-      video.requestVideoFrameCallback(() => w.__firstRemoteFrames.push(wallClock()));
+      video.requestVideoFrameCallback(() => {
+        w.__firstRemoteFrames.push(wallClock());
+        w.__remoteFrameSeen.dispatchEvent(new Event('frame'));
+      });
     }, 4);
     setTimeout(() => clearInterval(timer), 30_000);
   };
@@ -93,13 +97,33 @@ function pressJoinWhenShown(page: Page, delayMs: number): Promise<number> {
   );
 }
 
-/** The first remote frame this page presented at or after `since`. */
-async function firstFrameAfter(page: Page, since: number): Promise<number> {
-  const handle = await page.waitForFunction((t) => (window as unknown as { __firstRemoteFrames: number[] }).__firstRemoteFrames.find((f) => f >= t), since, {
-    timeout: UI_CALL_TIMEOUT_MS,
-    polling: 20,
-  });
-  return (await handle.jsonValue()) as number;
+/**
+ * The first remote frame this page presented at or after `since`. Waited for in the page's own
+ * world, which pressing Join already used: polling from Playwright's utility world would compile
+ * its injected script in the page right after the click, and poll the page while it joins.
+ */
+function firstFrameAfter(page: Page, since: number): Promise<number> {
+  return page.evaluate(
+    ([t, timeoutMs]) =>
+      new Promise<number>((resolve, reject) => {
+        const w = window as unknown as { __firstRemoteFrames: number[]; __remoteFrameSeen: EventTarget };
+        const seen = () => w.__firstRemoteFrames.find((f) => f >= t);
+        const onFrame = () => {
+          const at = seen();
+          if (at === undefined) return;
+          clearTimeout(timer);
+          w.__remoteFrameSeen.removeEventListener('frame', onFrame);
+          resolve(at);
+        };
+        const timer = setTimeout(() => {
+          w.__remoteFrameSeen.removeEventListener('frame', onFrame);
+          reject(new Error(`no remote frame within ${timeoutMs} ms`));
+        }, timeoutMs);
+        w.__remoteFrameSeen.addEventListener('frame', onFrame);
+        onFrame();
+      }),
+    [since, UI_CALL_TIMEOUT_MS] as const,
+  );
 }
 
 export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): Promise<Record<UiJoinContender, CallTiming[]>> {
