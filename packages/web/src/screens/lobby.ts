@@ -19,9 +19,10 @@ import { voiceSwitches } from './voice-switches.ts';
 
 /**
  * How long after the preview shows noise suppression (and the worker of the
- * call's stale-frame guard) starts loading: a Join
- * pressed at once then finds the page free for the call (whose own start
- * loads it once connected); a person who takes a second finds it ready.
+ * call's stale-frame guard) starts loading: a Join pressed at once then finds
+ * the page free for the call (the room starts the worker as it sends the
+ * join, and noise suppression once connected); a person who takes a second
+ * finds both ready.
  */
 const VOICE_START_DELAY_MS = 400;
 

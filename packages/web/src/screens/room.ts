@@ -4,7 +4,7 @@ import { type JoinHandoff, type Screen, savedHideIp, savedHostKey, savedInCall, 
 import { type BlurState, BlurSwitch, describeBlur } from '../blur/blur-switch.ts';
 import { browserCertificate, withBrowserCertificate } from '../browser-certificate.ts';
 import { drawBeforeNextFrame, h, replaceChildren } from '../dom.ts';
-import { createFrameWorker, guardReceivedVideo } from '../frame-worker.ts';
+import { createFrameWorker, guardReceivedVideo, prepareStaleFrameGuard } from '../frame-worker.ts';
 import { openLocalMedia } from '../local-media.ts';
 import type { Route } from '../routes.ts';
 import { browserTrustedKeys } from '../trusted-keys.ts';
@@ -211,6 +211,10 @@ class RoomSession {
     root.replaceChildren(this.section);
 
     this.listen();
+    // The stale-frame guard's worker, unless the lobby started it (Join pressed within VOICE_START_DELAY_MS, or a
+    // reload): left to the first video receiver, its start held the joiner's offer back, and the waiting side
+    // started it and loaded its script between the offer and the first frame (seen in traced joins).
+    prepareStaleFrameGuard();
     // Opened without the lobby (a reload): blur as remembered. From the lobby this keeps what already runs.
     void this.media.blur.apply(this.media.camera);
     this.onState(this.call.state);
