@@ -222,7 +222,7 @@ if (sfu) {
 log('');
 log(table(effectsTableRows(effects)));
 log('');
-log(table(uiJoinRows(uiJoins)));
+log(table(uiJoinRows(uiJoins, uiJoinPlan.calls)));
 log('');
 log(table(uiJoinRatioRows(uiJoins)));
 if (network) {
@@ -285,7 +285,7 @@ PeerJS client alone: \`peerjs.min.js\` ${weight.peerJsMinGzip} B gz; \`import { 
 How it is measured: bench/ui-join/run.ts (the built app, the real server, two browser contexts
 driven through the lobby; the floor and PeerJS capture 1280×720 like the app).
 
-${markdownTable(uiJoinRows(uiJoins))}
+${markdownTable(uiJoinRows(uiJoins, uiJoinPlan.calls))}
 
 ${markdownTable(uiJoinRatioRows(uiJoins))}
 ${

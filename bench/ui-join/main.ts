@@ -12,7 +12,7 @@ const trace = process.argv.includes('--trace');
 const plan = trace ? { warmup: 1, calls: 2, trace } : quick ? { warmup: 1, calls: 5 } : { warmup: 2, calls: 15 };
 const results = await runUiJoin(plan, (line) => console.log(line));
 console.log('');
-console.log(table(uiJoinRows(results)));
+console.log(table(uiJoinRows(results, plan.calls)));
 console.log('');
 console.log(table(uiJoinRatioRows(results)));
 process.exit(0);

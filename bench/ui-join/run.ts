@@ -46,8 +46,9 @@ export type UiJoinContender = (typeof UI_JOIN_CONTENDERS)[number];
  * in `__firstRemoteFrames`. The app itself is unchanged.
  */
 const WATCH_FIRST_FRAMES = () => {
-  const w = window as unknown as { __firstRemoteFrames: number[]; __remoteFrameSeen: EventTarget };
+  const w = window as unknown as { __firstRemoteFrames: number[]; __remoteFrameSeen: EventTarget; __connections: RTCPeerConnection[] };
   w.__firstRemoteFrames = [];
+  w.__connections = [];
   w.__remoteFrameSeen = new EventTarget();
   const wallClock = () => performance.timeOrigin + performance.now();
   const watch = (track: MediaStreamTrack) => {
@@ -66,6 +67,7 @@ const WATCH_FIRST_FRAMES = () => {
   window.RTCPeerConnection = class extends Original {
     constructor(config?: RTCConfiguration) {
       super(config);
+      w.__connections.push(this);
       this.addEventListener('track', (e) => e.track.kind === 'video' && watch(e.track));
     }
   } as typeof RTCPeerConnection;
@@ -154,11 +156,27 @@ export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): 
 
     /** What each page shows when a call did not bring a frame in time, so a failure says where it stopped. */
     const whereStuck = (page: Page) =>
-      page.evaluate(() => ({
-        state: document.querySelector('.room')?.getAttribute('data-call-state') ?? document.querySelector('h1')?.textContent,
-        remoteVideos: [...document.querySelectorAll('video')].filter((v) => !v.muted && (v.srcObject as MediaStream | null)?.getVideoTracks().length).length,
-        framesSeen: (window as unknown as { __firstRemoteFrames: number[] }).__firstRemoteFrames.length,
-      }));
+      page.evaluate(async () => {
+        const w = window as unknown as { __firstRemoteFrames: number[]; __connections: RTCPeerConnection[] };
+        const videoStats = async (pc: RTCPeerConnection) => {
+          const stats = [...(await pc.getStats()).values()].filter((s) => s.kind === 'video' && (s.type === 'inbound-rtp' || s.type === 'outbound-rtp'));
+          const pick = (type: string, keys: string[]) => stats.filter((s) => s.type === type).map((s) => Object.fromEntries(keys.map((k) => [k, s[k]])));
+          return {
+            connection: pc.connectionState,
+            received: pick('inbound-rtp', ['bytesReceived', 'framesReceived', 'framesDecoded', 'keyFramesDecoded', 'framesDropped', 'frameWidth']),
+            sent: pick('outbound-rtp', ['bytesSent', 'framesEncoded', 'framesSent', 'frameWidth', 'qualityLimitationReason']),
+          };
+        };
+        return {
+          state: document.querySelector('.room')?.getAttribute('data-call-state') ?? document.querySelector('h1')?.textContent,
+          // The remote tiles' videos (muted: their sound plays from a separate element).
+          remoteVideos: [...document.querySelectorAll<HTMLVideoElement>('video:not(.local):not(.preview)')]
+            .filter((v) => (v.srcObject as MediaStream | null)?.getVideoTracks().length)
+            .map((v) => ({ readyState: v.readyState, paused: v.paused, width: v.videoWidth, shown: v.offsetWidth > 0 && v.offsetHeight > 0 })),
+          framesSeen: w.__firstRemoteFrames.length,
+          links: await Promise.all(w.__connections.filter((pc) => pc.connectionState !== 'closed').map(videoStats)),
+        };
+      });
     const uiCall = async (delayMs: number): Promise<CallTiming | undefined> => {
       const link = `${server.url}/r/${await createRoom(server)}`;
       await alice.goto(link);
@@ -227,14 +245,15 @@ const uiLabel: Record<UiJoinContender, string> = {
   'peerjs-720p': 'PeerJS, both registered, 720p',
 };
 
-/** One row per contender: medians and spread of the slower side, and each side's median. */
-export function uiJoinRows(results: Record<UiJoinContender, CallTiming[]>): string[][] {
+/** One row per contender: how many of the planned calls brought a frame, medians and spread of the slower side, and each side's median. */
+export function uiJoinRows(results: Record<UiJoinContender, CallTiming[]>, plannedCalls: number): string[][] {
   return [
-    ['click → first remote frame, slower side (ms)', 'median', 'p90', 'min', 'max', 'joiner side median', 'waiting side median'],
+    ['click → first remote frame, slower side (ms)', 'calls with a frame', 'median', 'p90', 'min', 'max', 'joiner side median', 'waiting side median'],
     ...UI_JOIN_CONTENDERS.map((k) => {
       const s = summarize(results[k].map(bothSides));
       return [
         uiLabel[k],
+        `${results[k].length} of ${plannedCalls}`,
         round(s.median),
         round(s.p90),
         round(s.min),
