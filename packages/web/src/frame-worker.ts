@@ -31,9 +31,10 @@ export function guardReceivedVideo(receiver: RTCRtpReceiver): void {
 }
 
 /**
- * Starts the stale-frame guard's worker ahead of the call (the lobby does, while
- * the person looks at their preview), so that starting it, and loading its
- * script, is not in the way between Join and the first frame. Nothing is sent.
+ * Starts the stale-frame guard's worker ahead of the first video receiver (the
+ * lobby does while the person looks at their preview, the room as it sends the
+ * join), so that starting it, and loading its script, is not in the way of
+ * the offer or the first frame. Nothing is sent. Calling it again does nothing.
  */
 export function prepareStaleFrameGuard(): void {
   if (typeof RTCRtpScriptTransform === 'function') staleFrameGuardWorker();
