@@ -49,15 +49,15 @@ export interface VideoSendCap {
 export function videoSendCap(otherPeople: number, track: { width?: number; height?: number; contentHint?: string } | undefined, phase: SendPhase = 'steady'): VideoSendCap {
   const detail = track?.contentHint === 'detail' || track?.contentHint === 'text';
   const grouped = otherPeople >= 2;
+  const bound = detail ? undefined : sizeBound(grouped, phase);
+  return { maxBitrate: grouped ? GROUP_VIDEO_MAX_BITRATE_BPS : undefined, scaleResolutionDownBy: bound ? scaleToFit(track, bound.width, bound.height) : 1 };
+}
+
+/** The largest camera picture a link sends now, if any bound applies. */
+function sizeBound(grouped: boolean, phase: SendPhase): { width: number; height: number } | undefined {
   // In a group a link starts, and stays, at the tile size: its bitrate cap keeps the estimate from ever asking for more.
-  const scale = detail
-    ? 1
-    : grouped
-      ? scaleToFit(track, GROUP_VIDEO_MAX_WIDTH, GROUP_VIDEO_MAX_HEIGHT)
-      : phase === 'starting'
-        ? scaleToFit(track, FAST_START_MAX_WIDTH, FAST_START_MAX_HEIGHT)
-        : 1;
-  return { maxBitrate: grouped ? GROUP_VIDEO_MAX_BITRATE_BPS : undefined, scaleResolutionDownBy: scale };
+  if (grouped) return { width: GROUP_VIDEO_MAX_WIDTH, height: GROUP_VIDEO_MAX_HEIGHT };
+  return phase === 'starting' ? { width: FAST_START_MAX_WIDTH, height: FAST_START_MAX_HEIGHT } : undefined;
 }
 
 /** The scale-down that fits `track` within `maxWidth`×`maxHeight`, landscape or portrait (the longer side fits the longer bound). */
