@@ -43,7 +43,9 @@ export type UiJoinContender = (typeof UI_JOIN_CONTENDERS)[number];
  * In both app pages, before the app loads: every remote video track the page
  * receives is watched until a <video> shows it, and the time of its first
  * presented frame (on the shared wall clock, so two pages compare) is kept
- * in `__firstRemoteFrames`. The app itself is unchanged.
+ * in `__firstRemoteFrames` and announced on `__remoteFrameSeen`. Each
+ * connection is kept in `__connections`, so that a call that brings no frame
+ * can say what its links sent and received. The app itself is unchanged.
  */
 const WATCH_FIRST_FRAMES = () => {
   const w = window as unknown as { __firstRemoteFrames: number[]; __remoteFrameSeen: EventTarget; __connections: RTCPeerConnection[] };
