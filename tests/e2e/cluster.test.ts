@@ -166,7 +166,7 @@ describe('a call across server processes behind nginx', { skip: missing('redis',
     const offersBefore = await metricValue(aliceNow.url, 'videoapp_messages_received_total{type="description"}');
     const ufragsBefore = await Promise.all([remoteUfrag(alice), remoteUfrag(bob)]);
     const restartedAt = Date.now();
-    await alice.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((pc) => pc.connectionState !== 'closed')!.restartIce());
+    await alice.evaluate(() => (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs()[0]!.restartIce());
     await eventually(
       'new ICE credentials on both sides',
       () => Promise.all([remoteUfrag(alice), remoteUfrag(bob)]),
@@ -190,7 +190,7 @@ async function sendChat(page: Page, text: string): Promise<void> {
 
 /** The ICE username fragment of the other side, as this page last received it. */
 function remoteUfrag(page: Page): Promise<string | undefined> {
-  return page.evaluate(() => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((pc) => pc.connectionState !== 'closed')?.remoteDescription?.sdp ?? '')?.[1]);
+  return page.evaluate(() => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs()[0]?.remoteDescription?.sdp ?? '')?.[1]);
 }
 
 interface FrameSample {

@@ -16,8 +16,8 @@ import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support
  */
 function videoGuarding(page: Evaluator): Promise<{ receivers: number; guarded: number }> {
   return page.evaluate((mark: string) => {
-    const receivers = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
-      .filter((pc) => pc.connectionState !== 'closed')
+    const receivers = (window as unknown as { __callPcs: () => RTCPeerConnection[] })
+      .__callPcs()
       .flatMap((pc) => pc.getReceivers())
       .filter((r) => r.track.kind === 'video').length;
     return { receivers, guarded: performance.getEntriesByName(mark).length };

@@ -34,7 +34,7 @@ function renegotiateAt(page: Page, at: number): Promise<number> {
 /** The ICE username fragment of this side's one open link: an ICE restart changes it on both sides. */
 function localUfrag(page: Page): Promise<string | undefined> {
   return page.evaluate(() => {
-    const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((p) => p.connectionState !== 'closed');
+    const pc = (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs()[0];
     return /a=ice-ufrag:(\S+)/.exec(pc?.localDescription?.sdp ?? '')?.[1];
   });
 }
@@ -42,7 +42,7 @@ function localUfrag(page: Page): Promise<string | undefined> {
 /** True once this side's renegotiation is over: the one link is `stable`, connected, and on new ICE credentials. */
 function settled(page: Page, ufragBefore: string | undefined): Promise<boolean> {
   return page.evaluate((old) => {
-    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed');
+    const pcs = (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs();
     const ufrag = /a=ice-ufrag:(\S+)/.exec(pcs[0]?.localDescription?.sdp ?? '')?.[1];
     return pcs.length === 1 && pcs[0]!.signalingState === 'stable' && pcs[0]!.connectionState === 'connected' && ufrag !== old;
   }, ufragBefore);

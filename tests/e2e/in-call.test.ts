@@ -49,16 +49,14 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
 
   /** The session version (o= line) of every local description: it rises with each renegotiation. */
   function sdpVersions(page: Page): Promise<string[]> {
-    return page.evaluate(() =>
-      (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed').map((pc) => pc.localDescription?.sdp.match(/^o=\S+ \S+ (\d+)/m)?.[1] ?? ''),
-    );
+    return page.evaluate(() => (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs().map((pc) => pc.localDescription?.sdp.match(/^o=\S+ \S+ (\d+)/m)?.[1] ?? ''));
   }
 
   /** The track the open peer connections send for `kind`: its id and label. */
   function sentTrack(page: Page, kind: 'audio' | 'video'): Promise<{ id: string; label: string } | undefined> {
     return page.evaluate((k) => {
-      const track = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
-        .filter((pc) => pc.connectionState !== 'closed')
+      const track = (window as unknown as { __callPcs: () => RTCPeerConnection[] })
+        .__callPcs()
         .flatMap((pc) => pc.getSenders())
         .find((s) => s.track?.kind === k)?.track;
       return track ? { id: track.id, label: track.label } : undefined;
@@ -197,10 +195,9 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
       console.log(`screen share: Bob decodes ${shared.frameWidth}x${shared.frameHeight} (camera was ${camera.frameWidth}x${camera.frameHeight})`);
 
       // Recovery keeps what is being sent: after an ICE restart (what a network change leads to) Bob still gets the share, not the camera.
-      const remoteUfrag = () =>
-        bob.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((pc) => pc.connectionState !== 'closed')!.remoteDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1]!);
+      const remoteUfrag = () => bob.evaluate(() => (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs()[0]!.remoteDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1]!);
       const ufragBefore = await remoteUfrag();
-      await alice.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((pc) => pc.connectionState !== 'closed')!.restartIce());
+      await alice.evaluate(() => (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs()[0]!.restartIce());
       await eventually('a new ICE session at Bob', remoteUfrag, (ufrag) => ufrag !== ufragBefore);
       await expectMediaFlowing(bob, 'Bob after the ICE restart', 1000);
       const afterRestart = await remoteMedia(bob);

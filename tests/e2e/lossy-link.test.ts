@@ -86,7 +86,7 @@ describe('a call over a lossy, slow link', { skip: missing('netns', 'chromium', 
     const fps = end.map((e, i) => ((e.framesDecoded - start[i]!.framesDecoded) * 1000) / measuredMs);
     const rttMs = await bob.evaluate(async () => {
       let rtt = 0;
-      (await (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.getStats()).forEach((s: Record<string, unknown>) => {
+      (await (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs().at(-1)!.getStats()).forEach((s: Record<string, unknown>) => {
         if (s.type === 'candidate-pair' && s.nominated && typeof s.currentRoundTripTime === 'number') rtt = Math.max(rtt, s.currentRoundTripTime * 1000);
       });
       return rtt;

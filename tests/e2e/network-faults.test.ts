@@ -135,10 +135,10 @@ describe('a call under real network faults', { skip: missing('netns', 'chromium'
     );
 
     // A full renegotiation (an ICE restart, new offer and answer) through the restarted server.
-    const ufrag = (p: Page) => p.evaluate(() => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.localDescription!.sdp)?.[1]);
+    const ufrag = (p: Page) => p.evaluate(() => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs().at(-1)!.localDescription!.sdp)?.[1]);
     const before = await Promise.all([ufrag(alice), ufrag(bob)]);
-    await alice.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.restartIce());
-    await alice.waitForFunction((old) => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.remoteDescription!.sdp)?.[1] !== old, before[1], {
+    await alice.evaluate(() => (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs().at(-1)!.restartIce());
+    await alice.waitForFunction((old) => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs().at(-1)!.remoteDescription!.sdp)?.[1] !== old, before[1], {
       timeout: 25_000,
     });
     const afterRestart = await Promise.all([ufrag(alice), ufrag(bob)]);
@@ -150,14 +150,14 @@ describe('a call under real network faults', { skip: missing('netns', 'chromium'
 
   test("one peer's network address replaced: the call recovers through an ICE restart", async (t) => {
     const { alice, bob } = await call();
-    const remoteUfrag = () => bob.evaluate(() => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.remoteDescription!.sdp)?.[1]);
+    const remoteUfrag = () => bob.evaluate(() => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs().at(-1)!.remoteDescription!.sdp)?.[1]);
     const ufragBefore = await remoteUfrag();
     const started = Date.now();
     host.changeAddress();
     // The old path is dead, so recovery must come through an ICE restart (new credentials from Alice).
     // Waiting for that, rather than for "reconnecting" to show, keeps the test true when the restart
     // is fast enough that Bob's side never shows a break at all.
-    await bob.waitForFunction((old) => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.remoteDescription!.sdp)?.[1] !== old, ufragBefore, {
+    await bob.waitForFunction((old) => /a=ice-ufrag:(\S+)/.exec((window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs().at(-1)!.remoteDescription!.sdp)?.[1] !== old, ufragBefore, {
       timeout: 30_000,
       polling: 100,
     });

@@ -234,7 +234,7 @@ describe('calls through coturn between networks that cannot reach each other', {
       assert.ok(expiry * 1000 > Date.now(), `the peer connection holds unexpired credentials (expiry ${expiry})`);
 
       const restartedAt = Date.now();
-      await alice.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((p) => p.connectionState !== 'closed')!.restartIce());
+      await alice.evaluate(() => (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs()[0]!.restartIce());
       const after = await eventually(
         'a new candidate pair after the ICE restart',
         () => icePath(alice),

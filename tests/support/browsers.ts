@@ -33,10 +33,14 @@ export function launchChromium(options: { fakeMediaUi?: boolean; extra?: string[
  * Instruments a page without changing the app: remembers every RTCPeerConnection
  * and every track getUserMedia returns, and, when the page is left, writes
  * the tracks' states to sessionStorage so a test can read them after navigation.
+ * `__callPcs()` lists the connections a call is using: open, and negotiated
+ * with someone (not a spare link waiting, its offer made, for the next
+ * newcomer to the room).
  */
 export const INSTRUMENT = () => {
-  const w = window as unknown as { __pcs: RTCPeerConnection[]; __tracks: MediaStreamTrack[]; __displayTracks: MediaStreamTrack[] };
+  const w = window as unknown as { __pcs: RTCPeerConnection[]; __callPcs: () => RTCPeerConnection[]; __tracks: MediaStreamTrack[]; __displayTracks: MediaStreamTrack[] };
   w.__pcs = [];
+  w.__callPcs = () => w.__pcs.filter((pc) => pc.connectionState !== 'closed' && pc.remoteDescription !== null);
   w.__tracks = [];
   w.__displayTracks = [];
   const Original = window.RTCPeerConnection;
@@ -99,7 +103,7 @@ export interface Evaluator {
 /** Sums inbound media over every peer connection the page made, from getStats. */
 export function remoteMedia(page: Evaluator): Promise<RemoteMediaCounts> {
   return page.evaluate(async () => {
-    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed');
+    const pcs = (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs();
     const counts = { framesDecoded: 0, audioPacketsReceived: 0, frameWidth: 0, frameHeight: 0, candidateType: undefined as string | undefined };
     for (const pc of pcs) {
       const report = await pc.getStats();
@@ -169,7 +173,7 @@ async function pollUntil<T>(read: () => Promise<T>, ok: (value: T) => boolean, t
 export function videoFramesEncoded(page: Evaluator): Promise<number> {
   return page.evaluate(async () => {
     let frames = 0;
-    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((p) => p.connectionState !== 'closed')) {
+    for (const pc of (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs()) {
       (await pc.getStats()).forEach((s: Record<string, unknown>) => {
         if (s.type === 'outbound-rtp' && s.kind === 'video') frames += (s.framesEncoded as number) ?? 0;
       });
@@ -258,7 +262,7 @@ export async function receivedAudioDelay(page: Evaluator, windowMs: number): Pro
     page.evaluate(async () => {
       let delay = 0;
       let played = 0;
-      for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((p) => p.connectionState !== 'closed')) {
+      for (const pc of (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs()) {
         (await pc.getStats()).forEach((s: Record<string, unknown>) => {
           if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
           delay += (s.jitterBufferDelay as number) ?? 0;
@@ -292,7 +296,7 @@ export interface PeerMedia {
 /** getStats of every open peer connection, one entry per other person (not summed). */
 export function mediaPerPeer(page: Evaluator): Promise<PeerMedia[]> {
   return page.evaluate(async () => {
-    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed');
+    const pcs = (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs();
     const tiles = [...document.querySelectorAll<HTMLElement>('.tile')];
     return Promise.all(
       pcs.map(async (pc) => {
@@ -371,7 +375,7 @@ export interface TileMedia {
  */
 export function mediaPerTile(page: Evaluator): Promise<TileMedia[]> {
   return page.evaluate(async () => {
-    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed');
+    const pcs = (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs();
     const receivers = pcs.flatMap((pc) => pc.getReceivers());
     const tiles = [...document.querySelectorAll<HTMLElement>('.tile')];
     return Promise.all(

@@ -22,7 +22,7 @@ export interface IcePath {
 /** The live ICE path of the page's (first open) peer connection, read from getStats. */
 export function icePath(page: Page): Promise<IcePath> {
   return page.evaluate(async () => {
-    const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.find((p) => p.connectionState !== 'closed');
+    const pc = (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs()[0];
     const empty = { local: undefined, remote: undefined, remoteAddresses: [] as string[], iceServerUsernames: [] as string[] };
     if (!pc) return empty;
     const stats = new Map<string, Record<string, unknown>>();

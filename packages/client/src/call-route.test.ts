@@ -7,6 +7,7 @@ import { SIMULCAST_LAYERS } from './browser-quirks.ts';
 import { DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './call.ts';
 import { VIEW_DEBOUNCE_MS } from './layers.ts';
 import { FRAMES_BEFORE_SHOWING } from './media-transport.ts';
+import { SPARE_LINK_DELAY_MS } from './mesh-transport.ts';
 import { GROUP_VIDEO_MAX_BITRATE_BPS } from './send-cap.ts';
 import { callOverFakeSocket } from './testing/fake-socket.ts';
 
@@ -14,6 +15,7 @@ const ROOM_ID = '0123-4567-89ab-cdef';
 const HEARTBEAT_MS = 600_000;
 const ADA = { id: 'ada1', name: 'Ada' };
 const BO = { id: 'bo1', name: 'Bo' };
+const CY = { id: 'cy1', name: 'Cy' };
 
 let trackIds = 0;
 function fakeTrack(kind: string) {
@@ -91,7 +93,9 @@ class FakePeerConnection {
     this.offers.push(options);
     return { type: 'offer', sdp: `offer ${this.offers.length}` };
   }
+  /** With no description, as a browser does: an answer to a remote offer, or else an offer of its own. */
   async setLocalDescription(description?: { type: string; sdp: string }) {
+    if (!description && this.signalingState !== 'have-remote-offer') description = await this.createOffer();
     if (description) {
       this.localDescription = description;
       this.signalingState = 'have-local-offer';
@@ -172,16 +176,86 @@ async function meshCallWithAdaAndBo(t: TestContext) {
   return { call, socket, pcs, log, toAda, toBo, sent, tick };
 }
 
-test('a new mesh link sends its video held to its starting cap from the start, with no setParameters as the call begins', async (t) => {
-  const { toBo } = await meshCallWithAdaAndBo(t);
-  // Bo's link is the second: from its creation it is held to the group bitrate, and answering caps changes nothing.
-  const video = toBo.transceivers.find((x) => x.receiver.track.kind === 'video')!;
+test('a link we open to a newcomer sends its video held to its starting cap from the start, with no setParameters as the call begins', async (t) => {
+  const { socket, pcs } = await meshCallWithAdaAndBo(t);
+  // Cy's link is the third, made at once (no spare yet: it waits SPARE_LINK_DELAY_MS after the others connect), held to the group bitrate from its creation.
+  socket.receive({ type: 'peer-joined', peer: CY });
+  await flush();
+  const toCy = pcs[2]!;
+  const video = toCy.transceivers.find((x) => x.receiver.track.kind === 'video')!;
   assert.deepEqual(
     video.init?.sendEncodings?.map((e) => e.maxBitrate),
     [GROUP_VIDEO_MAX_BITRATE_BPS],
   );
   assert.ok(video.sender.track, 'the camera goes in with the transceiver');
-  assert.equal(toBo.parameterChanges, 0);
+  assert.equal(toCy.parameterChanges, 0);
+});
+
+/** A call alone in a mesh room, after its spare link was prepared. */
+async function aloneInMeshRoom(t: TestContext) {
+  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 1_000_000 });
+  const pcs: FakePeerConnection[] = [];
+  const { call, socket: current } = callOverFakeSocket(() => {
+    const pc = new FakePeerConnection([]);
+    pcs.push(pc);
+    return pc;
+  }, 'chromium');
+  call.join(ROOM_ID, 'Me', { audio: fakeTrack('audio') as unknown as MediaStreamTrack, video: fakeTrack('video') as unknown as MediaStreamTrack });
+  const socket = current();
+  socket.open();
+  socket.receive({ type: 'welcome', version: PROTOCOL_VERSION, heartbeatMs: HEARTBEAT_MS });
+  socket.receive({ type: 'joined', roomId: ROOM_ID, selfId: 'me1', peers: [], resumeToken: 'abcdefghijklmnop.qrstuv', iceServers: [], route: 'mesh' });
+  t.after(() => call.leave());
+  t.mock.timers.tick(0);
+  await flush();
+  const sent = (type: ClientMessage['type']) => socket.sent.filter((m) => m.type === type);
+  return { call, socket, pcs, sent };
+}
+
+test('alone in a mesh room, a link waits ready; a newcomer gets its offer as they join, and the next spare waits until their link connects', async (t) => {
+  const { socket, pcs, sent } = await aloneInMeshRoom(t);
+  assert.equal(pcs.length, 1, 'one spare link');
+  const spare = pcs[0]!;
+  assert.equal(spare.localDescription?.type, 'offer', 'its offer is made');
+  assert.ok(
+    spare.transceivers.some((x) => x.receiver.track.kind === 'video' && x.sender.track),
+    'sending the camera',
+  );
+  assert.equal(sent('description').length, 0, 'the offer is held: nobody to send it to');
+
+  socket.receive({ type: 'peer-joined', peer: ADA });
+  assert.equal(pcs.length, 1, 'Ada takes the spare: no new connection');
+  assert.deepEqual(
+    sent('description').map((m) => m.type === 'description' && [m.to, m.description.type]),
+    [['ada1', 'offer']],
+  );
+  t.mock.timers.tick(10 * SPARE_LINK_DELAY_MS);
+  await flush();
+  assert.equal(pcs.length, 1, 'no new spare while Ada connects');
+  spare.moveTo('connected');
+  t.mock.timers.tick(SPARE_LINK_DELAY_MS - 1);
+  await flush();
+  assert.equal(pcs.length, 1, 'not at once once connected');
+  t.mock.timers.tick(1);
+  await flush();
+  assert.equal(pcs.length, 2, 'a new spare for the next newcomer');
+  assert.equal(sent('description').length, 1, 'its offer held too');
+});
+
+test('the spare link is made again with fresh TURN credentials, and closed when the room moves to the SFU', async (t) => {
+  const { socket, pcs } = await aloneInMeshRoom(t);
+  socket.receive({ type: 'ice-servers', iceServers: [{ urls: ['turn:turn.example:3478'], username: 'u', credential: 'c' }] });
+  t.mock.timers.tick(0);
+  await flush();
+  assert.ok(pcs[0]!.closed, 'the spare gathered with the old credentials is closed');
+  assert.equal(pcs.length, 2);
+  socket.receive({ type: 'media-route', route: 'sfu' });
+  await flush();
+  assert.ok(pcs[1]!.closed, 'no spare on the SFU');
+  const connections = pcs.length;
+  t.mock.timers.tick(2 * SPARE_LINK_DELAY_MS);
+  await flush();
+  assert.equal(pcs.length, connections, 'nor a new one later');
 });
 
 const STREAMS: SfuStreamInfo[] = [

@@ -390,7 +390,7 @@ export class Call extends Emitter<CallEvents> {
         return this.onResumed(msg);
       case 'peer-joined':
         this.lastDeparture = undefined;
-        this.addPeer(msg.peer, false);
+        this.addPeer(msg.peer, true);
         return this.publishState();
       case 'peer-left':
         return this.onPeerLeft(msg);
@@ -458,8 +458,8 @@ export class Call extends Emitter<CallEvents> {
     this.roomAsksToJoin = msg.askToJoin ?? false;
     // Told before anyone is added, so a room already on the SFU opens no mesh link at all.
     this.media.moveTo(msg.route ?? 'mesh');
-    // The newcomer opens the negotiation with everyone already there.
-    for (const peer of msg.peers) this.addPeer(peer, true);
+    // Those already there open the negotiation with the newcomer, each with a link made ready while they waited (see MeshTransport.standBy).
+    for (const peer of msg.peers) this.addPeer(peer, false);
     this.keys.start(
       msg.selfId,
       this.roomId,

@@ -102,6 +102,8 @@ export class MediaRouter extends Emitter<MediaRouterEvents> {
   /** The server named the room's route. */
   moveTo(route: MediaRoute): void {
     this.run(this.route.moveTo(route, Date.now(), this.people().keys()));
+    // Whoever is in a mesh room opens the link to a newcomer, ready with a spare.
+    this.mesh.standBy(this.route.destination === 'mesh');
   }
 
   /** Someone is (again) in the room; on the mesh, `initiator` says whether we open the link. */

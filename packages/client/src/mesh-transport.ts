@@ -1,13 +1,26 @@
-import type { IceServer, PeerInfo, SessionDescription } from '@videoapp/protocol';
+import type { ClientMessage, IceServer, PeerInfo, SessionDescription } from '@videoapp/protocol';
 import { Emitter } from './emitter.ts';
 import type { LinkKeys } from './link-keys.ts';
 import { inboundStats, type MediaTransport, type PeerTracks, showsDecodingMedia, type TransportEvents } from './media-transport.ts';
 import type { ChatMessage, ChatSendResult } from './peer-channel.ts';
-import { type LinkState, type LocalTracks, type MediaKind, type PeerConnectionFactory, PeerLink } from './peer-link.ts';
+import { type LinkState, type LocalTracks, type MediaKind, type OutgoingSignal, type PeerConnectionFactory, PeerLink } from './peer-link.ts';
 import { mayStepUp, type SendPhase, videoSendCap } from './send-cap.ts';
 
 /** How often a starting link's bandwidth estimate is read to decide whether it may step up to full resolution. */
 export const FAST_START_POLL_MS = 250;
+/**
+ * How long after the room's links have all connected the next spare link is
+ * prepared (see MeshTransport.standBy): not while a call is starting, when
+ * its offer and gathering would take CPU from the first frames.
+ */
+export const SPARE_LINK_DELAY_MS = 1_000;
+
+/** A link made before anyone needs it: its offer and candidates are held until it is given to someone. */
+interface SpareLink {
+  link: PeerLink;
+  held: OutgoingSignal[];
+  stopHolding: () => void;
+}
 
 interface MeshEvents extends TransportEvents {
   chat: { peerId: string; message: ChatMessage };
@@ -38,6 +51,9 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
   private readonly stepUpTimers = new Map<string, ReturnType<typeof setInterval>>();
   private localTracks: LocalTracks = {};
   private iceServers: IceServer[] = [];
+  private standingBy = false;
+  private spare: SpareLink | undefined;
+  private spareTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: MeshTransportOptions) {
     super();
@@ -51,26 +67,22 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
     return [...this.links.keys()];
   }
 
-  /** Opens (or reopens) the link to `peer`; `selfId` decides who is polite. */
+  /**
+   * Opens (or reopens) the link to `peer`; `selfId` decides who is polite. As
+   * the opening side, it gives them the spare link if one is ready: its offer
+   * and candidates go out at once, with no offer to make and no gathering to
+   * wait for.
+   */
   connect(peer: PeerInfo, selfId: string, initiator: boolean): PeerLink {
     this.drop(peer.id);
-    const link = new PeerLink({
-      createPeerConnection: this.options.createPeerConnection,
-      iceServers: this.iceServers,
-      iceTransportPolicy: this.options.iceTransportPolicy,
-      guardReceivedVideo: this.options.guardReceivedVideo,
-      polite: selfId < peer.id,
-      initiator,
-      localTracks: this.localTracks,
-      // The links before this one plus this one; a new link starts at its fast-start size.
-      videoCap: videoSendCap(this.links.size + 1, this.sentVideo(), 'starting'),
-    });
+    const polite = selfId < peer.id;
+    const spare = initiator ? this.takeSpare() : undefined;
+    const link = spare?.link ?? this.newLink(polite, initiator);
+    link.polite = polite;
     this.links.set(peer.id, link);
     this.sendPhases.set(peer.id, 'starting');
-    link.on('signal', (signal) => {
-      if ('description' in signal) this.emit('send', { type: 'description', to: peer.id, description: signal.description });
-      else this.emit('send', { type: 'candidate', to: peer.id, candidate: signal.candidate });
-    });
+    for (const signal of spare?.held ?? []) this.emit('send', toPeer(peer.id, signal));
+    link.on('signal', (signal) => this.emit('send', toPeer(peer.id, signal)));
     link.on('track', (track) => {
       this.tracks.set(peer.id, { ...this.tracks.get(peer.id), [track.kind]: track });
       this.emit('track', { peerId: peer.id, track });
@@ -82,12 +94,27 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
         this.watchStepUp(peer.id, link);
       }
       this.emit('state', { peerId: peer.id });
+      this.keepSpare();
     });
     link.on('keys', (keys) => this.emit('keys', { peerId: peer.id, keys }));
     link.channel.on('message', (message) => this.emit('chat', { peerId: peer.id, message }));
     link.channel.on('open', () => this.emit('chat-open', undefined));
     this.capSentVideo();
+    this.keepSpare();
     return link;
+  }
+
+  /**
+   * While on (the room is on the mesh and we are in it), keeps one link ready
+   * for the next person to join, its offer made and its candidates gathered:
+   * whoever is already in the room opens the link to a newcomer, and with a
+   * spare its offer leaves as the server says they joined. Its addresses go
+   * only to that person, as any link's do.
+   */
+  standBy(on: boolean): void {
+    this.standingBy = on;
+    if (!on) this.dropSpare();
+    this.keepSpare();
   }
 
   drop(peerId: string): void {
@@ -102,10 +129,12 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
     this.capSentVideo();
     this.emit('chat-open', undefined);
     this.emit('keys', { peerId, keys: undefined });
+    this.keepSpare();
   }
 
-  /** Closes every link (the room moved to the SFU); the transport can open links again later. */
+  /** Closes every link, and the spare (the room moved to the SFU); the transport can open links again later. */
   closeAll(): void {
+    this.standBy(false);
     for (const peerId of [...this.links.keys()]) this.drop(peerId);
   }
 
@@ -131,18 +160,21 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
 
   async setLocalTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
     this.localTracks[kind] = track;
-    await Promise.all([...this.links.values()].map((link) => link.setLocalTrack(kind, track)));
+    await Promise.all([...this.links.values(), ...(this.spare ? [this.spare.link] : [])].map((link) => link.setLocalTrack(kind, track)));
     if (kind === 'video') this.capSentVideo();
   }
 
   /** The tracks new links will send. */
   setLocalTracks(tracks: LocalTracks): void {
     this.localTracks = { ...tracks };
+    this.renewSpare();
   }
 
   setIceServers(iceServers: IceServer[]): void {
     this.iceServers = iceServers;
     for (const link of this.links.values()) link.setIceServers(iceServers);
+    // The spare gathered its relay candidates with the old credentials, which expire: it gathers again with these.
+    this.renewSpare();
   }
 
   restartIce(peerId?: string): void {
@@ -186,6 +218,57 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
     this.removeAllListeners();
   }
 
+  private newLink(polite: boolean, initiator: boolean): PeerLink {
+    return new PeerLink({
+      createPeerConnection: this.options.createPeerConnection,
+      iceServers: this.iceServers,
+      iceTransportPolicy: this.options.iceTransportPolicy,
+      guardReceivedVideo: this.options.guardReceivedVideo,
+      polite,
+      initiator,
+      localTracks: this.localTracks,
+      // The links before this one plus this one; a new link starts at its fast-start size.
+      videoCap: videoSendCap(this.links.size + 1, this.sentVideo(), 'starting'),
+    });
+  }
+
+  /** Prepares the spare when one is wanted and none is ready; after the links connect, not while one is still connecting. */
+  private keepSpare(): void {
+    clearTimeout(this.spareTimer);
+    this.spareTimer = undefined;
+    if (!this.standingBy || this.spare) return;
+    if ([...this.links.values()].some((link) => link.linkState === 'connecting')) return;
+    this.spareTimer = setTimeout(() => this.makeSpare(), this.links.size === 0 ? 0 : SPARE_LINK_DELAY_MS);
+  }
+
+  private makeSpare(): void {
+    this.spareTimer = undefined;
+    // Whether it is polite depends on who takes it: set then.
+    const link = this.newLink(false, true);
+    const held: OutgoingSignal[] = [];
+    this.spare = { link, held, stopHolding: link.on('signal', (signal) => held.push(signal)) };
+  }
+
+  private takeSpare(): SpareLink | undefined {
+    const spare = this.spare;
+    this.spare = undefined;
+    spare?.stopHolding();
+    return spare;
+  }
+
+  private dropSpare(): void {
+    clearTimeout(this.spareTimer);
+    this.spareTimer = undefined;
+    this.takeSpare()?.link.close();
+  }
+
+  /** A spare made with what has changed since is made again. */
+  private renewSpare(): void {
+    if (!this.spare) return;
+    this.dropSpare();
+    this.keepSpare();
+  }
+
   /**
    * Holds every outgoing video stream to the size a group tile needs, or a
    * starting link to its fast-start size; lifts the hold in a 1:1 call.
@@ -216,6 +299,10 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
     }, FAST_START_POLL_MS);
     this.stepUpTimers.set(peerId, timer);
   }
+}
+
+function toPeer(to: string, signal: OutgoingSignal): ClientMessage {
+  return 'description' in signal ? { type: 'description', to, description: signal.description } : { type: 'candidate', to, candidate: signal.candidate };
 }
 
 /** The bandwidth estimate of the selected candidate pair, where the browser reports one. */

@@ -39,7 +39,7 @@ export interface PeerLinkOptions {
   createPeerConnection: PeerConnectionFactory;
   iceServers: IceServer[];
   iceTransportPolicy?: RTCIceTransportPolicy;
-  /** In a collision of offers the polite side yields. Decided by comparing peer ids, so both ends agree. */
+  /** In a collision of offers the polite side yields (see PeerLink.polite). */
   polite: boolean;
   /** The initiator opens the negotiation; the other side attaches its media when the first offer arrives. */
   initiator: boolean;
@@ -72,6 +72,12 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   /** The cap last asked for, applied again once the answering side has a video sender. */
   private videoCap: VideoSendCap | undefined;
   private ignoreOffer = false;
+  /**
+   * In a collision of offers the polite side yields. Decided by comparing peer
+   * ids, so both ends agree; a link prepared before anyone joined learns it
+   * when it is given to them, before any answer can arrive.
+   */
+  polite: boolean;
   private settingRemoteAnswer = false;
   private state: LinkState = 'connecting';
   /** Offers that crossed one of ours (glare), for diagnostics: settled by the polite side yielding. */
@@ -92,6 +98,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   constructor(private readonly options: PeerLinkOptions) {
     super();
     this.localTracks = { ...options.localTracks };
+    this.polite = options.polite;
     this.videoCap = options.videoCap;
     this.pc = options.createPeerConnection({
       iceServers: options.iceServers,
@@ -135,7 +142,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     const readyForOffer = !this.makingOffer && (this.pc.signalingState === 'stable' || this.settingRemoteAnswer);
     const collision = description.type === 'offer' && !readyForOffer;
     if (collision) this.collisions++;
-    this.ignoreOffer = !this.options.polite && collision;
+    this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) return;
     this.settingRemoteAnswer = description.type === 'answer';
     try {
@@ -297,10 +304,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       case 'disconnected':
         this.setState('unstable');
         // A brief outage often heals by itself; if not, the impolite side leads an ICE restart.
-        return this.scheduleRestart(this.options.polite ? 2 * DISCONNECTED_RESTART_MS : DISCONNECTED_RESTART_MS);
+        return this.scheduleRestart(this.polite ? 2 * DISCONNECTED_RESTART_MS : DISCONNECTED_RESTART_MS);
       case 'failed':
         this.setState('failed');
-        return this.scheduleRestart(this.options.polite ? DISCONNECTED_RESTART_MS : 0);
+        return this.scheduleRestart(this.polite ? DISCONNECTED_RESTART_MS : 0);
       case 'closed':
         return this.setState('closed');
       default:
