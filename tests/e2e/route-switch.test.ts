@@ -19,9 +19,11 @@ function waitForTransport(page: Page, transport: string): Promise<unknown> {
   return page.waitForFunction((t) => (window as unknown as { call: import('@videoapp/client').Call }).call.peerList()[0]?.transport === t, transport, { timeout: 20_000, polling: 50 });
 }
 
-/** How many of the engine's own connections are open (the stand-ins' are not counted). */
+/** How many of the engine's own connections are open and in use (the stand-ins' are not counted, nor a spare mesh link waiting for a newcomer). */
 function openConnections(page: Page): Promise<number> {
-  return page.evaluate(() => (window as unknown as { enginePcs: RTCPeerConnection[] }).enginePcs.filter((pc) => pc.connectionState !== 'closed' && pc.signalingState !== 'closed').length);
+  return page.evaluate(
+    () => (window as unknown as { enginePcs: RTCPeerConnection[] }).enginePcs.filter((pc) => pc.connectionState !== 'closed' && pc.signalingState !== 'closed' && pc.remoteDescription !== null).length,
+  );
 }
 
 describe('moving between mesh and SFU in Chromium', { skip: missing('chromium') }, () => {

@@ -44,7 +44,7 @@ class Impostor {
     this.pc.createDataChannel('chat', { negotiated: true, id: PEER_CHANNEL_ID });
   }
 
-  /** Opens the negotiation, as the person already in the room would when a newcomer arrives. */
+  /** Opens the negotiation, as the person already in the room does when a newcomer arrives. */
   offer(): void {
     for (const kind of ['audio', 'video'] as const) this.pc.addTransceiver(kind, { direction: 'sendrecv' });
     this.sendOutgoing();
@@ -191,17 +191,15 @@ export class DtlsInterceptor {
     return typeof frame.ack === 'number' ? JSON.stringify({ type: 'ack', seq: frame.ack }) : undefined;
   }
 
-  /** Learns who is who from what the server says; the newcomer's arrival is when the one already there would open the negotiation. */
+  /** Learns who is who from what the server says; as a browser joins, the impostor in front of it opens the negotiation, as the one already there would. */
   private fromServer(side: Side, frame: Frame): void {
     if (frame.type === 'joined') {
       side.selfId = frame.selfId as string;
       side.otherId = (frame.peers as { id: string }[])[0]?.id;
+      // Sent on after this frame, so the browser knows the other person before their offer arrives.
+      if (side.otherId !== undefined) queueMicrotask(() => (side.impostor ?? this.impersonate(side)).offer());
     }
-    if (frame.type === 'peer-joined') {
-      side.otherId = (frame.peer as { id: string }).id;
-      // Sent on after this frame, so the browser knows the "newcomer" before its offer arrives.
-      queueMicrotask(() => (side.impostor ?? this.impersonate(side)).offer());
-    }
+    if (frame.type === 'peer-joined') side.otherId = (frame.peer as { id: string }).id;
   }
 
   /** Puts a Node peer in front of `side`, and links its media with the one in front of the other browser. */

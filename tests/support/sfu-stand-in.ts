@@ -29,7 +29,8 @@ export interface StandInConfig {
 /**
  * Installs, in the page, `window.StandInSocket` (a WebSocket whose far end is
  * the stand-in server) and `window.standIn` (see StandInHandle). Ada, the
- * first of `peers`, answers mesh offers with a fake camera of her own, and the
+ * first of `peers`, offers a mesh link as the engine joins and answers its
+ * mesh offers after, with a fake camera of her own, and the
  * SFU stand-in forwards that camera as hers. Runs as an init script too
  * (before the app), so it opens no media until a connection needs it.
  */
@@ -69,13 +70,25 @@ export const STAND_IN = (config: StandInConfig) => {
   w.standIn = standIn;
   const fail = (what: string) => (err: unknown) => standIn.errors.push(`${what}: ${err}`);
 
-  /** Ada answers the engine's mesh offers with her camera. */
-  async function meshDescription(description: RTCSessionDescriptionInit): Promise<void> {
+  const meshLink = () => {
     if (!mesh) {
       mesh = new RTCPeerConnection();
       mesh.onicecandidate = ({ candidate }) => candidate && standIn.deliver({ type: 'candidate', from: ada.id, candidate: candidate.toJSON() });
     }
-    const pc = mesh;
+    return mesh;
+  };
+
+  /** Ada, already in a mesh room, opens the link to the engine as it joins, as those in a room do. */
+  async function meshOffer(): Promise<void> {
+    const pc = meshLink();
+    for (const track of (await adas()).getTracks()) pc.addTransceiver(track, { direction: 'sendrecv' });
+    await pc.setLocalDescription();
+    standIn.deliver({ type: 'description', from: ada.id, description: { type: 'offer', sdp: pc.localDescription!.sdp } });
+  }
+
+  /** Ada answers the engine's mesh offers with her camera (and takes its answer to hers). */
+  async function meshDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    const pc = meshLink();
     const media = await adas();
     await pc.setRemoteDescription(description);
     if (description.type !== 'offer') return;
@@ -117,6 +130,7 @@ export const STAND_IN = (config: StandInConfig) => {
         standIn.deliver({ type: 'joined', roomId: msg.roomId, selfId: 'me1', peers: config.peers, resumeToken: 'abcdefghijklmnop.qrstuv', iceServers: [], route: config.route });
         // The stand-ins send plain media, as a peer that cannot encrypt frames says it does: the room's SFU media stays plain.
         for (const peer of config.peers) standIn.deliver({ type: 'e2ee-key', from: peer.id });
+        if (config.route === 'mesh') meshStep(meshOffer, 'mesh offer');
         return;
       case 'description':
         return meshStep(() => meshDescription(msg.description as RTCSessionDescriptionInit), 'mesh');

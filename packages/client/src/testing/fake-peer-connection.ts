@@ -22,6 +22,10 @@ export class FakePeerConnection extends EventTarget {
     return {};
   }
   setConfiguration(): void {}
+  /** An offer of our own (a link we open, or a spare): nothing here reads its SDP. */
+  async setLocalDescription(): Promise<void> {
+    this.signalingState = 'have-local-offer';
+  }
   getStats(): Promise<Map<string, unknown>> {
     return Promise.resolve(new Map());
   }
