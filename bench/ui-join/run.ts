@@ -161,12 +161,16 @@ export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): 
       page.evaluate(async () => {
         const w = window as unknown as { __firstRemoteFrames: number[]; __connections: RTCPeerConnection[] };
         const videoStats = async (pc: RTCPeerConnection) => {
-          const stats = [...(await pc.getStats()).values()].filter((s) => s.kind === 'video' && (s.type === 'inbound-rtp' || s.type === 'outbound-rtp'));
+          const stats = [...(await pc.getStats()).values()].filter((s) => s.kind === 'video' && ['inbound-rtp', 'outbound-rtp', 'media-source'].includes(s.type));
           const pick = (type: string, keys: string[]) => stats.filter((s) => s.type === type).map((s) => Object.fromEntries(keys.map((k) => [k, s[k]])));
+          const track = pc.getSenders().find((sender) => sender.track?.kind === 'video')?.track;
           return {
             connection: pc.connectionState,
             received: pick('inbound-rtp', ['bytesReceived', 'framesReceived', 'framesDecoded', 'keyFramesDecoded', 'framesDropped', 'frameWidth']),
             sent: pick('outbound-rtp', ['bytesSent', 'framesEncoded', 'framesSent', 'frameWidth', 'qualityLimitationReason']),
+            // What the sender is given: its track, and the frames the browser counts from it (a camera that delivers nothing shows 0).
+            track: track && { readyState: track.readyState, muted: track.muted, enabled: track.enabled },
+            source: pick('media-source', ['frames', 'framesPerSecond', 'width']),
           };
         };
         return {
@@ -207,7 +211,7 @@ export async function runUiJoin(plan: UiJoinPlan, log: (line: string) => void): 
         log(mainThreadSummary(await browser.stopTracing()));
       }
       await Promise.all([alice.goto('about:blank'), bob.goto('about:blank')]);
-      // The joiner is the caller here, as in bench/join: caller = Bob's side, callee = Alice's.
+      // caller = the joiner's side (Bob), callee = the side that waited (Alice), as in bench/join; in the app the one who waited opens the link.
       return { caller: bobSaw - clicked, callee: aliceSaw - clicked };
     };
     const once: Record<UiJoinContender, () => Promise<CallTiming | undefined>> = {

@@ -44,7 +44,7 @@ class FakePeerConnection {
   /** Inbound statistics the test sets: what getStats reports. */
   inbound: Record<string, unknown>[] = [];
   onconnectionstatechange: (() => void) | null = null;
-  onicecandidate: ((event: { candidate: null }) => void) | null = null;
+  onicecandidate: ((event: { candidate: { candidate: string; sdpMid: string } | null }) => void) | null = null;
   ontrack: ((event: { track: unknown }) => void) | null = null;
   onnegotiationneeded: (() => void) | null = null;
   readonly transceivers: FakeTransceiver[] = [];
@@ -212,7 +212,7 @@ async function aloneInMeshRoom(t: TestContext) {
   return { call, socket, pcs, sent };
 }
 
-test('alone in a mesh room, a link waits ready; a newcomer gets its offer as they join, and the next spare waits until their link connects', async (t) => {
+test('alone in a mesh room, a link waits ready; a newcomer gets its offer, candidates inside, as they join, and the next spare waits until their link connects', async (t) => {
   const { socket, pcs, sent } = await aloneInMeshRoom(t);
   assert.equal(pcs.length, 1, 'one spare link');
   const spare = pcs[0]!;
@@ -222,12 +222,26 @@ test('alone in a mesh room, a link waits ready; a newcomer gets its offer as the
     'sending the camera',
   );
   assert.equal(sent('description').length, 0, 'the offer is held: nobody to send it to');
+  // Gathering while it waits: as in a browser, the local description lists each candidate too.
+  const host = 'candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host';
+  spare.onicecandidate?.({ candidate: { candidate: host, sdpMid: '0' } });
+  spare.localDescription = { type: 'offer', sdp: `offer 1\r\na=${host}` };
+  assert.equal(sent('candidate').length, 0, 'candidates held too');
 
   socket.receive({ type: 'peer-joined', peer: ADA });
   assert.equal(pcs.length, 1, 'Ada takes the spare: no new connection');
   assert.deepEqual(
-    sent('description').map((m) => m.type === 'description' && [m.to, m.description.type]),
-    [['ada1', 'offer']],
+    sent('description').map((m) => m.type === 'description' && [m.to, m.description.type, m.description.sdp]),
+    [['ada1', 'offer', `offer 1\r\na=${host}`]],
+    'the offer as it stands now, its candidates inside',
+  );
+  assert.equal(sent('candidate').length, 0, 'not sent again one by one');
+  const later = 'candidate:2 1 udp 1686052607 198.51.100.7 50001 typ srflx raddr 192.0.2.1 rport 50000';
+  spare.onicecandidate?.({ candidate: { candidate: later, sdpMid: '0' } });
+  assert.deepEqual(
+    sent('candidate').map((m) => m.type === 'candidate' && [m.to, m.candidate.candidate]),
+    [['ada1', later]],
+    'one gathered after the offer left trickles',
   );
   t.mock.timers.tick(10 * SPARE_LINK_DELAY_MS);
   await flush();

@@ -81,7 +81,7 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
     link.polite = polite;
     this.links.set(peer.id, link);
     this.sendPhases.set(peer.id, 'starting');
-    for (const signal of spare?.held ?? []) this.emit('send', toPeer(peer.id, signal));
+    for (const signal of spare ? heldSignals(spare) : []) this.emit('send', toPeer(peer.id, signal));
     link.on('signal', (signal) => this.emit('send', toPeer(peer.id, signal)));
     link.on('track', (track) => {
       this.tracks.set(peer.id, { ...this.tracks.get(peer.id), [track.kind]: track });
@@ -299,6 +299,19 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
     }, FAST_START_POLL_MS);
     this.stepUpTimers.set(peerId, timer);
   }
+}
+
+/**
+ * What a spare link sends the person it is given to: its offer as it stands
+ * now, every candidate gathered while it waited inside, in place of the
+ * candidates held one by one (each its own message to relay and its own
+ * addIceCandidate on the far side, ahead of its answer). Held as they are
+ * if it has not made its offer yet.
+ */
+function heldSignals(spare: SpareLink): OutgoingSignal[] {
+  const offer = spare.link.pc.localDescription;
+  if (offer?.type !== 'offer' || !spare.held.some((signal) => 'description' in signal)) return spare.held;
+  return [{ description: { type: 'offer', sdp: offer.sdp } }];
 }
 
 function toPeer(to: string, signal: OutgoingSignal): ClientMessage {
