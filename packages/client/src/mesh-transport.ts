@@ -303,15 +303,17 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
 
 /**
  * What a spare link sends the person it is given to: its offer as it stands
- * now, every candidate gathered while it waited inside, in place of the
- * candidates held one by one (each its own message to relay and its own
- * addIceCandidate on the far side, ahead of its answer). Held as they are
- * if it has not made its offer yet.
+ * now, with the candidates gathered while it waited inside, in place of
+ * sending those one by one (each its own message to relay and its own
+ * addIceCandidate on the far side, ahead of its answer). A held candidate
+ * the description does not list still goes on its own. Held as they are if
+ * it has not made its offer yet.
  */
 function heldSignals(spare: SpareLink): OutgoingSignal[] {
   const offer = spare.link.pc.localDescription;
   if (offer?.type !== 'offer' || !spare.held.some((signal) => 'description' in signal)) return spare.held;
-  return [{ description: { type: 'offer', sdp: offer.sdp } }];
+  const listed = (signal: OutgoingSignal) => 'candidate' in signal && offer.sdp.includes(signal.candidate.candidate);
+  return [{ description: { type: 'offer', sdp: offer.sdp } }, ...spare.held.filter((signal) => 'candidate' in signal && !listed(signal))];
 }
 
 function toPeer(to: string, signal: OutgoingSignal): ClientMessage {
