@@ -9,9 +9,9 @@ import { mayStepUp, type SendPhase, videoSendCap } from './send-cap.ts';
 /** How often a starting link's bandwidth estimate is read to decide whether it may step up to full resolution. */
 export const FAST_START_POLL_MS = 250;
 /**
- * How long after the room's links have all connected the next spare link is
- * prepared (see MeshTransport.standBy): not while a call is starting, when
- * its offer and gathering would take CPU from the first frames.
+ * How long after the last of the room's links stops connecting the next
+ * spare link is prepared (see MeshTransport.standBy): not while a call is
+ * starting, when its offer and gathering would take CPU from the first frames.
  */
 export const SPARE_LINK_DELAY_MS = 1_000;
 
