@@ -145,9 +145,9 @@ function routeOf(page: Evaluator): Promise<string | undefined> {
   return page.evaluate(() => document.querySelector<HTMLElement>('.room')?.dataset.mediaRoute);
 }
 
-/** Open peer connections in the page (the instrumented list), by whether they are closed. */
+/** The page's peer connections in use (the instrumented list: open, and negotiated with someone; not a spare mesh link waiting for a newcomer). */
 function openConnections(page: Evaluator): Promise<number> {
-  return page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed').length);
+  return page.evaluate(() => (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs().length);
 }
 
 describe('group calls through Janus', { skip: missing('chromium', 'janus') }, () => {
@@ -233,7 +233,7 @@ describe('group calls through Janus', { skip: missing('chromium', 'janus') }, ()
     for (const page of everyone) {
       assert.equal(await routeOf(page), 'sfu');
       // One publishing and one subscribing connection, the mesh links closed once the SFU carried the picture.
-      await page.waitForFunction(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed').length === 2, undefined, {
+      await page.waitForFunction(() => (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs().length === 2, undefined, {
         timeout: MEDIA_TIMEOUT_MS,
       });
     }
@@ -256,7 +256,7 @@ describe('group calls through Janus', { skip: missing('chromium', 'janus') }, ()
     reportFigure(t, 'third person hung up → the two back on P2P (includes the wait of SFU_TO_MESH_DELAY_MS)', Date.now() - leftAt, SFU_TO_MESH_DELAY_MS + 3_000);
     for (const page of [alice!, bob!]) {
       assert.equal(await routeOf(page), 'mesh');
-      await page.waitForFunction(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed').length === 1, undefined, {
+      await page.waitForFunction(() => (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs().length === 1, undefined, {
         timeout: MEDIA_TIMEOUT_MS,
       });
     }

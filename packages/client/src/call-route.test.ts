@@ -7,7 +7,7 @@ import { SIMULCAST_LAYERS } from './browser-quirks.ts';
 import { DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './call.ts';
 import { VIEW_DEBOUNCE_MS } from './layers.ts';
 import { FRAMES_BEFORE_SHOWING } from './media-transport.ts';
-import { SPARE_LINK_DELAY_MS } from './mesh-transport.ts';
+import { SPARE_LINK_DELAY_MS, SPARE_LINK_MAX_AGE_MS } from './mesh-transport.ts';
 import { GROUP_VIDEO_MAX_BITRATE_BPS } from './send-cap.ts';
 import { callOverFakeSocket } from './testing/fake-socket.ts';
 
@@ -280,6 +280,53 @@ test('the spare link is made again with fresh TURN credentials, and closed when 
   t.mock.timers.tick(2 * SPARE_LINK_DELAY_MS);
   await flush();
   assert.equal(pcs.length, connections, 'nor a new one later');
+});
+
+test('the spare is made again when a new camera is sent, after a network change, and after SPARE_LINK_MAX_AGE_MS', async (t) => {
+  const { call, pcs } = await aloneInMeshRoom(t);
+  const remade = async (step: () => unknown, what: string) => {
+    const before = pcs.at(-1)!;
+    await step();
+    t.mock.timers.tick(0);
+    await flush();
+    assert.ok(before.closed, `${what}: the old spare is closed`);
+    assert.equal(pcs.at(-1)!.closed, false, `${what}: a new one waits`);
+    assert.notEqual(pcs.at(-1), before);
+  };
+  const camera = fakeTrack('video');
+  await remade(() => call.setLocalTrack('video', camera as unknown as MediaStreamTrack), 'another camera');
+  assert.equal(pcs.at(-1)!.transceivers.find((x) => x.receiver.track.kind === 'video')?.sender.track, camera, 'the new spare sends it');
+  await remade(() => call.networkChanged(), 'a network change');
+  await remade(() => t.mock.timers.tick(SPARE_LINK_MAX_AGE_MS), 'its age');
+  assert.equal(pcs.filter((pc) => !pc.closed).length, 1, 'one spare at a time');
+});
+
+test('a spare made for a group is made again for a 1:1 call once the room shrinks', async (t) => {
+  const { socket, pcs } = await aloneInMeshRoom(t);
+  const videoCap = (pc: FakePeerConnection) => pc.transceivers.find((x) => x.receiver.track.kind === 'video')?.init?.sendEncodings?.[0]?.maxBitrate;
+  socket.receive({ type: 'peer-joined', peer: ADA });
+  pcs[0]!.moveTo('connected');
+  t.mock.timers.tick(SPARE_LINK_DELAY_MS);
+  await flush();
+  const groupSpare = pcs[1]!;
+  assert.equal(videoCap(groupSpare), GROUP_VIDEO_MAX_BITRATE_BPS, 'with Ada here, the next link would make a group');
+  socket.receive({ type: 'peer-left', peerId: 'ada1', reason: 'left' });
+  t.mock.timers.tick(0);
+  await flush();
+  assert.ok(groupSpare.closed);
+  assert.equal(pcs.length, 3);
+  assert.equal(videoCap(pcs[2]!), undefined, 'alone again: the next link is a 1:1 call, not held to the group bitrate');
+});
+
+test('told again of someone it already has (replayed after its own resume), the call opens no second link', async (t) => {
+  const { socket, pcs, toAda, sent } = await meshCallWithAdaAndBo(t);
+  const made = pcs.length;
+  const descriptions = sent('description').length;
+  socket.receive({ type: 'peer-joined', peer: ADA });
+  await flush();
+  assert.equal(pcs.length, made);
+  assert.equal(toAda.closed, false);
+  assert.equal(sent('description').length, descriptions);
 });
 
 const STREAMS: SfuStreamInfo[] = [

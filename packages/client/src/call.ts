@@ -390,7 +390,8 @@ export class Call extends Emitter<CallEvents> {
         return this.onResumed(msg);
       case 'peer-joined':
         this.lastDeparture = undefined;
-        this.addPeer(msg.peer, true);
+        // Someone we already have came with our own resume (the server replays what we missed): their link is open already.
+        if (!this.peers.has(msg.peer.id)) this.addPeer(msg.peer, true);
         return this.publishState();
       case 'peer-left':
         return this.onPeerLeft(msg);

@@ -4,7 +4,7 @@ import type { LinkKeys } from './link-keys.ts';
 import { inboundStats, type MediaTransport, type PeerTracks, showsDecodingMedia, type TransportEvents } from './media-transport.ts';
 import type { ChatMessage, ChatSendResult } from './peer-channel.ts';
 import { type LinkState, type LocalTracks, type MediaKind, type OutgoingSignal, type PeerConnectionFactory, PeerLink } from './peer-link.ts';
-import { mayStepUp, type SendPhase, videoSendCap } from './send-cap.ts';
+import { mayStepUp, type SendPhase, sameVideoCap, type VideoSendCap, videoSendCap } from './send-cap.ts';
 
 /** How often a starting link's bandwidth estimate is read to decide whether it may step up to full resolution. */
 export const FAST_START_POLL_MS = 250;
@@ -14,12 +14,21 @@ export const FAST_START_POLL_MS = 250;
  * starting, when its offer and gathering would take CPU from the first frames.
  */
 export const SPARE_LINK_DELAY_MS = 1_000;
+/**
+ * How long a spare link waits before it is made again: its server-reflexive
+ * candidates name a NAT mapping that nothing keeps alive, and NATs keep an
+ * idle UDP mapping for at least 2 minutes (RFC 4787, REQ-5).
+ */
+export const SPARE_LINK_MAX_AGE_MS = 2 * 60_000;
 
 /** A link made before anyone needs it: its offer and candidates are held until it is given to someone. */
 interface SpareLink {
   link: PeerLink;
+  /** The video cap it was made with: a spare the room would now start otherwise is made again. */
+  cap: VideoSendCap;
   held: OutgoingSignal[];
-  stopHolding: () => void;
+  /** Stops holding its signals, and its renewal at SPARE_LINK_MAX_AGE_MS. */
+  release: () => void;
 }
 
 interface MeshEvents extends TransportEvents {
@@ -77,7 +86,7 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
     this.drop(peer.id);
     const polite = selfId < peer.id;
     const spare = initiator ? this.takeSpare() : undefined;
-    const link = spare?.link ?? this.newLink(polite, initiator);
+    const link = spare?.link ?? this.newLink(polite, initiator, this.startingCap());
     link.polite = polite;
     this.links.set(peer.id, link);
     this.sendPhases.set(peer.id, 'starting');
@@ -160,7 +169,9 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
 
   async setLocalTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
     this.localTracks[kind] = track;
-    await Promise.all([...this.links.values(), ...(this.spare ? [this.spare.link] : [])].map((link) => link.setLocalTrack(kind, track)));
+    // The spare is made again with the new track rather than changed: a replaceTrack would wait behind its offer, and a new camera may want another cap.
+    this.renewSpare();
+    await Promise.all([...this.links.values()].map((link) => link.setLocalTrack(kind, track)));
     if (kind === 'video') this.capSentVideo();
   }
 
@@ -179,11 +190,13 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
 
   restartIce(peerId?: string): void {
     for (const [id, link] of this.links) if (!peerId || id === peerId) link.restartIce();
+    if (!peerId) this.renewSpare();
   }
 
-  /** Restarts ICE on every link not flowing (after a network change or a signaling outage). */
+  /** Restarts ICE on every link not flowing (after a network change or a signaling outage); the spare gathers again, its addresses may be gone. */
   restartBroken(states: readonly LinkState[]): void {
     for (const link of this.links.values()) if (states.includes(link.linkState)) link.restartIce();
+    this.renewSpare();
   }
 
   get chatReady(): boolean {
@@ -218,7 +231,7 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
     this.removeAllListeners();
   }
 
-  private newLink(polite: boolean, initiator: boolean): PeerLink {
+  private newLink(polite: boolean, initiator: boolean, videoCap: VideoSendCap): PeerLink {
     return new PeerLink({
       createPeerConnection: this.options.createPeerConnection,
       iceServers: this.iceServers,
@@ -227,15 +240,24 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
       polite,
       initiator,
       localTracks: this.localTracks,
-      // The links before this one plus this one; a new link starts at its fast-start size.
-      videoCap: videoSendCap(this.links.size + 1, this.sentVideo(), 'starting'),
+      videoCap,
     });
   }
 
-  /** Prepares the spare when one is wanted and none is ready; after the links connect, not while one is still connecting. */
+  /** What the next link starts held to: the links before it plus itself, at its fast-start size. */
+  private startingCap(): VideoSendCap {
+    return videoSendCap(this.links.size + 1, this.sentVideo(), 'starting');
+  }
+
+  /**
+   * Prepares the spare when one is wanted and none is ready, after the links
+   * connect, not while one is still connecting; closes one no longer wanted,
+   * or made for another room size or another camera.
+   */
   private keepSpare(): void {
     clearTimeout(this.spareTimer);
     this.spareTimer = undefined;
+    if (this.spare && !(this.standingBy && sameVideoCap(this.spare.cap, this.startingCap()))) this.dropSpare();
     if (!this.standingBy || this.spare) return;
     if ([...this.links.values()].some((link) => link.linkState === 'connecting')) return;
     this.spareTimer = setTimeout(() => this.makeSpare(), this.links.size === 0 ? 0 : SPARE_LINK_DELAY_MS);
@@ -243,26 +265,45 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
 
   private makeSpare(): void {
     this.spareTimer = undefined;
+    const cap = this.startingCap();
     // Whether it is polite depends on who takes it: set then.
-    const link = this.newLink(false, true);
+    const link = this.newLink(false, true, cap);
     const held: OutgoingSignal[] = [];
-    this.spare = { link, held, stopHolding: link.on('signal', (signal) => held.push(signal)) };
+    const stopHolding = link.on('signal', (signal) => held.push(signal));
+    const renewal = setTimeout(() => this.renewSpare(), SPARE_LINK_MAX_AGE_MS);
+    this.spare = {
+      link,
+      cap,
+      held,
+      release: () => {
+        stopHolding();
+        clearTimeout(renewal);
+      },
+    };
   }
 
+  /** The spare, for the link about to be opened, if it starts as that link should. */
   private takeSpare(): SpareLink | undefined {
+    const spare = this.releaseSpare();
+    if (!spare || sameVideoCap(spare.cap, this.startingCap())) return spare;
+    spare.link.close();
+    return undefined;
+  }
+
+  private releaseSpare(): SpareLink | undefined {
     const spare = this.spare;
     this.spare = undefined;
-    spare?.stopHolding();
+    spare?.release();
     return spare;
   }
 
   private dropSpare(): void {
     clearTimeout(this.spareTimer);
     this.spareTimer = undefined;
-    this.takeSpare()?.link.close();
+    this.releaseSpare()?.link.close();
   }
 
-  /** A spare made with what has changed since is made again. */
+  /** A spare made with what has changed since (tracks, credentials, network) is made again. */
   private renewSpare(): void {
     if (!this.spare) return;
     this.dropSpare();
