@@ -7,7 +7,7 @@ import { SIMULCAST_LAYERS } from './browser-quirks.ts';
 import { DECODE_POLL_MS, OLD_TRANSPORT_LINGER_MS } from './call.ts';
 import { VIEW_DEBOUNCE_MS } from './layers.ts';
 import { FRAMES_BEFORE_SHOWING } from './media-transport.ts';
-import { SPARE_LINK_DELAY_MS, SPARE_LINK_MAX_AGE_MS } from './mesh-transport.ts';
+import { SPARE_LINK_MAX_AGE_MS } from './mesh-transport.ts';
 import { GROUP_VIDEO_MAX_BITRATE_BPS } from './send-cap.ts';
 import { callOverFakeSocket } from './testing/fake-socket.ts';
 
@@ -178,7 +178,7 @@ async function meshCallWithAdaAndBo(t: TestContext) {
 
 test('a link we open to a newcomer sends its video held to its starting cap from the start, with no setParameters as the call begins', async (t) => {
   const { socket, pcs } = await meshCallWithAdaAndBo(t);
-  // Cy's link is the third, made at once (no spare yet: it waits SPARE_LINK_DELAY_MS after the others connect), held to the group bitrate from its creation.
+  // Cy's link is the third (no spare while others are here), held to the group bitrate from its creation.
   socket.receive({ type: 'peer-joined', peer: CY });
   await flush();
   const toCy = pcs[2]!;
@@ -212,7 +212,7 @@ async function aloneInMeshRoom(t: TestContext) {
   return { call, socket, pcs, sent };
 }
 
-test('alone in a mesh room, a link waits ready; a newcomer gets its offer, candidates inside, as they join, and the next spare waits until their link connects', async (t) => {
+test('alone in a mesh room, a link waits ready; a newcomer gets its offer, candidates inside, as they join; the next spare waits until the room is ours alone again', async (t) => {
   const { socket, pcs, sent } = await aloneInMeshRoom(t);
   assert.equal(pcs.length, 1, 'one spare link');
   const spare = pcs[0]!;
@@ -253,16 +253,15 @@ test('alone in a mesh room, a link waits ready; a newcomer gets its offer, candi
     ],
     'one gathered after the offer left trickles',
   );
-  t.mock.timers.tick(10 * SPARE_LINK_DELAY_MS);
-  await flush();
-  assert.equal(pcs.length, 1, 'no new spare while Ada connects');
   spare.moveTo('connected');
-  t.mock.timers.tick(SPARE_LINK_DELAY_MS - 1);
+  t.mock.timers.tick(SPARE_LINK_MAX_AGE_MS);
   await flush();
-  assert.equal(pcs.length, 1, 'not at once once connected');
-  t.mock.timers.tick(1);
+  assert.equal(pcs.length, 1, 'no new spare while Ada is here');
+  socket.receive({ type: 'peer-left', peerId: 'ada1', reason: 'left' });
+  t.mock.timers.tick(0);
   await flush();
-  assert.equal(pcs.length, 2, 'a new spare for the next newcomer');
+  assert.equal(pcs.length, 2, 'alone again: a new spare for the next newcomer');
+  assert.equal(pcs[1]!.localDescription?.type, 'offer');
   assert.equal(sent('description').length, 1, 'its offer held too');
 });
 
@@ -277,7 +276,7 @@ test('the spare link is made again with fresh TURN credentials, and closed when 
   await flush();
   assert.ok(pcs[1]!.closed, 'no spare on the SFU');
   const connections = pcs.length;
-  t.mock.timers.tick(2 * SPARE_LINK_DELAY_MS);
+  t.mock.timers.tick(SPARE_LINK_MAX_AGE_MS);
   await flush();
   assert.equal(pcs.length, connections, 'nor a new one later');
 });
@@ -299,23 +298,6 @@ test('the spare is made again when a new camera is sent, after a network change,
   await remade(() => call.networkChanged(), 'a network change');
   await remade(() => t.mock.timers.tick(SPARE_LINK_MAX_AGE_MS), 'its age');
   assert.equal(pcs.filter((pc) => !pc.closed).length, 1, 'one spare at a time');
-});
-
-test('a spare made for a group is made again for a 1:1 call once the room shrinks', async (t) => {
-  const { socket, pcs } = await aloneInMeshRoom(t);
-  const videoCap = (pc: FakePeerConnection) => pc.transceivers.find((x) => x.receiver.track.kind === 'video')?.init?.sendEncodings?.[0]?.maxBitrate;
-  socket.receive({ type: 'peer-joined', peer: ADA });
-  pcs[0]!.moveTo('connected');
-  t.mock.timers.tick(SPARE_LINK_DELAY_MS);
-  await flush();
-  const groupSpare = pcs[1]!;
-  assert.equal(videoCap(groupSpare), GROUP_VIDEO_MAX_BITRATE_BPS, 'with Ada here, the next link would make a group');
-  socket.receive({ type: 'peer-left', peerId: 'ada1', reason: 'left' });
-  t.mock.timers.tick(0);
-  await flush();
-  assert.ok(groupSpare.closed);
-  assert.equal(pcs.length, 3);
-  assert.equal(videoCap(pcs[2]!), undefined, 'alone again: the next link is a 1:1 call, not held to the group bitrate');
 });
 
 test('told again of someone it already has (replayed after its own resume), the call opens no second link', async (t) => {
