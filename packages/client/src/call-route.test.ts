@@ -223,9 +223,10 @@ test('alone in a mesh room, a link waits ready; a newcomer gets its offer, candi
   );
   assert.equal(sent('description').length, 0, 'the offer is held: nobody to send it to');
   // Gathering while it waits: as in a browser, the local description lists each candidate too.
-  const host = 'candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host';
-  spare.onicecandidate?.({ candidate: { candidate: host, sdpMid: '0' } });
-  spare.localDescription = { type: 'offer', sdp: `offer 1\r\na=${host}` };
+  // As Chromium gives them: the candidate's own string names its ufrag, its SDP line does not.
+  const host = 'candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host generation 0';
+  spare.onicecandidate?.({ candidate: { candidate: `${host} ufrag abcd network-id 1`, sdpMid: '0' } });
+  spare.localDescription = { type: 'offer', sdp: `offer 1\r\na=${host} network-id 1` };
   // One the description does not list (a browser slow to add it there) is not lost.
   const unlisted = 'candidate:3 1 udp 41885439 203.0.113.9 3478 typ relay raddr 0.0.0.0 rport 0';
   spare.onicecandidate?.({ candidate: { candidate: unlisted, sdpMid: '0' } });
@@ -235,7 +236,7 @@ test('alone in a mesh room, a link waits ready; a newcomer gets its offer, candi
   assert.equal(pcs.length, 1, 'Ada takes the spare: no new connection');
   assert.deepEqual(
     sent('description').map((m) => m.type === 'description' && [m.to, m.description.type, m.description.sdp]),
-    [['ada1', 'offer', `offer 1\r\na=${host}`]],
+    [['ada1', 'offer', `offer 1\r\na=${host} network-id 1`]],
     'the offer as it stands now, its candidates inside',
   );
   assert.deepEqual(

@@ -346,7 +346,8 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
 function heldSignals(spare: SpareLink): OutgoingSignal[] {
   const offer = spare.link.pc.localDescription;
   if (offer?.type !== 'offer' || !spare.held.some((signal) => 'description' in signal)) return spare.held;
-  const listed = (signal: OutgoingSignal) => 'candidate' in signal && offer.sdp.includes(signal.candidate.candidate);
+  // Compared by what names the candidate (foundation to type): the string a browser gives a candidate has fields (ufrag) its SDP line does not.
+  const listed = (signal: OutgoingSignal) => 'candidate' in signal && offer.sdp.includes(`a=${signal.candidate.candidate.split(' ').slice(0, 8).join(' ')} `);
   return [{ description: { type: 'offer', sdp: offer.sdp } }, ...spare.held.filter((signal) => 'candidate' in signal && !listed(signal))];
 }
 
