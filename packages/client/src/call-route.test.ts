@@ -191,15 +191,21 @@ test('a link we open to a newcomer sends its video held to its starting cap from
   assert.equal(toCy.parameterChanges, 0);
 });
 
-/** A call alone in a mesh room, after its spare link was prepared. */
-async function aloneInMeshRoom(t: TestContext) {
+/** A call over a fake socket on mocked timers, whose peer connections are fakes kept in `pcs`. */
+function callWithFakeConnections(t: TestContext, flavor: 'chromium' | 'other') {
   t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 1_000_000 });
   const pcs: FakePeerConnection[] = [];
-  const { call, socket: current } = callOverFakeSocket(() => {
+  const { call, socket } = callOverFakeSocket(() => {
     const pc = new FakePeerConnection([]);
     pcs.push(pc);
     return pc;
-  }, 'chromium');
+  }, flavor);
+  return { call, socket, pcs };
+}
+
+/** A call alone in a mesh room, after its spare link was prepared. */
+async function aloneInMeshRoom(t: TestContext) {
+  const { call, socket: current, pcs } = callWithFakeConnections(t, 'chromium');
   call.join(ROOM_ID, 'Me', { audio: fakeTrack('audio') as unknown as MediaStreamTrack, video: fakeTrack('video') as unknown as MediaStreamTrack });
   const socket = current();
   socket.open();
@@ -488,13 +494,7 @@ test('talking from the server marks the participant', async (t) => {
 });
 
 test('a room joined on the SFU opens no mesh link', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 1_000_000 });
-  const pcs: FakePeerConnection[] = [];
-  const { call, socket: current } = callOverFakeSocket(() => {
-    const pc = new FakePeerConnection([]);
-    pcs.push(pc);
-    return pc;
-  }, 'other');
+  const { call, socket: current, pcs } = callWithFakeConnections(t, 'other');
   t.after(() => call.leave());
   call.join(ROOM_ID, 'Me', {});
   const socket = current();

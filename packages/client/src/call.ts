@@ -459,7 +459,7 @@ export class Call extends Emitter<CallEvents> {
     this.roomAsksToJoin = msg.askToJoin ?? false;
     // Told before anyone is added, so a room already on the SFU opens no mesh link at all.
     this.media.moveTo(msg.route ?? 'mesh');
-    // Those already there open the negotiation with the newcomer, each with a link made ready while they waited (see MeshTransport.standBy).
+    // Those already there open the negotiation with the newcomer (one who waited alone, from a link made ready meanwhile: MeshTransport.standBy).
     for (const peer of msg.peers) this.addPeer(peer, false);
     this.keys.start(
       msg.selfId,
