@@ -100,7 +100,7 @@ export interface Evaluator {
   waitForTimeout?(ms: number): Promise<void>;
 }
 
-/** Sums inbound media over every peer connection the page made, from getStats. */
+/** Sums inbound media over every connection the page's call uses (`__callPcs`), from getStats. */
 export function remoteMedia(page: Evaluator): Promise<RemoteMediaCounts> {
   return page.evaluate(async () => {
     const pcs = (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs();
@@ -293,7 +293,7 @@ export interface PeerMedia {
   scaleResolutionDownBy: number | undefined;
 }
 
-/** getStats of every open peer connection, one entry per other person (not summed). */
+/** getStats of every connection the call uses, one entry per other person (not summed). */
 export function mediaPerPeer(page: Evaluator): Promise<PeerMedia[]> {
   return page.evaluate(async () => {
     const pcs = (window as unknown as { __callPcs: () => RTCPeerConnection[] }).__callPcs();

@@ -4,7 +4,7 @@ import type { LinkKeys } from './link-keys.ts';
 import { inboundStats, type MediaTransport, type PeerTracks, showsDecodingMedia, type TransportEvents } from './media-transport.ts';
 import type { ChatMessage, ChatSendResult } from './peer-channel.ts';
 import { type LinkState, type LocalTracks, type MediaKind, type OutgoingSignal, type PeerConnectionFactory, PeerLink } from './peer-link.ts';
-import { mayStepUp, type SendPhase, sameVideoCap, type VideoSendCap, videoSendCap } from './send-cap.ts';
+import { mayStepUp, type SendPhase, type VideoSendCap, videoSendCap } from './send-cap.ts';
 
 /** How often a starting link's bandwidth estimate is read to decide whether it may step up to full resolution. */
 export const FAST_START_POLL_MS = 250;
@@ -18,8 +18,6 @@ export const SPARE_LINK_MAX_AGE_MS = 2 * 60_000;
 /** A link made before anyone needs it: its offer and candidates are held until it is given to someone. */
 interface SpareLink {
   link: PeerLink;
-  /** The video cap it was made with: a spare whose camera now calls for another is not used. */
-  cap: VideoSendCap;
   held: OutgoingSignal[];
   /** Stops holding its signals, and its renewal at SPARE_LINK_MAX_AGE_MS. */
   release: () => void;
@@ -79,7 +77,8 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
   connect(peer: PeerInfo, selfId: string, initiator: boolean): PeerLink {
     this.drop(peer.id);
     const polite = selfId < peer.id;
-    const spare = initiator ? this.takeSpare() : undefined;
+    // Made while alone and made again whenever the tracks change, a spare starts as this link would.
+    const spare = initiator ? this.releaseSpare() : undefined;
     const link = spare?.link ?? this.newLink(polite, initiator, this.startingCap());
     link.polite = polite;
     this.links.set(peer.id, link);
@@ -258,29 +257,19 @@ export class MeshTransport extends Emitter<MeshEvents> implements MediaTransport
 
   private makeSpare(): void {
     this.spareTimer = undefined;
-    const cap = this.startingCap();
     // Whether it is polite depends on who takes it: set then.
-    const link = this.newLink(false, true, cap);
+    const link = this.newLink(false, true, this.startingCap());
     const held: OutgoingSignal[] = [];
     const stopHolding = link.on('signal', (signal) => held.push(signal));
     const renewal = setTimeout(() => this.renewSpare(), SPARE_LINK_MAX_AGE_MS);
     this.spare = {
       link,
-      cap,
       held,
       release: () => {
         stopHolding();
         clearTimeout(renewal);
       },
     };
-  }
-
-  /** The spare, for the link about to be opened, if it starts as that link should. */
-  private takeSpare(): SpareLink | undefined {
-    const spare = this.releaseSpare();
-    if (!spare || sameVideoCap(spare.cap, this.startingCap())) return spare;
-    spare.link.close();
-    return undefined;
   }
 
   private releaseSpare(): SpareLink | undefined {

@@ -53,11 +53,6 @@ export function videoSendCap(otherPeople: number, track: { width?: number; heigh
   return { maxBitrate: grouped ? GROUP_VIDEO_MAX_BITRATE_BPS : undefined, scaleResolutionDownBy: bound ? scaleToFit(track, bound.width, bound.height) : 1 };
 }
 
-/** Whether two caps hold a sender the same. */
-export function sameVideoCap(a: VideoSendCap, b: VideoSendCap): boolean {
-  return a.maxBitrate === b.maxBitrate && a.scaleResolutionDownBy === b.scaleResolutionDownBy;
-}
-
 /** The largest camera picture a link sends now, if any bound applies. */
 function sizeBound(grouped: boolean, phase: SendPhase): { width: number; height: number } | undefined {
   // In a group a link starts, and stays, at the tile size: its bitrate cap keeps the estimate from ever asking for more.
