@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningServer } from '@videoapp/server';
 import { type Browser, type BrowserContext, devices, type Page } from 'playwright-core';
-import { expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia, trackStates } from '../support/browsers.ts';
+import { SELF_VIEW_MAX_CSS_WIDTH } from '../../packages/web/src/screens/self-view.ts';
+import { copyStates, expectMediaFlowing, instrumentedContext, launchChromium, remoteMedia, trackStates } from '../support/browsers.ts';
 import { fromFakeCamera, picture } from '../support/remote-picture.ts';
 import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';
@@ -279,6 +280,9 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
 
     test('own video is a picture-in-picture that can be dragged and moved by keys, and never leaves the stage', async () => {
       const pip = alice.locator('video.local');
+      // It shows a copy of the 1280×720 camera scaled to the most it is drawn at, not the camera itself.
+      const shown = await pip.evaluate((v: HTMLVideoElement, cssWidth) => ({ width: v.videoWidth, bound: cssWidth * devicePixelRatio }), SELF_VIEW_MAX_CSS_WIDTH);
+      assert.ok(shown.width > 0 && shown.width <= shown.bound, `self-view picture ${shown.width} pixels wide, bound ${shown.bound}`);
       const stage = (await alice.locator('.stage').boundingBox())!;
       const start = (await pip.boundingBox())!;
       await alice.mouse.move(start.x + start.width / 2, start.y + start.height / 2);
@@ -350,6 +354,7 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
       await alice.keyboard.press('m');
       await alice.keyboard.press('v');
       await alice.getByRole('button', { name: 'Turn camera on' }).waitFor();
+      assert.deepEqual([...new Set(await copyStates(alice))], ['ended'], 'camera off: the self-view’s copy of the camera is stopped too, so the camera light goes out');
       await alice.keyboard.press('v');
       await alice.getByRole('button', { name: 'Turn camera off' }).waitFor();
       await alice.keyboard.press('c');
@@ -367,6 +372,7 @@ describe('in-call features in Chromium', { skip: missing('chromium') }, () => {
       await alice.locator('[data-end-reason=hung-up]').waitFor();
       await bob.locator('[data-end-reason=peer-hung-up]').waitFor();
       assert.deepEqual([...new Set(await trackStates(alice))], ['ended'], 'every camera and microphone track stopped');
+      assert.deepEqual([...new Set(await copyStates(alice))], ['ended'], 'and every copy of them');
       assert.deepEqual(await alice.evaluate(() => (window as unknown as { __wakeLocks: { released: boolean }[] }).__wakeLocks.map((l) => l.released)), [true], 'the wake lock is released');
     });
   });

@@ -4,7 +4,7 @@ import { after, afterEach, before, describe, type TestContext, test } from 'node
 import { MAX_ROOM_PEERS, RESUME_GRACE_MS } from '@videoapp/protocol';
 import type { RunningServer } from '@videoapp/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { expectMediaFlowing, instrumentedContext, launchChromium, trackStates } from '../support/browsers.ts';
+import { copyStates, expectMediaFlowing, instrumentedContext, launchChromium, trackStates } from '../support/browsers.ts';
 import { createIsolatedHost } from '../support/netns.ts';
 import { missing } from '../support/requires.ts';
 import { startTestServer } from '../support/test-server.ts';
@@ -78,6 +78,8 @@ describe('the old app defects, fixed', { skip: missing('chromium') }, () => {
       await alice.getByRole('heading', { name: 'You left the call' }).waitFor();
       assert.ok(allEnded(await trackStates(alice)), 'the one who hung up released camera and microphone');
       assert.ok(allEnded(await trackStates(bob)), 'the other person leaving released our camera and microphone');
+      // The preview's and the self-view's scaled copies of the camera hold it open too.
+      assert.ok(allEnded(await copyStates(alice)) && allEnded(await copyStates(bob)), 'no copy of a camera left running');
     });
   });
 
@@ -86,9 +88,11 @@ describe('the old app defects, fixed', { skip: missing('chromium') }, () => {
       const p = await page();
       await startNewCall(p, server.url);
       assert.deepEqual(await trackStates(p), ['live', 'live']);
+      assert.deepEqual(await copyStates(p), ['live'], 'the preview shows a copy of the camera scaled to its size');
       await p.goBack();
       await p.getByRole('button', { name: 'New call' }).waitFor();
       assert.deepEqual(await trackStates(p), ['ended', 'ended']);
+      assert.deepEqual(await copyStates(p), ['ended']);
     });
 
     test('going back from the room; the other side sees "left" and keeps waiting', async (t) => {

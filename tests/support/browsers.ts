@@ -30,19 +30,30 @@ export function launchChromium(options: { fakeMediaUi?: boolean; extra?: string[
 }
 
 /**
- * Instruments a page without changing the app: remembers every RTCPeerConnection
- * and every track getUserMedia returns, and, when the page is left, writes
- * the tracks' states to sessionStorage so a test can read them after navigation.
+ * Instruments a page without changing the app: remembers every RTCPeerConnection,
+ * every track getUserMedia returns (`__tracks`) and every copy the page makes of a
+ * track with clone() (`__copies`: a copy of the camera holds the camera open too),
+ * and, when the page is left, writes the states of both to sessionStorage so a
+ * test can read them after navigation.
  * `__callPcs()` lists the connections a call is using: open, and negotiated
  * with someone (not a spare link waiting, its offer made, for the next
  * newcomer to the room).
  */
 export const INSTRUMENT = () => {
-  const w = window as unknown as { __pcs: RTCPeerConnection[]; __callPcs: () => RTCPeerConnection[]; __tracks: MediaStreamTrack[]; __displayTracks: MediaStreamTrack[] };
+  const w = window as unknown as { __pcs: RTCPeerConnection[]; __callPcs: () => RTCPeerConnection[]; __tracks: MediaStreamTrack[]; __copies: MediaStreamTrack[]; __displayTracks: MediaStreamTrack[] };
   w.__pcs = [];
   w.__callPcs = () => w.__pcs.filter((pc) => pc.connectionState !== 'closed' && pc.remoteDescription !== null);
   w.__tracks = [];
+  w.__copies = [];
   w.__displayTracks = [];
+  if (typeof MediaStreamTrack !== 'undefined') {
+    const clone = MediaStreamTrack.prototype.clone;
+    MediaStreamTrack.prototype.clone = function (this: MediaStreamTrack) {
+      const copy = clone.call(this);
+      w.__copies.push(copy);
+      return copy;
+    };
+  }
   const Original = window.RTCPeerConnection;
   if (Original) {
     window.RTCPeerConnection = class extends Original {
@@ -72,7 +83,7 @@ export const INSTRUMENT = () => {
   // Registered after the app's own pagehide listener (module scripts run before DOMContentLoaded), so it sees the result.
   document.addEventListener('DOMContentLoaded', () => {
     window.addEventListener('pagehide', () => {
-      sessionStorage.setItem('__tracksAtPagehide', JSON.stringify(w.__tracks.map((t) => t.readyState)));
+      sessionStorage.setItem('__tracksAtPagehide', JSON.stringify([...w.__tracks, ...w.__copies].map((t) => t.readyState)));
     });
   });
 };
@@ -194,6 +205,11 @@ export function videoFramesShown(page: Evaluator): Promise<Record<string, number
 /** readyState of every track the page got from getUserMedia. */
 export function trackStates(page: Evaluator): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks.map((t) => t.readyState));
+}
+
+/** readyState of every copy the page made of a track (the scaled pictures of our own camera, own-picture.ts). */
+export function copyStates(page: Evaluator): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __copies: MediaStreamTrack[] }).__copies.map((t) => t.readyState));
 }
 
 /** A fingerprint of the remote video's current picture, to tell a moving picture from a frozen one. */

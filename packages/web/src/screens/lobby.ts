@@ -7,6 +7,7 @@ import { BlurSwitch } from '../blur/blur-switch.ts';
 import { h } from '../dom.ts';
 import { prepareStaleFrameGuard } from '../frame-worker.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
+import { OwnPicture } from '../own-picture.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
 import { SentVoice } from '../voice/sent-voice.ts';
@@ -25,6 +26,9 @@ import { voiceSwitches } from './voice-switches.ts';
  * finds both ready.
  */
 const VOICE_START_DELAY_MS = 400;
+
+/** The widest the preview is drawn, in CSS pixels (styles.css: one column below 720 pixels, three fifths of a 960-pixel screen above). */
+const PREVIEW_MAX_CSS_WIDTH = 720;
 
 /** What the lobby says in a browser that cannot encrypt media frames, before the person chooses to join. */
 const E2EE_UNAVAILABLE =
@@ -55,6 +59,8 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   // Handed, running, to the room on "Join", so the call starts with the background already blurred.
   const blur = new BlurSwitch();
   let undoBlurToggle = () => {};
+  /** The preview's picture: a copy of the camera scaled to the preview (own-picture.ts), stopped with the lobby. */
+  let previewPicture: OwnPicture | undefined;
   // Noise suppression loads here, on the preview's microphone, rather than between Join and the first frame (where its
   // fetches, worklet and audio context held back the offer). It is local work: nothing is sent before Join. The room takes it over.
   const sentVoice = new SentVoice();
@@ -135,12 +141,12 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     const current = stream!;
     const preview = h('video', { class: 'preview mirrored', autoplay: true, playsinline: true, 'aria-label': 'Your camera preview' });
     preview.muted = true;
+    previewPicture?.stop();
+    const picture = new OwnPicture(preview, PREVIEW_MAX_CSS_WIDTH);
+    previewPicture = picture;
     const camera = current.getVideoTracks()[0];
     // The preview shows what the others will see: the blurred camera while blur runs.
-    const showPreview = () => {
-      const shown = blur.outgoing(camera);
-      if ((preview.srcObject as MediaStream | null)?.getVideoTracks()[0] !== shown) preview.srcObject = shown ? new MediaStream([shown]) : null;
-    };
+    const showPreview = () => picture.show(blur.outgoing(camera));
     showPreview();
     undoBlurToggle();
     const toggle = blurToggle(blur, () => camera, showPreview);
@@ -247,6 +253,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     }
     if (!next.ok) return fail(next.code);
     stopMeter();
+    previewPicture?.stop();
     stopStream(stream);
     stream = next.stream;
     useVoice();
@@ -259,6 +266,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     clearTimeout(voiceTimer);
     stopWaiting?.();
     stopMeter();
+    previewPicture?.stop();
     undoBlurToggle();
     if (!handedOff) {
       blur.stop();

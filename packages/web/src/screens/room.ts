@@ -6,6 +6,7 @@ import { browserCertificate, withBrowserCertificate } from '../browser-certifica
 import { drawBeforeNextFrame, h, replaceChildren } from '../dom.ts';
 import { createFrameWorker, guardReceivedVideo, prepareStaleFrameGuard } from '../frame-worker.ts';
 import { openLocalMedia } from '../local-media.ts';
+import { OwnPicture } from '../own-picture.ts';
 import type { Route } from '../routes.ts';
 import { browserTrustedKeys } from '../trusted-keys.ts';
 import { savedVoiceSettings, voiceMode } from '../voice/voice-settings.ts';
@@ -22,7 +23,7 @@ import { RemoteTiles } from './remote-tiles.ts';
 import { type ControlAction, RoomControls } from './room-controls.ts';
 import { RoomMedia } from './room-media.ts';
 import { PanelHost } from './room-panels.ts';
-import { makeMovable } from './self-view.ts';
+import { makeMovable, SELF_VIEW_MAX_CSS_WIDTH } from './self-view.ts';
 import { shareBox } from './share-box.ts';
 import { type ShortcutAction, shortcutFor, shortcutsPanel } from './shortcuts.ts';
 import { VerificationNote } from './verification-note.ts';
@@ -113,6 +114,7 @@ class RoomSession {
     return peer ? this.call.markVerified(peer.id) : false;
   });
   private readonly localVideo = h('video', { class: 'local mirrored', autoplay: true, playsinline: true, tabindex: 0, 'aria-label': 'You. Drag, or use the arrow keys, to move this picture' });
+  private readonly selfView = new OwnPicture(this.localVideo, SELF_VIEW_MAX_CSS_WIDTH);
   private readonly banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite' });
   private readonly notice = h('p', { class: 'room-notice', role: 'status', 'aria-live': 'polite', hidden: true });
   private readonly e2eeStatus = new E2eeStatusLine();
@@ -190,7 +192,8 @@ class RoomSession {
     });
     this.panels.onChange = () => this.renderControls();
     this.localVideo.muted = true;
-    this.localVideo.srcObject = this.media.stream;
+    // Ourselves as the others see us: blurred while blur runs.
+    this.selfView.show(this.media.outgoingCamera);
 
     this.section = h(
       'section',
@@ -233,6 +236,7 @@ class RoomSession {
     this.call.leave(reason);
     this.panels.close(false);
     void this.pip.close();
+    this.selfView.stop();
     this.media.stop();
     this.tiles.clear();
     clearTimeout(this.noticeTimer);
@@ -514,10 +518,7 @@ class RoomSession {
 
   private renderMedia(): void {
     if (this.ended) return;
-    // Ourselves as the others see us: blurred while blur runs.
-    const shown = this.media.outgoingCamera;
-    if (shown === this.media.camera) this.localVideo.srcObject = this.media.stream;
-    else if (shown && (this.localVideo.srcObject as MediaStream | null)?.getVideoTracks()[0] !== shown) this.localVideo.srcObject = new MediaStream([shown]);
+    this.selfView.show(this.media.outgoingCamera);
     this.localVideo.classList.toggle('mirrored', this.media.mirrored);
     const sharing = this.media.share.state.kind === 'on';
     this.sharingNote.hidden = !sharing;

@@ -2,6 +2,8 @@
 export const SELF_VIEW_KEY_STEP_PX = 24;
 /** Gap kept between the picture-in-picture and the edge of the stage. */
 export const SELF_VIEW_MARGIN_PX = 8;
+/** The widest the self-view is drawn, in CSS pixels (styles.css: `.stage .local`). */
+export const SELF_VIEW_MAX_CSS_WIDTH = 360;
 
 /**
  * Makes our own small video movable within the stage: dragged with a finger,
