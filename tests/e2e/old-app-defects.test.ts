@@ -89,6 +89,8 @@ describe('the old app defects, fixed', { skip: missing('chromium') }, () => {
       await startNewCall(p, server.url);
       assert.deepEqual(await trackStates(p), ['live', 'live']);
       assert.deepEqual(await copyStates(p), ['live'], 'the preview shows a copy of the camera scaled to its size');
+      // The level meter follows the (fake, beeping) microphone.
+      await p.waitForFunction(() => (document.querySelector<HTMLMeterElement>('meter.mic-level')?.value ?? 0) > 0, null, { timeout: 10_000 });
       await p.goBack();
       await p.getByRole('button', { name: 'New call' }).waitFor();
       assert.deepEqual(await trackStates(p), ['ended', 'ended']);

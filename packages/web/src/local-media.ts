@@ -37,6 +37,14 @@ export async function listDevices(kind: MediaDeviceKind): Promise<MediaDeviceInf
   }
 }
 
+/**
+ * How often a level meter reads the microphone and redraws: often enough to
+ * follow a voice. Every redraw is a paint and a composited frame; drawn on
+ * every animation frame (60 a second) the lobby's meter kept the page busy
+ * while the person looked at their preview.
+ */
+export const METER_INTERVAL_MS = 50;
+
 /** Drives a level meter from a microphone track; returns what stops it. */
 export function meterLevel(track: MediaStreamTrack, onLevel: (level: number) => void): () => void {
   const Ctx = window.AudioContext ?? (window as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
@@ -46,17 +54,16 @@ export function meterLevel(track: MediaStreamTrack, onLevel: (level: number) => 
   analyser.fftSize = 512;
   audio.createMediaStreamSource(new MediaStream([track])).connect(analyser);
   const samples = new Float32Array(analyser.fftSize);
-  let frame = 0;
-  const tick = () => {
+  const read = () => {
     analyser.getFloatTimeDomainData(samples);
     let sum = 0;
     for (const s of samples) sum += s * s;
     onLevel(Math.min(1, Math.sqrt(sum / samples.length) * 4));
-    frame = requestAnimationFrame(tick);
   };
-  tick();
+  read();
+  const timer = setInterval(read, METER_INTERVAL_MS);
   return () => {
-    cancelAnimationFrame(frame);
+    clearInterval(timer);
     void audio.close();
   };
 }

@@ -12,7 +12,9 @@
  * A copy holds the camera open (its light on) as long as it runs, so it is
  * stopped whenever the picture changes and when the screen ends. Where the
  * browser cannot scale one track apart from the others (no `crop-and-scale`
- * in the track's capabilities), the element gets the track itself.
+ * in the track's capabilities), the element gets the track itself. Firefox
+ * ESR lists `crop-and-scale` but leaves the copy at full size: no gain there,
+ * and no harm (the camera and the sent track keep their size).
  */
 export class OwnPicture {
   /** The track last shown, as given (not the copy). */
