@@ -8,6 +8,7 @@ import { h } from '../dom.ts';
 import { prepareStaleFrameGuard } from '../frame-worker.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import { OwnPicture } from '../own-picture.ts';
+import { CAMERA_SILENT_TEXT, watchOwnPicture } from '../picture-watch.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
 import { SentVoice } from '../voice/sent-voice.ts';
@@ -61,6 +62,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   let undoBlurToggle = () => {};
   /** The preview's picture: a copy of the camera scaled to the preview (own-picture.ts), stopped with the lobby. */
   let previewPicture: OwnPicture | undefined;
+  let stopWatchingPicture = () => {};
   // Noise suppression loads here, on the preview's microphone, rather than between Join and the first frame (where its
   // fetches, worklet and audio context held back the offer). It is local work: nothing is sent before Join. The room takes it over.
   const sentVoice = new SentVoice();
@@ -148,6 +150,11 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     // The preview shows what the others will see: the blurred camera while blur runs.
     const showPreview = () => picture.show(blur.outgoing(camera));
     showPreview();
+    const cameraNotice = h('p', { class: 'notice camera-silent', role: 'status', hidden: true }, CAMERA_SILENT_TEXT);
+    stopWatchingPicture();
+    stopWatchingPicture = watchOwnPicture(preview, (silent) => {
+      cameraNotice.hidden = !silent;
+    });
     undoBlurToggle();
     const toggle = blurToggle(blur, () => camera, showPreview);
     undoBlurToggle = toggle.undo;
@@ -210,7 +217,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
         h(
           'div',
           { class: 'lobby-grid' },
-          h('div', { class: 'preview-box' }, preview, meter, audioOnly ? null : toggle.element),
+          h('div', { class: 'preview-box' }, preview, meter, cameraNotice, audioOnly ? null : toggle.element),
           h(
             'div',
             { class: 'lobby-side' },
@@ -254,6 +261,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     if (!next.ok) return fail(next.code);
     stopMeter();
     previewPicture?.stop();
+    stopWatchingPicture();
     stopStream(stream);
     stream = next.stream;
     useVoice();
@@ -267,6 +275,7 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     stopWaiting?.();
     stopMeter();
     previewPicture?.stop();
+    stopWatchingPicture();
     undoBlurToggle();
     if (!handedOff) {
       blur.stop();
