@@ -1,15 +1,19 @@
 // A camera that is on but sends no picture (held by another app, a stalled driver) is said in words, in the
 // lobby and in the room, and the words go once frames come again. Real Chromium; the stalled camera is a
 // canvas track put in place of the camera's by getUserMedia, live but without frames until the test draws.
+// A working camera is never called silent, in Chromium or in Firefox (whose getVideoPlaybackQuality counts
+// no frame of a camera: a watch built on it called every Firefox camera silent).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { CAMERA_SILENT_MS, CAMERA_WATCH_INTERVAL_MS } from '../../packages/web/src/picture-watch.ts';
 import { instrumentedContext } from '../support/browsers.ts';
-import { serverAndChromium } from '../support/lab.ts';
+import { instrumentedFirefoxPage } from '../support/firefox.ts';
+import { serverChromiumAndFirefox } from '../support/lab.ts';
 import { missing } from '../support/requires.ts';
 import { loadedBound } from '../support/timing.ts';
 import { openLobby, pressJoin, startNewCall, waitForCallState } from '../support/ui.ts';
+import { createRoom } from '../support/ws-client.ts';
 
 /** How long the page may take to say so, or to take it back, on a loaded machine. */
 const NOTICE_BOUND_MS = loadedBound(CAMERA_SILENT_MS + 2 * CAMERA_WATCH_INTERVAL_MS);
@@ -55,8 +59,11 @@ function flow(page: Page, on: boolean): Promise<void> {
   return page.evaluate((f) => (window as unknown as { __camera: { flow(on: boolean): void } }).__camera.flow(f), on);
 }
 
-describe('a camera that sends no picture, in Chromium', { skip: missing('chromium') }, () => {
-  const lab = serverAndChromium();
+/** Long enough that a silent camera would have been named by now. */
+const SILENCE_WOULD_SHOW_MS = CAMERA_SILENT_MS + 2 * CAMERA_WATCH_INTERVAL_MS;
+
+describe('a camera that sends no picture', { skip: missing('chromium', 'firefox') }, () => {
+  const lab = serverChromiumAndFirefox();
 
   test('is said in the lobby and in the room until frames come; a working camera never is', async () => {
     const context = await instrumentedContext(lab.browser);
@@ -79,13 +86,29 @@ describe('a camera that sends no picture, in Chromium', { skip: missing('chromiu
     // Bob's camera works: in his lobby and in the call, past the time a silent one would be named, nothing is said.
     const bob = await (await instrumentedContext(lab.browser)).newPage();
     await openLobby(bob, link, 'Bob');
-    await bob.waitForTimeout(CAMERA_SILENT_MS + 2 * CAMERA_WATCH_INTERVAL_MS);
+    await bob.waitForTimeout(SILENCE_WOULD_SHOW_MS);
     assert.equal(await bob.locator('.camera-silent').isVisible(), false, 'a working camera is not called silent in the lobby');
     await pressJoin(bob);
     await waitForCallState(bob, 'connected');
-    await bob.waitForTimeout(CAMERA_SILENT_MS + 2 * CAMERA_WATCH_INTERVAL_MS);
+    await bob.waitForTimeout(SILENCE_WOULD_SHOW_MS);
     assert.equal(await bob.locator('.camera-notice').isVisible(), false, 'nor in the room');
     assert.equal(await ada.locator('.camera-notice').isVisible(), false, 'Ada’s camera, flowing again, is not either');
     await Promise.all([ada.context().close(), bob.context().close()]);
+  });
+
+  test('a working camera in Firefox is never called silent, in the lobby or in the room', async () => {
+    const fox = await instrumentedFirefoxPage(lab.firefox);
+    try {
+      await fox.goto(`${lab.server.url}/r/${await createRoom(lab.server.url)}`);
+      await fox.waitForSelector('video.preview');
+      await new Promise((resolve) => setTimeout(resolve, SILENCE_WOULD_SHOW_MS));
+      assert.equal(await fox.$eval('.camera-silent', (el) => (el as HTMLElement).hidden), true, 'lobby');
+      await fox.click('form.join button[type=submit]');
+      await fox.waitForFunction(() => document.querySelector('.room')?.getAttribute('data-call-state') === 'waiting');
+      await new Promise((resolve) => setTimeout(resolve, SILENCE_WOULD_SHOW_MS));
+      assert.equal(await fox.$eval('.camera-notice', (el) => (el as HTMLElement).hidden), true, 'room');
+    } finally {
+      await fox.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Notices when our own camera is on but sends no picture: the track is live,
- * yet no new frame reaches the page. A camera held by another app, a driver
+ * yet the page shows no new frame of it. A camera held by another app, a driver
  * that stalled, a capture that never started: the person sees a black preview
  * and the others a black tile, and without a word nobody knows why. The
  * benchmarks met it too (bench/README.md: calls with no frame, where the
@@ -17,7 +17,7 @@ export const CAMERA_SILENT_TEXT = 'Your camera is on but sends no picture. Anoth
 
 /** One count of the frames our own picture has shown. */
 export interface PictureReading {
-  /** Frames the element has shown so far. */
+  /** Frames seen shown so far (a count that moves while the picture does). */
   frames: number;
   /** A live, enabled camera is shown and the page is visible: frames are expected. */
   expected: boolean;
@@ -51,21 +51,46 @@ export class SilenceJudge {
 }
 
 /**
+ * What shows `notice` while the camera is silent, and hides it after. Its
+ * words are put in as it shows, so that a screen reader, told of a change in
+ * a live region, reads them out.
+ */
+export function sayWhenSilent(notice: HTMLElement): (silent: boolean) => void {
+  return (silent) => {
+    notice.hidden = !silent;
+    notice.textContent = silent ? CAMERA_SILENT_TEXT : '';
+  };
+}
+
+/**
  * Watches the element showing our own camera; `changed` hears whether the
- * camera is silent whenever that changes. Where the browser cannot count a
- * video's frames, it never reports. Returns what stops it.
+ * camera is silent whenever that changes. A frame shown is seen through
+ * requestVideoFrameCallback, asked for once per look: Firefox counts no
+ * frame of a camera in getVideoPlaybackQuality (always 0), which would have
+ * called every camera silent. Where the browser has no
+ * requestVideoFrameCallback it never reports. Returns what stops it.
  */
 export function watchOwnPicture(video: HTMLVideoElement, changed: (silent: boolean) => void): () => void {
-  if (typeof video.getVideoPlaybackQuality !== 'function') return () => {};
+  if (typeof video.requestVideoFrameCallback !== 'function') return () => {};
   const judge = new SilenceJudge();
   let silent = false;
+  /** Frames seen so far: one per look at most, which is all the judge needs to tell a moving picture. */
+  let framesSeen = 0;
+  let asked: number | undefined;
   const timer = setInterval(() => {
+    asked ??= video.requestVideoFrameCallback(() => {
+      asked = undefined;
+      framesSeen++;
+    });
     const track = (video.srcObject as MediaStream | null)?.getVideoTracks()[0];
     const expected = track !== undefined && track.readyState === 'live' && track.enabled && document.visibilityState === 'visible';
-    const verdict = judge.observe({ frames: video.getVideoPlaybackQuality().totalVideoFrames, expected, now: performance.now() });
+    const verdict = judge.observe({ frames: framesSeen, expected, now: performance.now() });
     if (verdict === silent) return;
     silent = verdict;
     changed(silent);
   }, CAMERA_WATCH_INTERVAL_MS);
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    if (asked !== undefined) video.cancelVideoFrameCallback(asked);
+  };
 }

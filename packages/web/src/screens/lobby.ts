@@ -8,7 +8,7 @@ import { h } from '../dom.ts';
 import { prepareStaleFrameGuard } from '../frame-worker.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import { OwnPicture } from '../own-picture.ts';
-import { CAMERA_SILENT_TEXT, watchOwnPicture } from '../picture-watch.ts';
+import { sayWhenSilent, watchOwnPicture } from '../picture-watch.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
 import { SentVoice } from '../voice/sent-voice.ts';
@@ -150,11 +150,9 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     // The preview shows what the others will see: the blurred camera while blur runs.
     const showPreview = () => picture.show(blur.outgoing(camera));
     showPreview();
-    const cameraNotice = h('p', { class: 'notice camera-silent', role: 'status', hidden: true }, CAMERA_SILENT_TEXT);
+    const cameraNotice = h('p', { class: 'notice camera-silent', role: 'status', hidden: true });
     stopWatchingPicture();
-    stopWatchingPicture = watchOwnPicture(preview, (silent) => {
-      cameraNotice.hidden = !silent;
-    });
+    stopWatchingPicture = watchOwnPicture(preview, sayWhenSilent(cameraNotice));
     undoBlurToggle();
     const toggle = blurToggle(blur, () => camera, showPreview);
     undoBlurToggle = toggle.undo;

@@ -7,7 +7,7 @@ import { drawBeforeNextFrame, h, replaceChildren } from '../dom.ts';
 import { createFrameWorker, guardReceivedVideo, prepareStaleFrameGuard } from '../frame-worker.ts';
 import { openLocalMedia } from '../local-media.ts';
 import { OwnPicture } from '../own-picture.ts';
-import { CAMERA_SILENT_TEXT, watchOwnPicture } from '../picture-watch.ts';
+import { sayWhenSilent, watchOwnPicture } from '../picture-watch.ts';
 import type { Route } from '../routes.ts';
 import { browserTrustedKeys } from '../trusted-keys.ts';
 import { savedVoiceSettings, voiceMode } from '../voice/voice-settings.ts';
@@ -122,7 +122,7 @@ class RoomSession {
   private readonly sharingNote = h('p', { class: 'sharing-note', hidden: true }, 'You are sharing your screen');
   private readonly blurNotice = h('p', { class: 'room-notice blur-notice', role: 'status', hidden: true });
   /** Said while our camera is on but sends no picture (picture-watch.ts). */
-  private readonly cameraNotice = h('p', { class: 'room-notice camera-notice', role: 'status', hidden: true }, CAMERA_SILENT_TEXT);
+  private readonly cameraNotice = h('p', { class: 'room-notice camera-notice', role: 'status', hidden: true });
   /** Where our own reactions float: the corner our picture starts in. */
   private readonly selfReactions = h('div', { class: 'self-reactions' });
   private readonly stage = h('div', { class: 'stage' });
@@ -285,9 +285,7 @@ class RoomSession {
       () => window.removeEventListener('keydown', onKey),
       keepScreenAwake((state) => (this.section.dataset.wakeLock = state)),
       makeMovable(this.localVideo, this.stage),
-      watchOwnPicture(this.localVideo, (silent) => {
-        this.cameraNotice.hidden = !silent;
-      }),
+      watchOwnPicture(this.localVideo, sayWhenSilent(this.cameraNotice)),
       this.pip.openWhenHidden(),
     );
     this.quality.indicator.addEventListener('click', () => this.panels.toggle(this.quality, this.quality.indicator));
