@@ -22,6 +22,8 @@ const UNREACHABLE_SHOWN_WITHIN_MS = NEVER_CONNECTED_MS + 15_000;
  */
 const SHORT_TTL_SECONDS = 10;
 const CONNECT_TIMEOUT_MS = 20_000;
+/** How much of coturn's log a call that did not connect prints. */
+const COTURN_LOG_LINES_ON_FAILURE = 40;
 
 describe('calls through coturn between networks that cannot reach each other', { skip: missing('netns', 'chromium', 'coturn', 'iptables') }, () => {
   const secret = randomBytes(24).toString('base64url');
@@ -61,10 +63,37 @@ describe('calls through coturn between networks that cannot reach each other', {
 
   async function connect(hideIp: Side[] = []): Promise<{ alice: Page; bob: Page; connectMs: number }> {
     const { alice, bob, bobJoinedAt } = await dial(hideIp);
-    await waitForCallState(bob, 'connected', CONNECT_TIMEOUT_MS);
-    const connectMs = Date.now() - bobJoinedAt;
-    await waitForCallState(alice, 'connected', CONNECT_TIMEOUT_MS);
-    return { alice, bob, connectMs };
+    try {
+      await waitForCallState(bob, 'connected', CONNECT_TIMEOUT_MS);
+      const connectMs = Date.now() - bobJoinedAt;
+      await waitForCallState(alice, 'connected', CONNECT_TIMEOUT_MS);
+      return { alice, bob, connectMs };
+    } catch (error) {
+      // Where it stopped, so that a call that never connects says more than a timeout.
+      const relayLog = lab.coturnLog().trim().split('\n').slice(-COTURN_LOG_LINES_ON_FAILURE).join('\n');
+      throw new Error(`the call did not connect: Alice ${JSON.stringify(await linkDiagnosis(alice))}, Bob ${JSON.stringify(await linkDiagnosis(bob))}\ncoturn's last lines:\n${relayLog}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** The room's state and, for every connection of the page, its states and the candidates each side gathered or was given. */
+  function linkDiagnosis(page: Page): Promise<unknown> {
+    return page.evaluate(async () => {
+      const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+      return {
+        call: document.querySelector('.room')?.getAttribute('data-call-state'),
+        links: await Promise.all(
+          pcs.map(async (pc) => {
+            const candidates: string[] = [];
+            (await pc.getStats()).forEach((s: { type: string; candidateType?: string; address?: string; relayProtocol?: string }) => {
+              if (s.type === 'local-candidate' || s.type === 'remote-candidate') candidates.push(`${s.type.split('-')[0]} ${s.candidateType} ${s.address ?? ''}`);
+            });
+            return { connection: pc.connectionState, ice: pc.iceConnectionState, gathering: pc.iceGatheringState, signaling: pc.signalingState, remote: pc.remoteDescription?.type, candidates };
+          }),
+        ),
+      };
+    });
   }
 
   async function hangUp(...pages: Page[]): Promise<void> {
