@@ -1,7 +1,9 @@
+import { watchOwnPicture } from './picture-watch.ts';
+
 /**
  * Our own camera as the page shows it to us: the lobby's preview and the
  * room's self-view. Both are drawn far smaller than the camera captures
- * (1280×720 into a box at most 360 or 640 pixels wide), and a video element
+ * (1280×720 into a box at most 360 or 720 CSS pixels wide), and a video element
  * handed the camera itself converts and draws every full-size frame, 30 times
  * a second: work for the page and the compositor that buys nothing, and that
  * competed with a call's start (bench/README.md, session 13). So the element
@@ -15,17 +17,29 @@
  * in the track's capabilities), the element gets the track itself. Firefox
  * ESR lists `crop-and-scale` but leaves the copy at full size: no gain there,
  * and no harm (the camera and the sent track keep their size).
+ *
+ * It also watches the picture for a camera that sends nothing
+ * (picture-watch.ts), for as long as it lives.
  */
 export class OwnPicture {
   /** The track last shown, as given (not the copy). */
   private shown: MediaStreamTrack | undefined;
   private copy: MediaStreamTrack | undefined;
 
-  /** `maxCssWidth`: the widest the element is ever drawn, in CSS pixels (see styles.css). */
+  private readonly stopWatching: () => void;
+
+  /**
+   * `maxCssWidth`: the widest the element is ever drawn, in CSS pixels (see
+   * styles.css). `onSilent` hears whether the camera shown is silent whenever
+   * that changes (see watchOwnPicture).
+   */
   constructor(
     readonly video: HTMLVideoElement,
     private readonly maxCssWidth: number,
-  ) {}
+    onSilent: (silent: boolean) => void,
+  ) {
+    this.stopWatching = watchOwnPicture(video, onSilent);
+  }
 
   /**
    * Shows `track`, or nothing. The same track again changes nothing:
@@ -51,8 +65,9 @@ export class OwnPicture {
     this.video.srcObject = new MediaStream([this.copy ?? track]);
   }
 
-  /** Stops the copy and empties the element (the screen is ending or redrawing). */
+  /** Stops the copy and the watch, and empties the element (the screen is ending or redrawing). */
   stop(): void {
+    this.stopWatching();
     this.stopCopy();
     this.shown = undefined;
     this.video.srcObject = null;

@@ -8,7 +8,7 @@ import { h } from '../dom.ts';
 import { prepareStaleFrameGuard } from '../frame-worker.ts';
 import { type DeviceChoice, listDevices, meterLevel, openLocalMedia } from '../local-media.ts';
 import { OwnPicture } from '../own-picture.ts';
-import { sayWhenSilent, watchOwnPicture } from '../picture-watch.ts';
+import { sayWhenSilent } from '../picture-watch.ts';
 import type { ProblemCode } from '../problems.ts';
 import type { Route } from '../routes.ts';
 import { SentVoice } from '../voice/sent-voice.ts';
@@ -60,9 +60,8 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
   // Handed, running, to the room on "Join", so the call starts with the background already blurred.
   const blur = new BlurSwitch();
   let undoBlurToggle = () => {};
-  /** The preview's picture: a copy of the camera scaled to the preview (own-picture.ts), stopped with the lobby. */
+  /** The preview's picture: a copy of the camera scaled to the preview, watched for silence (own-picture.ts), stopped with the lobby. */
   let previewPicture: OwnPicture | undefined;
-  let stopWatchingPicture = () => {};
   // Noise suppression loads here, on the preview's microphone, rather than between Join and the first frame (where its
   // fetches, worklet and audio context held back the offer). It is local work: nothing is sent before Join. The room takes it over.
   const sentVoice = new SentVoice();
@@ -143,16 +142,14 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     const current = stream!;
     const preview = h('video', { class: 'preview mirrored', autoplay: true, playsinline: true, 'aria-label': 'Your camera preview' });
     preview.muted = true;
+    const cameraNotice = h('p', { class: 'notice camera-silent', role: 'status', hidden: true });
     previewPicture?.stop();
-    const picture = new OwnPicture(preview, PREVIEW_MAX_CSS_WIDTH);
+    const picture = new OwnPicture(preview, PREVIEW_MAX_CSS_WIDTH, sayWhenSilent(cameraNotice));
     previewPicture = picture;
     const camera = current.getVideoTracks()[0];
     // The preview shows what the others will see: the blurred camera while blur runs.
     const showPreview = () => picture.show(blur.outgoing(camera));
     showPreview();
-    const cameraNotice = h('p', { class: 'notice camera-silent', role: 'status', hidden: true });
-    stopWatchingPicture();
-    stopWatchingPicture = watchOwnPicture(preview, sayWhenSilent(cameraNotice));
     undoBlurToggle();
     const toggle = blurToggle(blur, () => camera, showPreview);
     undoBlurToggle = toggle.undo;
@@ -259,7 +256,6 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     if (!next.ok) return fail(next.code);
     stopMeter();
     previewPicture?.stop();
-    stopWatchingPicture();
     stopStream(stream);
     stream = next.stream;
     useVoice();
@@ -273,7 +269,6 @@ export const showLobby: Screen<Extract<Route, { screen: 'lobby' }>> = (root, ctx
     stopWaiting?.();
     stopMeter();
     previewPicture?.stop();
-    stopWatchingPicture();
     undoBlurToggle();
     if (!handedOff) {
       blur.stop();

@@ -7,7 +7,7 @@ import { drawBeforeNextFrame, h, replaceChildren } from '../dom.ts';
 import { createFrameWorker, guardReceivedVideo, prepareStaleFrameGuard } from '../frame-worker.ts';
 import { openLocalMedia } from '../local-media.ts';
 import { OwnPicture } from '../own-picture.ts';
-import { sayWhenSilent, watchOwnPicture } from '../picture-watch.ts';
+import { sayWhenSilent } from '../picture-watch.ts';
 import type { Route } from '../routes.ts';
 import { browserTrustedKeys } from '../trusted-keys.ts';
 import { savedVoiceSettings, voiceMode } from '../voice/voice-settings.ts';
@@ -115,7 +115,6 @@ class RoomSession {
     return peer ? this.call.markVerified(peer.id) : false;
   });
   private readonly localVideo = h('video', { class: 'local mirrored', autoplay: true, playsinline: true, tabindex: 0, 'aria-label': 'You. Drag, or use the arrow keys, to move this picture' });
-  private readonly selfView = new OwnPicture(this.localVideo, SELF_VIEW_MAX_CSS_WIDTH);
   private readonly banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite' });
   private readonly notice = h('p', { class: 'room-notice', role: 'status', 'aria-live': 'polite', hidden: true });
   private readonly e2eeStatus = new E2eeStatusLine();
@@ -123,6 +122,7 @@ class RoomSession {
   private readonly blurNotice = h('p', { class: 'room-notice blur-notice', role: 'status', hidden: true });
   /** Said while our camera is on but sends no picture (picture-watch.ts). */
   private readonly cameraNotice = h('p', { class: 'room-notice camera-notice', role: 'status', hidden: true });
+  private readonly selfView = new OwnPicture(this.localVideo, SELF_VIEW_MAX_CSS_WIDTH, sayWhenSilent(this.cameraNotice));
   /** Where our own reactions float: the corner our picture starts in. */
   private readonly selfReactions = h('div', { class: 'self-reactions' });
   private readonly stage = h('div', { class: 'stage' });
@@ -285,7 +285,6 @@ class RoomSession {
       () => window.removeEventListener('keydown', onKey),
       keepScreenAwake((state) => (this.section.dataset.wakeLock = state)),
       makeMovable(this.localVideo, this.stage),
-      watchOwnPicture(this.localVideo, sayWhenSilent(this.cameraNotice)),
       this.pip.openWhenHidden(),
     );
     this.quality.indicator.addEventListener('click', () => this.panels.toggle(this.quality, this.quality.indicator));
