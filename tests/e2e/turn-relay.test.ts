@@ -58,6 +58,8 @@ describe('calls through coturn between networks that cannot reach each other', {
     if (hideIp.includes('b')) await bob.getByLabel('Hide my IP address').check();
     const bobJoinedAt = Date.now();
     await pressJoin(bob);
+    // Every state each room shows from here on, for the diagnosis of a call that does not connect.
+    await Promise.all([recordCallStates(alice), recordCallStates(bob)]);
     return { alice, bob, bobJoinedAt };
   }
 
@@ -83,6 +85,7 @@ describe('calls through coturn between networks that cannot reach each other', {
       const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
       return {
         call: document.querySelector('.room')?.getAttribute('data-call-state'),
+        statesSeen: (window as unknown as { __callStates?: string[] }).__callStates,
         links: await Promise.all(
           pcs.map(async (pc) => {
             const candidates: string[] = [];
@@ -122,7 +125,6 @@ describe('calls through coturn between networks that cannot reach each other', {
    */
   async function dialUnreachable(): Promise<{ alice: Page; bob: Page; shownMs: number; seen: string[] }> {
     const { alice, bob, bobJoinedAt } = await dial();
-    await Promise.all([recordCallStates(alice), recordCallStates(bob)]);
     await Promise.all([waitForCallState(bob, 'unreachable', UNREACHABLE_SHOWN_WITHIN_MS), waitForCallState(alice, 'unreachable', UNREACHABLE_SHOWN_WITHIN_MS)]);
     const shownMs = Date.now() - bobJoinedAt;
     const seen = [...new Set([...(await callStatesSeen(alice)), ...(await callStatesSeen(bob))])];
