@@ -32,6 +32,19 @@ function run(...args: string[]): void {
   execFileSync(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/**
+ * Creates a network namespace with IPv6 off. With it on, every link brought up gains a link-local
+ * IPv6 address about two seconds later, once duplicate detection ends. A Chromium running in the
+ * namespace takes that for a change of network and aborts whatever it is loading
+ * (net::ERR_NETWORK_CHANGED), so a test that starts its browsers soon after building its network
+ * failed now and then. The labs' addresses are all IPv4.
+ */
+export function addNamespace(name: string): void {
+  run('ip', 'netns', 'add', name);
+  // "all" turns it off on the links already there, "default" on those added or moved in later.
+  run('ip', 'netns', 'exec', name, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
+}
+
 /** `index` (0–255) picks the /24 subnet, so hosts made at once do not overlap. */
 export function createIsolatedHost(tag: string, index: number): IsolatedHost {
   const name = `${tag}${index}`;
@@ -40,7 +53,7 @@ export function createIsolatedHost(tag: string, index: number): IsolatedHost {
   const gateway = `198.19.${index}.1`;
   let address = `198.19.${index}.2`;
   removeQuietly(name, hostSide);
-  run('ip', 'netns', 'add', name);
+  addNamespace(name);
   run('ip', 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', nsSide);
   run('ip', 'link', 'set', nsSide, 'netns', name);
   run('ip', 'addr', 'add', `${gateway}/24`, 'dev', hostSide);

@@ -13,6 +13,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningCoturn, startCoturn } from '../../scripts/coturn.ts';
+import { addNamespace } from './netns.ts';
 import { CHROMIUM_PATH } from './requires.ts';
 
 /** Prefix of every namespace, interface and folder the lab creates, so parallel runs of other work do not collide. */
@@ -62,7 +63,7 @@ export class TurnLab {
 
   private wire(): void {
     for (const ns of [this.core, this.sides.a.ns, this.sides.b.ns]) {
-      ip('netns', 'add', ns);
+      addNamespace(ns);
       ip('-n', ns, 'link', 'set', 'lo', 'up');
     }
     ip('-n', this.core, 'addr', 'add', `${RELAY_IP}/32`, 'dev', 'lo');
