@@ -12,7 +12,7 @@ import { icePath } from '../support/ice-path.ts';
 import { missing } from '../support/requires.ts';
 import { eventually } from '../support/timing.ts';
 import { type Side, TurnLab } from '../support/turn-lab.ts';
-import { callStatesSeen, openLobby, pressJoin, recordCallStates, startNewCall, waitForCallState } from '../support/ui.ts';
+import { callStatesSeen, openLobby, pressJoin, recordCallStates, recordSignaling, startNewCall, waitForCallState } from '../support/ui.ts';
 
 /** From Bob's Join, how long both sides may take to say a call with no possible path could not connect: the engine's bound, plus room for a loaded machine. */
 const UNREACHABLE_SHOWN_WITHIN_MS = NEVER_CONNECTED_MS + 15_000;
@@ -30,6 +30,8 @@ describe('calls through coturn between networks that cannot reach each other', {
   const figures: string[] = [];
   let lab: TurnLab;
   const browsers: Partial<Record<Side, Browser>> = {};
+  /** What each page warned of, for the diagnosis of a call that does not connect. */
+  const pageWarnings = new WeakMap<Page, string[]>();
 
   before(async () => {
     lab = TurnLab.build();
@@ -50,6 +52,14 @@ describe('calls through coturn between networks that cannot reach each other', {
   async function dial(hideIp: Side[] = []): Promise<{ alice: Page; bob: Page; bobJoinedAt: number }> {
     const alice = await (await instrumentedContext(browsers.a!)).newPage();
     const bob = await (await instrumentedContext(browsers.b!)).newPage();
+    await Promise.all([recordSignaling(alice), recordSignaling(bob)]);
+    for (const page of [alice, bob]) {
+      const lines: string[] = [];
+      pageWarnings.set(page, lines);
+      page.on('console', (message) => {
+        if (message.type() === 'warning' || message.type() === 'error') lines.push(message.text());
+      });
+    }
     const link = await startNewCall(alice, lab.appUrl, 'Alice');
     if (hideIp.includes('a')) await alice.getByLabel('Hide my IP address').check();
     await pressJoin(alice);
@@ -80,12 +90,13 @@ describe('calls through coturn between networks that cannot reach each other', {
   }
 
   /** The room's state and, for every connection of the page, its states and the candidates each side gathered or was given. */
-  function linkDiagnosis(page: Page): Promise<unknown> {
-    return page.evaluate(async () => {
+  async function linkDiagnosis(page: Page): Promise<unknown> {
+    const inPage = await page.evaluate(async () => {
       const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
       return {
         call: document.querySelector('.room')?.getAttribute('data-call-state'),
         statesSeen: (window as unknown as { __callStates?: string[] }).__callStates,
+        signaling: (window as unknown as { __signals?: string[] }).__signals,
         links: await Promise.all(
           pcs.map(async (pc) => {
             const candidates: string[] = [];
@@ -97,6 +108,7 @@ describe('calls through coturn between networks that cannot reach each other', {
         ),
       };
     });
+    return { ...inPage, warnings: pageWarnings.get(page) };
   }
 
   async function hangUp(...pages: Page[]): Promise<void> {

@@ -40,6 +40,38 @@ export function recordCallStates(page: Page): Promise<void> {
   });
 }
 
+/**
+ * From the next page load on, keeps a short line per signaling frame the page sends or receives (time since the
+ * page started, direction, message type, offer or answer, sender), in `__signals`: for the diagnosis of a call
+ * that does not connect. Call before the page loads the app.
+ */
+export async function recordSignaling(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const lines: string[] = [];
+    (window as unknown as { __signals: string[] }).__signals = lines;
+    const note = (direction: string, frame: unknown) => {
+      const text = String(frame);
+      const type = /"type":"([\w-]+)"/.exec(text)?.[1] ?? '?';
+      const sdp = /\\?"type\\?":\\?"(offer|answer|rollback)/.exec(text)?.[1];
+      const from = /"from":"(\w{1,6})/.exec(text)?.[1];
+      lines.push(`${Math.round(performance.now())} ${direction} ${type}${sdp ? ` ${sdp}` : ''}${from ? ` from ${from}` : ''}`);
+    };
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        this.addEventListener('open', () => note('open', ''));
+        this.addEventListener('message', (event) => note('in', event.data));
+        this.addEventListener('close', (event) => note('close', `"type":"${event.code}"`));
+      }
+      override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+        note('out', data);
+        super.send(data);
+      }
+    };
+  });
+}
+
 export function callStatesSeen(page: Page): Promise<string[]> {
   return page.evaluate(() => [...new Set((window as unknown as { __callStates: string[] }).__callStates)]);
 }

@@ -3,7 +3,7 @@ import { type TestContext, test } from 'node:test';
 import { AUDIO_LAG_LIMIT_MS, AUDIO_LAG_READINGS } from './audio-lag.ts';
 import { DECODE_STUCK_MS, KEY_FRAME_REQUEST_EVERY_MS } from './decode-watch.ts';
 import { MEDIA_STALL_MS, MEDIA_WATCH_MS } from './media-stall.ts';
-import { type LinkState, PeerLink } from './peer-link.ts';
+import { DISCONNECTED_RESTART_MS, type LinkState, PeerLink, RESTART_BACKOFF_MAX_MS } from './peer-link.ts';
 import { FakePeerConnection } from './testing/fake-peer-connection.ts';
 
 /**
@@ -204,4 +204,63 @@ test('the offering side guards its video receiver when it opens the transceiver,
   });
   // Chromium passes no frame through a transform the offerer's receiver gets only at `track`.
   assert.deepEqual(guarded, ['video']);
+});
+
+/** A link over a plain FakePeerConnection whose ICE the test moves, on the mocked clock. */
+function restartingLink(t: TestContext, polite: boolean) {
+  t.mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'] });
+  const pc = new FakePeerConnection();
+  const link = new PeerLink({ createPeerConnection: () => pc as unknown as RTCPeerConnection, iceServers: [], polite, initiator: true, localTracks: {} });
+  t.after(() => link.close());
+  return { pc, tick: (ms: number) => t.mock.timers.tick(ms) };
+}
+
+test('a link that fails before it ever connected waits DISCONNECTED_RESTART_MS before an ICE restart, and none if ICE takes up checking again', (t) => {
+  const { pc, tick } = restartingLink(t, false);
+  pc.moveTo('connecting');
+  // Chromium calls the link failed once every pair it has failed, though the other side's relay candidate may still come.
+  pc.moveTo('failed');
+  tick(DISCONNECTED_RESTART_MS - 1);
+  assert.equal(pc.restarts, 0, 'no restart at once');
+  pc.moveTo('connecting');
+  pc.moveTo('connected');
+  tick(RESTART_BACKOFF_MAX_MS);
+  assert.equal(pc.restarts, 0, 'the candidate that came meanwhile connected it');
+});
+
+test('a link that was flowing restarts ICE at once when it fails (the polite side DISCONNECTED_RESTART_MS later)', async (t) => {
+  for (const polite of [false, true]) {
+    await t.test(polite ? 'polite' : 'impolite', (t) => {
+      const { pc, tick } = restartingLink(t, polite);
+      pc.moveTo('connected');
+      pc.moveTo('failed');
+      tick(0);
+      assert.equal(pc.restarts, polite ? 0 : 1);
+      tick(DISCONNECTED_RESTART_MS);
+      assert.equal(pc.restarts, 1);
+    });
+  }
+});
+
+test('ICE restarts that keep failing wait twice as long each time, up to RESTART_BACKOFF_MAX_MS, and start over once the link connects', (t) => {
+  const { pc, tick } = restartingLink(t, false);
+  pc.moveTo('connected');
+  /** Fails the link and returns how long it took until the next restart. */
+  const nextRestartAfter = () => {
+    const restarts = pc.restarts;
+    pc.moveTo('checking' as RTCPeerConnectionState);
+    pc.moveTo('failed');
+    let waited = 0;
+    while (pc.restarts === restarts && waited <= RESTART_BACKOFF_MAX_MS) {
+      tick(0);
+      if (pc.restarts > restarts) break;
+      tick(100);
+      waited += 100;
+    }
+    return waited;
+  };
+  const waits = Array.from({ length: 6 }, nextRestartAfter);
+  assert.deepEqual(waits, [0, DISCONNECTED_RESTART_MS, 2 * DISCONNECTED_RESTART_MS, RESTART_BACKOFF_MAX_MS, RESTART_BACKOFF_MAX_MS, RESTART_BACKOFF_MAX_MS]);
+  pc.moveTo('connected');
+  assert.equal(nextRestartAfter(), 0, 'a link that connected again restarts at once on its next failure');
 });

@@ -9,6 +9,14 @@ import type { VideoSendCap } from './send-cap.ts';
 
 /** How long the connection may stay `disconnected` before the leading side restarts ICE. */
 export const DISCONNECTED_RESTART_MS = 2_000;
+/**
+ * The longest wait before another ICE restart while restarts keep failing: each one after the first
+ * since the link last connected waits twice as long as the one before, from DISCONNECTED_RESTART_MS.
+ * Restarting at once, every time, made a relay-only link restart 14 times in a second: each restart
+ * takes a new relay allocation, and coturn's per-user quota (user-quota=12) then refused any more,
+ * so the call never connected (turn-relay e2e).
+ */
+export const RESTART_BACKOFF_MAX_MS = 8_000;
 
 /**
  * Reading the certificates right at `connected` can find the transport's
@@ -83,6 +91,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   /** Offers that crossed one of ours (glare), for diagnostics: settled by the polite side yielding. */
   collisions = 0;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether ICE has ever connected: only then does a failure mean the path died, rather than that candidates are still arriving. */
+  private everConnected = false;
+  /** ICE restarts since the link was last connected, which lengthen the wait before the next (see restartDelay). */
+  private restartsSinceConnected = 0;
   /** Notices a dead path about a second after it dies, long before ICE does (see media-stall.ts). */
   private readonly stallWatch = new MediaStallWatch(() => this.readCounters(), { stalled: () => this.onStalled(), flowing: () => this.onFlowing() });
   /** Notices their video arriving undecodable, read from the same statistics as the stall watch (see decode-watch.ts). */
@@ -216,6 +228,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
 
   /** Starts an ICE restart; perfect negotiation carries it through even if the other side does the same. */
   restartIce(): void {
+    this.restartsSinceConnected++;
     this.pc.restartIce();
   }
 
@@ -296,6 +309,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     clearTimeout(this.disconnectedTimer);
     switch (this.pc.connectionState) {
       case 'connected':
+        this.everConnected = true;
+        this.restartsSinceConnected = 0;
         // After an ICE restart or a renegotiation the certificates may have changed: look again each time.
         this.readKeys(KEYS_READ_ATTEMPTS);
         this.stallWatch.start();
@@ -304,15 +319,34 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       case 'disconnected':
         this.setState('unstable');
         // A brief outage often heals by itself; if not, the impolite side leads an ICE restart.
-        return this.scheduleRestart(this.polite ? 2 * DISCONNECTED_RESTART_MS : DISCONNECTED_RESTART_MS);
+        return this.scheduleRestart(this.restartDelay('disconnected'));
       case 'failed':
         this.setState('failed');
-        return this.scheduleRestart(this.polite ? DISCONNECTED_RESTART_MS : 0);
+        return this.scheduleRestart(this.restartDelay('failed'));
       case 'closed':
         return this.setState('closed');
       default:
         if (this.state !== 'unstable' && this.state !== 'failed') this.setState('connecting');
     }
+  }
+
+  /**
+   * How long to wait, after ICE reports `after`, before restarting it. The
+   * impolite side leads; the polite side waits DISCONNECTED_RESTART_MS longer
+   * and restarts only if the other did not (it may be the one whose network
+   * changed). A link that was flowing and failed restarts at once: its path is
+   * gone. One that never connected waits, because Chromium calls a link failed
+   * as soon as every pair it has failed, and for a relay-only side the pairs
+   * to the other's own addresses fail at once (the relay refuses them), while
+   * the other's relay candidate may still be on its way; when it comes, ICE
+   * takes up checking again, while a restart would have discarded it. Restarts
+   * that keep failing back off up to RESTART_BACKOFF_MAX_MS.
+   */
+  private restartDelay(after: 'disconnected' | 'failed'): number {
+    const first = after === 'failed' && this.everConnected ? 0 : DISCONNECTED_RESTART_MS;
+    const again = Math.min(RESTART_BACKOFF_MAX_MS, DISCONNECTED_RESTART_MS * 2 ** (this.restartsSinceConnected - 1));
+    const delay = this.restartsSinceConnected === 0 ? first : Math.max(first, again);
+    return this.polite ? delay + DISCONNECTED_RESTART_MS : delay;
   }
 
   /**
