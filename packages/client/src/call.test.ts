@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { type IceServer, PROTOCOL_VERSION } from '@videoapp/protocol';
-import type { CallState } from './call.ts';
+import { type CallState, RECENT_NETWORK_CHANGE_MS } from './call.ts';
 import { NEVER_CONNECTED_MS, PEER_LOST_AFTER_MS, type PeerStatus, peerStatus } from './call-state.ts';
+import { DISCONNECTED_RESTART_MS } from './peer-link.ts';
 import { FakePeerConnection } from './testing/fake-peer-connection.ts';
 import { callOverFakeSocket } from './testing/fake-socket.ts';
 
@@ -80,4 +81,22 @@ test('a link that had connected and then failed is lost, not unreachable; a brie
   tick(NEVER_CONNECTED_MS);
   assert.ok(!states.some((s) => s.kind === 'unreachable'), `states: ${states.map((s) => s.kind).join(', ')}`);
   assert.equal(states.at(-1)?.kind, 'reconnecting');
+});
+
+test('a link that stops within RECENT_NETWORK_CHANGE_MS of a network change restarts ICE at once, once; later, after DISCONNECTED_RESTART_MS as before', (t) => {
+  const { call, pc, tick } = callWithAda(t, []);
+  pc.moveTo('connected');
+  call.networkChanged();
+  assert.equal(pc.restarts, 0, 'a flowing link is left alone at the change');
+  tick(RECENT_NETWORK_CHANGE_MS - 100);
+  pc.moveTo('disconnected');
+  assert.equal(pc.restarts, 1, 'its media stopped soon after: restarted at once');
+  pc.moveTo('failed');
+  assert.equal(pc.restarts, 1, 'once per change');
+  pc.moveTo('connected');
+  tick(RECENT_NETWORK_CHANGE_MS);
+  pc.moveTo('disconnected');
+  assert.equal(pc.restarts, 1, 'long after the change, ICE is given time to heal');
+  tick(DISCONNECTED_RESTART_MS);
+  assert.equal(pc.restarts, 2);
 });

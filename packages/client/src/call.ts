@@ -8,7 +8,7 @@ import type { TileView } from './layers.ts';
 import { MediaRouter } from './media-router.ts';
 import { MeshVerification, type TrustedKeys } from './mesh-verification.ts';
 import { type ChatMessage, type ChatSendResult, checkChatText } from './peer-channel.ts';
-import type { LocalTracks, MediaKind, PeerConnectionFactory } from './peer-link.ts';
+import type { LinkState, LocalTracks, MediaKind, PeerConnectionFactory } from './peer-link.ts';
 import { type LinkQuality, QualityWatch } from './quality.ts';
 import { type HandChange, RaisedHands } from './raised-hands.ts';
 import type { RoutePhase, Transport } from './route-switch.ts';
@@ -34,6 +34,17 @@ const JOIN_REFUSALS = new Set<ErrorCode>(['room-not-found', 'room-full', 'room-l
 const TIMER_SLACK_MS = 10;
 /** The `peerId` of quality readings of the SFU subscriber connection, which carries everyone we receive through the SFU (not a valid peer id). */
 export const SFU_QUALITY_ID = 'sfu:subscriber';
+/**
+ * How long after our network changed (or the signaling socket came back,
+ * which often follows such a change) a mesh link whose media stops, while
+ * the socket works, is taken for one whose path went with the change: it is
+ * restarted at once rather than when ICE calls it disconnected, 5 s or more
+ * later. The socket can come back before the stall watch notices
+ * (MEDIA_STALL_MS): with an address replaced in the network bench it reopened
+ * after 0.5 s, and the call then waited 8 s. Room for the stall watch and a
+ * loaded machine.
+ */
+export const RECENT_NETWORK_CHANGE_MS = 3_000;
 
 interface CallEvents extends Record<string, unknown> {
   state: CallState;
@@ -119,6 +130,8 @@ export class Call extends Emitter<CallEvents> {
   private readonly absenceTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Per peer, when its outage reaches its bound and its status changes with no event to say so. */
   private readonly outageTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** When our network last changed or the socket came back, and whom we restarted since (see RECENT_NETWORK_CHANGE_MS). */
+  private networkChange: { at: number; restarted: Set<string> } | undefined;
   private readonly media: MediaRouter;
   private readonly keys: GroupKeys;
   private readonly frameCryptor: WorkerFrameCryptor | undefined;
@@ -354,7 +367,32 @@ export class Call extends Emitter<CallEvents> {
   networkChanged(): void {
     this.signaling.reconnectNow();
     this.signaling.reconnectIfSilent();
-    this.media.restartBroken(['connecting', 'unstable', 'failed']);
+    this.restartBroken(['connecting', 'unstable', 'failed']);
+  }
+
+  /** Restarts every connection in one of `states`, and watches the rest for a while (see RECENT_NETWORK_CHANGE_MS). */
+  private restartBroken(states: readonly LinkState[]): void {
+    const restarted = new Set([...this.peers.keys()].filter((id) => states.includes(this.media.linkOf(id))));
+    this.networkChange = { at: Date.now(), restarted };
+    this.media.restartBroken(states);
+  }
+
+  /**
+   * A link that had connected stopped soon after our network changed, while signaling works: its path most likely
+   * went with the change. Restarted now, once. (One that never connected is left to its own restarts, see PeerLink.)
+   */
+  private restartIfChangedNetwork(peerId: string): void {
+    const change = this.networkChange;
+    if (
+      !change ||
+      change.restarted.has(peerId) ||
+      this.peers.get(peerId)?.outage?.kind === 'never-connected' ||
+      Date.now() - change.at > RECENT_NETWORK_CHANGE_MS ||
+      this.signaling.current.kind !== 'open'
+    )
+      return;
+    change.restarted.add(peerId);
+    this.media.restartIce(peerId);
   }
 
   /**
@@ -599,7 +637,10 @@ export class Call extends Emitter<CallEvents> {
   /** Takes a person's link state from whatever carries their media now, and moves their outage on. */
   private refreshLink(view: PeerView): void {
     const link = this.media.linkOf(view.id);
-    if (link === 'unstable' || link === 'failed') this.signaling.reconnectIfSilent();
+    if (link === 'unstable' || link === 'failed') {
+      this.signaling.reconnectIfSilent();
+      this.restartIfChangedNetwork(view.id);
+    }
     const outage = nextOutage(view.outage, link, Date.now());
     if (outage !== view.outage) this.watchOutage(view.id, outage);
     this.updatePeer(view.id, { link, outage });
@@ -716,7 +757,7 @@ export class Call extends Emitter<CallEvents> {
     this.publishState();
     if (state.kind === 'open') {
       // After a signaling outage, connections that broke meanwhile can renegotiate now.
-      this.media.restartBroken(['failed', 'unstable']);
+      this.restartBroken(['failed', 'unstable']);
     }
   }
 
