@@ -27,8 +27,17 @@ export function launchFirefox(options: { env?: Record<string, string> } = {}): P
   });
 }
 
+/** Each page's errors and warnings (console and uncaught), for diagnoses. */
+const pageProblems = new WeakMap<Page, string[]>();
+
 export async function instrumentedFirefoxPage(browser: Browser): Promise<Page> {
   const page = await browser.newPage();
+  const problems: string[] = [];
+  pageProblems.set(page, problems);
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warn') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(String(error)));
   await page.evaluateOnNewDocument('globalThis.__name = (f) => f;');
   await page.evaluateOnNewDocument(INSTRUMENT);
   return page;
@@ -41,7 +50,13 @@ export async function joinFromFirefox(page: Page, link: string, name: string): P
   await page.$eval('#display-name', (el) => ((el as HTMLInputElement).value = ''));
   await page.type('#display-name', name);
   await page.click('form.join button[type=submit]');
-  await page.waitForSelector('[data-call-state]');
+  try {
+    await page.waitForSelector('[data-call-state]');
+  } catch (error) {
+    // Where it stopped instead of the room, for a failure to say more than a timeout.
+    const shown = await page.evaluate(() => `${location.href}: ${document.body.innerText.replace(/\s+/g, ' ').slice(0, 400)}`).catch((e: unknown) => String(e));
+    throw new Error(`Firefox never showed the room after Join; the page shows ${shown}; it reported ${JSON.stringify(pageProblems.get(page) ?? [])}`, { cause: error });
+  }
 }
 
 export async function waitForFirefoxCallState(page: Page, state: string, timeoutMs = 15_000): Promise<void> {
